@@ -1,0 +1,67 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import { detectContainer } from '../../core/metadata/registry';
+import { stripMetadata } from '../../core/metadata/scan';
+import { writeFilesAtomically } from '../atomic';
+import type { StripFileResult, StripTask } from './types';
+import { errorText } from './verify-file';
+
+/**
+ * Strips one file into the output tree. JPEG, PNG and WebP are rewritten losslessly by the core;
+ * TIFF, HEIF and AVIF are decoded and re-encoded as PNG (no further loss, orientation applied to
+ * the pixels), then stripped and re-scanned like any PNG. Nothing is written unless the result is
+ * clean, and never over an input.
+ */
+export async function stripFile(task: StripTask): Promise<StripFileResult> {
+  const { file } = task;
+  let bytes: Uint8Array;
+  try {
+    bytes = await fs.readFile(file.path);
+  } catch (e) {
+    return { input: file.path, format: null, lossless: false, error: `cannot read: ${errorText(e)}` };
+  }
+  const detected = detectContainer(bytes);
+  if (!detected) {
+    if (!file.explicit) return { input: file.path, format: null, lossless: false, skipped: true };
+    return { input: file.path, format: null, lossless: false, error: 'not a JPEG, PNG, WebP, TIFF, HEIF or AVIF file' };
+  }
+  const { format, container } = detected;
+  const lossless = container.strip !== undefined;
+  let outBytes: Uint8Array;
+  let output = path.join(task.outDir, file.rel);
+  let notice: string | undefined;
+  try {
+    if (lossless) {
+      const stripped = stripMetadata(bytes);
+      outBytes = stripped.bytes;
+      if (stripped.notes.length > 0) notice = stripped.notes.join('; ');
+    } else {
+      const png = await reencodeAsPng(bytes, format);
+      outBytes = stripMetadata(png).bytes;
+      output = output.slice(0, output.length - path.extname(output).length) + '.png';
+      notice = `re-encoded ${format.toUpperCase()} to PNG (no lossless strip exists for ${format.toUpperCase()}); orientation applied to the pixels${format === 'tiff' ? '; first page only' : ''}`;
+    }
+  } catch (e) {
+    return { input: file.path, format, lossless, error: `refused, nothing written: ${errorText(e)}` };
+  }
+  const resolvedOut = path.resolve(output);
+  if (task.inputs.includes(resolvedOut)) {
+    return { input: file.path, format, lossless, error: `refused: the output ${output} would overwrite an input` };
+  }
+  try {
+    await writeFilesAtomically([{ path: output, bytes: outBytes }]);
+  } catch (e) {
+    return { input: file.path, format, lossless, error: `write failed: ${errorText(e)}` };
+  }
+  return { input: file.path, output, format, lossless, ...(notice ? { notice } : {}) };
+}
+
+async function reencodeAsPng(bytes: Uint8Array, format: string): Promise<Uint8Array> {
+  try {
+    const out = await sharp(bytes, { failOn: 'error' }).rotate().png({ compressionLevel: 6 }).toBuffer();
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  } catch (e) {
+    throw new Error(`cannot decode this ${format.toUpperCase()} file here (${e instanceof Error ? e.message : String(e)})`);
+  }
+}

@@ -1,0 +1,43 @@
+import type { Finding, ImageFormat } from '../../core/metadata/types';
+import type { Policy } from '../../core/policy/types';
+import type { InputFile } from '../inputs';
+
+/** `deid verify --json` per-file shape (DESIGN.md "Command line contract"). */
+export interface VerifyFileResult {
+  path: string;
+  format: ImageFormat | null;
+  clean: boolean;
+  findings: Finding[];
+  error?: string;
+  /** A non-image file met inside a directory: left out of the report. */
+  skipped?: boolean;
+}
+
+/** `deid strip --json` per-file shape. */
+export interface StripFileResult {
+  input: string;
+  output?: string;
+  format: ImageFormat | null;
+  lossless: boolean;
+  notice?: string;
+  error?: string;
+  skipped?: boolean;
+}
+
+export interface VerifyTask {
+  type: 'verify';
+  file: InputFile;
+  requireSidecar: boolean;
+  policy: Policy;
+}
+
+export interface StripTask {
+  type: 'strip';
+  file: InputFile;
+  outDir: string;
+  /** Resolved paths of every input: an output landing on one of them is refused. */
+  inputs: string[];
+}
+
+export type Task = VerifyTask | StripTask;
+export type TaskResult = VerifyFileResult | StripFileResult;

@@ -1,0 +1,93 @@
+import exifr from 'exifr';
+import type { FindingKind } from './types';
+
+/**
+ * The readable side of a scan: which identifying FIELDS exifr can decode (GPS position, dates,
+ * serials, names), so a finding can say "GPS position, capture date" instead of only "EXIF block".
+ * Names of fields only: values never leave this function.
+ *
+ * exifr is a reader, not an auditor (it skips WebP, COM, MPF, APP11, trailers, private PNG chunks:
+ * research/deid-threats.md section 2), so completeness comes from the structural walk; this only
+ * adds detail, and a field exifr sees that the walk did not flag becomes a finding of its own.
+ */
+export type ReadableDetails = Partial<Record<FindingKind, string[]>>;
+
+/** exifr output field -> what it reveals. Grouped so details stay short. */
+const FIELD_LABELS: ReadonlyArray<[RegExp, string]> = [
+  [/^(GPSLatitude|GPSLongitude|latitude|longitude)$/, 'GPS position'],
+  [/^GPS(DateStamp|TimeStamp)$/, 'GPS date/time'],
+  [/^GPS(Altitude|ImgDirection|DestLatitude|DestLongitude|AreaInformation)$/, 'GPS location detail'],
+  [/^(DateTimeOriginal|CreateDate|ModifyDate|DateTime|DateCreated|DigitalCreationDate|MetadataDate|TimeCreated)$/, 'dates'],
+  [/SerialNumber$|^(InternalSerialNumber|CameraSerialNumber|ImageUniqueID|ImageNumber)$/, 'serial or unique id'],
+  [/^(Artist|CameraOwnerName|OwnerName|Copyright|creator|Creator|By-line|Byline|rights|Rights|Credit|Contact|CopyrightNotice)$/, 'person or owner name'],
+  [/^(Make|Model|LensModel|LensMake)$/, 'camera make/model'],
+  [/^(Software|CreatorTool|History|DocumentID|OriginalDocumentID|InstanceID|DerivedFrom|DocumentAncestors)$/, 'editing history/document ids'],
+  [/^(ImageDescription|UserComment|XPComment|XPAuthor|XPSubject|XPKeywords|XPTitle|description|Description|title|Title|Caption|Caption-Abstract|Headline|Keywords|subject|Subject)$/, 'free text'],
+  [/^(City|Country|State|Province-State|Sub-location|Location|CountryCode|Country-PrimaryLocationName)$/, 'place names'],
+];
+
+const SEGMENT_KIND: Record<string, FindingKind> = {
+  ifd0: 'exif',
+  exif: 'exif',
+  interop: 'exif',
+  gps: 'gps',
+  ifd1: 'thumbnail',
+  xmp: 'xmp',
+  iptc: 'iptc',
+};
+
+const EXIFR_OPTIONS = {
+  tiff: true,
+  ifd0: true,
+  exif: true,
+  gps: true,
+  interop: true,
+  ifd1: true,
+  xmp: true,
+  iptc: true,
+  icc: false,
+  jfif: false,
+  ihdr: false,
+  makerNote: false,
+  userComment: false,
+  mergeOutput: false,
+  translateKeys: true,
+  translateValues: false,
+  reviveValues: false,
+  sanitize: true,
+  silentErrors: true,
+} as const;
+
+function labelFor(field: string): string | null {
+  for (const [pattern, label] of FIELD_LABELS) if (pattern.test(field)) return label;
+  return null;
+}
+
+/**
+ * Reads `bytes` with exifr and returns, per finding kind, the labels of identifying fields present.
+ * Never throws: a file exifr cannot read simply yields no readable details (the structural walk
+ * has already judged it).
+ */
+export async function readableDetails(bytes: Uint8Array): Promise<ReadableDetails> {
+  let output: unknown;
+  try {
+    output = await exifr.parse(bytes, EXIFR_OPTIONS);
+  } catch {
+    return {};
+  }
+  const details: ReadableDetails = {};
+  if (!output || typeof output !== 'object') return details;
+  for (const [segment, fields] of Object.entries(output as Record<string, unknown>)) {
+    const kind = SEGMENT_KIND[segment] ?? (segment.startsWith('xmp') || segment.includes(':') ? 'xmp' : undefined);
+    if (!kind || !fields || typeof fields !== 'object') continue;
+    const labels = new Set<string>(details[kind] ?? []);
+    for (const [field, value] of Object.entries(fields as Record<string, unknown>)) {
+      // Orientation alone is what our strip keeps on purpose; empty values identify nothing.
+      if (field === 'Orientation' || value === undefined || value === null || value === '') continue;
+      const label = labelFor(field);
+      if (label) labels.add(label);
+    }
+    if (labels.size > 0) details[kind] = [...labels].sort();
+  }
+  return details;
+}

@@ -1,0 +1,74 @@
+import { DeidError } from '../errors';
+import { detectContainer } from './registry';
+import { readableDetails } from './readable';
+import type { Finding, FindingKind, ImageFormat, Part, StripResult } from './types';
+
+export interface ScanReport {
+  format: ImageFormat;
+  findings: Finding[];
+  parts: Part[];
+}
+
+export interface StripOutcome extends StripResult {
+  format: ImageFormat;
+}
+
+function requireContainer(bytes: Uint8Array) {
+  const detected = detectContainer(bytes);
+  if (!detected) {
+    throw new DeidError('unsupported', 'not a JPEG, PNG, WebP, TIFF, HEIF or AVIF file (unrecognised signature)');
+  }
+  return detected;
+}
+
+/** Structural allowlist walk only (synchronous, no exifr): what the stripper and the panel use. */
+export function scanStructure(bytes: Uint8Array): ScanReport {
+  const { format, container } = requireContainer(bytes);
+  const parts = container.walk(bytes);
+  const findings = parts.flatMap((p) => (p.finding ? [p.finding] : []));
+  return { format, findings, parts };
+}
+
+/**
+ * The full scan: the structural walk (completeness) plus exifr's reading of identifying fields
+ * (detail). A field exifr decodes whose kind the walk missed is reported as a finding of its own,
+ * so a gap in one reader is covered by the other.
+ */
+export async function scanMetadata(bytes: Uint8Array): Promise<ScanReport> {
+  const report = scanStructure(bytes);
+  const readable = await readableDetails(bytes);
+  return { ...report, findings: mergeReadable(report.findings, readable) };
+}
+
+function mergeReadable(findings: Finding[], readable: Partial<Record<FindingKind, string[]>>): Finding[] {
+  const out = findings.map((f) => ({ ...f }));
+  for (const [kind, labels] of Object.entries(readable) as Array<[FindingKind, string[]]>) {
+    const first = out.find((f) => f.kind === kind);
+    const text = `readable: ${labels.join(', ')}`;
+    if (first) first.detail = first.detail ? `${first.detail}; ${text}` : text;
+    else out.push({ kind, where: 'read by exifr', detail: text });
+  }
+  return out;
+}
+
+/**
+ * Lossless strip, then a re-walk of the result: a strip that leaves anything is refused
+ * (DeidError 'not-clean'), so a caller never writes bytes that still carry metadata.
+ */
+export function stripMetadata(bytes: Uint8Array): StripOutcome {
+  const { format, container } = requireContainer(bytes);
+  if (!container.strip) {
+    throw new DeidError('unsupported', `${format.toUpperCase()} cannot be stripped losslessly; it has to be re-encoded`);
+  }
+  const result = container.strip(bytes);
+  const left = container.walk(result.bytes).flatMap((p) => (p.finding ? [p.finding] : []));
+  if (left.length > 0) {
+    const kinds = [...new Set(left.map((f) => f.kind))].join(', ');
+    throw new DeidError('not-clean', `stripping left ${kinds} in the ${format.toUpperCase()} file; nothing was written`);
+  }
+  return { ...result, removed: [...new Set(result.removed)].sort(), format };
+}
+
+export function uniqueKinds(findings: readonly Finding[]): FindingKind[] {
+  return [...new Set(findings.map((f) => f.kind))].sort();
+}

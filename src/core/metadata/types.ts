@@ -1,0 +1,54 @@
+/**
+ * The contract every container format implements (one file per format, registered in
+ * registry.ts, like exifr's segment parsers). See ../../../../shared/DESIGN.md.
+ */
+
+/** Finding kinds: the vocabulary of DESIGN.md "Command line contract". */
+export const FINDING_KINDS = [
+  'exif', 'gps', 'xmp', 'iptc', 'icc', 'comment', 'thumbnail', 'makernote', 'photoshop-irb',
+  'text-chunk', 'time-chunk', 'mpf', 'c2pa', 'trailer', 'layers', 'unknown-segment',
+  'not-obscured', 'hash-mismatch', 'checklist-incomplete',
+] as const;
+export type FindingKind = (typeof FINDING_KINDS)[number];
+
+export interface Finding {
+  kind: FindingKind;
+  /** Where in the file: e.g. "APP1 Exif @ 2", "IFD0 tag 0x010f", "chunk tEXt @ 33". */
+  where: string;
+  /** WHAT is there ("GPS coordinates", "camera serial number"), never the value itself. */
+  detail: string;
+}
+
+export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'tiff' | 'heif' | 'avif';
+
+/**
+ * One structural part of a file as the walk sees it. `finding` is null for parts on the
+ * format's allowlist (kept by strip); anything not known to be safe carries a finding.
+ */
+export interface Part {
+  /** Short name: "SOI", "APP1", "IDAT", "VP8X", "iinf/Exif", "IFD0". */
+  name: string;
+  offset: number;
+  length: number;
+  finding: Finding | null;
+}
+
+export interface StripResult {
+  bytes: Uint8Array;
+  /** Kinds of what was dropped (sidecar `metadata.removed`): kinds only, never values. */
+  removed: FindingKind[];
+  /** Human notes, e.g. "kept Orientation=6 in a minimal EXIF". Never metadata values. */
+  notes: string[];
+}
+
+export interface ContainerFormat {
+  /** Which formats this module owns (ISO-BMFF answers heif or avif by brand). */
+  readonly formats: readonly ImageFormat[];
+  /** Cheap magic-number check; never throws. Returns the precise format or null. */
+  detect(bytes: Uint8Array): ImageFormat | null;
+  /** Structural walk over the whole file. Throws DeidError('malformed'|'truncated') only. */
+  walk(bytes: Uint8Array): Part[];
+  /** Lossless strip (image data copied byte for byte). Absent: this format cannot be
+   *  stripped losslessly by the core (the CLI may re-encode it with a notice, or refuse). */
+  strip?(bytes: Uint8Array): StripResult;
+}
