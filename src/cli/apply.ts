@@ -9,6 +9,7 @@ import type { Policy } from '../core/policy/types';
 import { newAlternateId } from '../core/sidecar/alternate-id';
 import { buildSidecar } from '../core/sidecar/build';
 import { serializeSidecar, validateRecipe } from '../core/sidecar/schema';
+import { stepsForSidecar } from '../core/sidecar/steps';
 import type { Sidecar, Step } from '../core/sidecar/types';
 import { writeFilesAtomically } from './atomic';
 import { decodePixels, encodePixels } from './pixels-io';
@@ -62,11 +63,11 @@ export async function applyRecipe(options: ApplyOptions): Promise<ApplyResult> {
 
   const exported = await decodePixels(stripped.bytes, { orient: false });
   const stamp = now().toISOString();
-  const steps: Step[] = [
-    ...recipe.steps.map((s) => ({ ...s, at: stamp })),
+  const steps: Step[] = stepsForSidecar([
+    ...recipe.steps.filter((s) => s.op !== 'export' && s.op !== 'strip').map((s) => ({ ...s, at: stamp })),
     { op: 'export', at: stamp },
     { op: 'strip', at: stamp },
-  ];
+  ]);
   steps.forEach((step, i) => {
     if ((step.op === 'pixelate' || step.op === 'overlay') && step.region) {
       const check = checkRegionObscured(exported, step, options.policy);

@@ -5,6 +5,7 @@ import { sha256Hex } from '../../core/hash';
 import { detectContainer } from '../../core/metadata/registry';
 import { scanMetadata } from '../../core/metadata/scan';
 import type { Finding } from '../../core/metadata/types';
+import { stepsInFinalCoordinates } from '../../core/pixels/apply';
 import { checkRegionObscured } from '../../core/pixels/verify-region';
 import type { Policy } from '../../core/policy/types';
 import { checklistProblems } from '../../core/sidecar/checklist';
@@ -82,7 +83,8 @@ export async function checkAgainstSidecar(
   for (const problem of checklistProblems(sidecar.checklist)) {
     findings.push({ kind: 'checklist-incomplete', where, detail: problem });
   }
-  const regionSteps = sidecar.steps.filter((s) => (s.op === 'pixelate' || s.op === 'overlay') && s.region);
+  // Regions as they lie in the exported file, whichever order the steps were recorded in.
+  const regionSteps = stepsInFinalCoordinates(sidecar.steps);
   if (regionSteps.length > 0) {
     let pixels;
     try {
@@ -94,12 +96,11 @@ export async function checkAgainstSidecar(
     if (pixels.width !== sidecar.image.width || pixels.height !== sidecar.image.height) {
       findings.push({ kind: 'hash-mismatch', where, detail: 'image dimensions differ from the sidecar' });
     }
-    sidecar.steps.forEach((step, index) => {
-      if (!regionSteps.includes(step)) return;
+    regionSteps.forEach((step, index) => {
       const result = checkRegionObscured(pixels, step, policy);
       if (!result.ok) {
         const r = step.region!;
-        findings.push({ kind: 'not-obscured', where: `step ${index + 1} (${step.op}) at ${r.x},${r.y} ${r.w}x${r.h}`, detail: result.detail });
+        findings.push({ kind: 'not-obscured', where: `region ${index + 1} (${step.op}) at ${r.x},${r.y} ${r.w}x${r.h}`, detail: result.detail });
       }
     });
   }

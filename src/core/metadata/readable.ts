@@ -36,7 +36,9 @@ const SEGMENT_KIND: Record<string, FindingKind> = {
   iptc: 'iptc',
 };
 
-const EXIFR_OPTIONS = {
+// exifr's Options type wants its segment blocks as FormatOptions objects; `true` is documented and
+// accepted at run time, so the literal is typed by hand (a gap in exifr's typings).
+const EXIFR_OPTIONS: Record<string, boolean> = {
   tiff: true,
   ifd0: true,
   exif: true,
@@ -56,7 +58,7 @@ const EXIFR_OPTIONS = {
   reviveValues: false,
   sanitize: true,
   silentErrors: true,
-} as const;
+};
 
 function labelFor(field: string): string | null {
   for (const [pattern, label] of FIELD_LABELS) if (pattern.test(field)) return label;
@@ -71,7 +73,7 @@ function labelFor(field: string): string | null {
 export async function readableDetails(bytes: Uint8Array): Promise<ReadableDetails> {
   let output: unknown;
   try {
-    output = await exifr.parse(bytes, EXIFR_OPTIONS);
+    output = await exifr.parse(bytes, EXIFR_OPTIONS as Parameters<typeof exifr.parse>[1]);
   } catch {
     return {};
   }

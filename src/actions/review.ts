@@ -1,0 +1,89 @@
+import { DeidError } from '../core/errors';
+import { sha256Hex } from '../core/hash';
+import { scanMetadata } from '../core/metadata/scan';
+import type { Finding } from '../core/metadata/types';
+import { cropPixels } from '../core/pixels/crop';
+import { JPEG_TOLERANCE, LOSSLESS_TOLERANCE } from '../core/pixels/verify-region';
+import type { Policy } from '../core/policy/types';
+import { applyAutoChecks, signOff } from '../core/sidecar/checklist';
+import { parseSidecar, serializeSidecar, validateSidecar } from '../core/sidecar/schema';
+import type { Checklist, Sidecar } from '../core/sidecar/types';
+import { SIDECAR_SUFFIX } from './finish';
+import type { Host, OutputFolder } from './host';
+import { checkObscuredRegions, type RegionResult } from './verify-document';
+
+export interface ReviewState {
+  folder: OutputFolder;
+  sidecarName: string;
+  /** As read, with the automatic checklist items refreshed by the checks below. */
+  sidecar: Sidecar;
+  /** Everything the re-verification found; sign-off is refused while this is not empty. */
+  findings: Finding[];
+  regions: RegionResult[];
+}
+
+const EXTENSIONS = { jpeg: 'jpg', png: 'png' } as const;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** The sidecars in a folder, for the reviewer to pick from. */
+export async function listSidecars(host: Host, folder: OutputFolder): Promise<string[]> {
+  return (await host.listFiles(folder)).filter((n) => n.endsWith(SIDECAR_SUFFIX)).sort();
+}
+
+/**
+ * Opens a sidecar and its image and re-verifies them (hash, metadata, obscured regions) before
+ * the checklist is shown. Throws DeidError('schema') for a sidecar that does not validate.
+ */
+export async function openReview(host: Host, folder: OutputFolder, sidecarName: string, policy: Policy): Promise<ReviewState> {
+  const text = await host.readFile(folder, sidecarName);
+  if (!text) throw new DeidError('usage', `${sidecarName} is not in ${folder.name} any more`);
+  const sidecar = parseSidecar(decoder.decode(text));
+  const expectedName = `${sidecar.alternateId}.${EXTENSIONS[sidecar.image.format]}`;
+  const findings: Finding[] = [];
+  if (sidecar.image.fileName !== expectedName) {
+    // Also keeps a crafted fileName ("../x") from reaching the file system.
+    findings.push({ kind: 'hash-mismatch', where: sidecarName, detail: `the sidecar names its image "${sidecar.image.fileName}", expected ${expectedName}` });
+    return { folder, sidecarName, sidecar, findings, regions: [] };
+  }
+  const image = await host.readFile(folder, expectedName);
+  if (!image) {
+    findings.push({ kind: 'hash-mismatch', where: expectedName, detail: `the image ${expectedName} is not beside the sidecar` });
+    return { folder, sidecarName, sidecar, findings, regions: [] };
+  }
+  if (sha256Hex(image) !== sidecar.image.sha256) {
+    findings.push({ kind: 'hash-mismatch', where: expectedName, detail: 'the image is not the one the sidecar was written for (SHA-256 differs)' });
+  }
+  const metadata = (await scanMetadata(image)).findings;
+  findings.push(...metadata);
+  const pixels = await host.runStep('De-identify: review', () => host.decodeImage(folder, expectedName));
+  const tolerance = sidecar.image.format === 'png' ? LOSSLESS_TOLERANCE : JPEG_TOLERANCE;
+  // Sidecar steps are already in the exported picture's coordinates (core/sidecar/steps.ts).
+  const obscuring = sidecar.steps.filter((s) => s.op === 'pixelate' || s.op === 'overlay');
+  const regions = await checkObscuredRegions(obscuring, pixels, policy, tolerance, async (r) => cropPixels(pixels, r));
+  for (const r of regions) if (!r.ok) findings.push({ kind: 'not-obscured', where: expectedName, detail: r.detail });
+  const checklist = applyAutoChecks(sidecar.checklist, {
+    'metadata-removed': metadata.length === 0 ? { ok: true } : { ok: false, note: `found: ${[...new Set(metadata.map((f) => f.kind))].join(', ')}` },
+    'file-named': { ok: true },
+    flattened: { ok: !metadata.some((f) => f.kind === 'layers') },
+    'regions-meet-policy': regions.every((r) => r.ok) ? { ok: true } : { ok: false, note: `${regions.filter((r) => !r.ok).length} region(s) not obscured` },
+  });
+  return { folder, sidecarName, sidecar: { ...sidecar, checklist }, findings, regions };
+}
+
+/**
+ * Signs the (edited) checklist off and writes the sidecar back in place, atomically. Refused
+ * while re-verification found anything, or while the image no longer matches its hash.
+ */
+export async function signOffReview(host: Host, review: ReviewState, checklist: Checklist, reviewer: string, now: () => Date = () => new Date()): Promise<Sidecar> {
+  if (review.findings.length > 0) {
+    throw new DeidError('usage', `cannot sign off: ${review.findings.length} problem(s) were found when the image was checked (${review.findings[0].detail})`);
+  }
+  const image = await host.readFile(review.folder, review.sidecar.image.fileName);
+  if (!image || sha256Hex(image) !== review.sidecar.image.sha256) {
+    throw new DeidError('usage', 'cannot sign off: the image changed since it was checked; open it again');
+  }
+  const signed = validateSidecar({ ...review.sidecar, checklist: signOff(checklist, reviewer, now().toISOString()) });
+  await host.writeFilesAtomically(review.folder, [{ name: review.sidecarName, bytes: encoder.encode(serializeSidecar(signed)) }]);
+  return signed;
+}

@@ -1,0 +1,426 @@
+/**
+ * JPEG (ITU T.81 Annex B, https://www.w3.org/Graphics/JPEG/itu-t81.pdf) with the segments of
+ * JFIF 1.02, EXIF 2.32, XMP part 3, ICC.1 Annex B.4, CIPA DC-007 (MPF), ISO 19566-5 (JUMBF/C2PA)
+ * and Adobe's Photoshop file format (APP13 image resources).
+ *
+ * The walk is an allowlist: SOI, DQT, DHT, DAC, SOFn, DRI, SOS + entropy-coded data (with RSTn),
+ * DNL, EOI, a canonical APP0 JFIF without thumbnail and a canonical APP14 Adobe are clean;
+ * every other segment, and any byte after EOI, is a finding. Strip keeps exactly the clean parts,
+ * copying scan data byte for byte, so decoded pixels cannot change.
+ */
+import { DeidError } from '../errors';
+import { minimalOrientationExif, scanExif, type ExifScan } from './tiff-ifd';
+import type { ContainerFormat, Finding, FindingKind, ImageFormat, Part, StripResult } from './types';
+
+const MARKER = 0xff;
+const STUFFED_ZERO = 0x00;
+const SOI = 0xd8;
+const EOI = 0xd9;
+const SOS = 0xda;
+const DQT = 0xdb;
+const DNL = 0xdc;
+const DRI = 0xdd;
+const DHT = 0xc4;
+/** JPG (0xC8) is reserved for extensions; DAC (0xCC) holds arithmetic-coding conditioning. */
+const JPG_RESERVED = 0xc8;
+const DAC = 0xcc;
+const SOF_FIRST = 0xc0;
+const SOF_LAST = 0xcf;
+const RST0 = 0xd0;
+const RST7 = 0xd7;
+const APP0 = 0xe0;
+const APP1 = 0xe1;
+const APP2 = 0xe2;
+const APP11 = 0xeb;
+const APP12 = 0xec;
+const APP13 = 0xed;
+const APP14 = 0xee;
+const APP15 = 0xef;
+const COM = 0xfe;
+/** Markers below this code (and 0x00) are reserved or TEM: never expected between segments. */
+const FIRST_SEGMENT_MARKER = 0xc0;
+/** TEM (T.81 Table B.1): a standalone marker, the only valid code below 0xC0. */
+const TEM = 0x01;
+const MARKER_SIZE = 2;
+const LENGTH_SIZE = 2;
+
+/** JFIF 1.02: "JFIF\0", version (2), units (1), X/Y density (2+2), thumbnail width/height (1+1). */
+const JFIF_FIXED_PAYLOAD = 14;
+const JFIF_THUMB_WIDTH = 12;
+/** Adobe APP14 (Adobe TN 5116): "Adobe", version (2), flags0 (2), flags1 (2), transform (1). */
+const ADOBE_PAYLOAD = 12;
+/** APP1 EXIF header: "Exif\0" and one pad byte (0), then the TIFF structure (EXIF 2.32 4.7.2). */
+const EXIF_HEADER = 6;
+/** Photoshop image resource ids (Adobe Photoshop File Formats, "Image Resource IDs"). */
+const IRB_IPTC = 0x0404;
+const IRB_THUMBNAIL_PS4 = 0x0409;
+const IRB_THUMBNAIL = 0x040c;
+/** Orientation 1 (as stored) needs no EXIF at all. */
+const ORIENTATION_AS_STORED = 1;
+
+function ascii(text: string): Uint8Array {
+  return Uint8Array.from(text, (c) => c.charCodeAt(0));
+}
+const SIG_JFIF = ascii('JFIF\0');
+const SIG_JFXX = ascii('JFXX\0');
+const SIG_CIFF = ascii('II\x1a\0\0\0HEAP');
+const SIG_EXIF = ascii('Exif\0');
+const SIG_XMP = ascii('http://ns.adobe.com/xap/1.0/\0');
+const SIG_XMP_EXTENSION = ascii('http://ns.adobe.com/xmp/extension/\0');
+const SIG_ICC = ascii('ICC_PROFILE\0');
+const SIG_MPF = ascii('MPF\0');
+const SIG_FLASHPIX = ascii('FPXR\0');
+const SIG_JUMBF = ascii('JP');
+const SIG_DUCKY = ascii('Ducky');
+const SIG_PHOTOSHOP = ascii('Photoshop 3.0\0');
+const SIG_8BIM_LEN = 4;
+const SIG_ADOBE = ascii('Adobe');
+
+/** One marker-delimited piece of the file, in order. */
+interface Piece {
+  /** Marker code, or 'ecs' for entropy-coded data, 'trailer' for bytes after EOI. */
+  marker: number | 'ecs' | 'trailer';
+  offset: number;
+  end: number;
+}
+
+/** How strip treats a piece, and what the walk reports about it. */
+interface Verdict {
+  name: string;
+  findings: Finding[];
+  /** keep: copy as is; drop: omit; rewrite: replace with `replacement`. */
+  action: 'keep' | 'drop' | 'rewrite';
+  replacement?: Uint8Array;
+  exif?: ExifScan;
+  note?: string;
+}
+
+function startsWith(bytes: Uint8Array, at: number, end: number, sig: Uint8Array): boolean {
+  if (at + sig.length > end) return false;
+  for (let i = 0; i < sig.length; i++) if (bytes[at + i] !== sig[i]) return false;
+  return true;
+}
+
+function u16be(bytes: Uint8Array, at: number): number {
+  return (bytes[at] << 8) | bytes[at + 1];
+}
+
+function isSof(marker: number): boolean {
+  return marker >= SOF_FIRST && marker <= SOF_LAST && marker !== DHT && marker !== JPG_RESERVED && marker !== DAC;
+}
+
+function isRst(marker: number): boolean {
+  return marker >= RST0 && marker <= RST7;
+}
+
+/**
+ * Splits the file into pieces (T.81 B.1.1). Linear: entropy-coded data is skipped with indexOf
+ * on 0xFF, since only 0xFF followed by neither 0x00 (stuffing) nor RSTn ends it (T.81 B.1.1.5).
+ */
+function splitPieces(bytes: Uint8Array): Piece[] {
+  const len = bytes.length;
+  if (len < MARKER_SIZE || bytes[0] !== MARKER || bytes[1] !== SOI) {
+    throw new DeidError('malformed', 'JPEG: does not start with SOI (FF D8)');
+  }
+  const pieces: Piece[] = [{ marker: SOI, offset: 0, end: MARKER_SIZE }];
+  let pos = MARKER_SIZE;
+  for (;;) {
+    if (pos >= len) throw new DeidError('truncated', `JPEG: ends at ${len} without EOI`);
+    if (bytes[pos] !== MARKER) {
+      throw new DeidError('malformed', `JPEG: byte 0x${bytes[pos].toString(16)} at ${pos} where a marker was expected`);
+    }
+    // Any number of 0xFF fill bytes may precede a marker (T.81 B.1.1.2); they are not kept.
+    let code = pos + 1;
+    while (code < len && bytes[code] === MARKER) code++;
+    if (code >= len) throw new DeidError('truncated', `JPEG: ends in fill bytes at ${len} without EOI`);
+    const marker = bytes[code];
+    const start = code - 1;
+    if (marker === EOI) {
+      pieces.push({ marker, offset: start, end: start + MARKER_SIZE });
+      pos = start + MARKER_SIZE;
+      break;
+    }
+    if (isRst(marker)) {
+      pieces.push({ marker, offset: start, end: start + MARKER_SIZE });
+      pos = start + MARKER_SIZE;
+      continue;
+    }
+    if (marker < FIRST_SEGMENT_MARKER || marker === SOI) {
+      throw new DeidError('malformed', `JPEG: marker FF ${marker.toString(16).padStart(2, '0')} at ${start} is not valid between segments`);
+    }
+    if (start + MARKER_SIZE + LENGTH_SIZE > len) throw new DeidError('truncated', `JPEG: segment at ${start} cut off`);
+    const segmentLength = u16be(bytes, start + MARKER_SIZE);
+    if (segmentLength < LENGTH_SIZE) {
+      throw new DeidError('malformed', `JPEG: segment at ${start} declares length ${segmentLength}`);
+    }
+    const end = start + MARKER_SIZE + segmentLength;
+    if (end > len) throw new DeidError('truncated', `JPEG: segment at ${start} runs past the end of the file`);
+    pieces.push({ marker, offset: start, end });
+    pos = end;
+    if (marker === SOS) {
+      const ecsEnd = findEntropyEnd(bytes, end);
+      if (ecsEnd > end) pieces.push({ marker: 'ecs', offset: end, end: ecsEnd });
+      pos = ecsEnd;
+    }
+  }
+  if (pos < len) pieces.push({ marker: 'trailer', offset: pos, end: len });
+  return pieces;
+}
+
+function findEntropyEnd(bytes: Uint8Array, from: number): number {
+  let i = from;
+  for (;;) {
+    const ff = bytes.indexOf(MARKER, i);
+    if (ff < 0 || ff + 1 >= bytes.length) {
+      throw new DeidError('truncated', `JPEG: ends inside entropy-coded data at ${bytes.length} without EOI`);
+    }
+    const next = bytes[ff + 1];
+    // FF followed by a byte that names no marker (02..BF) is damaged scan data, not a segment
+    // boundary: decoders (libjpeg, and exiftool when reading) step over it, so do we. It stays
+    // inside the copied scan data, which holds pixels only.
+    if (next === STUFFED_ZERO || isRst(next) || (next > TEM && next < FIRST_SEGMENT_MARKER)) {
+      i = ff + 2;
+      continue;
+    }
+    return ff;
+  }
+}
+
+function finding(kind: FindingKind, where: string, detail: string): Finding {
+  return { kind, where, detail };
+}
+
+/** JFIF APP0: clean only in its canonical 16-byte form without thumbnail. */
+function judgeJfif(bytes: Uint8Array, piece: Piece, where: string): Verdict {
+  const payload = piece.offset + MARKER_SIZE + LENGTH_SIZE;
+  const payloadLength = piece.end - payload;
+  if (payloadLength < JFIF_FIXED_PAYLOAD) {
+    return { name: 'APP0 JFIF', findings: [finding('unknown-segment', where, 'JFIF header too short to be valid')], action: 'drop' };
+  }
+  const thumbW = bytes[payload + JFIF_THUMB_WIDTH];
+  const thumbH = bytes[payload + JFIF_THUMB_WIDTH + 1];
+  if (payloadLength === JFIF_FIXED_PAYLOAD && thumbW * thumbH === 0) {
+    return { name: 'APP0 JFIF', findings: [], action: 'keep' };
+  }
+  const replacement = new Uint8Array(MARKER_SIZE + LENGTH_SIZE + JFIF_FIXED_PAYLOAD);
+  replacement.set(bytes.subarray(piece.offset, payload + JFIF_THUMB_WIDTH));
+  replacement[2] = 0;
+  replacement[3] = LENGTH_SIZE + JFIF_FIXED_PAYLOAD;
+  const f = thumbW * thumbH > 0
+    ? finding('thumbnail', where, `JFIF thumbnail ${thumbW}x${thumbH} (an unredacted preview)`)
+    : finding('unknown-segment', where, `${payloadLength - JFIF_FIXED_PAYLOAD} extra bytes in the JFIF header`);
+  return { name: 'APP0 JFIF', findings: [f], action: 'rewrite', replacement, note: 'rewrote the JFIF header without its thumbnail/extra bytes' };
+}
+
+/** APP14 Adobe: the colour transform flag is needed to decode CMYK/YCCK right, so it is kept. */
+function judgeAdobe(bytes: Uint8Array, piece: Piece, where: string): Verdict {
+  const payload = piece.offset + MARKER_SIZE + LENGTH_SIZE;
+  const payloadLength = piece.end - payload;
+  if (payloadLength === ADOBE_PAYLOAD) return { name: 'APP14 Adobe', findings: [], action: 'keep' };
+  const f = finding('unknown-segment', where, `APP14 Adobe segment of unexpected length ${payloadLength}`);
+  if (payloadLength < ADOBE_PAYLOAD) return { name: 'APP14 Adobe', findings: [f], action: 'drop' };
+  const replacement = new Uint8Array(MARKER_SIZE + LENGTH_SIZE + ADOBE_PAYLOAD);
+  replacement.set(bytes.subarray(piece.offset, payload + ADOBE_PAYLOAD));
+  replacement[2] = 0;
+  replacement[3] = LENGTH_SIZE + ADOBE_PAYLOAD;
+  return { name: 'APP14 Adobe', findings: [f], action: 'rewrite', replacement };
+}
+
+function judgeExif(bytes: Uint8Array, piece: Piece, where: string): Verdict {
+  const tiffStart = piece.offset + MARKER_SIZE + LENGTH_SIZE + EXIF_HEADER;
+  try {
+    const exif = scanExif(bytes.subarray(Math.min(tiffStart, piece.end), piece.end), where);
+    // A minimal orientation block is clean only with the canonical "Exif\0\0" header.
+    const findings = exif.onlyOrientation && bytes[tiffStart - 1] !== 0
+      ? [finding('exif', where, 'EXIF header with a non-zero pad byte')]
+      : exif.findings;
+    return { name: 'APP1 Exif', findings, action: 'drop', exif };
+  } catch (e) {
+    if (!(e instanceof DeidError)) throw e;
+    // The segment is dropped whole anyway; a broken EXIF must not stop the rest of the walk.
+    return {
+      name: 'APP1 Exif',
+      findings: [finding('exif', where, `EXIF block that cannot be read (${e.code}); it may hold any EXIF tag`)],
+      action: 'drop',
+      note: `EXIF block unreadable (${e.code}): dropped whole, orientation not kept`,
+    };
+  }
+}
+
+/**
+ * Photoshop image resources (APP13 "Photoshop 3.0\0"): each is "8BIM", id (2), Pascal name padded
+ * to even length, size (4), data padded to even length. Parsing stops quietly at the first broken
+ * resource: the segment is a finding and is dropped either way.
+ */
+function judgePhotoshop(bytes: Uint8Array, piece: Piece, where: string): Verdict {
+  let at = piece.offset + MARKER_SIZE + LENGTH_SIZE + SIG_PHOTOSHOP.length;
+  const ids = new Set<number>();
+  let complete = true;
+  while (at < piece.end) {
+    if (at + SIG_8BIM_LEN + 2 + 2 > piece.end) { complete = false; break; }
+    const id = u16be(bytes, at + SIG_8BIM_LEN);
+    const nameLength = bytes[at + SIG_8BIM_LEN + 2];
+    const sizeAt = at + SIG_8BIM_LEN + 2 + ((1 + nameLength + 1) & ~1);
+    if (sizeAt + 4 > piece.end) { complete = false; break; }
+    const size = ((bytes[sizeAt] << 24) | (bytes[sizeAt + 1] << 16) | (bytes[sizeAt + 2] << 8) | bytes[sizeAt + 3]) >>> 0;
+    ids.add(id);
+    at = sizeAt + 4 + size + (size & 1);
+  }
+  if (at > piece.end) complete = false;
+  const findings = [finding('photoshop-irb', where, `Photoshop image resources (${ids.size} kinds${complete ? '' : ', continued or damaged'})`)];
+  if (ids.has(IRB_IPTC)) findings.push(finding('iptc', where, 'IPTC record (names, captions, places, dates)'));
+  if (ids.has(IRB_THUMBNAIL) || ids.has(IRB_THUMBNAIL_PS4)) findings.push(finding('thumbnail', where, 'Photoshop thumbnail resource'));
+  return { name: 'APP13 Photoshop', findings, action: 'drop' };
+}
+
+/** Classifies one segment: what it is, what it reveals, what strip does with it. */
+function judgeSegment(bytes: Uint8Array, piece: Piece, marker: number): Verdict {
+  const code = marker.toString(16).toUpperCase();
+  const where = `${segmentName(marker)} @ ${piece.offset}`;
+  const payload = piece.offset + MARKER_SIZE + LENGTH_SIZE;
+  const is = (sig: Uint8Array) => startsWith(bytes, payload, piece.end, sig);
+  const drop = (name: string, kind: FindingKind, detail: string): Verdict =>
+    ({ name, findings: [finding(kind, where, detail)], action: 'drop' });
+  if (isSof(marker) || marker === DQT || marker === DHT || marker === DAC || marker === DRI || marker === DNL || marker === SOS) {
+    return { name: segmentName(marker), findings: [], action: 'keep' };
+  }
+  switch (marker) {
+    case APP0:
+      if (is(SIG_JFIF)) return judgeJfif(bytes, piece, where);
+      if (is(SIG_JFXX)) return drop('APP0 JFXX', 'thumbnail', 'JFIF extension thumbnail (an unredacted preview)');
+      if (is(SIG_CIFF)) return drop('APP0 CIFF', 'makernote', 'Canon CIFF camera record (camera data, owner, serial)');
+      break;
+    case APP1:
+      if (is(SIG_EXIF)) return judgeExif(bytes, piece, where);
+      if (is(SIG_XMP)) return drop('APP1 XMP', 'xmp', 'XMP packet (editing history, document ids, names)');
+      if (is(SIG_XMP_EXTENSION)) return drop('APP1 XMP extension', 'xmp', 'extended XMP chunk (may hold whole embedded images)');
+      break;
+    case APP2:
+      if (is(SIG_ICC)) return drop('APP2 ICC', 'icc', 'ICC colour profile chunk (description, dates)');
+      if (is(SIG_MPF)) return drop('APP2 MPF', 'mpf', 'Multi-Picture Format index (secondary images after EOI)');
+      if (is(SIG_FLASHPIX)) return drop('APP2 FlashPix', 'unknown-segment', 'FlashPix extension data (may hold audio or text)');
+      break;
+    case APP11:
+      if (is(SIG_JUMBF)) return drop('APP11 JUMBF', 'c2pa', 'JUMBF box (C2PA content credentials; may hold thumbnails)');
+      break;
+    case APP12:
+      if (is(SIG_DUCKY)) return drop('APP12 Ducky', 'unknown-segment', 'Photoshop "Save for Web" Ducky data (quality, comment, copyright)');
+      return drop('APP12', 'unknown-segment', 'APP12 vendor data (e.g. PictureInfo camera text)');
+    case APP13:
+      if (is(SIG_PHOTOSHOP)) return judgePhotoshop(bytes, piece, where);
+      break;
+    case APP14:
+      if (is(SIG_ADOBE)) return judgeAdobe(bytes, piece, where);
+      break;
+    case COM:
+      return drop('COM', 'comment', `comment segment (${piece.end - payload} bytes of free text)`);
+    default:
+      if (marker < APP0 || marker > APP15) {
+        return drop(`FF${code}`, 'unknown-segment', `reserved/extension marker FF${code}`);
+      }
+  }
+  return drop(segmentName(marker), 'unknown-segment', `unrecognised ${segmentName(marker)} segment (${piece.end - payload} bytes)`);
+}
+
+function segmentName(marker: number): string {
+  if (marker >= APP0 && marker <= APP15) return `APP${marker - APP0}`;
+  if (isSof(marker)) return `SOF${marker - SOF_FIRST}`;
+  const names: Record<number, string> = { [DQT]: 'DQT', [DHT]: 'DHT', [DAC]: 'DAC', [DRI]: 'DRI', [DNL]: 'DNL', [SOS]: 'SOS', [COM]: 'COM', [SOI]: 'SOI', [EOI]: 'EOI' };
+  return names[marker] ?? (isRst(marker) ? `RST${marker - RST0}` : `FF${marker.toString(16).toUpperCase()}`);
+}
+
+interface Judged {
+  piece: Piece;
+  verdict: Verdict;
+}
+
+function judge(bytes: Uint8Array): Judged[] {
+  const pieces = splitPieces(bytes);
+  let mpfSeen = false;
+  return pieces.map((piece) => {
+    let verdict: Verdict;
+    if (piece.marker === 'ecs') {
+      verdict = { name: 'entropy-coded data', findings: [], action: 'keep' };
+    } else if (piece.marker === 'trailer') {
+      const size = piece.end - piece.offset;
+      const where = `after EOI @ ${piece.offset}`;
+      verdict = mpfSeen
+        ? { name: 'MPF images', findings: [finding('mpf', where, `${size} bytes of secondary images (MPF) after EOI`)], action: 'drop' }
+        : { name: 'trailer', findings: [finding('trailer', where, `${size} bytes after EOI`)], action: 'drop' };
+    } else if (piece.marker === SOI || piece.marker === EOI || isRst(piece.marker)) {
+      verdict = { name: segmentName(piece.marker), findings: [], action: 'keep' };
+    } else {
+      verdict = judgeSegment(bytes, piece, piece.marker);
+      if (verdict.findings.some((f) => f.kind === 'mpf')) mpfSeen = true;
+    }
+    return { piece, verdict };
+  });
+}
+
+function walkJpeg(bytes: Uint8Array): Part[] {
+  const parts: Part[] = [];
+  for (const { piece, verdict } of judge(bytes)) {
+    const length = piece.end - piece.offset;
+    if (verdict.findings.length === 0) {
+      parts.push({ name: verdict.name, offset: piece.offset, length, finding: null });
+    }
+    for (const f of verdict.findings) parts.push({ name: verdict.name, offset: piece.offset, length, finding: f });
+  }
+  return parts;
+}
+
+/** An APP1 "Exif\0\0" segment holding only IFD0 Orientation. */
+function orientationSegment(orientation: number): Uint8Array {
+  const tiff = minimalOrientationExif(orientation);
+  const segmentLength = LENGTH_SIZE + EXIF_HEADER + tiff.length;
+  const out = new Uint8Array(MARKER_SIZE + segmentLength);
+  out.set([MARKER, APP1, segmentLength >> 8, segmentLength & 0xff]);
+  out.set(SIG_EXIF, MARKER_SIZE + LENGTH_SIZE);
+  out.set(tiff, MARKER_SIZE + LENGTH_SIZE + EXIF_HEADER);
+  return out;
+}
+
+function stripJpeg(bytes: Uint8Array): StripResult {
+  const judged = judge(bytes);
+  const removed = new Set<FindingKind>();
+  const notes: string[] = [];
+  const firstExif = judged.find((j) => j.verdict.name === 'APP1 Exif');
+  const orientation = firstExif?.verdict.exif?.orientation ?? null;
+  const keepOrientation = orientation !== null && orientation !== ORIENTATION_AS_STORED;
+
+  // EXIF goes right after SOI, or after a leading JFIF APP0 (JFIF 1.02 wants APP0 first).
+  const leadingJfif = judged[1]?.verdict.name === 'APP0 JFIF' && judged[1].verdict.action !== 'drop';
+  const orientationSlot = leadingJfif ? 1 : 0;
+  const chunks: Uint8Array[] = [];
+  judged.forEach(({ piece, verdict }, index) => {
+    for (const f of verdict.findings) removed.add(f.kind);
+    if (verdict.note) notes.push(verdict.note);
+    if (verdict.action === 'keep') chunks.push(bytes.subarray(piece.offset, piece.end));
+    if (verdict.action === 'rewrite' && verdict.replacement) chunks.push(verdict.replacement);
+    if (index === orientationSlot && keepOrientation && orientation !== null) chunks.push(orientationSegment(orientation));
+  });
+  if (keepOrientation) notes.push(`kept Orientation ${orientation} in a minimal EXIF`);
+  const tail = judged[judged.length - 1];
+  if (tail.piece.marker === 'trailer') notes.push(`dropped ${tail.piece.end - tail.piece.offset} bytes after EOI`);
+
+  let total = 0;
+  for (const c of chunks) total += c.length;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return { bytes: out, removed: [...removed].sort(), notes };
+}
+
+function detectJpeg(bytes: Uint8Array): ImageFormat | null {
+  return bytes.length >= 3 && bytes[0] === MARKER && bytes[1] === SOI && bytes[2] === MARKER ? 'jpeg' : null;
+}
+
+export const jpegFormat: ContainerFormat = {
+  formats: ['jpeg'],
+  detect: detectJpeg,
+  walk: walkJpeg,
+  strip: stripJpeg,
+};

@@ -1,0 +1,465 @@
+/**
+ * A bounds-checked walker over TIFF Image File Directories (TIFF 6.0 section 2, "Image File
+ * Directory"), shared by every container that embeds a TIFF structure:
+ * JPEG APP1 "Exif\0\0" payloads, whole TIFF files, WebP `EXIF` chunks and HEIF `Exif` items.
+ *
+ * It never returns values, only which kinds of metadata are present, and it is linear in the size
+ * of the block: every IFD offset is visited once (a revisit is a cycle and throws) and the total
+ * number of entries read is capped by what could fit in the block without overlap.
+ */
+import { DeidError } from '../errors';
+import type { Finding, FindingKind, Part } from './types';
+
+/** "II" (Intel, little-endian) and "MM" (Motorola, big-endian): TIFF 6.0 section 2 header. */
+const BYTE_ORDER_LITTLE = 0x4949;
+const BYTE_ORDER_BIG = 0x4d4d;
+const TIFF_MAGIC = 42;
+/** BigTIFF (64-bit offsets) uses 43 in the magic field. */
+const BIGTIFF_MAGIC = 43;
+export const TIFF_HEADER_SIZE = 8;
+const IFD_COUNT_SIZE = 2;
+const IFD_ENTRY_SIZE = 12;
+const IFD_NEXT_SIZE = 4;
+/** Values of at most 4 bytes sit in the entry itself (TIFF 6.0, "Value Offset"). */
+const INLINE_VALUE_SIZE = 4;
+
+/** Field type codes (TIFF 6.0 section 2 plus the IFD type 13 of TIFF Technical Note 1). */
+const TYPE_SHORT = 3;
+const TYPE_LONG = 4;
+const TYPE_IFD = 13;
+const TYPE_SIZES: Readonly<Record<number, number>> = {
+  1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4,
+};
+
+/** Tag numbers the walker acts on (TIFF 6.0 appendix A, EXIF 2.32 section 4.6, Adobe notes). */
+export const TAG = {
+  newSubfileType: 0x00fe,
+  documentName: 0x010d,
+  imageDescription: 0x010e,
+  make: 0x010f,
+  model: 0x0110,
+  orientation: 0x0112,
+  pageName: 0x011d,
+  software: 0x0131,
+  dateTime: 0x0132,
+  artist: 0x013b,
+  hostComputer: 0x013c,
+  subIfds: 0x014a,
+  jpegInterchangeFormat: 0x0201,
+  xmp: 0x02bc,
+  copyright: 0x8298,
+  iptc: 0x83bb,
+  photoshopIrb: 0x8649,
+  exifIfd: 0x8769,
+  icc: 0x8773,
+  gpsIfd: 0x8825,
+  makerNote: 0x927c,
+  imageSourceData: 0x935c,
+  interopIfd: 0xa005,
+  printIm: 0xc4a5,
+} as const;
+
+/** Tags at or above this number are private (TIFF 6.0 section 2, "Private Tags"). */
+const FIRST_PRIVATE_TAG = 32768;
+/** NewSubfileType bit 0: "reduced-resolution version of another image" (TIFF 6.0 section 8). */
+const SUBFILE_REDUCED_RESOLUTION = 1;
+/** Orientation values of TIFF 6.0 / EXIF: 1 is "as stored", 2..8 flip and rotate. */
+const ORIENTATION_MIN = 1;
+const ORIENTATION_MAX = 8;
+
+/** What an EXIF block reveals, as the caller reports it. */
+export interface ExifScan {
+  findings: Finding[];
+  /** IFD0 Orientation (1..8) when present and well formed, else null. */
+  orientation: number | null;
+  /** The block is exactly a minimal orientation block (see minimalOrientationExif): clean. */
+  onlyOrientation: boolean;
+}
+
+interface IfdEntry {
+  tag: number;
+  type: number;
+  count: number;
+  /** Absolute offset of the entry itself (12 bytes). */
+  entryOffset: number;
+  /** Absolute offset of the value: inside the entry when it fits in 4 bytes. */
+  valueOffset: number;
+  /** count x type size; null for a type this reader does not know (TIFF says: skip it). */
+  byteLength: number | null;
+}
+
+interface Ifd {
+  offset: number;
+  byteLength: number;
+  entries: IfdEntry[];
+  next: number;
+}
+
+/** Reads one TIFF structure; every read is bounds-checked and throws DeidError, never RangeError. */
+class IfdReader {
+  private readonly visited = new Set<number>();
+  private entryBudget: number;
+
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly little: boolean,
+    readonly where: string,
+  ) {
+    // Directories that do not overlap cannot hold more entries than this; more means overlap
+    // crafted to make the walk quadratic.
+    this.entryBudget = Math.floor(bytes.length / IFD_ENTRY_SIZE) + 1;
+  }
+
+  u16(offset: number): number {
+    this.need(offset, 2);
+    const b = this.bytes;
+    return this.little ? b[offset] | (b[offset + 1] << 8) : (b[offset] << 8) | b[offset + 1];
+  }
+
+  u32(offset: number): number {
+    this.need(offset, 4);
+    const b = this.bytes;
+    const value = this.little
+      ? b[offset] | (b[offset + 1] << 8) | (b[offset + 2] << 16) | (b[offset + 3] << 24)
+      : (b[offset] << 24) | (b[offset + 1] << 16) | (b[offset + 2] << 8) | b[offset + 3];
+    return value >>> 0;
+  }
+
+  need(offset: number, length: number): void {
+    if (offset < 0 || offset + length > this.bytes.length) {
+      throw new DeidError('truncated', `${this.where}: TIFF structure points past the end of its ${this.bytes.length} bytes`);
+    }
+  }
+
+  /** Reads the IFD at `offset`; a second visit of one offset is a cycle. */
+  readIfd(offset: number, name: string): Ifd {
+    if (offset < TIFF_HEADER_SIZE) {
+      throw new DeidError('malformed', `${this.where}: ${name} offset ${offset} lies inside the TIFF header`);
+    }
+    if (this.visited.has(offset)) {
+      throw new DeidError('malformed', `${this.where}: ${name} at ${offset} was already visited (IFD cycle)`);
+    }
+    this.visited.add(offset);
+    const count = this.u16(offset);
+    this.entryBudget -= count;
+    if (this.entryBudget < 0) {
+      throw new DeidError('malformed', `${this.where}: overlapping IFDs (more entries than the block can hold)`);
+    }
+    const byteLength = IFD_COUNT_SIZE + count * IFD_ENTRY_SIZE + IFD_NEXT_SIZE;
+    this.need(offset, byteLength);
+    const entries: IfdEntry[] = [];
+    for (let i = 0; i < count; i++) {
+      const entryOffset = offset + IFD_COUNT_SIZE + i * IFD_ENTRY_SIZE;
+      const type = this.u16(entryOffset + 2);
+      const valueCount = this.u32(entryOffset + 4);
+      const size = TYPE_SIZES[type];
+      const entryLength = size === undefined ? null : size * valueCount;
+      const inline = entryLength !== null && entryLength <= INLINE_VALUE_SIZE;
+      entries.push({
+        tag: this.u16(entryOffset),
+        type,
+        count: valueCount,
+        entryOffset,
+        valueOffset: inline ? entryOffset + 8 : this.u32(entryOffset + 8),
+        byteLength: entryLength,
+      });
+    }
+    return { offset, byteLength, entries, next: this.u32(offset + byteLength - IFD_NEXT_SIZE) };
+  }
+
+  /** The IFD offsets a pointer tag holds (LONG or IFD type); [] for a pointer of the wrong type. */
+  pointers(entry: IfdEntry): number[] {
+    if ((entry.type !== TYPE_LONG && entry.type !== TYPE_IFD) || entry.byteLength === null) return [];
+    this.need(entry.valueOffset, entry.byteLength);
+    const out: number[] = [];
+    for (let i = 0; i < entry.count; i++) out.push(this.u32(entry.valueOffset + i * 4));
+    return out;
+  }
+
+  /** A single SHORT value, or null when the entry is not one. */
+  short(entry: IfdEntry): number | null {
+    if (entry.type !== TYPE_SHORT || entry.count !== 1) return null;
+    return this.u16(entry.valueOffset);
+  }
+
+  /** A single SHORT or LONG value, or null. */
+  integer(entry: IfdEntry): number | null {
+    if (entry.count !== 1) return null;
+    if (entry.type === TYPE_SHORT) return this.u16(entry.valueOffset);
+    if (entry.type === TYPE_LONG) return this.u32(entry.valueOffset);
+    return null;
+  }
+}
+
+/** Parses the 8-byte header; BigTIFF is refused as unsupported. */
+function openTiff(bytes: Uint8Array, where: string): { reader: IfdReader; ifd0: number } {
+  if (bytes.length < TIFF_HEADER_SIZE) {
+    throw new DeidError('truncated', `${where}: ${bytes.length} bytes is shorter than a TIFF header`);
+  }
+  const order = (bytes[0] << 8) | bytes[1];
+  if (order !== BYTE_ORDER_LITTLE && order !== BYTE_ORDER_BIG) {
+    throw new DeidError('malformed', `${where}: no TIFF byte-order mark (II or MM)`);
+  }
+  const reader = new IfdReader(bytes, order === BYTE_ORDER_LITTLE, where);
+  const magic = reader.u16(2);
+  if (magic === BIGTIFF_MAGIC) {
+    throw new DeidError('unsupported', `${where}: BigTIFF (64-bit offsets) is not supported; convert it to TIFF, PNG or JPEG first`);
+  }
+  if (magic !== TIFF_MAGIC) {
+    throw new DeidError('malformed', `${where}: TIFF magic number is ${magic}, not 42`);
+  }
+  return { reader, ifd0: reader.u32(4) };
+}
+
+/** What a metadata tag reveals, for details ("camera make/model, dates"). Never values. */
+const TAG_LABELS: Readonly<Record<number, string>> = {
+  [TAG.make]: 'camera make/model',
+  [TAG.model]: 'camera make/model',
+  0xa433: 'lens make/model',
+  0xa434: 'lens make/model',
+  [TAG.dateTime]: 'dates',
+  0x9003: 'dates',
+  0x9004: 'dates',
+  0x9010: 'dates',
+  0x9011: 'dates',
+  0x9012: 'dates',
+  0x9290: 'dates',
+  0x9291: 'dates',
+  0x9292: 'dates',
+  [TAG.software]: 'software',
+  [TAG.hostComputer]: 'host computer name',
+  [TAG.artist]: 'artist name',
+  [TAG.copyright]: 'copyright holder',
+  0xa430: 'camera owner name',
+  0xa431: 'camera serial number',
+  0xa435: 'lens serial number',
+  0xa420: 'image unique id',
+  [TAG.imageDescription]: 'image description',
+  0x9286: 'user comment',
+  0x9c9b: 'Windows title/comment/author/keywords',
+  0x9c9c: 'Windows title/comment/author/keywords',
+  0x9c9d: 'Windows title/comment/author/keywords',
+  0x9c9e: 'Windows title/comment/author/keywords',
+  0x9c9f: 'Windows title/comment/author/keywords',
+  [TAG.documentName]: 'document name',
+  [TAG.pageName]: 'page name',
+  [TAG.printIm]: 'PrintIM printing data',
+};
+
+/** Tags holding a whole foreign metadata block: they get a finding of their own kind. */
+const EMBEDDED_BLOCKS: Readonly<Record<number, { kind: FindingKind; detail: string }>> = {
+  [TAG.makerNote]: { kind: 'makernote', detail: 'camera MakerNote (vendor data: serial numbers, settings, sometimes previews)' },
+  [TAG.xmp]: { kind: 'xmp', detail: 'XMP packet (tag 700)' },
+  [TAG.iptc]: { kind: 'iptc', detail: 'IPTC record (tag 33723)' },
+  [TAG.photoshopIrb]: { kind: 'photoshop-irb', detail: 'Photoshop image resources (tag 34377)' },
+  [TAG.icc]: { kind: 'icc', detail: 'ICC colour profile (tag 34675; description, dates)' },
+  [TAG.imageSourceData]: { kind: 'layers', detail: 'Photoshop layer data (ImageSourceData, tag 37724): the unflattened original' },
+  [TAG.jpegInterchangeFormat]: { kind: 'thumbnail', detail: 'embedded JPEG thumbnail (JPEGInterchangeFormat)' },
+};
+
+function hex(tag: number): string {
+  return `0x${tag.toString(16).padStart(4, '0')}`;
+}
+
+/** Collects what an EXIF-style IFD tree reveals: labels for the `exif` detail, other findings. */
+class ExifCollector {
+  readonly labels = new Set<string>();
+  readonly findings: Finding[] = [];
+  orientation: number | null = null;
+
+  constructor(private readonly reader: IfdReader) {}
+
+  /** Walks one directory (and the sub-IFDs it points to). `mainImage` is IFD0 of the block. */
+  directory(ifd: Ifd, name: string, mainImage: boolean): void {
+    const where = this.reader.where;
+    for (const entry of ifd.entries) {
+      const at = `${where} ${name} tag ${hex(entry.tag)}`;
+      const block = EMBEDDED_BLOCKS[entry.tag];
+      if (block) {
+        this.findings.push({ kind: block.kind, where: at, detail: block.detail });
+        continue;
+      }
+      switch (entry.tag) {
+        case TAG.orientation: {
+          const value = this.reader.short(entry);
+          if (mainImage && value !== null && value >= ORIENTATION_MIN && value <= ORIENTATION_MAX) {
+            this.orientation = value;
+          }
+          break;
+        }
+        case TAG.exifIfd:
+          for (const p of this.reader.pointers(entry)) this.directory(this.reader.readIfd(p, 'ExifIFD'), 'ExifIFD', false);
+          break;
+        case TAG.interopIfd:
+          for (const p of this.reader.pointers(entry)) this.directory(this.reader.readIfd(p, 'InteropIFD'), 'InteropIFD', false);
+          this.labels.add('interoperability tags');
+          break;
+        case TAG.gpsIfd: {
+          const pointers = this.reader.pointers(entry);
+          // The GPS IFD is read for validity only; its tags are all location or time.
+          let tags = 0;
+          for (const p of pointers) tags += this.reader.readIfd(p, 'GPS IFD').entries.length;
+          this.findings.push({ kind: 'gps', where: at, detail: `GPS IFD (${tags} GPS tags: coordinates, time, direction)` });
+          break;
+        }
+        case TAG.subIfds: {
+          const pointers = this.reader.pointers(entry);
+          for (const p of pointers) this.directory(this.reader.readIfd(p, 'SubIFD'), 'SubIFD', false);
+          this.findings.push({ kind: 'thumbnail', where: at, detail: `${pointers.length} SubIFD image(s) (previews or alternate resolutions)` });
+          break;
+        }
+        default:
+          this.labels.add(TAG_LABELS[entry.tag] ?? (name === 'IFD0' ? 'image tags' : 'camera settings'));
+      }
+    }
+  }
+}
+
+/** Exactly 26 bytes, IFD0 right after the header, zero value padding: nothing else can hide in it. */
+const MINIMAL_BLOCK_SIZE = TIFF_HEADER_SIZE + IFD_COUNT_SIZE + IFD_ENTRY_SIZE + IFD_NEXT_SIZE;
+const MINIMAL_VALUE_PADDING = TIFF_HEADER_SIZE + IFD_COUNT_SIZE + 8 + 2;
+
+function isMinimalLayout(tiff: Uint8Array, ifd0Offset: number): boolean {
+  return tiff.length === MINIMAL_BLOCK_SIZE && ifd0Offset === TIFF_HEADER_SIZE
+    && tiff[MINIMAL_VALUE_PADDING] === 0 && tiff[MINIMAL_VALUE_PADDING + 1] === 0;
+}
+
+/**
+ * Scans an EXIF block (a TIFF structure: the APP1 payload after "Exif\0\0", a WebP EXIF chunk,
+ * a HEIF Exif item after its offset prefix). One `exif` finding for the block, plus one finding
+ * per embedded kind (gps, makernote, thumbnail, xmp, iptc, photoshop-irb, icc, layers).
+ * A minimal orientation-only block (see minimalOrientationExif; exactly that layout, in either
+ * byte order) gives no finding.
+ * Throws DeidError('malformed' | 'truncated' | 'unsupported') only.
+ */
+export function scanExif(tiff: Uint8Array, where: string): ExifScan {
+  const { reader, ifd0: ifd0Offset } = openTiff(tiff, where);
+  if (ifd0Offset === 0) {
+    return { findings: [{ kind: 'exif', where, detail: 'EXIF header without directories' }], orientation: null, onlyOrientation: false };
+  }
+  const ifd0 = reader.readIfd(ifd0Offset, 'IFD0');
+  const collector = new ExifCollector(reader);
+  collector.directory(ifd0, 'IFD0', true);
+  const onlyOrientation = isMinimalLayout(tiff, ifd0Offset) && ifd0.next === 0 && ifd0.entries.length === 1
+    && ifd0.entries[0].tag === TAG.orientation && collector.orientation !== null;
+  if (onlyOrientation) return { findings: [], orientation: collector.orientation, onlyOrientation };
+
+  const chained: Finding[] = [];
+  let next = ifd0.next;
+  for (let index = 1; next !== 0; index++) {
+    const name = `IFD${index}`;
+    const ifd = reader.readIfd(next, name);
+    collector.directory(ifd, name, false);
+    chained.push(index === 1
+      ? { kind: 'thumbnail', where: `${where} IFD1`, detail: 'IFD1 thumbnail image (an unredacted preview)' }
+      : { kind: 'unknown-segment', where: `${where} ${name}`, detail: `extra image directory ${name} in the EXIF block` });
+    next = ifd.next;
+  }
+  const labels = [...collector.labels];
+  const exifFinding: Finding = {
+    kind: 'exif',
+    where: `${where} IFD0`,
+    detail: labels.length > 0 ? `EXIF tags: ${labels.join(', ')}` : 'EXIF block',
+  };
+  return { findings: [exifFinding, ...collector.findings, ...chained], orientation: collector.orientation, onlyOrientation: false };
+}
+
+/**
+ * A 26-byte big-endian TIFF block whose IFD0 holds only Orientation: what strip writes to keep a
+ * photo's rotation without any other EXIF. scanExif reports this block as clean.
+ */
+export function minimalOrientationExif(orientation: number): Uint8Array {
+  if (!Number.isInteger(orientation) || orientation < ORIENTATION_MIN || orientation > ORIENTATION_MAX) {
+    throw new DeidError('usage', `orientation must be an integer 1..8, not ${orientation}`);
+  }
+  const out = new Uint8Array(MINIMAL_BLOCK_SIZE);
+  const view = new DataView(out.buffer);
+  view.setUint16(0, BYTE_ORDER_BIG);
+  view.setUint16(2, TIFF_MAGIC);
+  view.setUint32(4, TIFF_HEADER_SIZE);
+  view.setUint16(8, 1);
+  view.setUint16(10, TAG.orientation);
+  view.setUint16(12, TYPE_SHORT);
+  view.setUint32(14, 1);
+  view.setUint16(18, orientation);
+  // Bytes 20..25 are the value padding and the zero next-IFD offset.
+  return out;
+}
+
+/**
+ * Baseline and extension tags that describe only how pixels are stored (TIFF 6.0 appendix A):
+ * a TIFF file holding nothing else is clean. Orientation is kept like in the EXIF design.
+ */
+const IMAGE_STRUCTURE_TAGS: ReadonlySet<number> = new Set([
+  254, 255, 256, 257, 258, 259, 262, 263, 264, 265, 266, 273, 274, 277, 278, 279, 280, 281, 282, 283,
+  284, 286, 287, 288, 289, 290, 291, 292, 293, 296, 297, 301, 317, 318, 319, 320, 321, 322, 323, 324,
+  325, 332, 334, 336, 338, 339, 340, 341, 342, 347, 512, 515, 517, 518, 519, 520, 521, 529, 530, 531, 532,
+]);
+
+/** Old-style JPEG (compression 6) stores the main image through JPEGInterchangeFormat in a TIFF. */
+const OLD_JPEG_TAGS: ReadonlySet<number> = new Set([TAG.jpegInterchangeFormat, 0x0202]);
+
+/**
+ * Walks every IFD of a whole TIFF file (first IFD and its chain of pages) with an allowlist:
+ * image-structure tags are clean, everything else is a Part carrying a finding.
+ * Throws DeidError('malformed' | 'truncated' | 'unsupported') only.
+ */
+export function walkTiffFile(bytes: Uint8Array): Part[] {
+  const { reader, ifd0: first } = openTiff(bytes, 'TIFF');
+  const parts: Part[] = [{ name: 'TIFF header', offset: 0, length: TIFF_HEADER_SIZE, finding: null }];
+  if (first === 0) {
+    throw new DeidError('malformed', 'TIFF: the header points to no image directory');
+  }
+  let next = first;
+  for (let index = 0; next !== 0; index++) {
+    const name = `IFD${index}`;
+    const ifd = reader.readIfd(next, name);
+    parts.push({ name, offset: ifd.offset, length: ifd.byteLength, finding: index === 0 ? null : extraPageFinding(reader, ifd, name) });
+    parts.push(...tiffDirectoryParts(reader, ifd, name));
+    next = ifd.next;
+  }
+  return parts;
+}
+
+function extraPageFinding(reader: IfdReader, ifd: Ifd, name: string): Finding {
+  const subfile = ifd.entries.find((e) => e.tag === TAG.newSubfileType);
+  const reduced = subfile !== undefined && ((reader.integer(subfile) ?? 0) & SUBFILE_REDUCED_RESOLUTION) !== 0;
+  return reduced
+    ? { kind: 'thumbnail', where: `TIFF ${name}`, detail: `reduced-resolution copy of the image (${name})` }
+    : { kind: 'unknown-segment', where: `TIFF ${name}`, detail: `extra page or image (${name}); only the first page is exported` };
+}
+
+/** Parts for the non-structural tags of one TIFF-file IFD. */
+function tiffDirectoryParts(reader: IfdReader, ifd: Ifd, name: string): Part[] {
+  const parts: Part[] = [];
+  const add = (entry: IfdEntry, finding: Finding) =>
+    parts.push({ name: `${name} tag ${hex(entry.tag)}`, offset: entry.entryOffset, length: IFD_ENTRY_SIZE, finding });
+  const compression = ifd.entries.find((e) => e.tag === 0x0103);
+  const oldJpeg = compression !== undefined && reader.integer(compression) === 6;
+  for (const entry of ifd.entries) {
+    if (IMAGE_STRUCTURE_TAGS.has(entry.tag) || (oldJpeg && OLD_JPEG_TAGS.has(entry.tag))) continue;
+    const where = `TIFF ${name} tag ${hex(entry.tag)}`;
+    if (entry.tag === TAG.exifIfd || entry.tag === TAG.gpsIfd || entry.tag === TAG.subIfds) {
+      // Pointer tags: scan the tree below the same way as an EXIF block.
+      const collector = new ExifCollector(reader);
+      collector.directory({ ...ifd, entries: [entry] }, name, false);
+      const labels = [...collector.labels];
+      if (entry.tag === TAG.exifIfd) {
+        add(entry, { kind: 'exif', where, detail: `Exif IFD${labels.length > 0 ? `: ${labels.join(', ')}` : ''}` });
+      }
+      for (const f of collector.findings) add(entry, f);
+      continue;
+    }
+    const block = EMBEDDED_BLOCKS[entry.tag];
+    if (block) {
+      add(entry, { kind: block.kind, where, detail: block.detail });
+    } else if (TAG_LABELS[entry.tag] !== undefined) {
+      add(entry, { kind: 'exif', where, detail: `${TAG_LABELS[entry.tag]} (tag ${entry.tag})` });
+    } else if (entry.tag >= FIRST_PRIVATE_TAG) {
+      add(entry, { kind: 'unknown-segment', where, detail: `private tag ${entry.tag} (not on the image-structure allowlist)` });
+    } else {
+      add(entry, { kind: 'unknown-segment', where, detail: `tag ${entry.tag} (not on the image-structure allowlist)` });
+    }
+  }
+  return parts;
+}

@@ -1,0 +1,82 @@
+import { DeidError } from '../errors';
+import { checkStep } from '../policy/policy';
+import type { Policy } from '../policy/types';
+import type { Step } from '../sidecar/types';
+import { clonePixels } from './buffer';
+import { cropPixels } from './crop';
+import { overlayRegion } from './overlay';
+import { pixelateRegion } from './pixelate';
+import type { PixelBuffer } from './types';
+
+/**
+ * Replays recorded steps on pixels (`deid apply`, and reproducing an export).
+ *
+ * Every step is checked against the policy FIRST (checkStep), so a recipe with one forbidden
+ * step changes nothing. Then the steps run in order on a copy; `buf` is not modified.
+ *
+ * Coordinates: each step's region is in the coordinates of the image AS IT IS WHEN THAT STEP
+ * RUNS. Steps before a crop are in pre-crop coordinates; a crop's own region is in the
+ * coordinates current at that moment, and after it the origin moves to the crop's top-left
+ * (clamped to the image). A recipe without a crop, the usual case, is therefore simply in the
+ * exported image's coordinates (DESIGN.md "Sidecar"). stepsInFinalCoordinates() maps the
+ * obscuring steps of any recipe into the final image's coordinates, for verification.
+ *
+ * Overlay steps without a colour use the policy's overlay colour. `flatten`, `export` and
+ * `strip` do not touch pixels (a buffer is already flat; the byte-level steps happen in the
+ * container code).
+ */
+export function applySteps(buf: PixelBuffer, steps: Step[], policy: Policy): PixelBuffer {
+  for (const step of steps) checkStep(policy, step);
+  let current = clonePixels(buf);
+  for (const step of steps) {
+    switch (step.op) {
+      case 'pixelate':
+        // checkStep guarantees region and cellSize on a mosaic step.
+        pixelateRegion(current, step.region as NonNullable<Step['region']>, step.cellSize as number);
+        break;
+      case 'overlay':
+        overlayRegion(current, step.region as NonNullable<Step['region']>, step.color ?? policy.overlayColor);
+        break;
+      case 'crop':
+        current = cropPixels(current, step.region as NonNullable<Step['region']>);
+        break;
+      case 'flatten':
+      case 'export':
+      case 'strip':
+        break;
+      default: {
+        const op: never = step.op;
+        throw new DeidError('schema', `unknown step ${String(op)}`);
+      }
+    }
+  }
+  return current;
+}
+
+/**
+ * The pixelate and overlay steps of a recipe with their regions moved into the FINAL image's
+ * coordinates (the rule is in applySteps' comment): each region is shifted by the top-left of
+ * every crop after it. Regions keep their full recorded size and top-left (the mosaic grid is
+ * anchored there even when a later crop cut part of the region away); a region that a later
+ * crop removed entirely is left out, since nothing of it is in the exported image.
+ */
+export function stepsInFinalCoordinates(steps: Step[]): Step[] {
+  const out: Step[] = [];
+  steps.forEach((step, index) => {
+    if ((step.op !== 'pixelate' && step.op !== 'overlay') || !step.region) return;
+    let { x, y } = step.region;
+    const { w, h } = step.region;
+    for (const later of steps.slice(index + 1)) {
+      if (later.op !== 'crop' || !later.region) continue;
+      const cx = Math.max(0, later.region.x);
+      const cy = Math.max(0, later.region.y);
+      const cw = later.region.x + later.region.w - cx;
+      const ch = later.region.y + later.region.h - cy;
+      x -= cx;
+      y -= cy;
+      if (x >= cw || y >= ch || x + w <= 0 || y + h <= 0) return;
+    }
+    out.push({ ...step, region: { x, y, w, h } });
+  });
+  return out;
+}

@@ -1,0 +1,272 @@
+import { clampRect, type Rect } from '../geometry';
+import { minimumCellSize } from '../policy/policy';
+import type { Policy } from '../policy/types';
+import type { Step } from '../sidecar/types';
+import { assertPixelBuffer, colorComponentCount } from './buffer';
+import { colorForBuffer, isHexColor, parseHexColor } from './color';
+import type { PixelBuffer } from './types';
+
+/**
+ * How far decoded pixels may stray from the value that was painted, in 8-bit units (scaled to
+ * the buffer's maxValue), and how many pixels at each cell or region border are exempt.
+ */
+export interface RegionTolerance {
+  /** Per channel, 0-255. */
+  channel: number;
+  /** Pixels along every cell border not checked pixel by pixel (their mean still counts). */
+  edgeBand: number;
+}
+
+/** For PNG and other lossless exports: the exact painted values, every pixel. */
+export const LOSSLESS_TOLERANCE: Readonly<RegionTolerance> = Object.freeze({ channel: 0, edgeBand: 0 });
+
+/**
+ * For JPEG exports (the default, since it also passes lossless files). Cells are aligned to the
+ * region, not to JPEG's 8x8 DCT blocks, so a block often straddles the edge between two cells
+ * of very different colour; quantising it rings through the whole block, and 4:2:0 chroma
+ * subsampling bleeds colour 1-2 px across every edge. Measured on a corpus photo mosaicked
+ * with 9-33 px cells and encoded by libjpeg (sharp) at quality 90: pixels more than 2 px
+ * inside a cell strayed up to 18/255 from the cell mean (28/255 with no band), quadrant means
+ * up to 8/255; a saturated overlay colour (#1e90ff) came back up to 15/255 off, 53/255 in the
+ * first pixel of its border. A mosaic at half the cell size, by contrast, put quadrant means
+ * 43-75/255 apart and single pixels 80-140/255 off. Hence 24/255 per pixel beyond a 2 px
+ * border band, and 12/255 for quadrant means (QUADRANT_MEAN_SHARE).
+ */
+export const JPEG_TOLERANCE: Readonly<RegionTolerance> = Object.freeze({ channel: 24, edgeBand: 2 });
+
+/**
+ * The four quadrant means of a mosaic cell's interior must agree with the cell mean within this
+ * share of the channel tolerance. Averaging removes most JPEG noise, while a mosaic re-painted
+ * at half the cell size (its 4 sub-cells ARE the quadrants) or a gradient of original skin
+ * shows up even where no single pixel is far off.
+ */
+const QUADRANT_MEAN_SHARE = 0.5;
+const EIGHT_BIT_MAX = 255;
+
+export interface RegionCheck {
+  ok: boolean;
+  detail: string;
+}
+
+function toTolerance(t: number | RegionTolerance | undefined): RegionTolerance {
+  if (t === undefined) return JPEG_TOLERANCE;
+  if (typeof t === 'number') return t > 0 ? { channel: t, edgeBand: JPEG_TOLERANCE.edgeBand } : LOSSLESS_TOLERANCE;
+  return t;
+}
+
+function toBufferUnits(eightBit: number, maxValue: number): number {
+  return (eightBit * maxValue) / EIGHT_BIT_MAX;
+}
+
+function formatLevel(value: number, maxValue: number): string {
+  return `${Math.round((value * EIGHT_BIT_MAX) / maxValue)}/255`;
+}
+
+/**
+ * Whether a recorded pixelate or overlay step is really burned into the exported pixels
+ * (`deid verify`, panel review). `step.region` is in the buffer's coordinates (see
+ * stepsInFinalCoordinates for recipes with a crop).
+ *
+ * - overlay: every pixel of the region (clamped to the image) is the recorded colour (the
+ *   policy's colour when none is recorded) within the tolerance, alpha opaque.
+ * - pixelate: the recorded cell size is at least the policy minimum for the region, and every
+ *   cell of that grid (anchored at the region's top-left) is one colour: its interior pixels
+ *   within the tolerance of the cell mean, and its four quadrant means close together. A
+ *   mosaic that is too fine, or original pixels painted back, fails.
+ *
+ * `tolerance` defaults to JPEG_TOLERANCE; pass LOSSLESS_TOLERANCE for PNG. A number is a
+ * per-channel 8-bit tolerance (0 = lossless, no border band).
+ *
+ * Known limit: the sidecar records a region's bounding box, not the selection mask, so a
+ * step painted through a non-rectangular mask leaves unpainted pixels in its box and fails.
+ */
+export function checkRegionObscured(
+  buf: PixelBuffer,
+  step: Step,
+  policy: Policy,
+  tolerance?: number | RegionTolerance,
+): RegionCheck {
+  assertPixelBuffer(buf);
+  const tol = toTolerance(tolerance);
+  const region = step.region;
+  if (step.op !== 'pixelate' && step.op !== 'overlay') {
+    return { ok: false, detail: `a ${step.op} step does not obscure anything` };
+  }
+  if (!region) return { ok: false, detail: `the ${step.op} step records no region` };
+  const clip = clampRect(region, buf.width, buf.height);
+  if (!clip) return { ok: false, detail: `region ${describeRect(region)} lies outside the ${buf.width}x${buf.height} image` };
+  return step.op === 'overlay' ? checkOverlay(buf, step, clip, policy, tol) : checkMosaic(buf, step, region, clip, policy, tol);
+}
+
+function describeRect(r: Rect): string {
+  return `${r.w}x${r.h} at (${r.x}, ${r.y})`;
+}
+
+function checkOverlay(buf: PixelBuffer, step: Step, clip: Rect, policy: Policy, tol: RegionTolerance): RegionCheck {
+  const colorText = step.color ?? policy.overlayColor;
+  if (!isHexColor(colorText)) return { ok: false, detail: `overlay colour ${JSON.stringify(colorText)} is not "#rrggbb"` };
+  const { data, width, components: comps, maxValue } = buf;
+  const target = colorForBuffer(parseHexColor(colorText), colorComponentCount(buf), maxValue);
+  if (buf.hasAlpha) target.push(maxValue);
+  const limit = toBufferUnits(tol.channel, maxValue);
+  // Overlay pixels next to the region's border take chroma bleed from outside in a JPEG.
+  const band = Math.min(tol.edgeBand, Math.floor((Math.min(clip.w, clip.h) - 1) / 2));
+  const x0 = clip.x + band;
+  const x1 = clip.x + clip.w - band;
+  const y0 = clip.y + band;
+  const y1 = clip.y + clip.h - band;
+  let off = 0;
+  let firstX = -1;
+  let firstY = -1;
+  let firstDev = 0;
+  for (let y = y0; y < y1; y++) {
+    const rowBase = y * width * comps;
+    for (let x = x0; x < x1; x++) {
+      const p = rowBase + x * comps;
+      let dev = 0;
+      for (let c = 0; c < comps; c++) dev = Math.max(dev, Math.abs(data[p + c] - target[c]));
+      if (dev > limit) {
+        if (off === 0) {
+          firstX = x;
+          firstY = y;
+          firstDev = dev;
+        }
+        off++;
+      }
+    }
+  }
+  const checked = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
+  if (off > 0) {
+    return {
+      ok: false,
+      detail:
+        `overlay ${describeRect(clip)} is not solid ${colorText}: ${off} of ${checked} pixels differ by more than ` +
+        `${tol.channel}/255; first at (${firstX}, ${firstY}), off by ${formatLevel(firstDev, maxValue)}`,
+    };
+  }
+  return { ok: true, detail: `overlay ${describeRect(clip)} is solid ${colorText}` };
+}
+
+interface CellFault {
+  x: number;
+  y: number;
+  what: string;
+}
+
+function checkMosaic(buf: PixelBuffer, step: Step, region: Rect, clip: Rect, policy: Policy, tol: RegionTolerance): RegionCheck {
+  const recorded = step.cellSize;
+  const minimum = minimumCellSize(policy, region);
+  if (recorded === undefined || !Number.isInteger(recorded) || recorded < 1) {
+    return { ok: false, detail: 'the mosaic step records no valid cell size' };
+  }
+  if (recorded < minimum) {
+    return {
+      ok: false,
+      detail: `recorded mosaic cells of ${recorded} px are finer than the policy minimum of ${minimum} px for a ${region.w}x${region.h} region`,
+    };
+  }
+  const clipRight = clip.x + clip.w;
+  const clipBottom = clip.y + clip.h;
+  const firstCol = Math.floor((clip.x - region.x) / recorded);
+  const lastCol = Math.floor((clipRight - 1 - region.x) / recorded);
+  const firstRow = Math.floor((clip.y - region.y) / recorded);
+  const lastRow = Math.floor((clipBottom - 1 - region.y) / recorded);
+  const scratch = new Float64Array(buf.components * 5);
+  let cells = 0;
+  let bad = 0;
+  let first: CellFault | null = null;
+  for (let row = firstRow; row <= lastRow; row++) {
+    const top = Math.max(region.y + row * recorded, clip.y);
+    const bottom = Math.min(region.y + (row + 1) * recorded, clipBottom);
+    for (let col = firstCol; col <= lastCol; col++) {
+      const left = Math.max(region.x + col * recorded, clip.x);
+      const right = Math.min(region.x + (col + 1) * recorded, clipRight);
+      cells++;
+      const fault = checkCell(buf, left, top, right, bottom, tol, scratch);
+      if (fault) {
+        bad++;
+        first ??= fault;
+      }
+    }
+  }
+  if (first) {
+    return {
+      ok: false,
+      detail:
+        `mosaic ${describeRect(clip)} with ${recorded} px cells: ${bad} of ${cells} cells are not one colour; ` +
+        `first: cell at (${first.x}, ${first.y}) ${first.what}`,
+    };
+  }
+  return { ok: true, detail: `mosaic ${describeRect(clip)}: all ${cells} cells of ${recorded} px are one colour` };
+}
+
+/**
+ * One cell, [left, right) x [top, bottom). Returns what is wrong, or null. `scratch` holds
+ * per-channel sums for the whole interior and its four quadrants (no allocation per cell).
+ */
+function checkCell(
+  buf: PixelBuffer,
+  left: number,
+  top: number,
+  right: number,
+  bottom: number,
+  tol: RegionTolerance,
+  scratch: Float64Array,
+): CellFault | null {
+  const { data, width, components: comps, maxValue, hasAlpha } = buf;
+  const bandX = Math.min(tol.edgeBand, right - left);
+  const bandY = Math.min(tol.edgeBand, bottom - top);
+  const x0 = left + bandX;
+  const x1 = right - bandX;
+  const y0 = top + bandY;
+  const y1 = bottom - bandY;
+  // A sliver no wider than two border bands is all border: with a lossy tolerance only its
+  // neighbours vouch for it (see JPEG_TOLERANCE).
+  if (x1 <= x0 || y1 <= y0) return null;
+  const limit = toBufferUnits(tol.channel, maxValue);
+  const midX = (x0 + x1) >> 1;
+  const midY = (y0 + y1) >> 1;
+  scratch.fill(0);
+  const quadrantCount = [0, 0, 0, 0];
+  for (let y = y0; y < y1; y++) {
+    const rowBase = y * width * comps;
+    const qRow = y < midY ? 0 : 2;
+    for (let x = x0; x < x1; x++) {
+      const p = rowBase + x * comps;
+      const q = qRow + (x < midX ? 0 : 1);
+      quadrantCount[q]++;
+      const qBase = (q + 1) * comps;
+      for (let c = 0; c < comps; c++) {
+        scratch[c] += data[p + c];
+        scratch[qBase + c] += data[p + c];
+      }
+    }
+  }
+  const n = (x1 - x0) * (y1 - y0);
+  for (let c = 0; c < comps; c++) scratch[c] /= n;
+  if (hasAlpha && maxValue - scratch[comps - 1] > limit) {
+    return { x: left, y: top, what: `is not opaque (alpha ${formatLevel(scratch[comps - 1], maxValue)})` };
+  }
+  for (let q = 0; q < 4; q++) {
+    if (quadrantCount[q] === 0) continue;
+    for (let c = 0; c < comps; c++) {
+      const dev = Math.abs(scratch[(q + 1) * comps + c] / quadrantCount[q] - scratch[c]);
+      if (dev > limit * QUADRANT_MEAN_SHARE) {
+        return { x: left, y: top, what: `has parts of different colours (a quadrant's mean is off by ${formatLevel(dev, maxValue)})` };
+      }
+    }
+  }
+  for (let y = y0; y < y1; y++) {
+    const rowBase = y * width * comps;
+    for (let x = x0; x < x1; x++) {
+      const p = rowBase + x * comps;
+      for (let c = 0; c < comps; c++) {
+        const dev = Math.abs(data[p + c] - scratch[c]);
+        if (dev > limit) {
+          return { x: left, y: top, what: `varies: pixel (${x}, ${y}) is off its mean by ${formatLevel(dev, maxValue)}` };
+        }
+      }
+    }
+  }
+  return null;
+}

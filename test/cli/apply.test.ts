@@ -1,0 +1,110 @@
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import { scanStructure } from '../../src/core/metadata/scan';
+import { parseSidecar } from '../../src/core/sidecar/schema';
+import { sha256Hex } from '../../src/core/hash';
+import { SAMPLE, SAMPLE_RECIPE } from '../helpers/paths';
+import { deid, json } from './run';
+
+let tmp: string;
+beforeEach(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'deid-apply-'));
+});
+afterEach(async () => {
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+async function applySample(format: 'jpeg' | 'png' = 'jpeg') {
+  const r = await deid('apply', SAMPLE_RECIPE, SAMPLE, '--out', tmp, '--format', format, '--json');
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  return json<{ alternateId: string; image: string; sidecar: string }>(r.stdout);
+}
+
+test.each(['jpeg', 'png'] as const)('apply writes a clean %s named by the alternate id and a sidecar bound to it', async (format) => {
+  const out = await applySample(format);
+  const ext = format === 'jpeg' ? 'jpg' : 'png';
+  expect((await fs.readdir(tmp)).sort()).toEqual([`${out.alternateId}.${ext}`, `${out.alternateId}.deid.json`].sort());
+  const bytes = new Uint8Array(await fs.readFile(out.image));
+  expect(scanStructure(bytes).findings).toEqual([]);
+  const sidecar = parseSidecar(await fs.readFile(out.sidecar, 'utf8'));
+  expect(sidecar.image.sha256).toBe(sha256Hex(bytes));
+  expect(sidecar.image.fileName).toBe(path.basename(out.image));
+  const text = await fs.readFile(out.sidecar, 'utf8');
+  // Nothing from the source file: not its name, not its owner, serial or history.
+  for (const leak of ['patient-photo', 'Jane Doe', 'SN-0042', 'PATIENT_DOE', 'ExampleCam', 'Example Hospital']) expect(text).not.toContain(leak);
+  // The face really is a mosaic: the sample's eye (dark) and skin fall into one flat 40 px cell.
+  const { data, info } = await sharp(bytes).raw().toBuffer({ resolveWithObject: true });
+  const px = (x: number, y: number) => Array.from(data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3));
+  const tolerance = format === 'jpeg' ? 12 : 0;
+  const a = px(200, 165);
+  const b = px(220, 185);
+  a.forEach((v, i) => expect(Math.abs(v - b[i]!)).toBeLessThanOrEqual(tolerance));
+});
+
+test('verify checks an export against its sidecar: only the unsigned checklist is reported', async () => {
+  await applySample();
+  const r = await deid('verify', '--json', tmp);
+  expect(r.code).toBe(1);
+  const [file] = json(r.stdout).files;
+  const kinds = new Set(file.findings.map((f: { kind: string }) => f.kind));
+  expect([...kinds]).toEqual(['checklist-incomplete']);
+});
+
+test('a changed byte is caught as hash-mismatch', async () => {
+  const out = await applySample('png');
+  const bytes = await fs.readFile(out.image);
+  // Flip a bit inside the IDAT data of the PNG: still a PNG, different hash.
+  const idat = bytes.indexOf(Buffer.from('IDAT')) + 10;
+  bytes[idat] ^= 0x01;
+  await fs.writeFile(out.image, bytes);
+  const r = await deid('verify', '--json', out.image);
+  expect(json(r.stdout).files[0].findings.map((f: { kind: string }) => f.kind)).toContain('hash-mismatch');
+});
+
+test('a region painted back is caught as not-obscured', async () => {
+  const out = await applySample('png');
+  const original = await sharp(SAMPLE).raw().toBuffer({ resolveWithObject: true });
+  // Paint the original face back into the export, as a careless or malicious edit would.
+  const face = await sharp(original.data, { raw: original.info }).extract({ left: 150, top: 75, width: 200, height: 250 }).png().toBuffer();
+  const tampered = await sharp(out.image).composite([{ input: face, left: 150, top: 75 }]).png().toBuffer();
+  await fs.writeFile(out.image, tampered);
+  const r = await deid('verify', '--json', out.image);
+  expect(r.code).toBe(1);
+  const kinds = json(r.stdout).files[0].findings.map((f: { kind: string }) => f.kind);
+  expect(kinds).toContain('not-obscured');
+  expect(kinds).toContain('hash-mismatch');
+});
+
+test('a recipe the policy forbids is refused whole and nothing is written', async () => {
+  const recipe = path.join(tmp, 'bad.json');
+  await fs.writeFile(recipe, JSON.stringify({ steps: [
+    { op: 'overlay', region: { x: 0, y: 0, w: 50, h: 50 }, regionKind: 'face', color: '#000000', at: '2026-01-01T00:00:00.000Z' },
+    { op: 'pixelate', region: { x: 396, y: 326, w: 208, h: 78 }, regionKind: 'text', cellSize: 40, at: '2026-01-01T00:00:00.000Z' },
+  ] }));
+  const out = path.join(tmp, 'out');
+  const r = await deid('apply', recipe, SAMPLE, '--out', out);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(/step 2 \(pixelate\) refused/);
+  await expect(fs.readdir(out)).rejects.toThrow();
+});
+
+test('a mosaic finer than the policy allows is refused', async () => {
+  const recipe = path.join(tmp, 'fine.json');
+  await fs.writeFile(recipe, JSON.stringify({ steps: [
+    { op: 'pixelate', region: { x: 150, y: 75, w: 200, h: 250 }, regionKind: 'face', cellSize: 10, at: '2026-01-01T00:00:00.000Z' },
+  ] }));
+  const r = await deid('apply', recipe, SAMPLE, '--out', path.join(tmp, 'out'));
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(/refused/);
+});
+
+test('a recipe that is not JSON is a usage error', async () => {
+  const recipe = path.join(tmp, 'broken.json');
+  await fs.writeFile(recipe, '{ steps: ');
+  const r = await deid('apply', recipe, SAMPLE, '--out', path.join(tmp, 'out'));
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(/not JSON/);
+});

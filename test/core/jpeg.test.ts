@@ -1,0 +1,392 @@
+import { promises as fs, readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import fc from 'fast-check';
+import sharp from 'sharp';
+import { DeidError } from '../../src/core/errors';
+import { jpegFormat } from '../../src/core/metadata/jpeg';
+import type { FindingKind, Part } from '../../src/core/metadata/types';
+import { identifyingKeysLeft, kindsImpliedByExiftool, readExiftool, type ExiftoolRecord } from '../helpers/exiftool';
+import { CORPUS } from '../helpers/paths';
+import { concatBytes, insertJpegSegments, jpegSegment, makeJpeg, plantWithExiftool, tempDir } from '../helpers/plant';
+
+const strip = jpegFormat.strip as NonNullable<typeof jpegFormat.strip>;
+
+function kindsOf(parts: Part[]): Set<FindingKind> {
+  return new Set(parts.flatMap((p) => (p.finding ? [p.finding.kind] : [])));
+}
+
+function findingsOf(parts: Part[]) {
+  return parts.flatMap((p) => (p.finding ? [p.finding] : []));
+}
+
+function listFiles(dir: string, pattern: RegExp): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) return listFiles(full, pattern);
+    return pattern.test(e.name) ? [full] : [];
+  });
+}
+
+async function rawPixels(bytes: Uint8Array): Promise<Buffer> {
+  // No .rotate(): sharp leaves the stored orientation alone unless asked. keepIccProfile():
+  // otherwise sharp converts from an embedded profile to sRGB, and strip drops ICC profiles, so
+  // a wide-gamut input would compare different although its stored samples are untouched.
+  return sharp(bytes, { failOn: 'none' }).keepIccProfile().raw().toBuffer();
+}
+
+/** Expects `fn` to return or throw DeidError; anything else fails the test with the cause. */
+function returnsOrDeidError(fn: () => unknown): void {
+  try {
+    fn();
+  } catch (e) {
+    if (!(e instanceof DeidError)) throw e;
+  }
+}
+
+const JPEG_FILES = listFiles(path.join(CORPUS, 'jpg'), /\.jpe?g$/i);
+/** Files the corpus labels as broken; everything else must parse. */
+const BROKEN = /[\\/](invalid|tests)[\\/]|corrupted\.jpg$/;
+
+describe('JPEG walk and strip on the exif-samples corpus', () => {
+  let outDir: string;
+  let before: Map<string, ExiftoolRecord>;
+  let after: Map<string, ExiftoolRecord>;
+  const stripped = new Map<string, Uint8Array>();
+  const walkErrors = new Map<string, DeidError>();
+
+  beforeAll(async () => {
+    expect(JPEG_FILES.length).toBeGreaterThan(80);
+    outDir = tempDir('deid-jpeg-corpus-');
+    before = readExiftool(JPEG_FILES);
+    const outputs: string[] = [];
+    for (const [i, file] of JPEG_FILES.entries()) {
+      const bytes = new Uint8Array(await fs.readFile(file));
+      try {
+        const result = strip(bytes);
+        stripped.set(file, result.bytes);
+        const out = path.join(outDir, `${i}.jpg`);
+        await fs.writeFile(out, result.bytes);
+        outputs.push(out);
+      } catch (e) {
+        if (!(e instanceof DeidError)) throw e;
+        walkErrors.set(file, e);
+      }
+    }
+    const records = readExiftool(outputs);
+    after = new Map();
+    for (const [i, file] of JPEG_FILES.entries()) {
+      const record = records.get(path.join(outDir, `${i}.jpg`));
+      if (record) after.set(file, record);
+    }
+  });
+
+  afterAll(async () => {
+    await fs.rm(outDir, { recursive: true, force: true });
+  });
+
+  test('only files labelled broken fail, and only with malformed/truncated', () => {
+    for (const [file, error] of walkErrors) {
+      expect({ file, broken: BROKEN.test(file) }).toEqual({ file, broken: true });
+      expect(['malformed', 'truncated']).toContain(error.code);
+    }
+    expect(stripped.size).toBeGreaterThan(JPEG_FILES.length - 5);
+  });
+
+  test('the walk reports every kind exiftool implies', async () => {
+    for (const file of stripped.keys()) {
+      const record = before.get(file);
+      expect(record).toBeDefined();
+      const { kinds: expected, unmapped } = kindsImpliedByExiftool(record as ExiftoolRecord, 'jpeg');
+      expect({ file, unmapped }).toEqual({ file, unmapped: [] });
+      const found = kindsOf(jpegFormat.walk(new Uint8Array(await fs.readFile(file))));
+      const missing = [...expected].filter((k) => !found.has(k));
+      expect({ file, missing }).toEqual({ file, missing: [] });
+    }
+  });
+
+  test('exiftool finds nothing identifying in the stripped files', () => {
+    for (const file of stripped.keys()) {
+      const record = after.get(file);
+      expect(record).toBeDefined();
+      expect({ file, left: identifyingKeysLeft(record as ExiftoolRecord) }).toEqual({ file, left: [] });
+    }
+  });
+
+  test('orientation 2..8 survives the strip, 1 leaves no EXIF at all', () => {
+    let kept = 0;
+    for (const [file, record] of before) {
+      const out = after.get(file);
+      if (!out) continue;
+      const orientation = record['IFD0:Orientation'];
+      const rotated = typeof orientation === 'string' && !/^Horizontal \(normal\)$/.test(orientation);
+      if (rotated) {
+        expect({ file, o: out['IFD0:Orientation'] }).toEqual({ file, o: orientation });
+        kept++;
+      } else {
+        expect({ file, o: out['IFD0:Orientation'] }).toEqual({ file, o: undefined });
+      }
+    }
+    expect(kept).toBeGreaterThanOrEqual(14);
+  });
+
+  test('decoded pixels are identical, the output walks clean, and strip is idempotent', async () => {
+    for (const [file, out] of stripped) {
+      const input = new Uint8Array(await fs.readFile(file));
+      const [a, b] = await Promise.all([rawPixels(input), rawPixels(out)]);
+      expect({ file, same: a.equals(b) }).toEqual({ file, same: true });
+      expect({ file, findings: findingsOf(jpegFormat.walk(out)) }).toEqual({ file, findings: [] });
+      expect(Buffer.from(strip(out).bytes).equals(Buffer.from(out))).toBe(true);
+    }
+  });
+
+  test('broken files never escape with anything but DeidError', async () => {
+    for (const file of JPEG_FILES.filter((f) => BROKEN.test(f))) {
+      const bytes = new Uint8Array(await fs.readFile(file));
+      returnsOrDeidError(() => jpegFormat.walk(bytes));
+      returnsOrDeidError(() => strip(bytes));
+    }
+  });
+});
+
+/** Planted fixtures: each kind a JPEG can carry, found by the walk and gone after strip. */
+describe('planted JPEG metadata', () => {
+  let base: Uint8Array;
+  let dir: string;
+
+  beforeAll(async () => {
+    base = await makeJpeg();
+    dir = tempDir('deid-jpeg-planted-');
+  });
+  afterAll(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  async function expectStrippedClean(name: string, bytes: Uint8Array, kinds: FindingKind[]): Promise<void> {
+    const found = kindsOf(jpegFormat.walk(bytes));
+    for (const kind of kinds) expect({ name, kind, found: found.has(kind) }).toEqual({ name, kind, found: true });
+    const result = strip(bytes);
+    for (const kind of kinds) expect(result.removed).toContain(kind);
+    expect(findingsOf(jpegFormat.walk(result.bytes))).toEqual([]);
+    const file = path.join(dir, `${name}.jpg`);
+    await fs.writeFile(file, result.bytes);
+    const record = readExiftool([file]).get(file) as ExiftoolRecord;
+    expect({ name, left: identifyingKeysLeft(record) }).toEqual({ name, left: [] });
+    expect((await rawPixels(result.bytes)).equals(await rawPixels(bytes))).toBe(true);
+  }
+
+  test('a sharp-made JPEG is clean and strips to itself', () => {
+    expect(findingsOf(jpegFormat.walk(base))).toEqual([]);
+    expect(Buffer.from(strip(base).bytes).equals(Buffer.from(base))).toBe(true);
+    expect(strip(base).removed).toEqual([]);
+  });
+
+  test.each([
+    ['comment', ['-Comment=Patient Jane Doe MRN 123'], ['comment']],
+    ['gps', ['-GPSLatitude=51.5', '-GPSLatitudeRef=N', '-GPSLongitude=0.12', '-GPSLongitudeRef=W'], ['exif', 'gps']],
+    ['exif-text', ['-Artist=Dr Who', '-SerialNumber=SN12345', '-OwnerName=Clinic', '-DateTimeOriginal=2020:01:02 03:04:05'], ['exif']],
+    ['xmp', ['-XMP:Creator=Jane Doe', '-XMP-photoshop:History=edited'], ['xmp']],
+    ['iptc', ['-IPTC:By-line=Jane Doe', '-IPTC:City=Leeds'], ['iptc', 'photoshop-irb']],
+  ] as Array<[string, string[], FindingKind[]]>)('exiftool-planted %s', async (name, args, kinds) => {
+    await expectStrippedClean(name, await plantWithExiftool(base, args), kinds);
+  });
+
+  test('an EXIF thumbnail (IFD1) is a thumbnail finding', async () => {
+    const thumb = path.join(dir, 'thumb.jpg');
+    await fs.writeFile(thumb, await makeJpeg({ width: 8, height: 8, seed: 7 }));
+    const planted = await plantWithExiftool(base, ['-Make=Canon', `-ThumbnailImage<=${thumb}`]);
+    const findings = findingsOf(jpegFormat.walk(planted));
+    expect(findings.find((f) => f.kind === 'thumbnail')?.where).toMatch(/IFD1/);
+    await expectStrippedClean('ifd1', planted, ['exif', 'thumbnail']);
+  });
+
+  test('a MakerNote copied from a real camera file is a makernote finding', async () => {
+    const donor = path.join(CORPUS, 'jpg', 'Canon_PowerShot_S40.jpg');
+    const planted = await plantWithExiftool(base, ['-tagsFromFile', donor, '-Make', '-Model', '-MakerNotes']);
+    await expectStrippedClean('makernote', planted, ['exif', 'makernote']);
+  });
+
+  test('an ICC profile is an icc finding', async () => {
+    const withIcc = new Uint8Array(await sharp(Buffer.from(base)).withIccProfile('p3').jpeg().toBuffer());
+    const found = findingsOf(jpegFormat.walk(withIcc));
+    expect(found.map((f) => f.kind)).toContain('icc');
+    const result = strip(withIcc);
+    expect(result.removed).toEqual(['icc']);
+    expect(findingsOf(jpegFormat.walk(result.bytes))).toEqual([]);
+  });
+
+  test('hand-written segments: APP11, unknown APPn, extended XMP, Ducky, IRB thumbnail, JFXX', async () => {
+    const irb = concatBytes(
+      new TextEncoder().encode('Photoshop 3.0\0'),
+      new Uint8Array([0x38, 0x42, 0x49, 0x4d, 0x04, 0x0c, 0, 0, 0, 0, 0, 4, 1, 2, 3, 4]),
+    );
+    const planted = insertJpegSegments(base, [
+      jpegSegment(0xeb, 'JP\0\0\0\0\0\x01\0\0\0\x20jumbc2pa.manifest-store'),
+      jpegSegment(0xe5, 'VENDOR\0secret'),
+      jpegSegment(0xe1, 'http://ns.adobe.com/xmp/extension/\0' + '0'.repeat(32) + '\0\0\0\x10\0\0\0\0<x:xmpmeta/>'),
+      jpegSegment(0xec, 'Ducky\0\x01\0\x04\0\0\0\x50'),
+      jpegSegment(0xed, irb),
+      jpegSegment(0xe0, 'JFXX\0\x10thumbdata'),
+      jpegSegment(0xe0, 'II\x1a\0\0\0HEAPCCDR'),
+    ]);
+    const found = findingsOf(jpegFormat.walk(planted));
+    expect(found.map((f) => f.kind).sort()).toEqual(
+      ['c2pa', 'makernote', 'photoshop-irb', 'thumbnail', 'thumbnail', 'unknown-segment', 'unknown-segment', 'xmp'],
+    );
+    await expectStrippedClean('hand', planted, ['c2pa', 'unknown-segment', 'xmp', 'photoshop-irb', 'thumbnail', 'makernote']);
+  });
+
+  test('a JFIF thumbnail is rewritten away, keeping a canonical JFIF header', async () => {
+    // libvips writes no APP0, so the JFIF header is written here: version 1.02, 72x72 dpi.
+    const header = new Uint8Array([0x4a, 0x46, 0x49, 0x46, 0, 1, 2, 1, 0, 72, 0, 72]);
+    const canonical = insertJpegSegments(base, [jpegSegment(0xe0, concatBytes(header, new Uint8Array([0, 0])))], 'start');
+    expect(findingsOf(jpegFormat.walk(canonical))).toEqual([]);
+    const thumb = new Uint8Array(2 * 1 * 3).fill(200);
+    const planted = insertJpegSegments(base, [jpegSegment(0xe0, concatBytes(header, new Uint8Array([2, 1]), thumb))], 'start');
+    const found = findingsOf(jpegFormat.walk(planted));
+    expect(found).toEqual([expect.objectContaining({ kind: 'thumbnail', detail: expect.stringMatching(/2x1/) })]);
+    const result = strip(planted);
+    expect(Buffer.from(result.bytes).equals(Buffer.from(canonical))).toBe(true);
+    await expectStrippedClean('jfif-thumb', planted, ['thumbnail']);
+  });
+
+  test('MPF secondary images after EOI are mpf; other bytes after EOI are a trailer', async () => {
+    const second = await makeJpeg({ width: 16, height: 16, seed: 3 });
+    const mpf = insertJpegSegments(base, [jpegSegment(0xe2, 'MPF\0MM\0*\0\0\0\x08\0\0')]);
+    const withImages = concatBytes(mpf, second);
+    const walked = findingsOf(jpegFormat.walk(withImages));
+    expect(walked.filter((f) => f.kind === 'mpf').map((f) => f.where)).toEqual([
+      expect.stringMatching(/^APP2/),
+      expect.stringMatching(/^after EOI/),
+    ]);
+    await expectStrippedClean('mpf', withImages, ['mpf']);
+
+    const trailer = concatBytes(base, new TextEncoder().encode('SAMSUNG trailer: owner Jane'));
+    expect(findingsOf(jpegFormat.walk(trailer))).toEqual([expect.objectContaining({ kind: 'trailer' })]);
+    const result = strip(trailer);
+    expect(Buffer.from(result.bytes).equals(Buffer.from(base))).toBe(true);
+    expect(result.notes.join(' ')).toMatch(/after EOI/);
+  });
+
+  test('a progressive JPEG (several SOS) strips with identical pixels', async () => {
+    const progressive = await plantWithExiftool(await makeJpeg({ progressive: true, width: 64, height: 40 }), ['-Comment=x', '-Artist=y']);
+    const parts = jpegFormat.walk(progressive);
+    expect(parts.filter((p) => p.name === 'SOS').length).toBeGreaterThan(1);
+    await expectStrippedClean('progressive', progressive, ['comment', 'exif']);
+  });
+
+  test('orientation 6 is kept in a minimal EXIF; orientation 1 is dropped', async () => {
+    const rotated = await plantWithExiftool(base, ['-Orientation#=6', '-Make=Canon', '-GPSLatitude=10', '-GPSLatitudeRef=N']);
+    const result = strip(rotated);
+    expect(result.notes).toContain('kept Orientation 6 in a minimal EXIF');
+    const file = path.join(dir, 'rotated.jpg');
+    await fs.writeFile(file, result.bytes);
+    const record = readExiftool([file]).get(file) as ExiftoolRecord;
+    expect(record['IFD0:Orientation']).toBe('Rotate 90 CW');
+    expect(identifyingKeysLeft(record)).toEqual([]);
+    expect((await sharp(result.bytes).metadata()).orientation).toBe(6);
+
+    const upright = strip(await plantWithExiftool(base, ['-Orientation#=1', '-Make=Canon']));
+    expect(Buffer.from(upright.bytes).equals(Buffer.from(base))).toBe(true);
+  });
+
+  test('fill bytes before markers and RST markers inside scan data are structure, not findings', () => {
+    const sos = jpegSegment(0xda, new Uint8Array([1, 1, 0, 0, 63, 0]));
+    const scan = new Uint8Array([0x12, 0xff, 0x00, 0x34, 0xff, 0xd0, 0x56, 0xff, 0xd7, 0x78]);
+    const file = concatBytes(new Uint8Array([0xff, 0xd8, 0xff, 0xff]), jpegSegment(0xdb, new Uint8Array(65)), sos, scan, new Uint8Array([0xff, 0xff, 0xd9]));
+    const parts = jpegFormat.walk(file);
+    expect(parts.map((p) => p.name)).toEqual(['SOI', 'DQT', 'SOS', 'entropy-coded data', 'EOI']);
+    expect(parts[3]).toMatchObject({ offset: file.length - 3 - scan.length, length: scan.length });
+    expect(findingsOf(parts)).toEqual([]);
+  });
+
+  test('a file without EOI is truncated; garbage between segments is malformed', () => {
+    const cut = base.subarray(0, base.length - 2);
+    expect(() => jpegFormat.walk(cut)).toThrow(expect.objectContaining({ code: 'truncated' }));
+    const garbage = concatBytes(base.subarray(0, 2), new Uint8Array([0x12, 0x34]), base.subarray(2));
+    expect(() => jpegFormat.walk(garbage)).toThrow(expect.objectContaining({ code: 'malformed' }));
+    expect(() => strip(garbage)).toThrow(DeidError);
+    const longSegment = concatBytes(base.subarray(0, 2), new Uint8Array([0xff, 0xe1, 0xff, 0xff, 0x00]));
+    expect(() => jpegFormat.walk(longSegment)).toThrow(expect.objectContaining({ code: 'truncated' }));
+  });
+
+  test('detect accepts JPEG and nothing else', () => {
+    expect(jpegFormat.detect(base)).toBe('jpeg');
+    expect(jpegFormat.detect(new Uint8Array([0xff, 0xd8]))).toBeNull();
+    expect(jpegFormat.detect(new Uint8Array([0x89, 0x50, 0x4e, 0x47]))).toBeNull();
+  });
+
+  test('findings name what is there, never the value', async () => {
+    const planted = await plantWithExiftool(base, ['-Artist=ZebraSecretName', '-Comment=ZebraSecretComment', '-XMP:Creator=ZebraSecretCreator']);
+    const text = JSON.stringify(jpegFormat.walk(planted)) + JSON.stringify(strip(planted));
+    expect(text).not.toMatch(/Zebra/);
+    const exif = findingsOf(jpegFormat.walk(planted)).find((f) => f.kind === 'exif');
+    expect(exif?.detail).toMatch(/artist name/);
+  });
+});
+
+describe('JPEG properties (fast-check)', () => {
+  let seeds: Uint8Array[];
+
+  beforeAll(async () => {
+    const base = await makeJpeg({ width: 24, height: 16 });
+    const rich = await plantWithExiftool(base, ['-Comment=c', '-GPSLatitude=1', '-GPSLatitudeRef=N', '-Orientation#=6', '-XMP:Creator=x', '-IPTC:By-line=y']);
+    const small = JPEG_FILES.filter((f) => /Canon_40D\.jpg|BlueSquare|landscape_6|45-gps_ifd/.test(f));
+    seeds = [base, rich, ...(await Promise.all(small.map(async (f) => new Uint8Array(await fs.readFile(f)))))];
+  });
+
+  type Mutation = { op: 'flip'; at: number; value: number } | { op: 'truncate'; at: number } | { op: 'insert'; at: number; bytes: Uint8Array };
+
+  const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+    fc.record({ op: fc.constant('flip' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
+    fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }),
+    fc.record({ op: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }) }),
+  );
+
+  function mutate(bytes: Uint8Array, m: Mutation): Uint8Array {
+    const at = m.at % bytes.length;
+    if (m.op === 'flip') {
+      const out = bytes.slice();
+      out[at] = m.value;
+      return out;
+    }
+    if (m.op === 'truncate') return bytes.subarray(0, at);
+    return concatBytes(bytes.subarray(0, at), m.bytes, bytes.subarray(at));
+  }
+
+  test('random bytes: walk and strip return or throw DeidError', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 256 }), fc.boolean(), (tail, withSoi) => {
+        const bytes = withSoi ? concatBytes(new Uint8Array([0xff, 0xd8, 0xff]), tail) : tail;
+        returnsOrDeidError(() => jpegFormat.walk(bytes));
+        returnsOrDeidError(() => strip(bytes));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test('mutated JPEGs: DeidError or a result that is clean and idempotent', () => {
+    let returned = 0;
+    let refused = 0;
+    fc.assert(
+      fc.property(fc.nat(), fc.array(mutation, { minLength: 1, maxLength: 3 }), (pick, mutations) => {
+        let bytes = seeds[pick % seeds.length];
+        for (const m of mutations) if (bytes.length > 0) bytes = mutate(bytes, m);
+        let once: Uint8Array;
+        try {
+          once = strip(bytes).bytes;
+        } catch (e) {
+          if (!(e instanceof DeidError)) throw e;
+          refused++;
+          return;
+        }
+        returned++;
+        expect(findingsOf(jpegFormat.walk(once))).toEqual([]);
+        expect(Buffer.from(strip(once).bytes).equals(Buffer.from(once))).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+    // Both outcomes must occur, or the property was not exercising strip at all.
+    expect(returned).toBeGreaterThan(20);
+    expect(refused).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,177 @@
+import { promises as fs, readdirSync } from 'node:fs';
+import * as path from 'node:path';
+import fc from 'fast-check';
+import sharp from 'sharp';
+import { DeidError } from '../../src/core/errors';
+import { TAG } from '../../src/core/metadata/tiff-ifd';
+import { tiffFormat } from '../../src/core/metadata/tiff';
+import type { FindingKind, Part } from '../../src/core/metadata/types';
+import { kindsImpliedByExiftool, readExiftool, type ExiftoolRecord } from '../helpers/exiftool';
+import { CORPUS } from '../helpers/paths';
+import { plantWithExiftool, TIFF_TYPE, writeGreyTiff, type TiffEntrySpec } from '../helpers/plant';
+
+const { ASCII, SHORT, LONG, UNDEFINED } = TIFF_TYPE;
+
+function findingsOf(parts: Part[]) {
+  return parts.flatMap((p) => (p.finding ? [p.finding] : []));
+}
+
+function kindsOf(parts: Part[]): FindingKind[] {
+  return findingsOf(parts).map((f) => f.kind).sort();
+}
+
+/** Every TIFF in the corpus, including the folder literally named `"tiff`. */
+function corpusTiffs(): string[] {
+  const out: string[] = [];
+  for (const dir of ['tiff', '"tiff']) {
+    for (const name of readdirSync(path.join(CORPUS, dir))) {
+      if (/\.tiff"?$/i.test(name)) out.push(path.join(CORPUS, dir, name));
+    }
+  }
+  return out;
+}
+
+describe('TIFF walk on the exif-samples corpus', () => {
+  const files = corpusTiffs();
+
+  test('reports every kind exiftool implies, and nothing on the structure-only files', async () => {
+    expect(files.length).toBe(8);
+    expect(files.some((f) => f.includes('"tiff'))).toBe(true);
+    const records = readExiftool(files);
+    for (const file of files) {
+      const { kinds: expected, unmapped } = kindsImpliedByExiftool(records.get(file) as ExiftoolRecord, 'tiff');
+      expect({ file, unmapped }).toEqual({ file, unmapped: [] });
+      const found = new Set(kindsOf(tiffFormat.walk(new Uint8Array(await fs.readFile(file)))));
+      expect({ file, missing: [...expected].filter((k) => !found.has(k)) }).toEqual({ file, missing: [] });
+      if (expected.size === 0) expect({ file, found: [...found] }).toEqual({ file, found: [] });
+    }
+  });
+});
+
+describe('TIFF walk on hand-written files', () => {
+  test('a structure-only TIFF is clean and decodes', async () => {
+    const tiff = writeGreyTiff();
+    expect(tiffFormat.detect(tiff)).toBe('tiff');
+    expect(findingsOf(tiffFormat.walk(tiff))).toEqual([]);
+    const { info } = await sharp(tiff).raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([4, 4]);
+    const bigEndian = writeGreyTiff([], { little: false });
+    expect(findingsOf(tiffFormat.walk(bigEndian))).toEqual([]);
+  });
+
+  test('IFD0 text tags that exiftool leaves behind are findings: DocumentName, HostComputer, layers', () => {
+    const extra: TiffEntrySpec[] = [
+      { tag: TAG.documentName, type: ASCII, value: 'Jane Doe wound.psd' },
+      { tag: TAG.pageName, type: ASCII, value: 'page' },
+      { tag: TAG.hostComputer, type: ASCII, value: 'CLINIC-PC-7' },
+      { tag: TAG.imageSourceData, type: UNDEFINED, value: new Uint8Array(32).fill(7) },
+      { tag: 0xc0de, type: LONG, value: [1] },
+      { tag: 0x0130, type: SHORT, value: [1] },
+    ];
+    const parts = tiffFormat.walk(writeGreyTiff(extra));
+    const findings = findingsOf(parts);
+    expect(findings.map((f) => [f.kind, f.where])).toEqual([
+      ['exif', 'TIFF IFD0 tag 0x010d'],
+      ['exif', 'TIFF IFD0 tag 0x011d'],
+      ['unknown-segment', 'TIFF IFD0 tag 0x0130'],
+      ['exif', 'TIFF IFD0 tag 0x013c'],
+      ['layers', 'TIFF IFD0 tag 0x935c'],
+      ['unknown-segment', 'TIFF IFD0 tag 0xc0de'],
+    ]);
+    expect(JSON.stringify(parts)).not.toMatch(/Jane|CLINIC/);
+    expect(findings[3].detail).toMatch(/host computer/);
+    expect(findings[5].detail).toMatch(/private tag/);
+  });
+
+  test('Exif and GPS IFDs, XMP, IPTC, IRB, ICC, SubIFDs', () => {
+    const parts = tiffFormat.walk(plantPointers());
+    expect(kindsOf(parts)).toEqual(['exif', 'gps', 'icc', 'iptc', 'makernote', 'photoshop-irb', 'thumbnail', 'xmp']);
+    expect(findingsOf(parts).find((f) => f.kind === 'makernote')?.where).toBe('TIFF ExifIFD tag 0x927c');
+  });
+
+  test('extra pages are unknown-segment; reduced-resolution IFDs are thumbnails', () => {
+    const twoPages = writeGreyTiff([], { pages: 2 });
+    expect(findingsOf(tiffFormat.walk(twoPages))).toEqual([
+      expect.objectContaining({ kind: 'unknown-segment', where: 'TIFF IFD1', detail: expect.stringMatching(/extra page/) }),
+    ]);
+    const reduced = writeGreyTiff([], { pages: 2 });
+    // Page 2 gets NewSubfileType = 1 (reduced resolution) by patching its first entry's tag/value.
+    const view = new DataView(reduced.buffer);
+    const ifd1 = view.getUint32(8 + 2 + 9 * 12, true);
+    view.setUint16(ifd1 + 2, TAG.newSubfileType, true);
+    view.setUint16(ifd1 + 2 + 2, LONG, true);
+    view.setUint32(ifd1 + 2 + 8, 1, true);
+    expect(kindsOf(tiffFormat.walk(reduced))).toEqual(['thumbnail']);
+  });
+
+  test('tags written with exiftool: Artist, Software, Copyright, GPS, XMP', async () => {
+    const planted = await plantWithExiftool(writeGreyTiff(), [
+      '-Artist=A', '-Software=S', '-Copyright=C', '-GPSLatitude=1', '-GPSLatitudeRef=N', '-XMP:Creator=X', '-ImageDescription=D',
+    ], '.tif');
+    const kinds = new Set(kindsOf(tiffFormat.walk(planted)));
+    expect([...kinds].sort()).toEqual(['exif', 'gps', 'xmp']);
+  });
+
+  test('BigTIFF is unsupported with a clear message; broken files are DeidError', () => {
+    const big = new Uint8Array([0x49, 0x49, 0x2b, 0, 8, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0]);
+    expect(tiffFormat.detect(big)).toBe('tiff');
+    expect(() => tiffFormat.walk(big)).toThrow(/BigTIFF/);
+    expect(tiffFormat.detect(new Uint8Array([0x49, 0x49, 0x2a]))).toBeNull();
+    expect(tiffFormat.detect(new Uint8Array([0xff, 0xd8, 0xff, 0xe0]))).toBeNull();
+    expect(() => tiffFormat.walk(new Uint8Array([0x49, 0x49, 42, 0, 0, 0, 0, 0]))).toThrow(expect.objectContaining({ code: 'malformed' }));
+    expect(tiffFormat.strip).toBeUndefined();
+  });
+
+  test('mutated TIFFs: parts or DeidError, nothing else', async () => {
+    const seeds = [plantPointers(), writeGreyTiff([], { pages: 2 }), new Uint8Array(await fs.readFile(corpusTiffs()[0])).subarray(0, 4096)];
+    fc.assert(
+      fc.property(fc.nat(), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), fc.nat(), (pick, flips, cut) => {
+        const copy = seeds[pick % seeds.length].slice();
+        for (const [at, value] of flips) copy[at % copy.length] = value;
+        for (const bytes of [copy, copy.subarray(0, cut % copy.length)]) {
+          try {
+            tiffFormat.walk(bytes);
+          } catch (e) {
+            if (!(e instanceof DeidError)) throw e;
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+/** A grey TIFF whose IFD0 points to an Exif IFD (with MakerNote), a GPS IFD and a SubIFD. */
+function plantPointers(): Uint8Array {
+  const base = writeGreyTiff([
+    { tag: TAG.xmp, type: UNDEFINED, value: new Uint8Array(8) },
+    { tag: TAG.subIfds, type: LONG, value: [0] },
+    { tag: TAG.iptc, type: UNDEFINED, value: new Uint8Array(8) },
+    { tag: TAG.photoshopIrb, type: UNDEFINED, value: new Uint8Array(8) },
+    { tag: TAG.exifIfd, type: LONG, value: [0] },
+    { tag: TAG.icc, type: UNDEFINED, value: new Uint8Array(8) },
+    { tag: TAG.gpsIfd, type: LONG, value: [0] },
+  ]);
+  // Append three tiny IFDs and point the three pointer tags at them.
+  const tail = 3 * (2 + 12 + 4);
+  const out = new Uint8Array(base.length + tail + (base.length & 1));
+  out.set(base);
+  const view = new DataView(out.buffer);
+  const start = base.length + (base.length & 1);
+  const ifds = [start, start + 18, start + 36];
+  const tags = [TAG.makerNote, 0x0002, 256];
+  ifds.forEach((at, i) => {
+    view.setUint16(at, 1, true);
+    view.setUint16(at + 2, tags[i], true);
+    view.setUint16(at + 4, i === 0 ? UNDEFINED : SHORT, true);
+    view.setUint32(at + 6, 1, true);
+  });
+  const count = view.getUint16(8, true);
+  const pointerTarget: Record<number, number> = { [TAG.exifIfd]: ifds[0], [TAG.gpsIfd]: ifds[1], [TAG.subIfds]: ifds[2] };
+  for (let i = 0; i < count; i++) {
+    const entry = 8 + 2 + i * 12;
+    const target = pointerTarget[view.getUint16(entry, true)];
+    if (target !== undefined) view.setUint32(entry + 8, target, true);
+  }
+  return out;
+}

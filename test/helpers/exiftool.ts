@@ -1,0 +1,113 @@
+/**
+ * exiftool (12.57, Debian package) as the independent test oracle: run it on files, and map its
+ * metadata groups (`-G1`) to our finding kinds.
+ */
+import { spawnSync } from 'node:child_process';
+import type { FindingKind } from '../../src/core/metadata/types';
+
+export const EXIFTOOL = '/usr/bin/exiftool';
+
+/** One file's `exiftool -a -G1 -j` object: "Group:Tag" keys, plus SourceFile. */
+export type ExiftoolRecord = Record<string, unknown> & { SourceFile: string };
+
+/**
+ * Runs `exiftool -a -G1 -j` once over many files (names passed on stdin, so any character and
+ * any count works) and returns the records keyed by the path given. Files exiftool cannot read
+ * still get a record (with `ExifTool:Error`).
+ */
+export function readExiftool(files: readonly string[]): Map<string, ExiftoolRecord> {
+  const out = new Map<string, ExiftoolRecord>();
+  if (files.length === 0) return out;
+  const run = spawnSync(EXIFTOOL, ['-a', '-G1', '-j', '-charset', 'filename=utf8', '-@', '-'], {
+    input: files.join('\n') + '\n',
+    maxBuffer: 256 * 1024 * 1024,
+    encoding: 'utf8',
+  });
+  if (!run.stdout.trim()) throw new Error(`exiftool printed nothing: ${run.stderr}`);
+  for (const record of JSON.parse(run.stdout) as ExiftoolRecord[]) out.set(record.SourceFile, record);
+  return out;
+}
+
+/** Runs exiftool with write arguments on a file in place (`-overwrite_original`); throws on failure. */
+export function writeExiftool(file: string, args: readonly string[]): void {
+  const run = spawnSync(EXIFTOOL, ['-overwrite_original', ...args, file], { encoding: 'utf8' });
+  if (run.status !== 0 || /Nothing to do|0 image files updated/.test(run.stdout)) {
+    throw new Error(`exiftool ${args.join(' ')} failed: ${run.stdout} ${run.stderr}`);
+  }
+}
+
+/** Groups that never identify anyone: exiftool's own bookkeeping and the JPEG allowlist. */
+const HARMLESS_GROUPS = /^(File|System|Composite|ExifTool|JFIF|Adobe)$/;
+
+/** exiftool `-G1` group -> our finding kind. Order matters: first match wins. */
+export const GROUP_KINDS: ReadonlyArray<readonly [RegExp, FindingKind]> = [
+  [/^(IFD0|ExifIFD|SubIFD\d*|InteropIFD|PrintIM)$/, 'exif'],
+  [/^GPS$/, 'gps'],
+  [/^(IFD1|JFXX)$/, 'thumbnail'],
+  [/^XMP(-.*)?$/, 'xmp'],
+  [/^IPTC\d*$/, 'iptc'],
+  [/^Photoshop$/, 'photoshop-irb'],
+  [/^(ICC_Profile|ICC-.*)$/, 'icc'],
+  [/^(MPF0|MPImage\d+)$/, 'mpf'],
+  [/^(JUMBF|C2PA|CBOR)$/, 'c2pa'],
+  [/^(Ducky|PictureInfo|FlashPix|APP\d+)$/, 'unknown-segment'],
+  [/^(MakerNotes|MakerUnknown|CIFF|PreviewIFD|MetaIFD|Canon.*|Nikon.*|Olympus.*|Sony.*|Panasonic.*|FujiFilm.*|Pentax.*|Samsung.*|Kodak.*|Ricoh.*|Casio.*|Sanyo.*|Minolta.*|Apple.*|Reconyx.*|Leica.*|Sigma.*|DJI.*|GoPro.*|Google.*|HP.*|JVC.*|Kyocera.*|Motorola.*|Nintendo.*|Qualcomm.*|Microsoft.*)$/, 'makernote'],
+];
+
+/** IFD0 tags of a TIFF FILE that only describe pixel storage (exiftool names). */
+export const TIFF_STRUCTURE_TAGS: ReadonlySet<string> = new Set([
+  'SubfileType', 'OldSubfileType', 'ImageWidth', 'ImageHeight', 'BitsPerSample', 'Compression',
+  'PhotometricInterpretation', 'Thresholding', 'CellWidth', 'CellLength', 'FillOrder', 'StripOffsets',
+  'Orientation', 'SamplesPerPixel', 'RowsPerStrip', 'StripByteCounts', 'MinSampleValue', 'MaxSampleValue',
+  'XResolution', 'YResolution', 'PlanarConfiguration', 'XPosition', 'YPosition', 'GrayResponseUnit',
+  'GrayResponseCurve', 'T4Options', 'T6Options', 'ResolutionUnit', 'PageNumber', 'TransferFunction',
+  'Predictor', 'WhitePoint', 'PrimaryChromaticities', 'ColorMap', 'HalftoneHints', 'TileWidth',
+  'TileLength', 'TileOffsets', 'TileByteCounts', 'InkSet', 'NumberofInks', 'DotRange', 'ExtraSamples',
+  'SampleFormat', 'SMinSampleValue', 'SMaxSampleValue', 'TransferRange', 'JPEGTables', 'YCbCrCoefficients',
+  'YCbCrSubSampling', 'YCbCrPositioning', 'ReferenceBlackWhite',
+]);
+
+function groupKind(group: string): FindingKind | 'harmless' | 'unmapped' {
+  if (HARMLESS_GROUPS.test(group)) return 'harmless';
+  for (const [pattern, kind] of GROUP_KINDS) if (pattern.test(group)) return kind;
+  return 'unmapped';
+}
+
+/**
+ * The finding kinds an exiftool record implies. For a TIFF file, IFD0 image-structure tags are
+ * not metadata; for any format, IFD0:Orientation alone is the kept minimal EXIF. A group this map
+ * does not know is returned in `unmapped`, so a test can fail on it instead of ignoring it.
+ */
+export function kindsImpliedByExiftool(record: ExiftoolRecord, format: 'jpeg' | 'tiff'): { kinds: Set<FindingKind>; unmapped: string[] } {
+  const kinds = new Set<FindingKind>();
+  const unmapped: string[] = [];
+  for (const key of Object.keys(record)) {
+    const colon = key.indexOf(':');
+    if (colon < 0) continue;
+    const group = key.slice(0, colon);
+    const tag = key.slice(colon + 1);
+    if (key === 'File:Comment') {
+      kinds.add('comment');
+      continue;
+    }
+    if (group === 'IFD0' && (tag === 'Orientation' || (format === 'tiff' && TIFF_STRUCTURE_TAGS.has(tag)))) continue;
+    const kind = groupKind(group);
+    if (kind === 'unmapped') unmapped.push(key);
+    else if (kind !== 'harmless') kinds.add(kind);
+  }
+  return { kinds, unmapped };
+}
+
+/** Keys of a record that should not survive a strip (everything but harmless groups and Orientation). */
+export function identifyingKeysLeft(record: ExiftoolRecord): string[] {
+  return Object.keys(record).filter((key) => {
+    const colon = key.indexOf(':');
+    if (colon < 0) return false;
+    const group = key.slice(0, colon);
+    if (key === 'File:Comment') return true;
+    if (key === 'IFD0:Orientation') return false;
+    // JFIF thumbnails surface as JFIF:ThumbnailImage/ThumbnailTIFF.
+    if (group === 'JFIF') return /^Thumbnail(Image|TIFF)$/.test(key.slice(colon + 1));
+    return !HARMLESS_GROUPS.test(group);
+  });
+}
