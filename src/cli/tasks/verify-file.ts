@@ -6,7 +6,7 @@ import { detectContainer } from '../../core/metadata/registry';
 import { scanMetadata } from '../../core/metadata/scan';
 import type { Finding } from '../../core/metadata/types';
 import { stepsInFinalCoordinates } from '../../core/pixels/apply';
-import { checkRegionObscured } from '../../core/pixels/verify-region';
+import { checkRegionObscured, JPEG_TOLERANCE, LOSSLESS_TOLERANCE } from '../../core/pixels/verify-region';
 import type { Policy } from '../../core/policy/types';
 import { checklistProblems } from '../../core/sidecar/checklist';
 import { parseSidecar } from '../../core/sidecar/schema';
@@ -97,7 +97,7 @@ export async function checkAgainstSidecar(
       findings.push({ kind: 'hash-mismatch', where, detail: 'image dimensions differ from the sidecar' });
     }
     regionSteps.forEach((step, index) => {
-      const result = checkRegionObscured(pixels, step, policy);
+      const result = checkRegionObscured(pixels, step, policy, sidecar.image.format === 'png' ? LOSSLESS_TOLERANCE : JPEG_TOLERANCE);
       if (!result.ok) {
         const r = step.region!;
         findings.push({ kind: 'not-obscured', where: `region ${index + 1} (${step.op}) at ${r.x},${r.y} ${r.w}x${r.h}`, detail: result.detail });

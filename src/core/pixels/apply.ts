@@ -6,7 +6,8 @@ import { clonePixels } from './buffer';
 import { cropPixels } from './crop';
 import { overlayRegion } from './overlay';
 import { pixelateRegion } from './pixelate';
-import type { PixelBuffer } from './types';
+import { runsToMask } from './mask-runs';
+import type { Mask, PixelBuffer } from './types';
 
 /**
  * Replays recorded steps on pixels (`deid apply`, and reproducing an export).
@@ -32,10 +33,10 @@ export function applySteps(buf: PixelBuffer, steps: Step[], policy: Policy): Pix
     switch (step.op) {
       case 'pixelate':
         // checkStep guarantees region and cellSize on a mosaic step.
-        pixelateRegion(current, step.region as NonNullable<Step['region']>, step.cellSize as number);
+        pixelateRegion(current, step.region as NonNullable<Step['region']>, step.cellSize as number, stepMask(step));
         break;
       case 'overlay':
-        overlayRegion(current, step.region as NonNullable<Step['region']>, step.color ?? policy.overlayColor);
+        overlayRegion(current, step.region as NonNullable<Step['region']>, step.color ?? policy.overlayColor, stepMask(step));
         break;
       case 'crop':
         current = cropPixels(current, step.region as NonNullable<Step['region']>);
@@ -51,6 +52,11 @@ export function applySteps(buf: PixelBuffer, steps: Step[], policy: Policy): Pix
     }
   }
   return current;
+}
+
+/** The selection a step recorded (non-rectangular selections), or undefined for its whole region. */
+export function stepMask(step: Step): Mask | undefined {
+  return step.mask && step.region ? runsToMask(step.mask, step.region) : undefined;
 }
 
 /**

@@ -4,7 +4,8 @@ import type { Policy } from '../policy/types';
 import type { Step } from '../sidecar/types';
 import { assertPixelBuffer, colorComponentCount } from './buffer';
 import { colorForBuffer, isHexColor, parseHexColor } from './color';
-import type { PixelBuffer } from './types';
+import { runsToMask } from './mask-runs';
+import type { Mask, PixelBuffer } from './types';
 
 /**
  * How far decoded pixels may stray from the value that was painted, in 8-bit units (scaled to
@@ -77,8 +78,9 @@ function formatLevel(value: number, maxValue: number): string {
  * `tolerance` defaults to JPEG_TOLERANCE; pass LOSSLESS_TOLERANCE for PNG. A number is a
  * per-channel 8-bit tolerance (0 = lossless, no border band).
  *
- * Known limit: the sidecar records a region's bounding box, not the selection mask, so a
- * step painted through a non-rectangular mask leaves unpainted pixels in its box and fails.
+ * A step with a `mask` (non-rectangular selection) is checked where it was painted: overlay
+ * pixels the mask selects (less the lossy edge band along the mask's border), mosaic cells the
+ * mask touches.
  */
 export function checkRegionObscured(
   buf: PixelBuffer,
@@ -95,14 +97,53 @@ export function checkRegionObscured(
   if (!region) return { ok: false, detail: `the ${step.op} step records no region` };
   const clip = clampRect(region, buf.width, buf.height);
   if (!clip) return { ok: false, detail: `region ${describeRect(region)} lies outside the ${buf.width}x${buf.height} image` };
-  return step.op === 'overlay' ? checkOverlay(buf, step, clip, policy, tol) : checkMosaic(buf, step, region, clip, policy, tol);
+  let mask: Mask | null = null;
+  if (step.mask) {
+    try {
+      mask = runsToMask(step.mask, region);
+    } catch (e) {
+      return { ok: false, detail: e instanceof Error ? e.message : String(e) };
+    }
+  }
+  return step.op === 'overlay' ? checkOverlay(buf, step, clip, policy, tol, mask) : checkMosaic(buf, step, region, clip, policy, tol, mask);
+}
+
+/** Whether (x, y) is selected in `mask` and, with `band` > 0, so is every pixel within `band`
+ *  of it (a lossy codec smears the mask's border, as it does the region's). */
+function selectedWithin(mask: Mask, x: number, y: number, band: number): boolean {
+  const { bounds, data } = mask;
+  for (let dy = -band; dy <= band; dy++) {
+    for (let dx = -band; dx <= band; dx++) {
+      const mx = x + dx - bounds.x;
+      const my = y + dy - bounds.y;
+      if (mx < 0 || my < 0 || mx >= bounds.w || my >= bounds.h) {
+        if (dx === 0 && dy === 0) return false;
+        continue;
+      }
+      if (data[my * bounds.w + mx] === 0) return false;
+    }
+  }
+  return true;
+}
+
+/** Whether any pixel of [left, right) x [top, bottom) is selected. */
+function touches(mask: Mask, left: number, top: number, right: number, bottom: number): boolean {
+  const { bounds, data } = mask;
+  const x0 = Math.max(left, bounds.x) - bounds.x;
+  const x1 = Math.min(right, bounds.x + bounds.w) - bounds.x;
+  const y0 = Math.max(top, bounds.y) - bounds.y;
+  const y1 = Math.min(bottom, bounds.y + bounds.h) - bounds.y;
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) if (data[y * bounds.w + x] > 0) return true;
+  }
+  return false;
 }
 
 function describeRect(r: Rect): string {
   return `${r.w}x${r.h} at (${r.x}, ${r.y})`;
 }
 
-function checkOverlay(buf: PixelBuffer, step: Step, clip: Rect, policy: Policy, tol: RegionTolerance): RegionCheck {
+function checkOverlay(buf: PixelBuffer, step: Step, clip: Rect, policy: Policy, tol: RegionTolerance, mask: Mask | null): RegionCheck {
   const colorText = step.color ?? policy.overlayColor;
   if (!isHexColor(colorText)) return { ok: false, detail: `overlay colour ${JSON.stringify(colorText)} is not "#rrggbb"` };
   const { data, width, components: comps, maxValue } = buf;
@@ -122,6 +163,7 @@ function checkOverlay(buf: PixelBuffer, step: Step, clip: Rect, policy: Policy, 
   for (let y = y0; y < y1; y++) {
     const rowBase = y * width * comps;
     for (let x = x0; x < x1; x++) {
+      if (mask && !selectedWithin(mask, x, y, tol.edgeBand)) continue;
       const p = rowBase + x * comps;
       let dev = 0;
       for (let c = 0; c < comps; c++) dev = Math.max(dev, Math.abs(data[p + c] - target[c]));
@@ -153,7 +195,7 @@ interface CellFault {
   what: string;
 }
 
-function checkMosaic(buf: PixelBuffer, step: Step, region: Rect, clip: Rect, policy: Policy, tol: RegionTolerance): RegionCheck {
+function checkMosaic(buf: PixelBuffer, step: Step, region: Rect, clip: Rect, policy: Policy, tol: RegionTolerance, mask: Mask | null): RegionCheck {
   const recorded = step.cellSize;
   const minimum = minimumCellSize(policy, region);
   if (recorded === undefined || !Number.isInteger(recorded) || recorded < 1) {
@@ -181,6 +223,8 @@ function checkMosaic(buf: PixelBuffer, step: Step, region: Rect, clip: Rect, pol
     for (let col = firstCol; col <= lastCol; col++) {
       const left = Math.max(region.x + col * recorded, clip.x);
       const right = Math.min(region.x + (col + 1) * recorded, clipRight);
+      // Cells the selection never touched were not painted (DESIGN.md: cells touching it are).
+      if (mask && !touches(mask, left, top, right, bottom)) continue;
       cells++;
       const fault = checkCell(buf, left, top, right, bottom, tol, scratch);
       if (fault) {

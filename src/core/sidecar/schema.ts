@@ -3,7 +3,7 @@ import sidecarSchemaJson from '../../../schema/sidecar.schema.json';
 import { DeidError } from '../errors';
 import { isAlternateId } from './alternate-id';
 import { isIsoDateTime } from './dates';
-import { SCHEMA_VERSION, type Recipe, type Sidecar } from './types';
+import { SCHEMA_VERSION, type Recipe, type Sidecar, type Step } from './types';
 
 /**
  * The published schema (schema/sidecar.schema.json), imported rather than copied so the core
@@ -63,10 +63,28 @@ function semanticProblems(s: Sidecar): string[] {
   if (s.metadata.remaining.length > 0) {
     problems.push(`/metadata/remaining: must be empty: a sidecar is only written for a clean export (found ${s.metadata.remaining.join(', ')})`);
   }
+  problems.push(...maskProblems(s.steps));
   const seen = new Set<string>();
   s.checklist.items.forEach((item, i) => {
     if (seen.has(item.id)) problems.push(`/checklist/items/${i}/id: "${item.id}" appears twice`);
     seen.add(item.id);
+  });
+  return problems;
+}
+
+/** A step's mask must describe exactly its region's pixels (pixels/mask-runs.ts). */
+function maskProblems(steps: readonly Step[]): string[] {
+  const problems: string[] = [];
+  steps.forEach((step, i) => {
+    if (!step.mask) return;
+    if (!step.region) {
+      problems.push(`/steps/${i}/mask: a mask needs a region`);
+      return;
+    }
+    const covered = step.mask.reduce((a, b) => a + b, 0);
+    if (covered !== step.region.w * step.region.h) {
+      problems.push(`/steps/${i}/mask: runs cover ${covered} pixels, the region has ${step.region.w * step.region.h}`);
+    }
   });
   return problems;
 }
@@ -95,6 +113,8 @@ export function validateRecipe(json: unknown): Recipe {
   const recipe = json as Recipe;
   const bad = recipe.steps.findIndex((step) => !isIsoDateTime(step.at));
   if (bad >= 0) throw new DeidError('schema', `recipe is not valid:\n  /steps/${bad}/at: not a real ISO 8601 date and time`);
+  const masks = maskProblems(recipe.steps);
+  if (masks.length > 0) throw new DeidError('schema', `recipe is not valid:\n  ${masks[0]}`);
   return { steps: recipe.steps };
 }
 
@@ -106,7 +126,7 @@ export function validateRecipe(json: unknown): Recipe {
 const KEY_ORDER = [
   'schemaVersion', 'alternateId', 'tool', 'name', 'version', 'createdAt',
   'image', 'fileName', 'format', 'width', 'height', 'bytes', 'sha256',
-  'steps', 'op', 'region', 'x', 'y', 'w', 'h', 'regionKind', 'cellSize', 'cellsAcross', 'color', 'at',
+  'steps', 'op', 'region', 'x', 'y', 'w', 'h', 'regionKind', 'cellSize', 'cellsAcross', 'color', 'mask', 'at',
   'metadata', 'removed', 'remaining',
   'checklist', 'items', 'id', 'label', 'status', 'note', 'auto', 'issues', 'description', 'resolved',
   'reviewer', 'reviewedAt', 'signedOff',

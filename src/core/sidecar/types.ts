@@ -15,6 +15,9 @@ export interface Step {
   cellsAcross?: number;
   /** "#rrggbb" */
   color?: string;
+  /** The selection when it was not a rectangle: run lengths over `region` (see
+   *  pixels/mask-runs.ts). Absent = the whole region. */
+  mask?: number[];
   /** ISO 8601 */
   at: string;
 }

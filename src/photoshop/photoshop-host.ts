@@ -1,0 +1,147 @@
+import { app, constants } from 'photoshop';
+import type { Document } from 'photoshop/dom/Document';
+import type { Bounds } from 'photoshop/dom/objects/Bounds';
+import type { JPEGSaveOptions, PNGSaveOptions } from 'photoshop/dom/objects/SaveOptions';
+import type { DocumentCreateOptions } from 'photoshop/dom/types/DocumentTypes';
+import { clampRect, type Rect } from '../core/geometry';
+import type { PixelBuffer } from '../core/pixels/types';
+import { DeidHostError, type DocumentInfo, type ExportFormat, type Host, type OutputFolder, type SelectionInfo } from '../actions/host';
+import { activeDocumentOrNull, componentSizeOf, describeDocument, findDocument, flatLayerId, isFlat } from './document';
+import * as files from './files';
+import { readComposite, readSelectionMask, toBounds, writeLayer } from './imaging';
+import { runModal } from './modal';
+import type { UxpFile } from './uxp-types';
+
+/** Highest JPEG quality in Photoshop's 0-12 scale: the export is the archival copy. */
+const JPEG_QUALITY_MAX = 12;
+/** zlib level for PNG; the pixels are lossless at any level. */
+const PNG_COMPRESSION = 6;
+const SYNTHETIC_RESOLUTION_PPI = 72;
+
+/**
+ * The DOM's save-option and Bounds parameters are declared as classes with private fields, but
+ * Adobe documents (and Photoshop accepts) plain objects; these are the documented casts.
+ */
+function jpegOptions(): JPEGSaveOptions {
+  return { quality: JPEG_QUALITY_MAX, embedColorProfile: false } as unknown as JPEGSaveOptions;
+}
+function pngOptions(): PNGSaveOptions {
+  return { compression: PNG_COMPRESSION, interlaced: false } as unknown as PNGSaveOptions;
+}
+function cropBounds(r: Rect): Bounds {
+  return toBounds(r) as unknown as Bounds;
+}
+/** saveAs/open are typed with the DOM lib's `File`, but take a UXP file entry. */
+function asDomFile(entry: UxpFile): File {
+  return entry as unknown as File;
+}
+
+async function selectionOf(d: Document): Promise<SelectionInfo | null> {
+  const raw = d.selection.bounds;
+  if (!raw) return null;
+  // Selection bounds may extend past the canvas (DOM reference); the steps work inside it.
+  const bounds = clampRect({ x: raw.left, y: raw.top, w: raw.right - raw.left, h: raw.bottom - raw.top }, d.width, d.height);
+  if (!bounds) return null;
+  const read = await readSelectionMask(d.id, bounds);
+  if (!read) return null;
+  return { bounds: read.mask.bounds, mask: read.rectangular ? null : read.mask };
+}
+
+async function exportCopy(d: Document, format: ExportFormat): Promise<Uint8Array> {
+  if (!isFlat(d)) await d.flatten();
+  // Photoshop's JPEG is 8-bit only; whether saveAs.jpg converts a 16-bit document silently or
+  // fails is UNCONFIRMED, so the working copy is converted first (uniform cells stay uniform).
+  if (format === 'jpeg' && d.bitsPerChannel !== constants.BitsPerChannelType.EIGHT) {
+    d.bitsPerChannel = constants.BitsPerChannelType.EIGHT;
+  }
+  const file = await files.createTemporaryFile(format === 'jpeg' ? 'jpg' : 'png');
+  try {
+    if (format === 'jpeg') await d.saveAs.jpg(asDomFile(file), jpegOptions(), true);
+    else await d.saveAs.png(asDomFile(file), pngOptions(), true);
+  } catch (e) {
+    await files.readAndRemove(file).catch(() => undefined);
+    throw e;
+  }
+  return files.readAndRemove(file);
+}
+
+/** The Host port over Photoshop: DOM + Imaging API, every state change inside runModal. */
+export function createPhotoshopHost(): Host {
+  return {
+    async activeDocument(): Promise<DocumentInfo | null> {
+      const d = activeDocumentOrNull();
+      return d ? describeDocument(d) : null;
+    },
+    runStep(name, fn, options) {
+      return runModal(name, fn, options?.historyOf);
+    },
+    async duplicateFlattened(sourceId, name) {
+      const copy = await findDocument(sourceId).duplicate(name, true);
+      if (!isFlat(copy)) await copy.flatten();
+      app.activeDocument = copy;
+      return describeDocument(copy);
+    },
+    async createSyntheticDocument(name, pixels: PixelBuffer) {
+      if (pixels.components !== 3 || pixels.maxValue !== 255) {
+        throw new DeidHostError('unsupported', 'synthetic documents are 8-bit RGB');
+      }
+      const options: DocumentCreateOptions = {
+        name,
+        width: pixels.width,
+        height: pixels.height,
+        resolution: SYNTHETIC_RESOLUTION_PPI,
+        mode: constants.NewDocumentMode.RGB,
+        fill: constants.DocumentFill.WHITE,
+        depth: 8,
+      };
+      const d = await app.documents.add(options);
+      if (!d) throw new DeidHostError('host', 'Photoshop did not create the test document.');
+      await writeLayer(d.id, await flatLayerId(d), pixels, { x: 0, y: 0 }, 'De-identify: self-test pattern');
+      return describeDocument(d);
+    },
+    async selection(docId) {
+      return selectionOf(findDocument(docId));
+    },
+    async readPixels(docId, rect) {
+      const d = findDocument(docId);
+      return readComposite(docId, rect, componentSizeOf(d));
+    },
+    async writePixels(docId, pixels, at) {
+      const d = findDocument(docId);
+      await writeLayer(docId, await flatLayerId(d), pixels, at, 'De-identify: paint');
+    },
+    async crop(docId, rect) {
+      await findDocument(docId).crop(cropBounds(rect));
+    },
+    async flatten(docId) {
+      const d = findDocument(docId);
+      if (!isFlat(d)) await d.flatten();
+    },
+    async exportCopy(docId, format) {
+      return exportCopy(findDocument(docId), format);
+    },
+    async closeWithoutSaving(docId) {
+      findDocument(docId).closeWithoutSaving();
+    },
+    async decodeImage(folder: OutputFolder, name: string) {
+      const entry = await files.findFile(files.folderEntry(folder), name);
+      if (!entry) throw new DeidHostError('no-document', `${name} is not in ${folder.name}.`);
+      const d = await app.open(asDomFile(entry));
+      try {
+        return await readComposite(d.id, { x: 0, y: 0, w: d.width, h: d.height }, componentSizeOf(d));
+      } finally {
+        d.closeWithoutSaving();
+      }
+    },
+    chooseOutputFolder: files.chooseOutputFolder,
+    rememberedOutputFolder: files.rememberedOutputFolder,
+    temporaryFolder: files.temporaryFolder,
+    writeFilesAtomically: files.writeFilesAtomically,
+    readFile: files.readFile,
+    removeFile: files.removeFile,
+    listFiles: files.listFiles,
+    chooseFileToSave: files.chooseFileToSave,
+    writeSaveTarget: files.writeSaveTarget,
+    isInFolder: files.isInFolder,
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * Builds the Photoshop UXP panel into dist/: one bundle (index.js), index.html, manifest.json
+ * (its version taken from package.json) and the icons. Load dist/manifest.json in UXP Developer
+ * Tool; `node scripts/package.js` zips dist/ into a .ccx. Rules: research/photoshop-uxp.md
+ * "Runtime, React, build".
+ */
+'use strict';
+const path = require('node:path');
+const webpack = require('webpack');
+const CopyWebpackPlugin = require('copy-webpack-plugin');
+const pkg = require('./package.json');
+
+const DIST = path.resolve(__dirname, 'dist');
+
+/** The manifest as shipped: the version always comes from package.json, so the two cannot drift. */
+function manifestWithVersion(content) {
+  const manifest = JSON.parse(content.toString('utf8'));
+  manifest.version = pkg.version;
+  return `${JSON.stringify(manifest, null, 2)}\n`;
+}
+
+module.exports = (_env, argv = {}) => ({
+  mode: argv.mode || 'production',
+  entry: path.resolve(__dirname, 'src/panels/index.tsx'),
+  // UXP provides `require` for its own modules; web target otherwise (no Node built-ins).
+  target: 'web',
+  output: {
+    path: DIST,
+    filename: 'index.js',
+    clean: true,
+  },
+  // UXP forbids eval/new Function, which every eval-* devtool relies on.
+  devtool: false,
+  module: {
+    rules: [
+      {
+        test: /\.[jt]sx?$/,
+        exclude: /node_modules/,
+        use: {
+          loader: 'swc-loader',
+          options: {
+            jsc: {
+              parser: { syntax: 'typescript', tsx: true },
+              transform: { react: { runtime: 'automatic' } },
+              // UXP 7's V8 runs ES2019 at least; newer syntax is lowered rather than risked.
+              target: 'es2019',
+            },
+          },
+        },
+      },
+    ],
+  },
+  resolve: {
+    extensions: ['.tsx', '.ts', '.js', '.mjs', '.json'],
+    alias: {
+      // exifr's package "main" is a UMD build that probes for Node's fs/zlib; its browser ESM
+      // build reads from the bytes we hand it and needs neither.
+      exifr$: path.resolve(__dirname, 'node_modules/exifr/dist/full.esm.mjs'),
+    },
+    // Anything that still asks for a Node built-in gets nothing rather than a polyfill: the
+    // panel only ever passes bytes to the core.
+    fallback: { fs: false, path: false, zlib: false, stream: false, crypto: false, os: false },
+  },
+  // Host modules exist only inside Photoshop; `require` them at run time.
+  externals: {
+    photoshop: 'commonjs2 photoshop',
+    uxp: 'commonjs2 uxp',
+    os: 'commonjs2 os',
+    fs: 'commonjs2 fs',
+  },
+  externalsType: 'commonjs2',
+  plugins: [
+    new webpack.DefinePlugin({ __DEID_VERSION__: JSON.stringify(pkg.version) }),
+    // UXP loads one script; lazy chunks would need a loader it does not have.
+    new webpack.optimize.LimitChunkCountPlugin({ maxChunks: 1 }),
+    new CopyWebpackPlugin({
+      patterns: [
+        { from: 'plugin/manifest.json', to: 'manifest.json', transform: manifestWithVersion },
+        { from: 'plugin/index.html', to: 'index.html' },
+        { from: 'plugin/icons/*.png', to: 'icons/[name][ext]' },
+      ],
+    }),
+  ],
+  performance: { hints: false },
+  optimization: { splitChunks: false },
+});
