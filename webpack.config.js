@@ -70,17 +70,25 @@ module.exports = (_env, argv = {}) => ({
   },
   externalsType: 'commonjs2',
   plugins: [
-    new webpack.DefinePlugin({ __DEID_VERSION__: JSON.stringify(pkg.version) }),
+    new webpack.DefinePlugin({
+      __DEID_VERSION__: JSON.stringify(pkg.version),
+      // Some dependencies read Node's `global`. webpack's own shim for it falls back to
+      // `new Function("return this")`, which UXP forbids; UXP's V8 has globalThis.
+      global: 'globalThis',
+    }),
     // UXP loads one script; lazy chunks would need a loader it does not have.
     new webpack.optimize.LimitChunkCountPlugin({ maxChunks: 1 }),
     new CopyWebpackPlugin({
       patterns: [
-        { from: 'plugin/manifest.json', to: 'manifest.json', transform: manifestWithVersion },
-        { from: 'plugin/index.html', to: 'index.html' },
+        // `minimized: true` keeps webpack's minimizers off these: UXP's HTML parser is not a
+        // browser's, and an index.html with its optional tags dropped is not worth the risk.
+        { from: 'plugin/manifest.json', to: 'manifest.json', transform: manifestWithVersion, info: { minimized: true } },
+        { from: 'plugin/index.html', to: 'index.html', info: { minimized: true } },
         { from: 'plugin/icons/*.png', to: 'icons/[name][ext]' },
       ],
     }),
   ],
+  node: { global: false, __filename: false, __dirname: false },
   performance: { hints: false },
   optimization: { splitChunks: false },
 });

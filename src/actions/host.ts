@@ -103,6 +103,8 @@ export interface Host {
   duplicateFlattened(sourceId: number, name: string): Promise<DocumentInfo>;
   /** A new document holding exactly `pixels` (8-bit RGB), for the self-test. */
   createSyntheticDocument(name: string, pixels: PixelBuffer): Promise<DocumentInfo>;
+  /** Replaces the selection with a rectangle (the self-test draws its own selections). */
+  selectRectangle(docId: number, rect: Rect): Promise<void>;
   /** The current selection of a document, or null when nothing is selected. */
   selection(docId: number): Promise<SelectionInfo | null>;
   /** The composite pixels of `rect` (inside the canvas), chunky, at the document's bit depth. */
@@ -121,6 +123,7 @@ export interface Host {
   /**
    * Decodes an image file from a folder to pixels by opening it in the host, reading the
    * composite and closing it again (review re-verifies obscured regions on the real file).
+   * Inside runStep.
    */
   decodeImage(folder: OutputFolder, name: string): Promise<PixelBuffer>;
 

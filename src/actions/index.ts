@@ -2,7 +2,7 @@
 export * from './host';
 export type { Session } from './session';
 export { startWorkingCopy } from './start';
-export { previewObscure, obscureSelection, planObscureSteps, OVERLAY_BLOCK_SIZE, type ObscurePreview, type ObscureRequest } from './obscure';
+export { previewObscure, obscureSelection, planObscureStep, type ObscurePreview, type ObscureRequest } from './obscure';
 export { cropToSelection } from './crop';
 export { finishExport, SIDECAR_SUFFIX, type FinishRequest, type FinishResult } from './finish';
 export { listSidecars, openReview, signOffReview, type ReviewState } from './review';

@@ -1,29 +1,24 @@
 import { DeidError } from '../core/errors';
-import type { Rect } from '../core/geometry';
+import { clampRect, type Rect } from '../core/geometry';
+import { stepMask } from '../core/pixels/apply';
+import { maskToRuns } from '../core/pixels/mask-runs';
 import { overlayRegion } from '../core/pixels/overlay';
 import { pixelateRegion } from '../core/pixels/pixelate';
-import type { PixelBuffer } from '../core/pixels/types';
+import type { Mask, PixelBuffer } from '../core/pixels/types';
 import { allowedMethods, checkStep, mosaicPlan, type ObscureMethod } from '../core/policy/policy';
 import type { Policy, RegionKind } from '../core/policy/types';
 import type { Step } from '../core/sidecar/types';
-import { cellAlignedRect, touchedCellRects, unionRect } from './cells';
 import { DeidHostError, type Host, type SelectionInfo, type StepContext } from './host';
 import type { Session } from './session';
 import { requireWorkingCopy, throwIfCancelled, yieldToHost } from './working-copy';
 
-/**
- * Block size for an overlay on a non-rectangular selection: every 8x8 block the selection
- * touches is filled. Blocks of at least 8 px keep each recorded rectangle wider than the JPEG
- * border band verify-region exempts (2 px each side), so the overlay can be verified.
- */
-export const OVERLAY_BLOCK_SIZE = 8;
 /** Pixels painted between cancel checks and progress reports (about 1 megapixel). */
 const PIXELS_PER_CHUNK = 1 << 20;
 
 export interface ObscurePreview {
   /** The selection's bounding box. */
   bounds: Rect;
-  /** False when the selection is not a plain rectangle (it is painted in whole cells). */
+  /** False when the selection is not a plain rectangle (painted through its mask). */
   rectangular: boolean;
   kind: RegionKind;
   /** Overlay first: it is the default. Mosaic only where the policy allows it for `kind`. */
@@ -63,45 +58,44 @@ export async function previewObscure(host: Host, session: Session, policy: Polic
 }
 
 /**
- * The steps one obscure action records: each a rectangle that is painted completely.
+ * The step one obscure action records: the selection's bounding box as the region, and for a
+ * non-rectangular selection its mask as run lengths (Step.mask), so the sidecar says exactly
+ * what was painted and verify checks exactly that. The mosaic grid is anchored at the box's
+ * top-left and every cell the selection touches is painted whole (DESIGN.md "Obscure").
  * Throws DeidError('policy') for a method or cell size the policy forbids.
  */
-export function planObscureSteps(
-  policy: Policy,
-  selection: SelectionInfo,
-  request: ObscureRequest,
-  canvas: { width: number; height: number },
-  at: string,
-): Step[] {
+export function planObscureStep(policy: Policy, selection: SelectionInfo, request: ObscureRequest, at: string): Step {
   const { bounds, mask } = selection;
   if (!allowedMethods(policy, request.kind).includes(request.method)) {
     throw new DeidError('policy', request.kind === 'text' ? 'mosaic is not allowed on text; use an overlay' : `mosaic is not allowed on this kind of region by the policy; use an overlay`);
   }
-  let steps: Step[];
+  const runs = mask ? { mask: maskToRuns(mask, bounds) } : {};
+  let step: Step;
   if (request.method === 'pixelate') {
-    const { cellSize } = mosaicPlan(policy, bounds, request.cellSize);
-    const rects = mask ? touchedCellRects(mask, bounds, cellSize, canvas) : [cellAlignedRect(bounds, cellSize, canvas)].filter((r): r is Rect => r !== null);
-    steps = rects.map((region) => ({ op: 'pixelate', region, regionKind: request.kind, cellSize, cellsAcross: Math.ceil(Math.min(region.w, region.h) / cellSize), at }));
+    const { cellSize, cellsAcross } = mosaicPlan(policy, bounds, request.cellSize);
+    step = { op: 'pixelate', region: { ...bounds }, regionKind: request.kind, cellSize, cellsAcross, ...runs, at };
   } else {
     const color = (request.color ?? policy.overlayColor).toLowerCase();
-    const rects = mask ? touchedCellRects(mask, bounds, OVERLAY_BLOCK_SIZE, canvas) : [bounds];
-    steps = rects.map((region) => ({ op: 'overlay', region, regionKind: request.kind, color, at }));
+    step = { op: 'overlay', region: { ...bounds }, regionKind: request.kind, color, ...runs, at };
   }
-  for (const step of steps) checkStep(policy, step);
-  return steps;
+  checkStep(policy, step);
+  return step;
 }
 
-/** Paints one recorded step into `pixels` (which hold `area` of the document), in chunks. */
+/** Paints the step into `pixels` (which hold `area` of the document), in chunks of whole cell rows. */
 async function paintStep(pixels: PixelBuffer, area: Rect, step: Step, ctx: StepContext, progress: (done: number) => void): Promise<void> {
   const region = step.region as Rect;
+  const docMask = stepMask(step);
+  // The core paints in the buffer's coordinates: move region and mask there.
+  const mask: Mask | undefined = docMask && { data: docMask.data, bounds: { ...docMask.bounds, x: docMask.bounds.x - area.x, y: docMask.bounds.y - area.y } };
   // A chunk is whole mosaic cell rows, so painting chunk by chunk gives the same grid.
   const unit = step.op === 'pixelate' ? (step.cellSize as number) : 1;
   const rowsPerChunk = Math.max(unit, Math.floor(PIXELS_PER_CHUNK / Math.max(1, region.w) / unit) * unit);
   for (let top = 0; top < region.h; top += rowsPerChunk) {
     throwIfCancelled(ctx);
     const band = { x: region.x - area.x, y: region.y - area.y + top, w: region.w, h: Math.min(rowsPerChunk, region.h - top) };
-    if (step.op === 'pixelate') pixelateRegion(pixels, band, step.cellSize as number);
-    else overlayRegion(pixels, band, step.color as string);
+    if (step.op === 'pixelate') pixelateRegion(pixels, band, step.cellSize as number, mask);
+    else overlayRegion(pixels, band, step.color as string, mask);
     progress(band.w * band.h);
     await yieldToHost();
   }
@@ -120,21 +114,19 @@ export async function obscureSelection(host: Host, session: Session, policy: Pol
     async (ctx) => {
       const selection = await host.selection(doc.id);
       if (!selection) throw noSelection();
-      const planned = planObscureSteps(policy, selection, request, doc, now().toISOString());
-      const area = unionRect(planned.map((s) => s.region as Rect));
+      const step = planObscureStep(policy, selection, request, now().toISOString());
+      const area = clampRect(step.region as Rect, doc.width, doc.height);
       if (!area) throw noSelection();
       const pixels = await host.readPixels(doc.id, area);
-      const total = planned.reduce((n, s) => n + (s.region as Rect).w * (s.region as Rect).h, 0);
+      const total = area.w * area.h;
       let done = 0;
-      for (const step of planned) {
-        await paintStep(pixels, area, step, ctx, (n) => {
-          done += n;
-          ctx.reportProgress(done / total);
-        });
-      }
+      await paintStep(pixels, area, step, ctx, (n) => {
+        done += n;
+        ctx.reportProgress(Math.min(1, done / total));
+      });
       throwIfCancelled(ctx);
       await host.writePixels(doc.id, pixels, { x: area.x, y: area.y });
-      return planned;
+      return [step];
     },
     { historyOf: doc.id },
   );

@@ -99,6 +99,9 @@ export function createPhotoshopHost(): Host {
       await writeLayer(d.id, await flatLayerId(d), pixels, { x: 0, y: 0 }, 'De-identify: self-test pattern');
       return describeDocument(d);
     },
+    async selectRectangle(docId, rect) {
+      await findDocument(docId).selection.selectRectangle(toBounds(rect));
+    },
     async selection(docId) {
       return selectionOf(findDocument(docId));
     },

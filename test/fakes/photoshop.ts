@@ -1,0 +1,642 @@
+/**
+ * A faithful fake of the `photoshop` module for the adapter's tests: documents with real pixel
+ * buffers and layers, the Imaging API's semantics, modal-scope enforcement with Photoshop's
+ * own error text, history suspension with rollback, and saveAs that writes REAL files carrying
+ * the metadata Photoshop writes. Anything not modelled throws "fake photoshop: X not
+ * implemented" (see strict.ts). Test controls live in `fakePhotoshop`.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import type { photoshopCore, ExecutionContext, HistoryStateInfo, ResumeHistorySuspensionOptions, HistorySuspension } from 'photoshop/dom/CoreModules';
+import type { imaging as ImagingNS } from 'photoshop/dom/ImagingModule';
+import type { PixelBuffer } from '../../src/core/pixels/types';
+import { strict } from './strict';
+
+const EXIFTOOL = '/usr/bin/exiftool';
+const PS16_MAX = 32768;
+const BUSY_NUMBER = 9;
+
+// ---- constants (the string values of @types/photoshop's enums) ----
+export const constants = strict(
+  {
+    DocumentMode: { RGB: 'RGBColorMode', GRAYSCALE: 'grayscaleMode', CMYK: 'CMYKColorMode', LAB: 'labColorMode' },
+    BitsPerChannelType: { ONE: 'bitDepth1', EIGHT: 'bitDepth8', SIXTEEN: 'bitDepth16', THIRTYTWO: 'bitDepth32' },
+    NewDocumentMode: { RGB: 'RGBColorMode', GRAYSCALE: 'grayscaleMode' },
+    DocumentFill: { WHITE: 'white', BLACK: 'black', TRANSPARENT: 'transparent' },
+  },
+  'constants',
+);
+
+// ---- state ----
+interface ModalScope {
+  ctx: ExecutionContext;
+  cancelled: boolean;
+  suspensions: Map<number, { doc: FakeDocument; snapshot: Snapshot; name: string }>;
+}
+
+const state = {
+  docs: [] as FakeDocument[],
+  active: null as FakeDocument | null,
+  modal: null as ModalScope | null,
+  heldByOther: false,
+  cancelOnProgress: false,
+  ignorePutPixels: false,
+  nextId: 1,
+  nextSuspension: 1,
+  liveImageData: new Set<FakeImageData>(),
+  progress: [] as number[],
+};
+
+function requireModal(what: string): void {
+  if (!state.modal) {
+    throw new Error(`Event: ${what} may modify the state of Photoshop. Such events are only allowed from inside a modal scope`);
+  }
+}
+
+function notAvailable(command: string): Error {
+  return Object.assign(new Error(`The command “${command}” is not currently available.`), { number: -25920 });
+}
+
+// ---- pixels ----
+function allocate(width: number, height: number, components: number, depth: 8 | 16): Uint8Array | Uint16Array {
+  return depth === 16 ? new Uint16Array(width * height * components) : new Uint8Array(width * height * components);
+}
+
+function maxOf(depth: 8 | 16): number {
+  return depth === 16 ? PS16_MAX : 255;
+}
+
+interface Snapshot {
+  width: number;
+  height: number;
+  depth: 8 | 16;
+  layers: Array<{ id: number; name: string; background: boolean; data: Uint8Array | Uint16Array; components: 3 | 4 }>;
+  selection: Uint8Array | null;
+  history: string[];
+}
+
+class FakeLayer {
+  readonly typename = 'Layer';
+  constructor(
+    readonly id: number,
+    public name: string,
+    readonly isBackgroundLayer: boolean,
+    /** Full-canvas chunky values: 3 components for the background, 4 (with alpha) otherwise. */
+    public data: Uint8Array | Uint16Array,
+    readonly components: 3 | 4,
+  ) {}
+  get kind(): string {
+    return 'pixel';
+  }
+}
+
+class FakeSelection {
+  readonly typename = 'Selection';
+  /** Full-canvas 8-bit mask, or null when nothing is selected. */
+  mask: Uint8Array | null = null;
+  constructor(private readonly doc: FakeDocument) {}
+  get bounds(): { left: number; top: number; right: number; bottom: number } | null {
+    const m = this.mask;
+    if (!m) return null;
+    const { width, height } = this.doc;
+    let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1;
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
+      if (m[y * width + x] === 0) continue;
+      x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+    }
+    return x1 < 0 ? null : { left: x0, top: y0, right: x1 + 1, bottom: y1 + 1 };
+  }
+  get solid(): boolean {
+    const b = this.bounds;
+    if (!b || !this.mask) return false;
+    for (let y = b.top; y < b.bottom; y++) for (let x = b.left; x < b.right; x++) if (this.mask[y * this.doc.width + x] !== 255) return false;
+    return true;
+  }
+  async selectRectangle(b: { left: number; top: number; right: number; bottom: number }): Promise<void> {
+    requireModal('select');
+    this.setRect(b);
+  }
+  async deselect(): Promise<void> {
+    requireModal('set');
+    this.mask = null;
+  }
+  setRect(b: { left: number; top: number; right: number; bottom: number }): void {
+    const { width, height } = this.doc;
+    const m = new Uint8Array(width * height);
+    for (let y = Math.max(0, b.top); y < Math.min(height, b.bottom); y++) m.fill(255, y * width + Math.max(0, b.left), y * width + Math.min(width, b.right));
+    this.mask = m;
+  }
+}
+
+class FakeDocument {
+  readonly typename = 'Document';
+  readonly id: number;
+  title: string;
+  width: number;
+  height: number;
+  mode = constants.DocumentMode.RGB;
+  depth: 8 | 16;
+  layersList: FakeLayer[];
+  readonly selection: FakeSelection;
+  /** History state names, oldest first. */
+  readonly history: string[] = ['Open'];
+  /** The camera file whose tags Photoshop carries into saved files (EXIF, GPS). */
+  metadataSource: string | null;
+  readonly documentId: string;
+  readonly ancestors: string[];
+  readonly saveAs: { jpg: FakeDocument['saveJpg']; png: FakeDocument['savePng'] };
+
+  constructor(init: { title: string; width: number; height: number; depth: 8 | 16; layers: FakeLayer[]; metadataSource: string | null; ancestors?: string[] }) {
+    this.id = state.nextId++;
+    this.title = init.title;
+    this.width = init.width;
+    this.height = init.height;
+    this.depth = init.depth;
+    this.layersList = init.layers;
+    this.metadataSource = init.metadataSource;
+    this.documentId = `xmp.did:${(this.id * 2654435761).toString(16).padStart(8, '0')}-fake`;
+    this.ancestors = init.ancestors ?? [];
+    this.selection = strict(new FakeSelection(this), 'Selection');
+    this.saveAs = strict({ jpg: this.saveJpg.bind(this), png: this.savePng.bind(this) }, 'Document.saveAs');
+    return strict(this, 'Document');
+  }
+
+  get name(): string {
+    return this.title;
+  }
+  /** A history state per command, except while a suspension on this document is open. */
+  record(name: string): void {
+    const suspended = state.modal !== null && [...state.modal.suspensions.values()].some((s) => s.doc === this);
+    if (!suspended) this.history.push(name);
+  }
+  get layers(): FakeLayer[] {
+    return [...this.layersList].reverse();
+  }
+  get backgroundLayer(): FakeLayer | null {
+    return this.layersList.find((l) => l.isBackgroundLayer) ?? null;
+  }
+  get bitsPerChannel(): string {
+    return this.depth === 16 ? constants.BitsPerChannelType.SIXTEEN : constants.BitsPerChannelType.EIGHT;
+  }
+  set bitsPerChannel(v: string) {
+    requireModal('convertMode');
+    const to: 8 | 16 = v === constants.BitsPerChannelType.SIXTEEN ? 16 : 8;
+    if (to === this.depth) return;
+    for (const l of this.layersList) {
+      const out = allocate(this.width, this.height, l.components, to);
+      for (let i = 0; i < out.length; i++) out[i] = Math.round((l.data[i] * maxOf(to)) / maxOf(this.depth));
+      l.data = out;
+    }
+    this.depth = to;
+    this.record('Convert Mode');
+  }
+
+  /** Background composited with the layers above it ("normal" blending, straight alpha). */
+  composite(): PixelBuffer {
+    const max = maxOf(this.depth);
+    const out = allocate(this.width, this.height, 3, this.depth);
+    const bg = this.backgroundLayer;
+    if (bg) out.set(bg.data);
+    else out.fill(max);
+    for (const l of this.layersList) {
+      if (l === bg) continue;
+      for (let p = 0, q = 0; p < out.length; p += 3, q += 4) {
+        const a = l.data[q + 3] / max;
+        for (let c = 0; c < 3; c++) out[p + c] = Math.round(l.data[q + c] * a + out[p + c] * (1 - a));
+      }
+    }
+    return { data: out, width: this.width, height: this.height, components: 3, hasAlpha: false, maxValue: max };
+  }
+
+  snapshot(): Snapshot {
+    return {
+      width: this.width, height: this.height, depth: this.depth,
+      layers: this.layersList.map((l) => ({ id: l.id, name: l.name, background: l.isBackgroundLayer, data: l.data.slice(), components: l.components })),
+      selection: this.selection.mask ? this.selection.mask.slice() : null,
+      history: [...this.history],
+    };
+  }
+
+  restore(s: Snapshot): void {
+    this.width = s.width;
+    this.height = s.height;
+    this.depth = s.depth;
+    this.layersList = s.layers.map((l) => new FakeLayer(l.id, l.name, l.background, l.data.slice(), l.components));
+    this.selection.mask = s.selection ? s.selection.slice() : null;
+    this.history.splice(0, this.history.length, ...s.history);
+  }
+
+  async duplicate(name?: string, mergeLayersOnly?: boolean): Promise<FakeDocument> {
+    requireModal('duplicate');
+    const layers = mergeLayersOnly
+      ? [new FakeLayer(state.nextId++, 'Background', true, this.composite().data, 3)]
+      : this.layersList.map((l) => new FakeLayer(state.nextId++, l.name, l.isBackgroundLayer, l.data.slice(), l.components));
+    const copy = new FakeDocument({ title: name ?? `${this.title} copy`, width: this.width, height: this.height, depth: this.depth, layers, metadataSource: this.metadataSource, ancestors: [...this.ancestors, this.documentId] });
+    copy.history[0] = 'Duplicate Image';
+    state.docs.push(copy);
+    state.active = copy;
+    return copy;
+  }
+
+  async flatten(): Promise<void> {
+    requireModal('flattenImage');
+    if (this.layersList.length === 1 && this.layersList[0].isBackgroundLayer) throw notAvailable('Flatten Image');
+    this.layersList = [new FakeLayer(state.nextId++, 'Background', true, this.composite().data, 3)];
+    this.record('Flatten Image');
+  }
+
+  async crop(b: { left: number; top: number; right: number; bottom: number }): Promise<void> {
+    requireModal('crop');
+    const x0 = Math.max(0, b.left), y0 = Math.max(0, b.top);
+    const x1 = Math.min(this.width, b.right), y1 = Math.min(this.height, b.bottom);
+    if (x1 <= x0 || y1 <= y0) throw notAvailable('Crop');
+    const w = x1 - x0, h = y1 - y0;
+    for (const l of this.layersList) {
+      const out = allocate(w, h, l.components, this.depth);
+      for (let y = 0; y < h; y++) out.set(l.data.subarray(((y0 + y) * this.width + x0) * l.components, ((y0 + y) * this.width + x1) * l.components), y * w * l.components);
+      l.data = out;
+    }
+    this.width = w;
+    this.height = h;
+    this.selection.mask = null;
+    this.record('Crop');
+  }
+
+  closeWithoutSaving(): void {
+    requireModal('close');
+    state.docs = state.docs.filter((d) => d !== this);
+    if (state.active === this) state.active = state.docs[state.docs.length - 1] ?? null;
+  }
+
+  private async encode(format: 'jpeg' | 'png'): Promise<Buffer> {
+    const c = this.composite();
+    if (format === 'jpeg') {
+      if (this.depth !== 8) throw new Error('JPEG documents must be 8 bits per channel');
+      return sharp(Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength), { raw: { width: c.width, height: c.height, channels: 3 } }).jpeg({ quality: 92 }).toBuffer();
+    }
+    if (this.depth === 16) {
+      const wide = new Uint16Array(c.data.length);
+      for (let i = 0; i < wide.length; i++) wide[i] = Math.round((c.data[i] * 65535) / PS16_MAX);
+      return sharp(Buffer.from(wide.buffer), { raw: { width: c.width, height: c.height, channels: 3, premultiplied: false } }).toColourspace('rgb16').png().toBuffer();
+    }
+    return sharp(Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength), { raw: { width: c.width, height: c.height, channels: 3 } }).png().toBuffer();
+  }
+
+  /** Writes the file, then plants what Photoshop writes into every save (no option turns it off). */
+  private async save(entry: unknown, format: 'jpeg' | 'png', asCopy: boolean | undefined): Promise<void> {
+    requireModal('save');
+    const target = (entry as { nativePath?: unknown }).nativePath;
+    if (typeof target !== 'string') throw new Error('saveAs needs a UXP file entry');
+    fs.writeFileSync(target, await this.encode(format));
+    plantPhotoshopMetadata(target, this, format);
+    if (!asCopy) this.title = path.basename(target);
+  }
+  async saveJpg(entry: File, _options?: object, asCopy?: boolean): Promise<void> {
+    await this.save(entry, 'jpeg', asCopy);
+  }
+  async savePng(entry: File, _options?: object, asCopy?: boolean): Promise<void> {
+    await this.save(entry, 'png', asCopy);
+  }
+}
+
+const thumbnailPath = (() => {
+  let p: string | null = null;
+  return async (): Promise<string> => {
+    if (p) return p;
+    p = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'deid-fake-ps-')), 'thumb.jpg');
+    fs.writeFileSync(p, await sharp({ create: { width: 16, height: 12, channels: 3, background: { r: 200, g: 120, b: 90 } } }).jpeg().toBuffer());
+    return p;
+  };
+})();
+let thumbReady: string | null = null;
+
+function plantPhotoshopMetadata(file: string, doc: FakeDocument, format: 'jpeg' | 'png'): void {
+  const now = '2024:05:06 10:11:12';
+  const args = ['-overwrite_original', '-m'];
+  if (doc.metadataSource) args.push('-TagsFromFile', doc.metadataSource, '-EXIF:all', '-GPS:all', '-Orientation#=1');
+  args.push(
+    '-EXIF:Software=Adobe Photoshop 25.0 (Windows)',
+    `-EXIF:ModifyDate=${now}`,
+    '-XMP-xmp:CreatorTool=Adobe Photoshop 25.0 (Windows)',
+    `-XMP-xmpMM:DocumentID=${doc.documentId}`,
+    `-XMP-xmpMM:InstanceID=xmp.iid:${doc.id}`,
+    `-XMP-photoshop:History=File ${doc.metadataSource ? path.basename(doc.metadataSource) : doc.title} opened; Duplicate; Mosaic; Saved as ${format}`,
+  );
+  for (const a of doc.ancestors) args.push(`-XMP-photoshop:DocumentAncestors+=${a}`);
+  if (thumbReady) {
+    args.push(`-IFD1:ThumbnailImage<=${thumbReady}`);
+    if (format === 'jpeg') args.push(`-Photoshop:PhotoshopThumbnail<=${thumbReady}`);
+  }
+  const run = spawnSync(EXIFTOOL, [...args, file], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`fake photoshop: exiftool failed: ${run.stderr}`);
+}
+
+// ---- Imaging API ----
+type ImagingBounds = ImagingNS.Bounds;
+
+class FakeImageData implements ImagingNS.PhotoshopImageData {
+  readonly chunky = true;
+  readonly type = 'image/uncompressed' as const;
+  readonly colorProfile = '';
+  private disposed = false;
+  constructor(
+    private values: Uint8Array | Uint16Array,
+    readonly width: number,
+    readonly height: number,
+    readonly components: number,
+    readonly componentSize: 8 | 16,
+    readonly colorSpace: ImagingNS.ColorSpace,
+  ) {
+    state.liveImageData.add(this);
+  }
+  get hasAlpha(): boolean {
+    return this.components === 2 || this.components === 4;
+  }
+  get pixelFormat(): ImagingNS.PixelFormat {
+    return this.colorSpace === 'Grayscale' ? (this.hasAlpha ? 'GrayscaleAlpha' : 'Grayscale') : this.hasAlpha ? 'RGBA' : 'RGB';
+  }
+  getData = async (options: ImagingNS.GetDataOptions): Promise<Uint8Array | Uint16Array> => {
+    if (this.disposed) throw new Error('imageData has been disposed');
+    if (!options.chunky) throw new Error('fake photoshop: planar getData not implemented');
+    return this.values.slice();
+  };
+  dispose = async (): Promise<void> => {
+    this.disposed = true;
+    state.liveImageData.delete(this);
+  };
+  raw(): Uint8Array | Uint16Array {
+    if (this.disposed) throw new Error('imageData has been disposed');
+    return this.values;
+  }
+}
+
+function docById(id: number | undefined): FakeDocument {
+  const d = id === undefined ? state.active : state.docs.find((x) => x.id === id);
+  if (!d) throw new Error(`No document with id ${id}`);
+  return d;
+}
+
+/** Right/bottom exclusive; the request is trimmed to the canvas, and the result says so. */
+function trim(b: ImagingBounds | undefined, d: FakeDocument): ImagingBounds {
+  const r = b ?? { left: 0, top: 0, right: d.width, bottom: d.height };
+  const t = { left: Math.max(0, r.left), top: Math.max(0, r.top), right: Math.min(d.width, r.right), bottom: Math.min(d.height, r.bottom) };
+  if (t.right <= t.left || t.bottom <= t.top) throw new Error('sourceBounds lies outside the document');
+  return t;
+}
+
+function cut(values: Uint8Array | Uint16Array, width: number, comps: number, b: ImagingBounds): Uint8Array | Uint16Array {
+  const w = b.right - b.left, h = b.bottom - b.top;
+  const out = values instanceof Uint16Array ? new Uint16Array(w * h * comps) : new Uint8Array(w * h * comps);
+  for (let y = 0; y < h; y++) out.set(values.subarray(((b.top + y) * width + b.left) * comps, ((b.top + y) * width + b.right) * comps), y * w * comps);
+  return out;
+}
+
+const imagingImpl = {
+  async getPixels(options: ImagingNS.GetPixelsOptions): Promise<ImagingNS.GetPixelsResult> {
+    const d = docById(options.documentID);
+    if (options.componentSize !== undefined && options.componentSize !== d.depth) {
+      throw new Error(`fake photoshop: getPixels componentSize ${options.componentSize} on a ${d.depth}-bit document not implemented`);
+    }
+    if (options.targetSize) throw new Error('fake photoshop: getPixels targetSize not implemented');
+    const b = trim(options.sourceBounds, d);
+    let values: Uint8Array | Uint16Array;
+    let comps: number;
+    if (options.layerID !== undefined) {
+      const layer = d.layersList.find((l) => l.id === options.layerID);
+      if (!layer) throw new Error(`No layer with id ${options.layerID}`);
+      values = cut(layer.data, d.width, layer.components, b);
+      comps = layer.components;
+    } else {
+      values = cut(d.composite().data, d.width, 3, b);
+      comps = 3;
+    }
+    const imageData = new FakeImageData(values, b.right - b.left, b.bottom - b.top, comps, d.depth, 'RGB');
+    return { imageData, sourceBounds: b, level: 0 };
+  },
+  async putPixels(options: ImagingNS.PutPixelsOptions): Promise<void> {
+    requireModal('putPixels');
+    const d = docById(options.documentID);
+    const layer = d.layersList.find((l) => l.id === options.layerID);
+    if (!layer) throw new Error(`No layer with id ${options.layerID}`);
+    const img = options.imageData as FakeImageData;
+    if (img.componentSize !== d.depth) throw new Error(`putPixels: ${img.componentSize}-bit data into a ${d.depth}-bit document`);
+    if (img.components !== layer.components) throw new Error(`putPixels: ${img.components} components into a layer with ${layer.components}`);
+    if (state.ignorePutPixels) return;
+    const left = options.targetBounds?.left ?? 0, top = options.targetBounds?.top ?? 0;
+    const src = img.raw();
+    const comps = layer.components;
+    for (let y = 0; y < img.height; y++) {
+      const ty = top + y;
+      if (ty < 0 || ty >= d.height) continue;
+      for (let x = 0; x < img.width; x++) {
+        const tx = left + x;
+        if (tx < 0 || tx >= d.width) continue;
+        for (let c = 0; c < comps; c++) layer.data[(ty * d.width + tx) * comps + c] = src[(y * img.width + x) * comps + c];
+      }
+    }
+  },
+  async getSelection(options: ImagingNS.GetSelectionOptions): Promise<ImagingNS.GetSelectionResult> {
+    const d = docById(options.documentID);
+    const sel = d.selection.bounds;
+    const mask = d.selection.mask;
+    if (!sel || !mask) throw new Error('There is no selection');
+    const req = trim(options.sourceBounds, d);
+    // Photoshop trims to the selected area: return the intersection and say so.
+    const b = { left: Math.max(req.left, sel.left), top: Math.max(req.top, sel.top), right: Math.min(req.right, sel.right), bottom: Math.min(req.bottom, sel.bottom) };
+    if (b.right <= b.left || b.bottom <= b.top) throw new Error('sourceBounds holds no selected pixels');
+    const imageData = new FakeImageData(cut(mask, d.width, 1, b), b.right - b.left, b.bottom - b.top, 1, 8, 'Grayscale');
+    return { imageData, sourceBounds: b };
+  },
+  async createImageDataFromBuffer(buffer: Uint8Array | Uint16Array | Float32Array, options: ImagingNS.CreateImageDataFromBufferOptions): Promise<ImagingNS.PhotoshopImageData> {
+    if (buffer instanceof Float32Array) throw new Error('fake photoshop: 32-bit image data not implemented');
+    if (options.chunky === false) throw new Error('fake photoshop: planar image data not implemented');
+    if (buffer.length !== options.width * options.height * options.components) {
+      throw new Error(`createImageDataFromBuffer: ${buffer.length} values for ${options.width}x${options.height}x${options.components}`);
+    }
+    const space: ImagingNS.ColorSpace = options.colorSpace === 'Grayscale' ? 'Grayscale' : 'RGB';
+    return new FakeImageData(buffer.slice(), options.width, options.height, options.components, buffer instanceof Uint16Array ? 16 : 8, space);
+  },
+  async encodeImageData(options: ImagingNS.EncodeImageDataOptions): Promise<number[] | string> {
+    const img = options.imageData as FakeImageData;
+    if (img.componentSize !== 8 || img.components !== 3) throw new Error('encodeImageData needs 8-bit RGB image data');
+    const jpeg = await sharp(Buffer.from(img.raw()), { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg().toBuffer();
+    return options.base64 ? jpeg.toString('base64') : [...jpeg];
+  },
+} satisfies Pick<typeof ImagingNS, 'getPixels' | 'putPixels' | 'getSelection' | 'createImageDataFromBuffer' | 'encodeImageData'>;
+
+export const imaging = strict(imagingImpl, 'imaging');
+
+// ---- core ----
+const coreImpl = {
+  async executeAsModal<T>(fn: (ctx: ExecutionContext, descriptor?: object) => Promise<T>, options: { commandName: string }): Promise<T> {
+    if (!options || typeof options.commandName !== 'string') throw new Error('executeAsModal needs options.commandName');
+    if (state.heldByOther) throw Object.assign(new Error('host is in a modal state'), { number: BUSY_NUMBER });
+    if (state.modal) throw Object.assign(new Error('host is in a modal state'), { number: BUSY_NUMBER });
+    const scope: ModalScope = { ctx: null as unknown as ExecutionContext, cancelled: false, suspensions: new Map() };
+    const hostControl = {
+      async suspendHistory(info: HistoryStateInfo): Promise<HistorySuspension> {
+        const doc = docById(info.documentID);
+        const id = state.nextSuspension++;
+        scope.suspensions.set(id, { doc, snapshot: doc.snapshot(), name: info.name });
+        return { historySuspensionID: id };
+      },
+      async resumeHistory(params: ResumeHistorySuspensionOptions, commit = true): Promise<void> {
+        const s = scope.suspensions.get(params.historySuspensionID);
+        if (!s) throw new Error(`No history suspension ${params.historySuspensionID}`);
+        scope.suspensions.delete(params.historySuspensionID);
+        if (!commit) s.doc.restore(s.snapshot);
+        else s.doc.history.push(params.finalName ?? s.name);
+      },
+      async registerAutoCloseDocument(): Promise<void> {
+        throw new Error('fake photoshop: registerAutoCloseDocument not implemented');
+      },
+      async unregisterAutoCloseDocument(): Promise<void> {
+        throw new Error('fake photoshop: unregisterAutoCloseDocument not implemented');
+      },
+    };
+    scope.ctx = strict(
+      {
+        get isCancelled() {
+          return scope.cancelled;
+        },
+        onCancel: undefined,
+        reportProgress(p: { value?: number }) {
+          state.progress.push(p.value ?? 0);
+          if (state.cancelOnProgress) scope.cancelled = true;
+        },
+        hostControl: strict(hostControl, 'hostControl'),
+      },
+      'ExecutionContext',
+    );
+    state.modal = scope;
+    try {
+      return await fn(scope.ctx);
+    } catch (e) {
+      // Photoshop rolls back every suspension still open when the modal function throws.
+      for (const s of scope.suspensions.values()) s.doc.restore(s.snapshot);
+      throw e;
+    } finally {
+      for (const s of scope.suspensions.values()) s.doc.history.push(s.name);
+      state.modal = null;
+    }
+  },
+  isModal(): boolean {
+    return state.modal !== null;
+  },
+} satisfies Pick<typeof photoshopCore, 'executeAsModal' | 'isModal'>;
+
+export const core = strict(coreImpl, 'core');
+export const action = strict({}, 'action');
+
+// ---- app ----
+function documentsView(): FakeDocument[] {
+  const list = [...state.docs] as FakeDocument[] & { add?: unknown };
+  return strict(Object.assign(list, { add: addDocument }), 'documents');
+}
+
+async function addDocument(options: { name?: string; width?: number; height?: number; depth?: number; mode?: string; fill?: string }): Promise<FakeDocument> {
+  requireModal('make');
+  const width = options.width ?? 7, height = options.height ?? 5;
+  const depth: 8 | 16 = options.depth === 16 ? 16 : 8;
+  const data = allocate(width, height, 3, depth);
+  if (options.fill !== 'black') data.fill(maxOf(depth));
+  const d = new FakeDocument({ title: options.name ?? 'Untitled-1', width, height, depth, layers: [new FakeLayer(state.nextId++, 'Background', true, data, 3)], metadataSource: null });
+  state.docs.push(d);
+  state.active = d;
+  return d;
+}
+
+const appImpl = {
+  get documents(): FakeDocument[] {
+    return documentsView();
+  },
+  get activeDocument(): FakeDocument {
+    // With no document, the real getter's behaviour is UNCONFIRMED; the fake takes the harsher one.
+    if (!state.active) throw new Error('There is no active document');
+    return state.active;
+  },
+  set activeDocument(d: FakeDocument) {
+    requireModal('select document');
+    if (!state.docs.includes(d)) throw new Error('That document is closed');
+    state.active = d;
+  },
+  async open(entry: File): Promise<FakeDocument> {
+    requireModal('open');
+    const p = (entry as unknown as { nativePath: string }).nativePath;
+    const d = await documentFromFile(p, path.basename(p));
+    state.docs.push(d);
+    state.active = d;
+    return d;
+  },
+};
+
+export const app = strict(appImpl, 'app');
+
+async function documentFromFile(file: string, title: string): Promise<FakeDocument> {
+  const { data, info } = await sharp(file).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  const pixels = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+  return new FakeDocument({ title, width: info.width, height: info.height, depth: 8, layers: [new FakeLayer(state.nextId++, 'Background', true, pixels, 3)], metadataSource: file });
+}
+
+export default { app, core, action, imaging, constants };
+
+/** Test controls (not part of Photoshop). */
+export const fakePhotoshop = {
+  async reset(): Promise<void> {
+    Object.assign(state, { docs: [], active: null, modal: null, heldByOther: false, cancelOnProgress: false, ignorePutPixels: false, progress: [] });
+    state.liveImageData.clear();
+    thumbReady = await thumbnailPath();
+  },
+  /** The user opens a photograph (decoded with sharp; its camera tags ride along into saves). */
+  async openFile(file: string, title = path.basename(file)): Promise<FakeDocument> {
+    const d = await documentFromFile(file, title);
+    state.docs.push(d);
+    state.active = d;
+    return d;
+  },
+  /** The user opens a document built from pixels (8-bit: maxValue 255; 16-bit: 32768). */
+  openPixels(pixels: PixelBuffer, title: string, extraLayer?: PixelBuffer): FakeDocument {
+    const depth: 8 | 16 = pixels.maxValue === PS16_MAX ? 16 : 8;
+    const layers = [new FakeLayer(state.nextId++, 'Background', true, pixels.data.slice(), 3)];
+    if (extraLayer) layers.push(new FakeLayer(state.nextId++, 'Layer 1', false, extraLayer.data.slice(), 4));
+    const d = new FakeDocument({ title, width: pixels.width, height: pixels.height, depth, layers, metadataSource: null });
+    state.docs.push(d);
+    state.active = d;
+    return d;
+  },
+  documents: (): FakeDocument[] => [...state.docs],
+  active: (): FakeDocument | null => state.active,
+  /** The user draws a rectangular marquee. */
+  selectRect(d: FakeDocument, r: { x: number; y: number; w: number; h: number }): void {
+    d.selection.setRect({ left: r.x, top: r.y, right: r.x + r.w, bottom: r.y + r.h });
+  },
+  /** The user draws any selection: `inside(x, y)` gives the mask value (0..255). */
+  selectMask(d: FakeDocument, inside: (x: number, y: number) => number): void {
+    const m = new Uint8Array(d.width * d.height);
+    for (let y = 0; y < d.height; y++) for (let x = 0; x < d.width; x++) m[y * d.width + x] = inside(x, y);
+    d.selection.mask = m;
+  },
+  deselect(d: FakeDocument): void {
+    d.selection.mask = null;
+  },
+  /** Another plugin or a dialog holds the modal scope: executeAsModal fails with number 9. */
+  holdModal(held: boolean): void {
+    state.heldByOther = held;
+  },
+  /** The user presses Cancel as soon as a step reports progress. */
+  cancelOnProgress(on: boolean): void {
+    state.cancelOnProgress = on;
+  },
+  /** A deliberately broken Photoshop: putPixels accepts the call and changes nothing. */
+  breakPutPixels(on: boolean): void {
+    state.ignorePutPixels = on;
+  },
+  liveImageDataCount: (): number => state.liveImageData.size,
+  progress: (): number[] => [...state.progress],
+  inModal: (): boolean => state.modal !== null,
+};
+
+export type { FakeDocument };

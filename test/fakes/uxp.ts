@@ -1,0 +1,183 @@
+/**
+ * A faithful fake of UXP's `storage` (localFileSystem, entries, formats) over a REAL temporary
+ * directory, for the Photoshop adapter's tests. Test controls live in `fakeUxp`.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { LocalFileSystem, UxpEntry, UxpFile, UxpFolder, UxpStorage } from '../../src/photoshop/uxp-types';
+import { strict } from './strict';
+
+const formats = { binary: Symbol('binary'), utf8: Symbol('utf8') };
+
+interface Controls {
+  root: string;
+  pickedFolder: string | null;
+  saveFile: string | null;
+  failWriteWhen: ((name: string) => boolean) | null;
+  tokens: Map<string, string>;
+  writes: number;
+}
+
+const controls: Controls = { root: '', pickedFolder: null, saveFile: null, failWriteWhen: null, tokens: new Map(), writes: 0 };
+
+function root(): string {
+  if (!controls.root) controls.root = fs.mkdtempSync(path.join(os.tmpdir(), 'deid-fake-uxp-'));
+  return controls.root;
+}
+
+function sub(name: string): string {
+  const dir = path.join(root(), name);
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+function notFound(p: string): Error {
+  return new Error(`Could not find an entry of '${p}'`);
+}
+
+class FakeEntry implements UxpEntry {
+  constructor(readonly nativePath: string) {}
+  get name(): string {
+    return path.basename(this.nativePath);
+  }
+  get isFile(): boolean {
+    return fs.existsSync(this.nativePath) && fs.statSync(this.nativePath).isFile();
+  }
+  get isFolder(): boolean {
+    return fs.existsSync(this.nativePath) && fs.statSync(this.nativePath).isDirectory();
+  }
+  async delete(): Promise<unknown> {
+    if (!fs.existsSync(this.nativePath)) throw notFound(this.nativePath);
+    fs.rmSync(this.nativePath, { recursive: true });
+    return undefined;
+  }
+  async moveTo(folder: UxpFolder, options: { newName?: string; overwrite?: boolean }): Promise<unknown> {
+    const target = path.join(folder.nativePath, options.newName ?? this.name);
+    if (fs.existsSync(target) && !options.overwrite) throw new Error(`File already exists: ${target}`);
+    fs.renameSync(this.nativePath, target);
+    return undefined;
+  }
+}
+
+class FakeFile extends FakeEntry implements UxpFile {
+  override get isFile(): boolean {
+    return true;
+  }
+  override get isFolder(): boolean {
+    return false;
+  }
+  async read(options: { format: symbol }): Promise<ArrayBuffer | string> {
+    if (!fs.existsSync(this.nativePath)) throw notFound(this.nativePath);
+    const buf = fs.readFileSync(this.nativePath);
+    if (options.format === formats.utf8) return buf.toString('utf8');
+    return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+  }
+  async write(data: ArrayBuffer | string, options: { format: symbol }): Promise<unknown> {
+    controls.writes++;
+    if (controls.failWriteWhen?.(this.name)) throw new Error(`Disk full writing ${this.name}`);
+    if (typeof data === 'string') {
+      if (options.format !== formats.utf8) throw new Error('fake uxp: a string needs formats.utf8');
+      fs.writeFileSync(this.nativePath, data, 'utf8');
+    } else {
+      if (!(data instanceof ArrayBuffer)) throw new Error('fake uxp: binary data must be an ArrayBuffer');
+      fs.writeFileSync(this.nativePath, new Uint8Array(data));
+    }
+    return undefined;
+  }
+}
+
+class FakeFolder extends FakeEntry implements UxpFolder {
+  override get isFile(): boolean {
+    return false;
+  }
+  override get isFolder(): boolean {
+    return true;
+  }
+  async getEntries(): Promise<UxpEntry[]> {
+    return fs.readdirSync(this.nativePath).map((n) => entryAt(path.join(this.nativePath, n)));
+  }
+  async getEntry(name: string): Promise<UxpEntry> {
+    const p = path.join(this.nativePath, name);
+    if (!fs.existsSync(p)) throw notFound(p);
+    return entryAt(p);
+  }
+  async createFile(name: string, options: { overwrite?: boolean }): Promise<UxpFile> {
+    const p = path.join(this.nativePath, name);
+    if (fs.existsSync(p) && !options.overwrite) throw new Error(`File already exists: ${p}`);
+    fs.writeFileSync(p, new Uint8Array(0));
+    return strict(new FakeFile(p), 'File', 'uxp');
+  }
+}
+
+function entryAt(p: string): UxpEntry {
+  return fs.statSync(p).isDirectory() ? strict(new FakeFolder(p), 'Folder', 'uxp') : strict(new FakeFile(p), 'File', 'uxp');
+}
+
+const localFileSystem = {
+  async getFolder(): Promise<UxpFolder | null> {
+    return controls.pickedFolder ? strict(new FakeFolder(controls.pickedFolder), 'Folder', 'uxp') : null;
+  },
+  async getFileForSaving(suggestedName: string): Promise<UxpFile | null> {
+    if (!controls.saveFile) return null;
+    const p = fs.statSync(controls.saveFile, { throwIfNoEntry: false })?.isDirectory() ? path.join(controls.saveFile, suggestedName) : controls.saveFile;
+    return strict(new FakeFile(p), 'File', 'uxp');
+  },
+  async getTemporaryFolder(): Promise<UxpFolder> {
+    return strict(new FakeFolder(sub('plugin-temp')), 'Folder', 'uxp');
+  },
+  async getDataFolder(): Promise<UxpFolder> {
+    return strict(new FakeFolder(sub('plugin-data')), 'Folder', 'uxp');
+  },
+  async createPersistentToken(entry: UxpEntry): Promise<string> {
+    const token = `persistent-${controls.tokens.size + 1}`;
+    controls.tokens.set(token, entry.nativePath);
+    return token;
+  },
+  async getEntryForPersistentToken(token: string): Promise<UxpEntry> {
+    const p = controls.tokens.get(token);
+    if (!p || !fs.existsSync(p)) throw new Error('Invalid or stale persistent token');
+    return entryAt(p);
+  },
+  createSessionToken(entry: UxpEntry): string {
+    return `session:${entry.nativePath}`;
+  },
+} satisfies LocalFileSystem;
+
+export const storage: UxpStorage = strict({ localFileSystem: strict(localFileSystem, 'storage.localFileSystem', 'uxp'), formats }, 'storage', 'uxp');
+
+/** Test controls (not part of UXP). */
+export const fakeUxp = {
+  formats,
+  /** A fresh root directory and default settings. */
+  reset(): void {
+    if (controls.root) fs.rmSync(controls.root, { recursive: true, force: true });
+    Object.assign(controls, { root: '', pickedFolder: null, saveFile: null, failWriteWhen: null, writes: 0 });
+    controls.tokens = new Map();
+  },
+  root,
+  /** A real directory under the fake's root (e.g. the user's export folder). */
+  folder(name: string): string {
+    return sub(name);
+  },
+  tempDir: (): string => sub('plugin-temp'),
+  /** What the next folder picker returns (null: the user cancels). */
+  pickFolder(p: string | null): void {
+    controls.pickedFolder = p;
+  },
+  /** What the next save dialog returns: a file path, a folder (suggested name kept), or null. */
+  pickSaveFile(p: string | null): void {
+    controls.saveFile = p;
+  },
+  failWrites(when: ((name: string) => boolean) | null): void {
+    controls.failWriteWhen = when;
+  },
+  /** Every persistent token handed out so far stops working. */
+  makeTokensStale(): void {
+    controls.tokens.clear();
+  },
+  /** A UXP file entry for a real path (to hand to app.open in tests). */
+  fileEntry(p: string): UxpFile {
+    return strict(new FakeFile(p), 'File', 'uxp');
+  },
+};

@@ -1,0 +1,41 @@
+import { act } from '@testing-library/react';
+
+/**
+ * Drives Spectrum UXP widgets the way UXP does: plain DOM events on the `sp-*` element (React's
+ * synthetic handlers are not involved), with the widget's `value`/`checked` set as properties.
+ */
+
+async function dispatch(el: Element, type: string): Promise<void> {
+  await act(async () => {
+    el.dispatchEvent(new Event(type, { bubbles: true }));
+  });
+}
+
+export async function spClick(el: Element): Promise<void> {
+  expect(el.tagName.toLowerCase()).toMatch(/^sp-/);
+  await dispatch(el, 'click');
+}
+
+/** Types into an sp-textfield: UXP sets `value` and fires `input`. */
+export async function spInput(el: Element, value: string): Promise<void> {
+  expect(el.tagName.toLowerCase()).toBe('sp-textfield');
+  (el as Element & { value: string }).value = value;
+  await dispatch(el, 'input');
+}
+
+/** Picks an option of an sp-picker (sets `value`, fires `change`). */
+export async function spPick(el: Element, value: string): Promise<void> {
+  expect(el.tagName.toLowerCase()).toBe('sp-picker');
+  (el as Element & { value: string }).value = value;
+  await dispatch(el, 'change');
+}
+
+/** Checks one sp-radio of a group: the change event comes from the radio and bubbles to the group. */
+export async function spRadio(el: Element): Promise<void> {
+  expect(el.tagName.toLowerCase()).toBe('sp-radio');
+  await dispatch(el, 'change');
+}
+
+export function isDisabled(el: Element): boolean {
+  return el.hasAttribute('disabled');
+}

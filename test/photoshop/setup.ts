@@ -1,0 +1,27 @@
+import * as path from 'node:path';
+import sharp from 'sharp';
+import { fakePhotoshop } from '../fakes/photoshop';
+import { fakeUxp } from '../fakes/uxp';
+import type { PixelBuffer } from '../../src/core/pixels/types';
+
+export const GPS_PHOTO = path.resolve(__dirname, '../../../shared/corpus/exif-samples/jpg/gps/DSCN0010.jpg');
+
+/** A clean fake Photoshop and file system for each test. */
+export async function resetFakes(): Promise<void> {
+  await fakePhotoshop.reset();
+  fakeUxp.reset();
+}
+
+/** Decodes an image file to an 8-bit RGB buffer (the test's independent decoder). */
+export async function decode(bytes: Uint8Array | string): Promise<PixelBuffer> {
+  const input = typeof bytes === 'string' ? bytes : Buffer.from(bytes);
+  const { data, info } = await sharp(input).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, components: 3, hasAlpha: false, maxValue: 255 };
+}
+
+/** A deterministic busy 8-bit or 16-bit RGB picture. */
+export function texture(width: number, height: number, maxValue = 255): PixelBuffer {
+  const data = maxValue > 255 ? new Uint16Array(width * height * 3) : new Uint8Array(width * height * 3);
+  for (let i = 0; i < data.length; i++) data[i] = Math.round((((i * 2654435761) >>> 0) % 1000) / 999 * maxValue);
+  return { data, width, height, components: 3, hasAlpha: false, maxValue };
+}
