@@ -7,7 +7,7 @@ import { parseSidecar } from '../../src/core/sidecar/schema';
 import { App, type TabId } from '../../src/panels/App';
 import { createPanelCommands, type PanelCommands } from '../../src/panels/commands';
 import { FakeHost, gradient, makeFolder } from './fake-host';
-import { isDisabled, spClick, spInput, spPick, spRadio } from './spectrum-events';
+import { isDisabled, spCheck, spClick, spInput, spPick, spRadio } from './spectrum-events';
 
 const VERSION = '0.1.0';
 /** A face-sized selection: 60 px on its shorter side -> policy minimum ceil(60 / 5) = 12 px cells. */
@@ -181,6 +181,13 @@ test('sign-off is refused with a message while checklist items are open', async 
   expect(screen.queryByTestId('signed')).toBeNull();
   const onDisk = parseSidecar(new TextDecoder().decode((host.folderChoice as ReturnType<typeof makeFolder>).files.get(`${id}.deid.json`)));
   expect(onDisk.checklist.signedOff).toBe(false);
+
+  // The filter narrows the list to what still needs the reviewer.
+  await spCheck(screen.getByTestId('only-open'), true);
+  expect(screen.queryByTestId('item-flattened')).toBeNull();
+  expect(screen.getByTestId('item-faces')).toBeTruthy();
+  await spCheck(screen.getByTestId('only-open'), false);
+  expect(screen.getByTestId('item-flattened')).toBeTruthy();
 
   // Ticking every manual item lets the same reviewer sign off; the sidecar is rewritten.
   const manual = ['faces', 'marks', 'jewellery-clothing', 'text', 'codes', 'background', 'dates'];

@@ -11,7 +11,7 @@ import type {
 } from '../../src/actions';
 import { DeidHostError } from '../../src/actions';
 import type { Rect } from '../../src/core/geometry';
-import type { PixelBuffer } from '../../src/core/pixels/types';
+import type { Mask, PixelBuffer } from '../../src/core/pixels/types';
 
 /**
  * An in-memory Host for the panel tests: documents are 8-bit RGB pixel arrays, folders are maps
@@ -89,6 +89,11 @@ export class FakeHost implements Host {
   /** The user draws a rectangular selection in the document in front. */
   select(rect: Rect): void {
     this.doc(this.requireActive()).selection = { bounds: rect, mask: null };
+  }
+
+  /** A non-rectangular selection (lasso, ellipse): its mask, placed at mask.bounds. */
+  selectMask(mask: Mask): void {
+    this.doc(this.requireActive()).selection = { bounds: mask.bounds, mask };
   }
 
   activePixels(): PixelBuffer {

@@ -39,3 +39,10 @@ export async function spRadio(el: Element): Promise<void> {
 export function isDisabled(el: Element): boolean {
   return el.hasAttribute('disabled');
 }
+
+/** Ticks or clears an sp-checkbox (sets `checked`, fires `change`). */
+export async function spCheck(el: Element, checked: boolean): Promise<void> {
+  expect(el.tagName.toLowerCase()).toBe('sp-checkbox');
+  (el as Element & { checked: boolean }).checked = checked;
+  await dispatch(el, 'change');
+}

@@ -80,7 +80,7 @@ export function ObscureStep(props: StepProps): JSX.Element {
         <div className="deid-col" data-testid="obscure-preview">
           <sp-body data-testid="selection-bounds">
             {`Selection ${preview.bounds.w} x ${preview.bounds.h} px at (${preview.bounds.x}, ${preview.bounds.y})` +
-              (preview.rectangular ? '.' : ': not a rectangle, so every cell it touches is painted whole.')}
+              (preview.rectangular ? '.' : ': not a rectangle, so only its shape is painted (a mosaic paints every cell it touches whole).')}
           </sp-body>
           {mosaicOffered ? (
             <SpRadioGroup<ObscureMethod>

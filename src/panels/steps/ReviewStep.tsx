@@ -4,6 +4,7 @@ import { addIssue, checklistProblems, resolveIssue, setItemStatus } from '../../
 import type { Checklist, ChecklistStatus, Sidecar } from '../../core/sidecar/types';
 import type { StepProps } from '../step-props';
 import { SpButton } from '../widgets/SpButton';
+import { SpCheckbox } from '../widgets/SpCheckbox';
 import { SpPicker } from '../widgets/SpPicker';
 import type { RadioOption } from '../widgets/SpRadioGroup';
 import { SpTextField } from '../widgets/SpTextField';
@@ -30,6 +31,7 @@ export function ReviewStep(props: StepProps): JSX.Element {
   const [issueText, setIssueText] = useState('');
   const [reviewer, setReviewer] = useState('');
   const [signed, setSigned] = useState<Sidecar | null>(null);
+  const [onlyOpen, setOnlyOpen] = useState(false);
 
   const list = (): void => {
     if (!folder) return;
@@ -101,7 +103,10 @@ export function ReviewStep(props: StepProps): JSX.Element {
             </div>
           )}
           <sp-detail>{`Regions checked: ${review.regions.length}`}</sp-detail>
-          {checklist.items.map((item) => (
+          <SpCheckbox checked={onlyOpen} onChange={setOnlyOpen} testId="only-open">
+            Show only open items
+          </SpCheckbox>
+          {checklist.items.filter((item) => !onlyOpen || item.status === 'unchecked' || item.status === 'issue').map((item) => (
             <div className="deid-row" key={item.id} data-testid={`item-${item.id}`}>
               <SpPicker
                 value={item.status}
