@@ -55,3 +55,17 @@ test('strip never writes over an input, even when told to write into the input f
   expect(Buffer.compare(await fs.readFile(input), before)).toBe(0);
   expect((await fs.readdir(tmp)).sort()).toEqual(['a.jpg']);
 });
+
+test('a truncated JPEG is reported as unreadable input with its reason (exit 2), and strip refuses it', async () => {
+  const cut = path.join(tmp, 'cut.jpg');
+  const bytes = await fs.readFile(SAMPLE);
+  await fs.writeFile(cut, bytes.subarray(0, Math.floor(bytes.length / 2)));
+  const v = await deid('verify', '--json', cut);
+  expect(v.code).toBe(2);
+  expect(json(v.stdout).files[0].error).toMatch(/^truncated: JPEG/);
+  const out = path.join(tmp, 'out');
+  const s = await deid('strip', '--json', cut, '--out', out);
+  expect(s.code).toBe(1);
+  expect(json(s.stdout).files[0].error).toMatch(/refused, nothing written: truncated/);
+  await expect(fs.readdir(out)).rejects.toThrow();
+});

@@ -37,6 +37,13 @@ export function writeExiftool(file: string, args: readonly string[]): void {
 }
 
 /** Groups that never identify anyone: exiftool's own bookkeeping and the JPEG allowlist. */
+/** exiftool's names for PNG IHDR fields and the allowlisted colour/structure chunks. */
+const PNG_STRUCTURE_TAGS: ReadonlySet<string> = new Set([
+  'ImageWidth', 'ImageHeight', 'BitDepth', 'ColorType', 'Compression', 'Filter', 'Interlace',
+  'Gamma', 'SRGBRendering', 'BackgroundColor', 'SignificantBits', 'Transparency', 'Palette',
+  'AnimationFrames', 'AnimationPlays',
+]);
+
 const HARMLESS_GROUPS = /^(File|System|Composite|ExifTool|JFIF|Adobe)$/;
 
 /** exiftool `-G1` group -> our finding kind. Order matters: first match wins. */
@@ -106,6 +113,9 @@ export function identifyingKeysLeft(record: ExiftoolRecord): string[] {
     const group = key.slice(0, colon);
     if (key === 'File:Comment') return true;
     if (key === 'IFD0:Orientation') return false;
+    // PNG's own structure (IHDR fields and the allowlisted colour chunks) names nothing.
+    if (group === 'PNG') return !PNG_STRUCTURE_TAGS.has(key.slice(colon + 1));
+    if (/^PNG-(pHYs|cHRM)$/.test(group)) return false;
     // JFIF thumbnails surface as JFIF:ThumbnailImage/ThumbnailTIFF.
     if (group === 'JFIF') return /^Thumbnail(Image|TIFF)$/.test(key.slice(colon + 1));
     return !HARMLESS_GROUPS.test(group);

@@ -62,6 +62,12 @@ async function reencodeAsPng(bytes: Uint8Array, format: string): Promise<Uint8Ar
     const out = await sharp(bytes, { failOn: 'error' }).rotate().png({ compressionLevel: 6 }).toBuffer();
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   } catch (e) {
-    throw new Error(`cannot decode this ${format.toUpperCase()} file here (${e instanceof Error ? e.message : String(e)})`);
+    const message = e instanceof Error ? e.message : String(e);
+    // libvips repeats itself line by line; the last line says why.
+    const reason = message.trim().split('\n').pop() ?? message;
+    const hint = /compression format has not been built in/.test(message)
+      ? 'HEVC-coded HEIC cannot be decoded by this build; export it as JPEG or PNG from Photoshop, or convert it first'
+      : reason;
+    throw new Error(`cannot decode this ${format.toUpperCase()} file here: ${hint}`);
   }
 }

@@ -182,6 +182,15 @@ function findEntropyEnd(bytes: Uint8Array, from: number): number {
       i = ff + 2;
       continue;
     }
+    if (next === MARKER) {
+      // Fill bytes: what matters is the code after them (T.81 B.1.1.2).
+      let code = ff + 1;
+      while (code < bytes.length && bytes[code] === MARKER) code++;
+      if (code < bytes.length && bytes[code] > TEM && bytes[code] < FIRST_SEGMENT_MARKER) {
+        i = code + 1;
+        continue;
+      }
+    }
     return ff;
   }
 }

@@ -1,28 +1,54 @@
+/**
+ * PNG (W3C PNG Specification, 3rd edition, https://www.w3.org/TR/png-3/): an 8-byte signature,
+ * then chunks of length(4, big-endian) type(4) data CRC(4) (section 5.3), the first IHDR and the
+ * last IEND.
+ *
+ * The walk is an allowlist (research/deid-threats.md section 2): image structure and colour
+ * interpretation chunks are clean; text, EXIF, times, ICC, C2PA, every other chunk, and any byte
+ * after IEND are findings. Strip keeps exactly the clean chunks byte for byte (IDAT untouched, so
+ * decoded pixels cannot change).
+ */
 import { crc32 } from '../crc32';
-import { DeidError } from '../errors';
-import { scanExif } from './tiff-ifd';
+import { DeidError, isDeidError } from '../errors';
+import { minimalOrientationExif, scanExif, type ExifScan } from './tiff-ifd';
 import type { ContainerFormat, Finding, FindingKind, Part, StripResult } from './types';
 
-/**
- * PNG (W3C PNG 3rd edition): signature, then chunks of length(4) type(4) data CRC(4).
- * Allowlist from research/deid-threats.md section 2; everything else is a finding.
- */
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const SIGNATURE_SIZE = 8;
-const CHUNK_OVERHEAD = 12;
+const LENGTH_SIZE = 4;
+const TYPE_SIZE = 4;
+const CRC_SIZE = 4;
+const CHUNK_OVERHEAD = LENGTH_SIZE + TYPE_SIZE + CRC_SIZE;
 /** PNG 5.3: a chunk length is at most 2^31 - 1. */
 const MAX_CHUNK_LENGTH = 0x7fffffff;
+/** PNG 11.3.3: a text keyword is 1-79 Latin-1 bytes followed by a NUL separator. */
+const MAX_KEYWORD_LENGTH = 79;
+/** Orientation 1 (as stored) needs no EXIF at all. */
+const ORIENTATION_AS_STORED = 1;
 
-/** Image structure and colour interpretation: nothing here can hold text or identity. */
-const ALLOWED = new Set([
+/**
+ * Image structure and colour interpretation (PNG 11.2, 11.3.2): numbers only, no text, no
+ * identity. Chunk types are case-sensitive, so "idat" or "Idat" is not IDAT.
+ */
+const ALLOWED: ReadonlySet<string> = new Set([
   'IHDR', 'PLTE', 'IDAT', 'IEND', 'tRNS', 'gAMA', 'cHRM', 'sRGB', 'pHYs', 'sBIT', 'bKGD',
-  // APNG frame control and frame data (PNG 3rd ed. 11.3.6): numbers and pixels only, and
-  // dropping them would silently turn an animation into its first frame.
+  // APNG (PNG 3rd ed. 11.3.6): acTL (frame and loop counts), fcTL (frame rectangle, delay,
+  // disposal) and fdAT (sequence number + compressed pixels) hold numbers and pixels only.
+  // They are structure, not metadata, and dropping them would silently turn an animation into
+  // its first frame, a change to the image rather than to its metadata.
   'acTL', 'fcTL', 'fdAT',
 ]);
 
-/** The XMP packet's keyword in iTXt (XMP part 3, 1.1.5). */
+/** The XMP packet's keyword in iTXt (XMP Specification part 3, 1.1.5). */
 const XMP_KEYWORD = 'XML:com.adobe.xmp';
+/**
+ * ImageMagick and exiftool store whole metadata blocks as hex text under "Raw profile type X"
+ * (zTXt/tEXt); exiftool reads them back as EXIF/XMP/IPTC/ICC, so we name them by what they hold.
+ */
+const RAW_PROFILE_PREFIX = 'Raw profile type ';
+const RAW_PROFILE_KINDS: Readonly<Record<string, FindingKind>> = {
+  exif: 'exif', app1: 'exif', xmp: 'xmp', iptc: 'iptc', '8bim': 'photoshop-irb', icc: 'icc', icm: 'icc',
+};
 
 function u32(b: Uint8Array, at: number): number {
   return ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
@@ -32,16 +58,20 @@ function chunkType(b: Uint8Array, at: number): string {
   return String.fromCharCode(b[at], b[at + 1], b[at + 2], b[at + 3]);
 }
 
+/** PNG 5.4: each type byte is an ASCII letter (A-Z, a-z). */
 function isChunkTypeValid(type: string): boolean {
   return /^[A-Za-z]{4}$/.test(type);
 }
 
-/** The keyword of a tEXt/zTXt/iTXt chunk: Latin-1, 1-79 bytes, NUL-terminated (PNG 11.3.3). */
+/**
+ * The keyword of a tEXt/zTXt/iTXt chunk (PNG 11.3.3), printable ASCII only. Keywords are labels
+ * ("Author", "Comment"), not values, so findings may name them; the search for the separator is
+ * bounded by the keyword limit so many NUL-less chunks cannot make the walk quadratic.
+ */
 function keyword(b: Uint8Array, start: number, end: number): string {
-  const nul = b.indexOf(0, start);
-  const stop = nul < 0 || nul > end ? Math.min(end, start + 79) : nul;
+  const stop = Math.min(end, start + MAX_KEYWORD_LENGTH);
   let s = '';
-  for (let i = start; i < stop && i < start + 79; i++) s += String.fromCharCode(b[i]);
+  for (let i = start; i < stop && b[i] !== 0; i++) s += String.fromCharCode(b[i]);
   return s.replace(/[^\x20-\x7e]/g, '?');
 }
 
@@ -50,27 +80,8 @@ interface Chunk {
   offset: number;
   dataStart: number;
   dataEnd: number;
+  /** First byte after the CRC. */
   end: number;
-}
-
-function readChunks(bytes: Uint8Array): { chunks: Chunk[]; afterIend: number } {
-  if (!isPng(bytes)) throw new DeidError('malformed', 'PNG: signature missing');
-  const chunks: Chunk[] = [];
-  let pos = SIGNATURE_SIZE;
-  for (;;) {
-    if (pos + CHUNK_OVERHEAD > bytes.length) throw new DeidError('truncated', `PNG: ends at ${bytes.length} without IEND`);
-    const length = u32(bytes, pos);
-    if (length > MAX_CHUNK_LENGTH) throw new DeidError('malformed', `PNG: chunk at ${pos} declares length ${length}`);
-    const type = chunkType(bytes, pos + 4);
-    if (!isChunkTypeValid(type)) throw new DeidError('malformed', `PNG: invalid chunk type at ${pos}`);
-    const end = pos + CHUNK_OVERHEAD + length;
-    if (end > bytes.length) throw new DeidError('truncated', `PNG: chunk ${type} at ${pos} runs past the end of the file`);
-    chunks.push({ type, offset: pos, dataStart: pos + 8, dataEnd: pos + 8 + length, end });
-    pos = end;
-    if (type === 'IEND') break;
-  }
-  if (chunks[0].type !== 'IHDR') throw new DeidError('malformed', 'PNG: first chunk is not IHDR');
-  return { chunks, afterIend: pos };
 }
 
 function isPng(bytes: Uint8Array): boolean {
@@ -79,6 +90,44 @@ function isPng(bytes: Uint8Array): boolean {
   return true;
 }
 
+/** Every chunk up to and including IEND; `afterIend` is where a trailer would start. */
+function readChunks(bytes: Uint8Array): { chunks: Chunk[]; afterIend: number } {
+  if (!isPng(bytes)) throw new DeidError('malformed', 'PNG: signature missing');
+  const chunks: Chunk[] = [];
+  let pos = SIGNATURE_SIZE;
+  for (;;) {
+    if (pos + CHUNK_OVERHEAD > bytes.length) throw new DeidError('truncated', `PNG: ends at ${bytes.length} without IEND`);
+    const length = u32(bytes, pos);
+    if (length > MAX_CHUNK_LENGTH) throw new DeidError('malformed', `PNG: chunk at ${pos} declares length ${length}`);
+    const type = chunkType(bytes, pos + LENGTH_SIZE);
+    if (!isChunkTypeValid(type)) throw new DeidError('malformed', `PNG: invalid chunk type at ${pos}`);
+    const dataStart = pos + LENGTH_SIZE + TYPE_SIZE;
+    const end = dataStart + length + CRC_SIZE;
+    if (end > bytes.length) throw new DeidError('truncated', `PNG: chunk ${type} at ${pos} runs past the end of the file`);
+    chunks.push({ type, offset: pos, dataStart, dataEnd: dataStart + length, end });
+    pos = end;
+    if (type === 'IEND') break;
+  }
+  if (chunks[0].type !== 'IHDR') throw new DeidError('malformed', 'PNG: first chunk is not IHDR');
+  return { chunks, afterIend: pos };
+}
+
+/** PNG 5.5: the CRC covers the type and data fields. */
+function hasValidCrc(bytes: Uint8Array, c: Chunk): boolean {
+  return crc32(bytes, c.offset + LENGTH_SIZE, c.dataEnd) === u32(bytes, c.dataEnd);
+}
+
+/** The EXIF scan of an eXIf chunk, or the DeidError that made it unreadable. */
+function scanExifChunk(bytes: Uint8Array, c: Chunk, where: string): ExifScan | DeidError {
+  try {
+    return scanExif(bytes.subarray(c.dataStart, c.dataEnd), where);
+  } catch (e) {
+    if (isDeidError(e)) return e;
+    throw e;
+  }
+}
+
+/** What one chunk reveals: [] for a clean chunk. */
 function judge(bytes: Uint8Array, c: Chunk): Finding[] {
   const where = `chunk ${c.type} @ ${c.offset}`;
   const one = (kind: FindingKind, detail: string): Finding[] => [{ kind, where, detail }];
@@ -87,26 +136,40 @@ function judge(bytes: Uint8Array, c: Chunk): Finding[] {
     case 'zTXt':
     case 'iTXt': {
       const key = keyword(bytes, c.dataStart, c.dataEnd);
-      if (c.type === 'iTXt' && key === XMP_KEYWORD) return one('xmp', 'XMP packet');
+      if (c.type === 'iTXt' && key === XMP_KEYWORD) return one('xmp', 'XMP packet (iTXt)');
+      if (key.startsWith(RAW_PROFILE_PREFIX)) {
+        const kind = RAW_PROFILE_KINDS[key.slice(RAW_PROFILE_PREFIX.length).toLowerCase()];
+        if (kind) return one(kind, `${c.type} text holding a raw ${key.slice(RAW_PROFILE_PREFIX.length)} profile`);
+      }
       return one('text-chunk', `${c.type} text under keyword "${key}"`);
     }
     case 'eXIf': {
-      try {
-        const exif = scanExif(bytes.subarray(c.dataStart, c.dataEnd), where);
-        return exif.onlyOrientation ? one('exif', 'EXIF holding only Orientation') : exif.findings.length ? exif.findings : one('exif', 'EXIF block');
-      } catch {
-        return one('exif', 'EXIF block (unreadable)');
-      }
+      const exif = scanExifChunk(bytes, c, where);
+      if (isDeidError(exif)) return one('exif', `EXIF block (unreadable: ${exif.code})`);
+      // A minimal orientation-only block is what strip writes back: clean by design (tiff-ifd.ts).
+      if (exif.onlyOrientation) return [];
+      return exif.findings.length > 0 ? exif.findings : one('exif', 'EXIF block');
     }
     case 'tIME':
       return one('time-chunk', 'last-modification time');
     case 'iCCP':
-      return one('icc', 'embedded ICC profile');
+      return one('icc', 'embedded ICC profile (name, description, dates)');
     case 'caBX':
-      return one('c2pa', 'C2PA/JUMBF manifest');
+      return one('c2pa', 'C2PA/JUMBF manifest (may hold ingredient thumbnails)');
     default:
-      return ALLOWED.has(c.type) ? [] : one('unknown-segment', `${/^[a-z]/.test(c.type) ? 'ancillary' : 'critical'} chunk ${c.type} not on the allowlist`);
+      if (ALLOWED.has(c.type)) return [];
+      // PNG 5.4: a lower-case first letter marks an ancillary chunk, upper-case a critical one.
+      return one('unknown-segment', `${/^[a-z]/.test(c.type) ? 'ancillary' : 'critical'} chunk ${c.type} not on the allowlist`);
   }
+}
+
+/**
+ * A kept chunk with a bad CRC is refused by walk and strip alike: its bytes are damaged and we
+ * will not vouch for them (decoders reject a critical chunk with a bad CRC). Dropped chunks are
+ * not checked: whatever they hold is gone after strip.
+ */
+function requireValidCrc(bytes: Uint8Array, c: Chunk): void {
+  if (!hasValidCrc(bytes, c)) throw new DeidError('malformed', `PNG: chunk ${c.type} at ${c.offset} fails its CRC`);
 }
 
 function walk(bytes: Uint8Array): Part[] {
@@ -114,59 +177,78 @@ function walk(bytes: Uint8Array): Part[] {
   const parts: Part[] = [{ name: 'signature', offset: 0, length: SIGNATURE_SIZE, finding: null }];
   for (const c of chunks) {
     const findings = judge(bytes, c);
-    if (findings.length === 0) parts.push({ name: c.type, offset: c.offset, length: c.end - c.offset, finding: null });
-    else for (const f of findings) parts.push({ name: c.type, offset: c.offset, length: c.end - c.offset, finding: f });
+    const at = { name: c.type, offset: c.offset, length: c.end - c.offset };
+    if (findings.length === 0) {
+      requireValidCrc(bytes, c);
+      parts.push({ ...at, finding: null });
+    } else {
+      for (const finding of findings) parts.push({ ...at, finding });
+    }
   }
   if (afterIend < bytes.length) {
-    parts.push({ name: 'after IEND', offset: afterIend, length: bytes.length - afterIend, finding: { kind: 'trailer', where: `@ ${afterIend}`, detail: `${bytes.length - afterIend} bytes after IEND` } });
+    const count = bytes.length - afterIend;
+    parts.push({ name: 'after IEND', offset: afterIend, length: count, finding: { kind: 'trailer', where: `@ ${afterIend}`, detail: `${count} bytes after IEND` } });
   }
   return parts;
 }
 
+/** A whole eXIf chunk holding only the minimal orientation block (CRC computed). */
+function orientationChunk(orientation: number): Uint8Array {
+  const tiff = minimalOrientationExif(orientation);
+  const out = new Uint8Array(CHUNK_OVERHEAD + tiff.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, tiff.length);
+  out.set([0x65, 0x58, 0x49, 0x66], LENGTH_SIZE); // "eXIf"
+  out.set(tiff, LENGTH_SIZE + TYPE_SIZE);
+  view.setUint32(LENGTH_SIZE + TYPE_SIZE + tiff.length, crc32(out, LENGTH_SIZE, LENGTH_SIZE + TYPE_SIZE + tiff.length));
+  return out;
+}
+
 /**
- * Keeps the signature and the allowlisted chunks byte for byte (IDAT untouched, so decoded
- * pixels are identical) and ends at IEND. A kept chunk with a bad CRC is refused: its bytes are
- * damaged and we will not vouch for them; dropped chunks are not checked.
+ * Keeps the signature and the allowlisted chunks byte for byte and ends at IEND.
  *
- * Orientation in eXIf is dropped with the chunk: PNG viewers mostly ignore it (it is an
- * extension few decoders apply), so dropping it rarely changes what people see; notes say so.
+ * Orientation: an eXIf Orientation of 2..8 is kept as a minimal orientation-only eXIf in the
+ * place of the original chunk (PNG 3rd ed. requires eXIf before IDAT). Viewers disagree on
+ * whether they apply PNG eXIf orientation at all, so keeping it exactly as it was is the only
+ * choice that cannot change how a given viewer shows the picture; the block holds one number
+ * and nothing else (the same rule as for JPEG).
  */
 function strip(bytes: Uint8Array): StripResult {
-  const { chunks } = readChunks(bytes);
-  const keep: Chunk[] = [];
-  const removed: FindingKind[] = [];
+  const { chunks, afterIend } = readChunks(bytes);
+  const pieces: Uint8Array[] = [bytes.subarray(0, SIGNATURE_SIZE)];
+  const removed = new Set<FindingKind>();
   const notes: string[] = [];
+  let orientationKept = false;
   for (const c of chunks) {
     const findings = judge(bytes, c);
-    if (findings.length > 0) {
-      removed.push(...findings.map((f) => f.kind));
-      if (c.type === 'eXIf') {
-        try {
-          const o = scanExif(bytes.subarray(c.dataStart, c.dataEnd), 'eXIf').orientation;
-          if (o !== null && o !== 1) notes.push(`dropped EXIF Orientation ${o} with the eXIf chunk (few PNG viewers apply it)`);
-        } catch {
-          // unreadable EXIF: nothing to report beyond its removal
-        }
-      }
+    if (findings.length === 0) {
+      requireValidCrc(bytes, c);
+      pieces.push(bytes.subarray(c.offset, c.end));
+      if (c.type === 'eXIf') orientationKept = true;
       continue;
     }
-    if (crc32(bytes, c.offset + 4, c.dataEnd) !== u32(bytes, c.dataEnd)) {
-      throw new DeidError('malformed', `PNG: chunk ${c.type} at ${c.offset} fails its CRC`);
+    for (const f of findings) removed.add(f.kind);
+    if (c.type === 'eXIf' && !orientationKept) {
+      const exif = scanExifChunk(bytes, c, 'eXIf');
+      const orientation = isDeidError(exif) ? null : exif.orientation;
+      if (orientation !== null && orientation !== ORIENTATION_AS_STORED) {
+        pieces.push(orientationChunk(orientation));
+        notes.push(`kept Orientation ${orientation} in a minimal EXIF`);
+        orientationKept = true;
+      }
     }
-    keep.push(c);
   }
-  const last = chunks[chunks.length - 1];
-  if (last.end < bytes.length) removed.push('trailer');
-  let size = SIGNATURE_SIZE;
-  for (const c of keep) size += c.end - c.offset;
-  const out = new Uint8Array(size);
-  out.set(bytes.subarray(0, SIGNATURE_SIZE), 0);
-  let pos = SIGNATURE_SIZE;
-  for (const c of keep) {
-    out.set(bytes.subarray(c.offset, c.end), pos);
-    pos += c.end - c.offset;
+  if (afterIend < bytes.length) {
+    removed.add('trailer');
+    notes.push(`dropped ${bytes.length - afterIend} bytes after IEND`);
   }
-  return { bytes: out, removed: [...new Set(removed)], notes };
+  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
+  let pos = 0;
+  for (const p of pieces) {
+    out.set(p, pos);
+    pos += p.length;
+  }
+  return { bytes: out, removed: [...removed].sort(), notes };
 }
 
 export const pngFormat: ContainerFormat = {

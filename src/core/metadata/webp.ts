@@ -1,18 +1,37 @@
-import { DeidError } from '../errors';
-import { scanExif } from './tiff-ifd';
+/**
+ * WebP (RFC 9649, https://www.rfc-editor.org/rfc/rfc9649): "RIFF" size(4, little-endian) "WEBP",
+ * then chunks of FourCC(4) size(4, little-endian) data, each padded to an even length (2.3).
+ *
+ * The walk is an allowlist (research/deid-threats.md section 2): VP8, VP8L, VP8X, ALPH, ANIM and
+ * ANMF (whose frame data is walked too) are clean; EXIF, XMP, ICCP, any other chunk and bytes
+ * beyond the RIFF size are findings. Strip keeps exactly the clean chunks, bitstreams byte for
+ * byte, fixes the VP8X flags and the RIFF size.
+ */
+import { DeidError, isDeidError } from '../errors';
+import { minimalOrientationExif, scanExif, type ExifScan } from './tiff-ifd';
 import type { ContainerFormat, Finding, FindingKind, Part, StripResult } from './types';
 
-/**
- * WebP (RFC 9649): "RIFF" size "WEBP", then chunks of FourCC(4) size(4 LE) data, padded to an
- * even length. Allowlist from research/deid-threats.md section 2.
- */
+/** "RIFF", size, "WEBP". */
 const HEADER_SIZE = 12;
+/** The RIFF size counts everything after its own 8 bytes ("RIFF" + size). */
+const RIFF_PREAMBLE = 8;
 const CHUNK_HEADER = 8;
-const ALLOWED = new Set(['VP8 ', 'VP8L', 'VP8X', 'ALPH', 'ANIM', 'ANMF']);
+/** RFC 9649 2.7: VP8X holds flags(1) reserved(3) canvas width-1(3) height-1(3). */
+const VP8X_PAYLOAD = 10;
+/** RFC 9649 2.7.1.1: ANMF holds X, Y, width-1, height-1, duration (3 bytes each), flags (1). */
+const ANMF_HEADER = 16;
+/** Chunks that are picture data or picture structure (RFC 9649 2.5-2.7). */
+const ALLOWED: ReadonlySet<string> = new Set(['VP8 ', 'VP8L', 'VP8X', 'ALPH', 'ANIM', 'ANMF']);
+/** RFC 9649 2.7.1.1: a frame's data is an optional ALPH and one bitstream (unknown chunks allowed). */
+const FRAME_ALLOWED: ReadonlySet<string> = new Set(['VP8 ', 'VP8L', 'ALPH']);
 /** VP8X flag bits (RFC 9649 2.7): which optional chunks the file announces. */
 const FLAG_ICC = 0x20;
 const FLAG_EXIF = 0x08;
 const FLAG_XMP = 0x04;
+/** Some writers keep JPEG's "Exif\0\0" header in front of the TIFF structure. */
+const EXIF_PREFIX = 'Exif\0\0';
+/** Orientation 1 (as stored) needs no EXIF at all. */
+const ORIENTATION_AS_STORED = 1;
 
 function u32le(b: Uint8Array, at: number): number {
   return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
@@ -20,6 +39,11 @@ function u32le(b: Uint8Array, at: number): number {
 
 function fourcc(b: Uint8Array, at: number): string {
   return String.fromCharCode(b[at], b[at + 1], b[at + 2], b[at + 3]);
+}
+
+/** A FourCC safe to print in a finding (any byte can appear in an unknown chunk id). */
+function printable(id: string): string {
+  return JSON.stringify(id.replace(/[^\x20-\x7e]/g, '?'));
 }
 
 function isWebp(b: Uint8Array): boolean {
@@ -35,48 +59,79 @@ interface Chunk {
   end: number;
 }
 
-function readChunks(bytes: Uint8Array): { chunks: Chunk[]; riffEnd: number } {
-  if (!isWebp(bytes)) throw new DeidError('malformed', 'WebP: RIFF/WEBP header missing');
-  const riffEnd = 8 + u32le(bytes, 4);
-  if (riffEnd > bytes.length) throw new DeidError('truncated', `WebP: RIFF size says ${riffEnd} bytes, the file has ${bytes.length}`);
-  if (riffEnd < HEADER_SIZE + CHUNK_HEADER) throw new DeidError('malformed', 'WebP: RIFF holds no chunk');
+/** The chunks between `start` and `end`; a chunk running past `end` is truncated. */
+function readChunkList(bytes: Uint8Array, start: number, end: number, what: string): Chunk[] {
   const chunks: Chunk[] = [];
-  let pos = HEADER_SIZE;
-  while (pos < riffEnd) {
-    if (pos + CHUNK_HEADER > riffEnd) throw new DeidError('truncated', `WebP: chunk header at ${pos} cut off`);
+  let pos = start;
+  while (pos < end) {
+    if (pos + CHUNK_HEADER > end) throw new DeidError('truncated', `WebP: ${what} chunk header at ${pos} cut off`);
     const id = fourcc(bytes, pos);
     const size = u32le(bytes, pos + 4);
     const dataEnd = pos + CHUNK_HEADER + size;
-    if (dataEnd > riffEnd) throw new DeidError('truncated', `WebP: chunk ${JSON.stringify(id)} at ${pos} runs past the RIFF`);
-    const end = Math.min(riffEnd, dataEnd + (size & 1));
-    chunks.push({ id, offset: pos, dataStart: pos + CHUNK_HEADER, dataEnd, end });
-    pos = end;
+    if (dataEnd > end) throw new DeidError('truncated', `WebP: ${what} chunk ${printable(id)} at ${pos} runs past its container`);
+    // A missing pad byte after the very last chunk is tolerated (common writer slip).
+    const chunkEnd = Math.min(end, dataEnd + (size & 1));
+    chunks.push({ id, offset: pos, dataStart: pos + CHUNK_HEADER, dataEnd, end: chunkEnd });
+    pos = chunkEnd;
   }
-  const first = chunks[0].id;
-  if (first !== 'VP8 ' && first !== 'VP8L' && first !== 'VP8X') throw new DeidError('malformed', 'WebP: first chunk is not VP8, VP8L or VP8X');
+  return chunks;
+}
+
+function readChunks(bytes: Uint8Array): { chunks: Chunk[]; riffEnd: number } {
+  if (!isWebp(bytes)) throw new DeidError('malformed', 'WebP: RIFF/WEBP header missing');
+  const riffEnd = RIFF_PREAMBLE + u32le(bytes, 4);
+  if (riffEnd > bytes.length) throw new DeidError('truncated', `WebP: RIFF size says ${riffEnd} bytes, the file has ${bytes.length}`);
+  if (riffEnd < HEADER_SIZE + CHUNK_HEADER) throw new DeidError('malformed', 'WebP: RIFF holds no chunk');
+  const chunks = readChunkList(bytes, HEADER_SIZE, riffEnd, 'top-level');
+  const first = chunks[0];
+  if (first.id !== 'VP8 ' && first.id !== 'VP8L' && first.id !== 'VP8X') {
+    throw new DeidError('malformed', 'WebP: first chunk is not VP8, VP8L or VP8X');
+  }
+  if (first.id === 'VP8X' && first.dataEnd - first.dataStart < VP8X_PAYLOAD) {
+    throw new DeidError('malformed', `WebP: VP8X holds ${first.dataEnd - first.dataStart} bytes, not ${VP8X_PAYLOAD}`);
+  }
   return { chunks, riffEnd };
 }
 
+/** The sub-chunks of an ANMF frame (after its 16-byte frame header). */
+function frameChunks(bytes: Uint8Array, anmf: Chunk): Chunk[] {
+  if (anmf.dataEnd - anmf.dataStart < ANMF_HEADER) throw new DeidError('malformed', `WebP: ANMF at ${anmf.offset} shorter than its header`);
+  return readChunkList(bytes, anmf.dataStart + ANMF_HEADER, anmf.dataEnd, 'ANMF frame');
+}
+
+function scanExifChunk(bytes: Uint8Array, c: Chunk, where: string): ExifScan | DeidError {
+  const prefixed = c.dataEnd - c.dataStart >= EXIF_PREFIX.length
+    && String.fromCharCode(...bytes.subarray(c.dataStart, c.dataStart + EXIF_PREFIX.length)) === EXIF_PREFIX;
+  try {
+    return scanExif(bytes.subarray(c.dataStart + (prefixed ? EXIF_PREFIX.length : 0), c.dataEnd), where);
+  } catch (e) {
+    if (isDeidError(e)) return e;
+    throw e;
+  }
+}
+
+/** What one top-level chunk reveals: [] for a clean chunk. */
 function judge(bytes: Uint8Array, c: Chunk): Finding[] {
   const where = `chunk ${c.id.trim()} @ ${c.offset}`;
   const one = (kind: FindingKind, detail: string): Finding[] => [{ kind, where, detail }];
   switch (c.id) {
     case 'EXIF': {
-      try {
-        // Some writers keep JPEG's "Exif\0\0" prefix inside the chunk.
-        const hasPrefix = c.dataEnd - c.dataStart >= 6 && fourcc(bytes, c.dataStart) === 'Exif';
-        const found = scanExif(bytes.subarray(c.dataStart + (hasPrefix ? 6 : 0), c.dataEnd), where).findings;
-        return found.length ? found : one('exif', 'EXIF block');
-      } catch {
-        return one('exif', 'EXIF block (unreadable)');
-      }
+      const exif = scanExifChunk(bytes, c, where);
+      if (isDeidError(exif)) return one('exif', `EXIF block (unreadable: ${exif.code})`);
+      // A minimal orientation-only block is what strip writes back: clean by design (tiff-ifd.ts).
+      if (exif.onlyOrientation) return [];
+      return exif.findings.length > 0 ? exif.findings : one('exif', 'EXIF block');
     }
     case 'XMP ':
       return one('xmp', 'XMP packet');
     case 'ICCP':
-      return one('icc', 'embedded ICC profile');
+      return one('icc', 'embedded ICC profile (name, description, dates)');
+    case 'ANMF':
+      return frameChunks(bytes, c)
+        .filter((f) => !FRAME_ALLOWED.has(f.id))
+        .map((f) => ({ kind: 'unknown-segment', where: `ANMF @ ${c.offset} chunk ${f.id.trim()} @ ${f.offset}`, detail: `frame chunk ${printable(f.id)} not on the allowlist` }));
     default:
-      return ALLOWED.has(c.id) ? [] : one('unknown-segment', `chunk ${JSON.stringify(c.id)} not on the allowlist`);
+      return ALLOWED.has(c.id) ? [] : one('unknown-segment', `chunk ${printable(c.id)} not on the allowlist`);
   }
 }
 
@@ -85,48 +140,95 @@ function walk(bytes: Uint8Array): Part[] {
   const parts: Part[] = [{ name: 'RIFF header', offset: 0, length: HEADER_SIZE, finding: null }];
   for (const c of chunks) {
     const findings = judge(bytes, c);
-    const name = c.id.trim();
-    if (findings.length === 0) parts.push({ name, offset: c.offset, length: c.end - c.offset, finding: null });
-    else for (const f of findings) parts.push({ name, offset: c.offset, length: c.end - c.offset, finding: f });
+    const at = { name: c.id.trim(), offset: c.offset, length: c.end - c.offset };
+    if (findings.length === 0) parts.push({ ...at, finding: null });
+    else for (const finding of findings) parts.push({ ...at, finding });
   }
   if (riffEnd < bytes.length) {
-    parts.push({ name: 'after RIFF', offset: riffEnd, length: bytes.length - riffEnd, finding: { kind: 'trailer', where: `@ ${riffEnd}`, detail: `${bytes.length - riffEnd} bytes after the RIFF chunk` } });
+    const count = bytes.length - riffEnd;
+    parts.push({ name: 'after RIFF', offset: riffEnd, length: count, finding: { kind: 'trailer', where: `@ ${riffEnd}`, detail: `${count} bytes after the RIFF chunk` } });
   }
   return parts;
 }
 
+/** A whole chunk (header, payload, pad byte) from its id and payload pieces. */
+function chunkBytes(id: string, payload: readonly Uint8Array[]): Uint8Array {
+  const size = payload.reduce((n, p) => n + p.length, 0);
+  const out = new Uint8Array(CHUNK_HEADER + size + (size & 1));
+  out.set(Array.from(id, (ch) => ch.charCodeAt(0)), 0);
+  new DataView(out.buffer).setUint32(4, size, true);
+  let pos = CHUNK_HEADER;
+  for (const p of payload) {
+    out.set(p, pos);
+    pos += p.length;
+  }
+  return out;
+}
+
+/** The payload of a chunk as it appears in the file. */
+function payloadOf(bytes: Uint8Array, c: Chunk): Uint8Array {
+  return bytes.subarray(c.dataStart, c.dataEnd);
+}
+
 /**
- * Drops every chunk off the allowlist, clears the VP8X flags for what was dropped (a decoder
- * trusting a stale flag would look for a chunk that is gone) and rewrites the RIFF size. Image
- * chunks are copied byte for byte.
+ * Drops every chunk off the allowlist (and unknown chunks inside ANMF frames), rewrites the VP8X
+ * flags so that they announce only what is left (a decoder trusting a stale flag would look for a
+ * chunk that is gone) and the RIFF size. Bitstreams are copied byte for byte.
+ *
+ * Orientation: an EXIF Orientation of 2..8 is kept as a minimal orientation-only EXIF chunk in
+ * the place of the original (only possible in the extended format, with VP8X). Viewers differ in
+ * whether they apply it; keeping it exactly as it was cannot change what a given viewer shows,
+ * and the block holds one number and nothing else (the same rule as for JPEG and PNG).
  */
 function strip(bytes: Uint8Array): StripResult {
   const { chunks, riffEnd } = readChunks(bytes);
-  const removed: FindingKind[] = [];
-  const keep: Chunk[] = [];
+  const extended = chunks[0].id === 'VP8X';
+  const removed = new Set<FindingKind>();
+  const notes: string[] = [];
+  const pieces: Uint8Array[] = [];
+  let exifKept = false;
   for (const c of chunks) {
     const findings = judge(bytes, c);
-    if (findings.length) removed.push(...findings.map((f) => f.kind));
-    else keep.push(c);
+    for (const f of findings) removed.add(f.kind);
+    if (c.id === 'ANMF') {
+      const kept = frameChunks(bytes, c).filter((f) => FRAME_ALLOWED.has(f.id));
+      const frame = [bytes.subarray(c.dataStart, c.dataStart + ANMF_HEADER), ...kept.map((f) => bytes.subarray(f.offset, f.end))];
+      pieces.push(findings.length === 0 ? chunkBytes('ANMF', [payloadOf(bytes, c)]) : chunkBytes('ANMF', frame));
+    } else if (findings.length === 0) {
+      if (c.id === 'EXIF') exifKept = true;
+      pieces.push(chunkBytes(c.id, [payloadOf(bytes, c)]));
+    } else if (c.id === 'EXIF' && !exifKept) {
+      const exif = scanExifChunk(bytes, c, 'EXIF');
+      const orientation = isDeidError(exif) ? null : exif.orientation;
+      if (orientation !== null && orientation !== ORIENTATION_AS_STORED) {
+        if (extended) {
+          pieces.push(chunkBytes('EXIF', [minimalOrientationExif(orientation)]));
+          notes.push(`kept Orientation ${orientation} in a minimal EXIF`);
+          exifKept = true;
+        } else {
+          notes.push(`dropped Orientation ${orientation}: a simple-format WebP (no VP8X) cannot carry EXIF`);
+        }
+      }
+    }
   }
-  if (riffEnd < bytes.length) removed.push('trailer');
-  let size = HEADER_SIZE;
-  for (const c of keep) size += c.dataEnd - c.offset + ((c.dataEnd - c.dataStart) & 1);
+  if (riffEnd < bytes.length) {
+    removed.add('trailer');
+    notes.push(`dropped ${bytes.length - riffEnd} bytes after the RIFF chunk`);
+  }
+  const size = HEADER_SIZE + pieces.reduce((n, p) => n + p.length, 0);
   const out = new Uint8Array(size);
   out.set(bytes.subarray(0, HEADER_SIZE), 0);
+  new DataView(out.buffer).setUint32(4, size - RIFF_PREAMBLE, true);
   let pos = HEADER_SIZE;
-  for (const c of keep) {
-    out.set(bytes.subarray(c.offset, c.dataEnd), pos);
-    if (c.id === 'VP8X' && c.dataEnd > c.dataStart) out[pos + CHUNK_HEADER] &= ~(FLAG_ICC | FLAG_EXIF | FLAG_XMP) & 0xff;
-    pos += c.dataEnd - c.offset;
-    if ((c.dataEnd - c.dataStart) & 1) out[pos++] = 0;
+  for (const p of pieces) {
+    out.set(p, pos);
+    pos += p.length;
   }
-  const riffSize = size - 8;
-  out[4] = riffSize & 0xff;
-  out[5] = (riffSize >>> 8) & 0xff;
-  out[6] = (riffSize >>> 16) & 0xff;
-  out[7] = (riffSize >>> 24) & 0xff;
-  return { bytes: out, removed: [...new Set(removed)], notes: [] };
+  if (extended) {
+    const flags = HEADER_SIZE + CHUNK_HEADER;
+    out[flags] = (out[flags] & ~(FLAG_ICC | FLAG_XMP | FLAG_EXIF)) | (exifKept ? FLAG_EXIF : 0);
+  }
+  return { bytes: out, removed: [...removed].sort(), notes };
 }
 
 export const webpFormat: ContainerFormat = {
