@@ -1,11 +1,17 @@
-import sharp from 'sharp';
+import type { Sharp, SharpOptions } from 'sharp';
 import type { PixelBuffer } from '../core/pixels/types';
 
 /**
  * Decodes an image to a PixelBuffer the core operates on. EXIF orientation is applied first, as
  * Photoshop does on open, so recipe coordinates mean the same picture in both places.
  */
+/** sharp is loaded on first use: `verify` of files without sidecars never decodes pixels. */
+async function loadSharp(): Promise<(input?: Uint8Array | Buffer, options?: SharpOptions) => Sharp> {
+  return (await import('sharp')).default;
+}
+
 export async function decodePixels(bytes: Uint8Array, options: { orient?: boolean } = {}): Promise<PixelBuffer> {
+  const sharp = await loadSharp();
   let pipeline = sharp(bytes, { failOn: 'error' });
   if (options.orient !== false) pipeline = pipeline.rotate();
   const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
@@ -26,6 +32,7 @@ export const EXPORT_JPEG_QUALITY = 92;
 /** Encodes pixels; sharp writes no metadata unless asked (and the caller strips and re-scans anyway). */
 export async function encodePixels(buf: PixelBuffer, format: 'jpeg' | 'png'): Promise<Uint8Array> {
   if (buf.maxValue !== 255) throw new Error('encodePixels expects 8-bit pixels');
+  const sharp = await loadSharp();
   const image = sharp(Buffer.from(buf.data.buffer, buf.data.byteOffset, buf.data.byteLength), {
     raw: { width: buf.width, height: buf.height, channels: buf.components },
   });

@@ -46,11 +46,13 @@ export async function runTasks(tasks: readonly Task[], options: PoolOptions = {}
     Array.from({ length: jobs }, () => new Promise<void>((resolve, reject) => {
       const worker = new Worker(workerFile);
       let current = -1;
+      let inFlight = 0;
       const feed = () => {
         if (next >= tasks.length) {
-          void worker.terminate().then(() => resolve());
+          if (inFlight === 0) void worker.terminate().then(() => resolve());
           return;
         }
+        inFlight++;
         current = next++;
         worker.postMessage({ id: current, task: tasks[current] });
       };
@@ -60,10 +62,13 @@ export async function runTasks(tasks: readonly Task[], options: PoolOptions = {}
           void worker.terminate();
           return;
         }
+        inFlight--;
         finished(m.id, m.result!);
         feed();
       });
       worker.on('error', (e) => reject(new Error(`worker failed on ${current >= 0 ? describe(tasks[current]!) : 'start'}: ${e.message}`)));
+      // Two tasks in flight per worker: the next file is already queued when one finishes.
+      feed();
       feed();
     })),
   );

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { scanStructure } from '../../src/core/metadata/scan';
 import { parseSidecar } from '../../src/core/sidecar/schema';
+import { crc32 } from '../../src/core/crc32';
 import { sha256Hex } from '../../src/core/hash';
 import { SAMPLE, SAMPLE_RECIPE } from '../helpers/paths';
 import { deid, json } from './run';
@@ -56,9 +57,12 @@ test('verify checks an export against its sidecar: only the unsigned checklist i
 test('a changed byte is caught as hash-mismatch', async () => {
   const out = await applySample('png');
   const bytes = await fs.readFile(out.image);
-  // Flip a bit inside the IDAT data of the PNG: still a PNG, different hash.
-  const idat = bytes.indexOf(Buffer.from('IDAT')) + 10;
-  bytes[idat] ^= 0x01;
+  // Change a byte inside the IDAT data and fix the chunk's CRC, as an editing tool would:
+  // still a well-formed PNG, only the hash can tell.
+  const type = bytes.indexOf(Buffer.from('IDAT'));
+  const length = bytes.readUInt32BE(type - 4);
+  bytes[type + 10] ^= 0x01;
+  bytes.writeUInt32BE(crc32(bytes, type, type + 4 + length), type + 4 + length);
   await fs.writeFile(out.image, bytes);
   const r = await deid('verify', '--json', out.image);
   expect(json(r.stdout).files[0].findings.map((f: { kind: string }) => f.kind)).toContain('hash-mismatch');

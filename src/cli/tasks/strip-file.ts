@@ -1,6 +1,5 @@
-import { promises as fs } from 'node:fs';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import sharp from 'sharp';
 import { detectContainer } from '../../core/metadata/registry';
 import { stripMetadata } from '../../core/metadata/scan';
 import { writeFilesAtomically } from '../atomic';
@@ -17,7 +16,8 @@ export async function stripFile(task: StripTask): Promise<StripFileResult> {
   const { file } = task;
   let bytes: Uint8Array;
   try {
-    bytes = await fs.readFile(file.path);
+    // Sync read: see atomic.ts on why batches avoid the thread-pool hop.
+    bytes = fs.readFileSync(file.path);
   } catch (e) {
     return { input: file.path, format: null, lossless: false, error: `cannot read: ${errorText(e)}` };
   }
@@ -58,6 +58,8 @@ export async function stripFile(task: StripTask): Promise<StripFileResult> {
 }
 
 async function reencodeAsPng(bytes: Uint8Array, format: string): Promise<Uint8Array> {
+  // Loaded on first use: most batches are JPEG/PNG/WebP and never need the decoder.
+  const { default: sharp } = await import('sharp');
   try {
     const out = await sharp(bytes, { failOn: 'error' }).rotate().png({ compressionLevel: 6 }).toBuffer();
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);

@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isDeidError } from '../../core/errors';
 import { sha256Hex } from '../../core/hash';
@@ -20,7 +20,8 @@ export async function verifyFile(task: VerifyTask): Promise<VerifyFileResult> {
   const { file } = task;
   let bytes: Uint8Array;
   try {
-    bytes = await fs.readFile(file.path);
+    // Sync read: see atomic.ts on why batches avoid the thread-pool hop.
+    bytes = fs.readFileSync(file.path);
   } catch (e) {
     return { path: file.path, format: null, clean: false, findings: [], error: `cannot read: ${errorText(e)}` };
   }
@@ -40,7 +41,7 @@ export async function verifyFile(task: VerifyTask): Promise<VerifyFileResult> {
   const sidecarPath = sidecarPathFor(file.path);
   let sidecarText: string | null = null;
   try {
-    sidecarText = await fs.readFile(sidecarPath, 'utf8');
+    sidecarText = fs.readFileSync(sidecarPath, 'utf8');
   } catch {
     sidecarText = null;
   }

@@ -64,15 +64,22 @@ function isChunkTypeValid(type: string): boolean {
 }
 
 /**
- * The keyword of a tEXt/zTXt/iTXt chunk (PNG 11.3.3), printable ASCII only. Keywords are labels
- * ("Author", "Comment"), not values, so findings may name them; the search for the separator is
- * bounded by the keyword limit so many NUL-less chunks cannot make the walk quadratic.
+ * The keyword of a tEXt/zTXt/iTXt chunk (PNG 11.3.3), printable ASCII only, or null when no NUL
+ * separator follows 1-79 bytes: then those bytes are text, not a label, and must not be quoted in
+ * a finding. Keywords are labels ("Author", "Comment"), not values, so findings may name them; the
+ * search for the separator is bounded by the keyword limit so many NUL-less chunks cannot make the
+ * walk quadratic.
  */
-function keyword(b: Uint8Array, start: number, end: number): string {
-  const stop = Math.min(end, start + MAX_KEYWORD_LENGTH);
-  let s = '';
-  for (let i = start; i < stop && b[i] !== 0; i++) s += String.fromCharCode(b[i]);
-  return s.replace(/[^\x20-\x7e]/g, '?');
+function keyword(b: Uint8Array, start: number, end: number): string | null {
+  const stop = Math.min(end, start + MAX_KEYWORD_LENGTH + 1);
+  for (let i = start; i < stop; i++) {
+    if (b[i] !== 0) continue;
+    if (i === start) return null;
+    let s = '';
+    for (let j = start; j < i; j++) s += String.fromCharCode(b[j]);
+    return s.replace(/[^\x20-\x7e]/g, '?');
+  }
+  return null;
 }
 
 interface Chunk {
@@ -136,7 +143,9 @@ function judge(bytes: Uint8Array, c: Chunk): Finding[] {
     case 'zTXt':
     case 'iTXt': {
       const key = keyword(bytes, c.dataStart, c.dataEnd);
-      if (c.type === 'iTXt' && key === XMP_KEYWORD) return one('xmp', 'XMP packet (iTXt)');
+      if (key === null) return one('text-chunk', `${c.type} text without a keyword separator`);
+      // XMP belongs in iTXt, but writers also use tEXt/zTXt and exiftool reads it there as XMP.
+      if (key === XMP_KEYWORD) return one('xmp', `XMP packet (${c.type})`);
       if (key.startsWith(RAW_PROFILE_PREFIX)) {
         const kind = RAW_PROFILE_KINDS[key.slice(RAW_PROFILE_PREFIX.length).toLowerCase()];
         if (kind) return one(kind, `${c.type} text holding a raw ${key.slice(RAW_PROFILE_PREFIX.length)} profile`);
