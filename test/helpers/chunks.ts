@@ -144,8 +144,9 @@ export interface HeifItemSpec {
   id: number;
   type: string;
   contentType?: string;
-  /** Stored in mdat, located by iloc (construction method 0). */
+  /** Stored in mdat (construction method 0) or, with `inIdat`, in meta/idat (method 1). */
   data: Uint8Array;
+  inIdat?: boolean;
   /** 1-based ipco property indices. */
   props?: number[];
 }
@@ -164,16 +165,15 @@ export interface HeifSpec {
 }
 
 function infe(item: HeifItemSpec): Uint8Array {
-  const name = latin1('\0');
-  const parts = [be16(item.id), be16(0), latin1(item.type), name];
+  const parts = [be16(item.id), be16(0), latin1(item.type), latin1('\0')];
   if (item.type === 'mime') parts.push(latin1(`${item.contentType ?? ''}\0`));
   return fullBox('infe', 2, 0, ...parts);
 }
 
 /**
- * A HEIF/AVIF file from an item graph: ftyp, meta (hdlr pict, pitm, iinf v0, iloc v0 with 4-byte
- * offsets/lengths pointing into mdat, iref v0, iprp), mdat, then `tail`. Item data are not real
- * codec payloads: this is for the structural walk, not for decoders.
+ * A HEIF/AVIF file from an item graph: ftyp, meta (hdlr pict, pitm, iinf v0, iref v0, iprp, iloc
+ * v1 with 4-byte offsets/lengths, idat when an item asks for it), mdat, then `tail`. Item data are
+ * not real codec payloads: this is for the structural walk (and exiftool), not for decoders.
  */
 export function buildHeif(spec: HeifSpec): Uint8Array {
   const head = ftyp(spec.brand ?? 'heic', spec.compatible ?? ['mif1', 'heic']);
@@ -187,20 +187,28 @@ export function buildHeif(spec: HeifSpec): Uint8Array {
   const withProps = spec.items.filter((i) => i.props?.length);
   const ipma = fullBox('ipma', 0, 0, be32(withProps.length), ...withProps.map((i) => concatBytes(be16(i.id), new Uint8Array([(i.props ?? []).length]), new Uint8Array(i.props ?? []))));
   const iprp = box('iprp', ipco, ipma);
-  // iloc v0: offset_size 4, length_size 4, base_offset_size 0; per item: id, dref 0, 1 extent.
+  const inIdat = spec.items.filter((i) => i.inIdat);
+  const idat = inIdat.length ? [box('idat', ...inIdat.map((i) => i.data))] : [];
+  // iloc v1: offset_size 4, length_size 4, base_offset_size 0, index_size 0; per item: id,
+  // construction method, data reference 0, one extent.
   const ilocFor = (offsets: number[]) =>
-    fullBox('iloc', 0, 0, new Uint8Array([0x44, 0x00]), be16(spec.items.length),
-      ...spec.items.map((item, i) => concatBytes(be16(item.id), be16(0), be16(1), be32(offsets[i]), be32(item.data.length))));
-  const metaFor = (offsets: number[]) => fullBox('meta', 0, 0, hdlr, pitm, iinf, ...iref, iprp, ilocFor(offsets), ...(spec.metaExtra ?? []));
-  const zero = spec.items.map(() => 0);
-  const mdatStart = head.length + metaFor(zero).length + 8;
+    fullBox('iloc', 1, 0, new Uint8Array([0x44, 0x00]), be16(spec.items.length),
+      ...spec.items.map((item, i) => concatBytes(be16(item.id), be16(item.inIdat ? 1 : 0), be16(0), be16(1), be32(offsets[i]), be32(item.data.length))));
+  const metaFor = (offsets: number[]) => fullBox('meta', 0, 0, hdlr, pitm, iinf, ...iref, iprp, ilocFor(offsets), ...idat, ...(spec.metaExtra ?? []));
+  const mdatStart = head.length + metaFor(spec.items.map(() => 0)).length + 8;
   const offsets: number[] = [];
-  let at = mdatStart;
+  let inMdat = mdatStart;
+  let inIdatAt = 0;
   for (const item of spec.items) {
-    offsets.push(at);
-    at += item.data.length;
+    if (item.inIdat) {
+      offsets.push(inIdatAt);
+      inIdatAt += item.data.length;
+    } else {
+      offsets.push(inMdat);
+      inMdat += item.data.length;
+    }
   }
-  const mdat = box('mdat', ...spec.items.map((i) => i.data));
+  const mdat = box('mdat', ...spec.items.filter((i) => !i.inIdat).map((i) => i.data));
   return concatBytes(head, metaFor(offsets), mdat, ...(spec.tail ?? []));
 }
 

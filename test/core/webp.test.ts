@@ -1,0 +1,324 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import fc from 'fast-check';
+import sharp from 'sharp';
+import { DeidError } from '../../src/core/errors';
+import { webpFormat } from '../../src/core/metadata/webp';
+import type { FindingKind, Part } from '../../src/core/metadata/types';
+import { insertWebpChunks, latin1, riffChunk, vp8xChunk, webpChunks, webpFile } from '../helpers/chunks';
+import { identifyingKeysLeft, kindsImpliedByExiftool, readExiftool, type ExiftoolRecord } from '../helpers/exiftool';
+import { concatBytes, noiseRgb, plantWithExiftool, tempDir } from '../helpers/plant';
+
+const strip = webpFormat.strip as NonNullable<typeof webpFormat.strip>;
+
+const SECRET = 'ZebraSecret';
+/** RFC 9649 2.7 VP8X flag bits. */
+const FLAG = { ICC: 0x20, ALPHA: 0x10, EXIF: 0x08, XMP: 0x04, ANIMATION: 0x02 } as const;
+
+function findingsOf(parts: Part[]) {
+  return parts.flatMap((p) => (p.finding ? [p.finding] : []));
+}
+
+function kindsOf(parts: Part[]): Set<FindingKind> {
+  return new Set(findingsOf(parts).map((f) => f.kind));
+}
+
+function returnsOrDeidError(fn: () => unknown): void {
+  try {
+    fn();
+  } catch (e) {
+    if (!(e instanceof DeidError)) throw e;
+  }
+}
+
+/** The VP8X flags byte of an extended-format file (first chunk VP8X). */
+function vp8xFlags(webp: Uint8Array): number {
+  const first = webpChunks(webp)[0];
+  expect(first.id).toBe('VP8X');
+  return webp[first.dataStart];
+}
+
+/**
+ * Decoded samples (every frame for animations). keepIccProfile(): sharp otherwise converts from
+ * an embedded ICC profile to sRGB, so a P3 input and its stripped output (no ICCP) would differ
+ * although the VP8L bitstream is copied byte for byte; with it, raw samples are compared as stored.
+ */
+async function rawPixels(bytes: Uint8Array): Promise<Buffer> {
+  return sharp(bytes, { animated: true }).keepIccProfile().raw().toBuffer();
+}
+
+async function makeWebp(width = 24, height = 16, seed = 1): Promise<Uint8Array> {
+  // Lossless, so the comparison of decoded samples is exact and meaningful.
+  return new Uint8Array(await sharp(noiseRgb(width, height, seed), { raw: { width, height, channels: 3 } }).webp({ lossless: true }).toBuffer());
+}
+
+/** exiftool's RIFF group in a WebP: VP8X/VP8/VP8L/ANIM header fields, numbers about the raster. */
+const RIFF_STRUCTURE_TAGS = new Set([
+  'WebP_Flags', 'ImageWidth', 'ImageHeight', 'VP8Version', 'HorizontalScale', 'VerticalScale',
+  'AlphaPreprocessing', 'AlphaFiltering', 'AlphaCompression', 'BackgroundColor', 'AnimationLoopCount', 'Duration',
+]);
+
+function isWebpStructure(key: string): boolean {
+  const [group, tag] = key.split(':');
+  return group === 'RIFF' && RIFF_STRUCTURE_TAGS.has(tag);
+}
+
+function webpKindsImplied(record: ExiftoolRecord): Set<FindingKind> {
+  const { kinds, unmapped } = kindsImpliedByExiftool(record, 'jpeg');
+  expect(unmapped.filter((k) => !isWebpStructure(k))).toEqual([]);
+  return kinds;
+}
+
+function webpKeysLeft(record: ExiftoolRecord): string[] {
+  return identifyingKeysLeft(record).filter((k) => !isWebpStructure(k));
+}
+
+describe('planted WebP metadata', () => {
+  let base: Uint8Array;
+  let dir: string;
+  let counter = 0;
+
+  beforeAll(async () => {
+    base = await makeWebp();
+    dir = tempDir('deid-webp-');
+  });
+  afterAll(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  async function exiftoolRecord(bytes: Uint8Array): Promise<ExiftoolRecord> {
+    const file = path.join(dir, `${counter++}.webp`);
+    await fs.writeFile(file, bytes);
+    return readExiftool([file]).get(file) as ExiftoolRecord;
+  }
+
+  async function expectFoundAndStripped(name: string, bytes: Uint8Array, kinds: FindingKind[]): Promise<Uint8Array> {
+    const parts = webpFormat.walk(bytes);
+    const found = kindsOf(parts);
+    for (const kind of kinds) expect({ name, kind, found: found.has(kind) }).toEqual({ name, kind, found: true });
+    expect(JSON.stringify(parts)).not.toContain(SECRET);
+
+    const result = strip(bytes);
+    for (const kind of kinds) expect({ name, removed: result.removed }).toEqual({ name, removed: expect.arrayContaining([kind]) });
+    expect(JSON.stringify(result.notes)).not.toContain(SECRET);
+    expect(Buffer.from(result.bytes).includes(SECRET)).toBe(false);
+    expect(findingsOf(webpFormat.walk(result.bytes))).toEqual([]);
+    expect(Buffer.from(strip(result.bytes).bytes).equals(Buffer.from(result.bytes))).toBe(true);
+    // The RIFF size matches the file exactly: no trailer and nothing cut.
+    expect(new DataView(result.bytes.buffer, result.bytes.byteOffset).getUint32(4, true) + 8).toBe(result.bytes.length);
+    expect({ name, left: webpKeysLeft(await exiftoolRecord(result.bytes)) }).toEqual({ name, left: [] });
+    expect((await rawPixels(result.bytes)).equals(await rawPixels(bytes))).toBe(true);
+    return result.bytes;
+  }
+
+  test('a sharp-made WebP is clean and strips to itself', () => {
+    expect(webpChunks(base).map((c) => c.id)).toEqual(['VP8L']);
+    expect(findingsOf(webpFormat.walk(base))).toEqual([]);
+    const result = strip(base);
+    expect(Buffer.from(result.bytes).equals(Buffer.from(base))).toBe(true);
+    expect(result.removed).toEqual([]);
+    expect(webpFormat.detect(base)).toBe('webp');
+    expect(webpFormat.detect(base.subarray(0, 11))).toBeNull();
+  });
+
+  test('sharp-planted EXIF (with GPS), XMP and ICC: found, dropped, VP8X flags cleared', async () => {
+    const xmp = `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" dc:creator="${SECRET}X"/></rdf:RDF></x:xmpmeta>`;
+    const planted = new Uint8Array(await sharp(Buffer.from(base))
+      .withExif({ IFD0: { Artist: `${SECRET}E` }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '51/1 30/1 0/1' } })
+      .withXmp(xmp)
+      .withIccProfile('p3')
+      .webp({ lossless: true })
+      .toBuffer());
+    expect(webpChunks(planted).map((c) => c.id).sort()).toEqual(['EXIF', 'ICCP', 'VP8L', 'VP8X', 'XMP ']);
+    expect(vp8xFlags(planted) & (FLAG.ICC | FLAG.EXIF | FLAG.XMP)).toBe(FLAG.ICC | FLAG.EXIF | FLAG.XMP);
+    const implied = webpKindsImplied(await exiftoolRecord(planted));
+    expect([...implied].sort()).toEqual(['exif', 'gps', 'icc', 'xmp']);
+    const out = await expectFoundAndStripped('sharp', planted, ['exif', 'gps', 'icc', 'xmp']);
+    expect(vp8xFlags(out)).toBe(0);
+    expect(webpChunks(out).map((c) => c.id)).toEqual(['VP8X', 'VP8L']);
+  });
+
+  test.each([
+    ['exif', [`-EXIF:Artist=${SECRET}A`, '-EXIF:SerialNumber=123', '-DateTimeOriginal=2020:01:02 03:04:05'], ['exif']],
+    ['gps', ['-GPSLatitude=51.5', '-GPSLatitudeRef=N'], ['exif', 'gps']],
+    ['xmp', [`-XMP:Creator=${SECRET}X`], ['xmp']],
+  ] as Array<[string, string[], FindingKind[]]>)('exiftool-planted %s: walk matches exiftool, strip clears it', async (name, args, kinds) => {
+    const planted = await plantWithExiftool(base, args, '.webp');
+    const implied = webpKindsImplied(await exiftoolRecord(planted));
+    expect([...implied].sort()).toEqual([...kinds].sort());
+    await expectFoundAndStripped(name, planted, kinds);
+  });
+
+  test('EXIF Orientation 6 is kept as a minimal EXIF with the EXIF flag; nothing else', async () => {
+    const rotated = await plantWithExiftool(base, ['-EXIF:Orientation#=6', `-EXIF:Artist=${SECRET}O`], '.webp');
+    const result = strip(rotated);
+    expect(result.notes).toContain('kept Orientation 6 in a minimal EXIF');
+    expect(vp8xFlags(result.bytes) & (FLAG.ICC | FLAG.EXIF | FLAG.XMP)).toBe(FLAG.EXIF);
+    const record = await exiftoolRecord(result.bytes);
+    expect(record['IFD0:Orientation']).toBe('Rotate 90 CW');
+    expect(webpKeysLeft(record)).toEqual([]);
+    expect(findingsOf(webpFormat.walk(result.bytes))).toEqual([]);
+    expect(Buffer.from(strip(result.bytes).bytes).equals(Buffer.from(result.bytes))).toBe(true);
+  });
+
+  test('hand-made: unknown chunk with odd size and a non-zero pad byte, stale VP8X flags, trailer', async () => {
+    const extended = webpFile([vp8xChunk(FLAG.ICC | FLAG.XMP, 24, 16), ...webpChunks(base).map((c) => base.subarray(c.offset, c.end))]);
+    // Stale flags alone are not metadata, but strip clears them (nothing to announce).
+    expect(findingsOf(webpFormat.walk(extended))).toEqual([]);
+    const cleaned = strip(extended);
+    expect(vp8xFlags(cleaned.bytes)).toBe(0);
+
+    const even = riffChunk('ZZZZ', `${SECRET}1`);
+    const odd = riffChunk('prIV', `${SECRET}12`, 0x42); // 13 bytes of data, then a non-zero pad
+    expect(odd.length).toBe(8 + 14);
+    const planted = concatBytes(insertWebpChunks(extended, [even, odd]), latin1(`after ${SECRET}T`));
+    const found = findingsOf(webpFormat.walk(planted));
+    expect(found.map((f) => f.kind).sort()).toEqual(['trailer', 'unknown-segment', 'unknown-segment']);
+    expect(found.find((f) => f.kind === 'trailer')?.detail).toMatch(/after the RIFF/);
+    const out = await expectFoundAndStripped('hand', planted, ['unknown-segment', 'trailer']);
+    expect(Buffer.from(out).equals(Buffer.from(cleaned.bytes))).toBe(true);
+  });
+
+  test('odd-sized kept chunks get a zero pad byte (a non-zero pad could carry a byte); a missing final pad is repaired', () => {
+    const vp8l = webpChunks(base)[0];
+    const image = base.subarray(vp8l.offset, vp8l.end);
+    // ALPH is kept; its content does not matter to the walk. Pad byte 0x5a must not survive.
+    const withAlph = webpFile([vp8xChunk(FLAG.ALPHA, 24, 16), riffChunk('ALPH', 'abc', 0x5a), image]);
+    expect(findingsOf(webpFormat.walk(withAlph))).toEqual([]);
+    const out = strip(withAlph).bytes;
+    const alph = webpChunks(out)[1];
+    expect(alph).toMatchObject({ id: 'ALPH', dataEnd: alph.dataStart + 3 });
+    expect(out[alph.dataEnd]).toBe(0);
+    expect(vp8xFlags(out)).toBe(FLAG.ALPHA);
+
+    const withOdd = webpFile([vp8xChunk(FLAG.XMP, 24, 16), image, riffChunk('XMP ', 'abc')]);
+    const noPad = withOdd.slice(0, withOdd.length - 1);
+    new DataView(noPad.buffer).setUint32(4, noPad.length - 8, true);
+    expect(kindsOf(webpFormat.walk(noPad))).toEqual(new Set(['xmp']));
+    const repaired = strip(noPad).bytes;
+    expect(repaired.length % 2).toBe(0);
+    expect(webpChunks(repaired).map((c) => c.id)).toEqual(['VP8X', 'VP8L']);
+  });
+
+  test('animated WebP: ANMF frames kept byte for byte; an unknown chunk inside a frame is found and dropped', async () => {
+    const frame = (colour: string) => sharp({ create: { width: 8, height: 8, channels: 3, background: colour } }).png().toBuffer();
+    const anim = new Uint8Array(await sharp([await frame('#ff0000'), await frame('#00ff00')], { join: { animated: true } }).webp({ lossless: true }).toBuffer());
+    expect(webpChunks(anim).map((c) => c.id)).toEqual(['VP8X', 'ANIM', 'ANMF', 'ANMF']);
+    expect(findingsOf(webpFormat.walk(anim))).toEqual([]);
+    expect(Buffer.from(strip(anim).bytes).equals(Buffer.from(anim))).toBe(true);
+
+    // Rebuild the second frame with a private chunk after its bitstream.
+    const chunks = webpChunks(anim);
+    const second = chunks[3];
+    const payload = concatBytes(anim.subarray(second.dataStart, second.dataEnd), riffChunk('prIV', `${SECRET}F`));
+    const planted = webpFile([...chunks.slice(0, 3).map((c) => anim.subarray(c.offset, c.end)), riffChunk('ANMF', payload)]);
+    const found = findingsOf(webpFormat.walk(planted));
+    expect(found).toEqual([expect.objectContaining({ kind: 'unknown-segment', where: expect.stringMatching(/^ANMF @ \d+ chunk prIV/) })]);
+    const out = await expectFoundAndStripped('anmf', planted, ['unknown-segment']);
+    expect(Buffer.from(out).equals(Buffer.from(anim))).toBe(true);
+  });
+
+  describe('malformed', () => {
+    test('bad signature', () => {
+      for (const [at, value] of [[0, 0x58], [8, 0x58]] as const) {
+        const bad = base.slice();
+        bad[at] = value;
+        expect(webpFormat.detect(bad)).toBeNull();
+        expect(() => webpFormat.walk(bad)).toThrow(expect.objectContaining({ code: 'malformed' }));
+        expect(() => strip(bad)).toThrow(expect.objectContaining({ code: 'malformed' }));
+      }
+    });
+
+    test('RIFF size too large, too small; a chunk running past the RIFF', () => {
+      const tooLarge = base.slice();
+      new DataView(tooLarge.buffer).setUint32(4, base.length, true);
+      expect(() => webpFormat.walk(tooLarge)).toThrow(expect.objectContaining({ code: 'truncated' }));
+      expect(() => strip(tooLarge)).toThrow(expect.objectContaining({ code: 'truncated' }));
+      const tooSmall = base.slice();
+      new DataView(tooSmall.buffer).setUint32(4, 4, true);
+      expect(() => webpFormat.walk(tooSmall)).toThrow(expect.objectContaining({ code: 'malformed' }));
+      const runs = insertWebpChunks(base, [riffChunk('ZZZZ', 'abcd')]);
+      new DataView(runs.buffer).setUint32(webpChunks(runs)[1].offset + 4, 1000, true);
+      expect(() => webpFormat.walk(runs)).toThrow(expect.objectContaining({ code: 'truncated' }));
+      expect(() => webpFormat.walk(base.subarray(0, base.length - 1))).toThrow(expect.objectContaining({ code: 'truncated' }));
+    });
+
+    test('first chunk not an image chunk, short VP8X, short ANMF', () => {
+      const exifFirst = webpFile([riffChunk('EXIF', 'II*\0'), ...webpChunks(base).map((c) => base.subarray(c.offset, c.end))]);
+      expect(() => webpFormat.walk(exifFirst)).toThrow(expect.objectContaining({ code: 'malformed' }));
+      const shortVp8x = webpFile([riffChunk('VP8X', new Uint8Array(4)), ...webpChunks(base).map((c) => base.subarray(c.offset, c.end))]);
+      expect(() => webpFormat.walk(shortVp8x)).toThrow(expect.objectContaining({ code: 'malformed' }));
+      const shortAnmf = webpFile([vp8xChunk(FLAG.ANIMATION, 8, 8), riffChunk('ANIM', new Uint8Array(6)), riffChunk('ANMF', new Uint8Array(8))]);
+      expect(() => webpFormat.walk(shortAnmf)).toThrow(expect.objectContaining({ code: 'malformed' }));
+      expect(() => strip(shortAnmf)).toThrow(expect.objectContaining({ code: 'malformed' }));
+    });
+  });
+});
+
+describe('WebP properties (fast-check)', () => {
+  let seeds: Uint8Array[];
+
+  beforeAll(async () => {
+    const base = await makeWebp(12, 8, 5);
+    const rich = new Uint8Array(await sharp(Buffer.from(base)).withExif({ IFD0: { Artist: 'a' } }).withIccProfile('p3').webp({ lossless: true }).toBuffer());
+    const bulky = concatBytes(insertWebpChunks(rich, [riffChunk('ZZZZ', new Uint8Array(1501)), riffChunk('XMP ', 'x'.repeat(2000))]), latin1('tail'));
+    seeds = [base, rich, bulky, bulky];
+  });
+
+  type Mutation = { op: 'flip'; at: number; value: number } | { op: 'truncate'; at: number } | { op: 'insert'; at: number; bytes: Uint8Array };
+
+  const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+    { weight: 4, arbitrary: fc.record({ op: fc.constant('flip' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }) },
+    { weight: 1, arbitrary: fc.record({ op: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }) }) },
+  );
+
+  function mutate(bytes: Uint8Array, m: Mutation): Uint8Array {
+    const at = m.at % bytes.length;
+    if (m.op === 'flip') {
+      const out = bytes.slice();
+      out[at] = m.value;
+      return out;
+    }
+    if (m.op === 'truncate') return bytes.subarray(0, at);
+    return concatBytes(bytes.subarray(0, at), m.bytes, bytes.subarray(at));
+  }
+
+  test('random bytes: walk and strip return or throw DeidError', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 256 }), fc.integer({ min: 0, max: 300 }), fc.boolean(), (tail, riffSize, withHeader) => {
+        const header = concatBytes(latin1('RIFF'), new Uint8Array([riffSize & 0xff, riffSize >> 8, 0, 0]), latin1('WEBP'));
+        const bytes = withHeader ? concatBytes(header, tail) : tail;
+        returnsOrDeidError(() => webpFormat.walk(bytes));
+        returnsOrDeidError(() => strip(bytes));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test('mutated WebPs: DeidError, or a strip that is clean and idempotent', () => {
+    let returned = 0;
+    let refused = 0;
+    fc.assert(
+      fc.property(fc.nat(), fc.array(mutation, { minLength: 1, maxLength: 3 }), (pick, mutations) => {
+        let bytes = seeds[pick % seeds.length];
+        for (const m of mutations) if (bytes.length > 0) bytes = mutate(bytes, m);
+        returnsOrDeidError(() => webpFormat.walk(bytes));
+        let once: Uint8Array;
+        try {
+          once = strip(bytes).bytes;
+        } catch (e) {
+          if (!(e instanceof DeidError)) throw e;
+          refused++;
+          return;
+        }
+        returned++;
+        expect(findingsOf(webpFormat.walk(once))).toEqual([]);
+        expect(Buffer.from(strip(once).bytes).equals(Buffer.from(once))).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+    expect(returned).toBeGreaterThan(20);
+    expect(refused).toBeGreaterThan(20);
+  });
+});
