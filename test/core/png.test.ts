@@ -1,8 +1,9 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { crc32 as zlibCrc32, deflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import sharp from 'sharp';
+import { crc32 } from '../../src/core/crc32';
 import { DeidError } from '../../src/core/errors';
 import { pngFormat } from '../../src/core/metadata/png';
 import type { FindingKind, Part } from '../../src/core/metadata/types';
@@ -340,4 +341,75 @@ describe('PNG properties (fast-check)', () => {
     expect(returned).toBeGreaterThan(20);
     expect(refused).toBeGreaterThan(20);
   });
+});
+
+describe('PNG: CRC-32, more chunks off the allowlist, linear time', () => {
+  let base: Uint8Array;
+  beforeAll(async () => {
+    base = await makePng(16, 12, 9);
+  });
+
+  test('crc32 gives the CRC-32/ISO-HDLC check value and agrees with zlib on ranges', () => {
+    expect(crc32(latin1('123456789'))).toBe(0xcbf43926);
+    const bytes = Uint8Array.from({ length: 1000 }, (_, i) => (i * 7919) & 0xff);
+    expect(crc32(bytes)).toBe(zlibCrc32(bytes));
+    expect(crc32(bytes, 10, 500)).toBe(zlibCrc32(bytes.subarray(10, 500)));
+    expect(crc32(new Uint8Array(0))).toBe(0);
+  });
+
+  test.each(['hIST', 'sPLT', 'oFFs', 'pCAL', 'sCAL', 'dSIG', 'zxIf', 'prIV', 'vpAg'])('%s is an unknown segment and is stripped', (type) => {
+    const planted = insertPngChunks(base, [pngChunk(type, `${SECRET}${type}`)]);
+    const findings = findingsOf(pngFormat.walk(planted));
+    expect(findings).toEqual([expect.objectContaining({ kind: 'unknown-segment', detail: `ancillary chunk ${type} not on the allowlist` })]);
+    const result = strip(planted);
+    expect(Buffer.from(result.bytes).equals(Buffer.from(base))).toBe(true);
+    expect(result.removed).toEqual(['unknown-segment']);
+  });
+
+  test('RGBA and palette PNGs from sharp are clean and strip to themselves', async () => {
+    const raw = noiseRgb(16, 12, 2);
+    for (const png of [
+      await sharp(raw, { raw: { width: 16, height: 12, channels: 3 } }).ensureAlpha(0.5).png().toBuffer(),
+      await sharp(raw, { raw: { width: 16, height: 12, channels: 3 } }).png({ palette: true }).toBuffer(),
+    ]) {
+      const bytes = new Uint8Array(png);
+      expect(findingsOf(pngFormat.walk(bytes))).toEqual([]);
+      expect(Buffer.from(strip(bytes).bytes).equals(png)).toBe(true);
+    }
+  });
+
+  test('hundreds of large NUL-less text chunks stay linear', () => {
+    const big = pngChunk('tEXt', new Uint8Array(20000).fill(0x41));
+    const planted = insertPngChunks(base, Array.from({ length: 300 }, () => big));
+    const started = Date.now();
+    expect(findingsOf(pngFormat.walk(planted))).toHaveLength(300);
+    expect(strip(planted).bytes.length).toBe(base.length);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  test('random metadata chunks and trailers around a valid image: strip keeps IDAT byte for byte', () => {
+    const types = ['tEXt', 'zTXt', 'iTXt', 'eXIf', 'tIME', 'iCCP', 'caBX', 'prIV', 'hIST', 'gAMA', 'pHYs', 'sBIT', 'bKGD'];
+    const idat = (b: Uint8Array) => concatBytes(...pngChunks(b).filter((c) => c.type === 'IDAT').map((c) => b.subarray(c.offset, c.end)));
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom(...types), fc.uint8Array({ maxLength: 40 })), { maxLength: 6 }),
+        fc.uint8Array({ maxLength: 12 }),
+        (chunks, trailer) => {
+          const input = concatBytes(insertPngChunks(base, chunks.map(([type, data]) => pngChunk(type, data))), trailer);
+          const once = strip(input).bytes;
+          expect(findingsOf(pngFormat.walk(once))).toEqual([]);
+          expect(Buffer.from(strip(once).bytes).equals(Buffer.from(once))).toBe(true);
+          expect(Buffer.from(idat(once)).equals(Buffer.from(idat(base)))).toBe(true);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+test('a custom text keyword is never repeated in a finding (a keyword can carry a value too)', async () => {
+  const png = new Uint8Array(await sharp(noiseRgb(4, 4), { raw: { width: 4, height: 4, channels: 3 } }).png().toBuffer());
+  const planted = insertPngChunks(png, [pngChunk('tEXt', latin1('Jane Doe MRN 0012345\0x')), pngChunk('tEXt', latin1('Author\0someone'))]);
+  const details = pngFormat.walk(planted).flatMap((p) => (p.finding ? [p.finding.detail] : []));
+  expect(details).toEqual(['tEXt text under a custom keyword', 'tEXt text under keyword "Author"']);
 });

@@ -218,7 +218,7 @@ export function auxC(urn: string): Uint8Array {
 }
 
 /** A `colr` property: `nclx` (numbers only) or `prof` with the given ICC bytes. */
-export function colr(kind: 'nclx' | 'prof', icc = new Uint8Array(0)): Uint8Array {
+export function colr(kind: 'nclx' | 'prof', icc: Uint8Array = new Uint8Array(0)): Uint8Array {
   return kind === 'nclx' ? box('colr', latin1('nclx'), new Uint8Array([0, 1, 0, 13, 0, 6, 0x80])) : box('colr', latin1('prof'), icc);
 }
 

@@ -39,6 +39,13 @@ const ALLOWED: ReadonlySet<string> = new Set([
   'acTL', 'fcTL', 'fdAT',
 ]);
 
+/** The keywords PNG 11.3.3.2 registers, plus common software ones: safe to name in a finding. */
+const STANDARD_KEYWORDS: ReadonlySet<string> = new Set([
+  'Title', 'Author', 'Description', 'Copyright', 'Creation Time', 'Software', 'Disclaimer', 'Warning',
+  'Source', 'Comment', 'Collection', 'Label', 'Artist', 'Modify Date', 'Create Date', 'date:create', 'date:modify',
+  'date:timestamp', 'exif:DateTime', 'parameters', 'prompt', 'workflow',
+]);
+
 /** The XMP packet's keyword in iTXt (XMP Specification part 3, 1.1.5). */
 const XMP_KEYWORD = 'XML:com.adobe.xmp';
 /**
@@ -150,7 +157,9 @@ function judge(bytes: Uint8Array, c: Chunk): Finding[] {
         const kind = RAW_PROFILE_KINDS[key.slice(RAW_PROFILE_PREFIX.length).toLowerCase()];
         if (kind) return one(kind, `${c.type} text holding a raw ${key.slice(RAW_PROFILE_PREFIX.length)} profile`);
       }
-      return one('text-chunk', `${c.type} text under keyword "${key}"`);
+      // Only registered keywords are named: a writer can put anything in a keyword, and a
+      // finding must never repeat a value.
+      return one('text-chunk', STANDARD_KEYWORDS.has(key) ? `${c.type} text under keyword "${key}"` : `${c.type} text under a custom keyword`);
     }
     case 'eXIf': {
       const exif = scanExifChunk(bytes, c, where);
