@@ -5,6 +5,7 @@ import { scanStructure, stripMetadata } from '../core/metadata/scan';
 import { applySteps } from '../core/pixels/apply';
 import { checkRegionObscured, JPEG_TOLERANCE, LOSSLESS_TOLERANCE } from '../core/pixels/verify-region';
 import { checkStep } from '../core/policy/policy';
+import type { FindingKind } from '../core/metadata/types';
 import type { Policy } from '../core/policy/types';
 import { newAlternateId } from '../core/sidecar/alternate-id';
 import { buildSidecar } from '../core/sidecar/build';
@@ -41,8 +42,9 @@ export async function applyRecipe(options: ApplyOptions): Promise<ApplyResult> {
   let recipeJson: unknown;
   try {
     recipeJson = JSON.parse(options.recipeText);
-  } catch (e) {
-    throw new DeidError('schema', `the recipe is not JSON (${e instanceof Error ? e.message : String(e)})`);
+  } catch {
+    // JSON.parse's message quotes the text; a recipe may hold anything, so say only that.
+    throw new DeidError('schema', 'the recipe is not JSON');
   }
   const recipe = validateRecipe(recipeJson);
   recipe.steps.forEach((step, i) => {
@@ -82,7 +84,9 @@ export async function applyRecipe(options: ApplyOptions): Promise<ApplyResult> {
     toolVersion: TOOL_VERSION,
     image: { format: options.format, width: exported.width, height: exported.height, bytes: stripped.bytes },
     steps,
-    removed: stripped.removed,
+    // What the SOURCE carried: the export is re-encoded from pixels, so its own strip removes
+    // next to nothing, and a reviewer must see what the tool took away.
+    removed: [...new Set([...sourceKinds(options.imageBytes), ...stripped.removed])],
     now: now(),
     // Each of these was established above, or the export would have been refused.
     autoChecks: {
@@ -100,4 +104,13 @@ export async function applyRecipe(options: ApplyOptions): Promise<ApplyResult> {
     { path: sidecarPath, bytes: serializeSidecar(sidecar) },
   ]);
   return { alternateId, imagePath, sidecarPath, sidecar };
+}
+
+function sourceKinds(bytes: Uint8Array): FindingKind[] {
+  try {
+    return scanStructure(bytes).findings.map((f) => f.kind);
+  } catch {
+    // A source the walk cannot read was still decoded by sharp; its kinds are unknown.
+    return [];
+  }
 }

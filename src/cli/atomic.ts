@@ -11,6 +11,18 @@ function ensureDir(dir: string): void {
   madeDirs.add(dir);
 }
 
+function stagedName(finalPath: string): string {
+  return path.join(path.dirname(finalPath), `.${path.basename(finalPath)}.${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/** Writes `bytes` to a new temporary file beside `finalPath` and returns its path. */
+export function stageFile(finalPath: string, bytes: Uint8Array): string {
+  ensureDir(path.dirname(finalPath));
+  const tmp = stagedName(finalPath);
+  fs.writeFileSync(tmp, bytes, { flag: 'wx' });
+  return tmp;
+}
+
 /**
  * Writes each file to a temporary name in the target directory, then renames it into place
  * (rename is atomic within one file system), so a reader never sees half a file. If any write
@@ -27,7 +39,7 @@ export async function writeFilesAtomically(files: ReadonlyArray<{ path: string; 
   try {
     for (const f of files) {
       ensureDir(path.dirname(f.path));
-      const tmp = path.join(path.dirname(f.path), `.${path.basename(f.path)}.${randomBytes(6).toString('hex')}.tmp`);
+      const tmp = stagedName(f.path);
       staged.push({ tmp, final: f.path });
       fs.writeFileSync(tmp, f.bytes, { flag: 'wx' });
     }

@@ -1,10 +1,11 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { isDeidError } from '../core/errors';
+import { DeidError, isDeidError } from '../core/errors';
 import { DEFAULT_POLICY, loadPolicy } from '../core/policy/policy';
 import type { Policy } from '../core/policy/types';
 import { applyRecipe } from './apply';
+import { commitStagedOutputs, inputIdentities } from './commit';
 import { expandInputs } from './inputs';
 import { runTasks } from './pool';
 import { createProgress } from './progress';
@@ -27,7 +28,13 @@ const defaultIo: Io = {
 
 async function readPolicy(file: string | undefined): Promise<Policy> {
   if (!file) return DEFAULT_POLICY;
-  return loadPolicy(JSON.parse(await fs.readFile(file, 'utf8')));
+  let json: unknown;
+  try {
+    json = JSON.parse(await fs.readFile(file, 'utf8'));
+  } catch (e) {
+    throw new DeidError('usage', `cannot read the policy ${file}: ${(e as NodeJS.ErrnoException).code ?? 'not JSON'}`);
+  }
+  return loadPolicy(json);
 }
 
 function parseJobs(value: string): number {
@@ -55,12 +62,13 @@ async function verifyCommand(paths: string[], opts: { json?: boolean; requireSid
 
 async function stripCommand(paths: string[], opts: { out: string; json?: boolean; jobs?: number }, io: Io): Promise<number> {
   const { files, problems } = await expandInputs(paths);
-  const inputs = files.map((f) => path.resolve(f.path));
+  const inputs = inputIdentities(files.map((f) => f.path));
   const outDir = path.resolve(opts.out);
-  const tasks: Task[] = files.map((file) => ({ type: 'strip', file, outDir, inputs }));
+  const tasks: Task[] = files.map((file) => ({ type: 'strip', file, outDir }));
   const progress = createProgress(tasks.length, 'strip');
   const results = (await runTasks(tasks, { jobs: opts.jobs, onResult: (d) => progress.update(d) })) as StripFileResult[];
   progress.stop();
+  commitStagedOutputs(results, inputs);
   const reported: StripFileResult[] = [
     ...problems.map((p) => ({ input: p.path, format: null, lossless: false, error: p.error })),
     ...results.filter((r) => !r.skipped),

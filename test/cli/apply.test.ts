@@ -112,3 +112,20 @@ test('a recipe that is not JSON is a usage error', async () => {
   expect(r.code).toBe(2);
   expect(r.stderr).toMatch(/not JSON/);
 });
+
+test('a sidecar that does not validate is a finding (exit 1), and its text is not echoed', async () => {
+  const out = await applySample('png');
+  await fs.writeFile(out.sidecar, '{"alternateId": "Jane Doe MRN 0012345", ');
+  const r = await deid('verify', '--json', out.image);
+  expect(r.code).toBe(1);
+  const [file] = json(r.stdout).files;
+  expect(file.error).toBeUndefined();
+  expect(file.findings.map((f: { kind: string }) => f.kind)).toEqual(['hash-mismatch']);
+  expect(r.stdout).not.toContain('Jane Doe');
+});
+
+test('the sidecar of an applied recipe lists what the source carried', async () => {
+  const out = await applySample();
+  const sidecar = parseSidecar(await fs.readFile(out.sidecar, 'utf8'));
+  expect(sidecar.metadata.removed).toEqual(expect.arrayContaining(['exif', 'gps', 'xmp']));
+});

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import sharp from 'sharp';
 import { SAMPLE } from '../helpers/paths';
 import { deid, json } from './run';
 
@@ -51,7 +52,7 @@ test('strip never writes over an input, even when told to write into the input f
   const before = await fs.readFile(input);
   const r = await deid('strip', '--json', tmp, '--out', tmp);
   expect(r.code).toBe(1);
-  expect(json(r.stdout).files[0].error).toMatch(/overwrite an input/);
+  expect(json(r.stdout).files[0].error).toMatch(/is an input file/);
   expect(Buffer.compare(await fs.readFile(input), before)).toBe(0);
   expect((await fs.readdir(tmp)).sort()).toEqual(['a.jpg']);
 });
@@ -68,4 +69,49 @@ test('a truncated JPEG is reported as unreadable input with its reason (exit 2),
   expect(s.code).toBe(1);
   expect(json(s.stdout).files[0].error).toMatch(/refused, nothing written: truncated/);
   await expect(fs.readdir(out)).rejects.toThrow();
+});
+
+test('strip never writes over an input reached through a symlinked --out', async () => {
+  const inputs = path.join(tmp, 'in');
+  await fs.mkdir(inputs);
+  const input = path.join(inputs, 'p.jpg');
+  await fs.copyFile(SAMPLE, input);
+  const before = await fs.readFile(input);
+  await fs.symlink(inputs, path.join(tmp, 'link'));
+  const r = await deid('strip', '--json', input, '--out', path.join(tmp, 'link'));
+  expect(r.code).toBe(1);
+  expect(json(r.stdout).files[0].error).toMatch(/is an input file/);
+  expect(Buffer.compare(await fs.readFile(input), before)).toBe(0);
+  expect((await fs.readdir(inputs)).sort()).toEqual(['p.jpg']);
+});
+
+test('two inputs that map to one output: the first is written, the second refused, nothing replaced', async () => {
+  const inputs = path.join(tmp, 'in');
+  await fs.mkdir(inputs);
+  await sharp(SAMPLE).png().toFile(path.join(inputs, 'photo.png'));
+  await sharp(SAMPLE).tiff().toFile(path.join(inputs, 'photo.tif'));
+  const out = path.join(tmp, 'out');
+  const r = await deid('strip', '--json', inputs, '--out', out);
+  expect(r.code).toBe(1);
+  const report = json(r.stdout);
+  const [png, tif] = ['photo.png', 'photo.tif'].map((n) => report.files.find((f: { input: string }) => f.input.endsWith(n)));
+  expect(png.output).toBe(path.join(out, 'photo.png'));
+  expect(tif.error).toMatch(/already wrote .*photo\.png in this run/);
+  // The file on disk is the lossless PNG strip, not the re-encoded TIFF.
+  const written = await fs.readFile(path.join(out, 'photo.png'));
+  expect(Buffer.compare(await sharp(written).raw().toBuffer(), await sharp(path.join(inputs, 'photo.png')).raw().toBuffer())).toBe(0);
+  expect((await fs.readdir(out)).sort()).toEqual(['photo.png']);
+  expect(report.summary).toEqual({ files: 2, written: 1, errors: 1 });
+});
+
+test('two file arguments with the same name are not both written to <out>/<name>', async () => {
+  for (const d of ['a', 'b']) {
+    await fs.mkdir(path.join(tmp, d));
+    await fs.copyFile(SAMPLE, path.join(tmp, d, 'x.jpg'));
+  }
+  const out = path.join(tmp, 'out');
+  const r = await deid('strip', '--json', path.join(tmp, 'a', 'x.jpg'), path.join(tmp, 'b', 'x.jpg'), '--out', out);
+  expect(r.code).toBe(1);
+  expect(json(r.stdout).files.map((f: { error?: string }) => Boolean(f.error))).toEqual([false, true]);
+  expect(await fs.readdir(out)).toEqual(['x.jpg']);
 });

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { detectContainer } from '../../core/metadata/registry';
 import { stripMetadata } from '../../core/metadata/scan';
-import { writeFilesAtomically } from '../atomic';
+import { stageFile } from '../atomic';
 import type { StripFileResult, StripTask } from './types';
 import { errorText } from './verify-file';
 
@@ -10,7 +10,7 @@ import { errorText } from './verify-file';
  * Strips one file into the output tree. JPEG, PNG and WebP are rewritten losslessly by the core;
  * TIFF, HEIF and AVIF are decoded and re-encoded as PNG (no further loss, orientation applied to
  * the pixels), then stripped and re-scanned like any PNG. Nothing is written unless the result is
- * clean, and never over an input.
+ * clean; commit.ts puts the staged file in place, never over an input.
  */
 export async function stripFile(task: StripTask): Promise<StripFileResult> {
   const { file } = task;
@@ -45,16 +45,15 @@ export async function stripFile(task: StripTask): Promise<StripFileResult> {
   } catch (e) {
     return { input: file.path, format, lossless, error: `refused, nothing written: ${errorText(e)}` };
   }
-  const resolvedOut = path.resolve(output);
-  if (task.inputs.includes(resolvedOut)) {
-    return { input: file.path, format, lossless, error: `refused: the output ${output} would overwrite an input` };
-  }
   try {
-    await writeFilesAtomically([{ path: output, bytes: outBytes }]);
+    // Staged beside its final place (same file system, so the commit is one rename); the main
+    // thread commits every output itself, so two inputs can never race for one output name and
+    // an existing input is never replaced (commit.ts).
+    const tmp = stageFile(output, outBytes);
+    return { input: file.path, output, format, lossless, ...(notice ? { notice } : {}), staged: tmp };
   } catch (e) {
     return { input: file.path, format, lossless, error: `write failed: ${errorText(e)}` };
   }
-  return { input: file.path, output, format, lossless, ...(notice ? { notice } : {}) };
 }
 
 async function reencodeAsPng(bytes: Uint8Array, format: string): Promise<Uint8Array> {

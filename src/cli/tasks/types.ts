@@ -22,6 +22,8 @@ export interface StripFileResult {
   notice?: string;
   error?: string;
   skipped?: boolean;
+  /** Internal: the temporary file holding the output until the main thread commits it. */
+  staged?: string;
 }
 
 export interface VerifyTask {
@@ -35,8 +37,6 @@ export interface StripTask {
   type: 'strip';
   file: InputFile;
   outDir: string;
-  /** Resolved paths of every input: an output landing on one of them is refused. */
-  inputs: string[];
 }
 
 export type Task = VerifyTask | StripTask;

@@ -55,8 +55,11 @@ export async function verifyFile(task: VerifyTask): Promise<VerifyFileResult> {
   let sidecar: Sidecar;
   try {
     sidecar = parseSidecar(sidecarText);
-  } catch (e) {
-    return { path: file.path, format, clean: false, findings, error: `sidecar ${path.basename(sidecarPath)}: ${errorText(e)}` };
+  } catch {
+    // A sidecar that does not validate cannot vouch for this image: a finding (exit 1), as a
+    // hash mismatch is. Its content is not quoted: it is the document under suspicion.
+    findings.push({ kind: 'hash-mismatch', where: path.basename(sidecarPath), detail: 'the sidecar is not valid JSON or does not follow the sidecar schema, so it binds nothing' });
+    return { path: file.path, format, clean: false, findings };
   }
   findings.push(...(await checkAgainstSidecar(bytes, path.basename(file.path), sidecar, path.basename(sidecarPath), task.policy)));
   return { path: file.path, format, clean: findings.length === 0, findings };

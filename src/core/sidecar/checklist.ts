@@ -115,7 +115,7 @@ export function resolveIssue(checklist: Checklist, index: number): Checklist {
 }
 
 /** What stops sign-off: missing, unchecked or flagged items, and open issues. */
-function openProblems(c: Checklist): string[] {
+function openProblems(c: Checklist, quoteNotes = true): string[] {
   const problems: string[] = [];
   const expected = [...MANUAL_ITEMS, ...AUTO_ITEMS];
   for (const { id, label } of expected) {
@@ -123,18 +123,22 @@ function openProblems(c: Checklist): string[] {
   }
   for (const item of c.items) {
     if (item.status === 'unchecked') problems.push(`not checked: ${item.label}`);
-    else if (item.status === 'issue') problems.push(`issue: ${item.label}${item.note ? ` (${item.note})` : ''}`);
+    else if (item.status === 'issue') problems.push(`issue: ${item.label}${item.note && quoteNotes ? ` (${item.note})` : ''}`);
     else if (!DONE_STATUSES.includes(item.status)) problems.push(`unknown status "${String(item.status)}": ${item.label}`);
   }
   for (const issue of c.issues) {
-    if (!issue.resolved) problems.push(`open issue: ${issue.description}`);
+    if (!issue.resolved) problems.push(quoteNotes ? `open issue: ${issue.description}` : 'an open issue (see the sidecar)');
   }
   return problems;
 }
 
-/** Everything that makes the checklist incomplete, including a missing sign-off (`deid verify`). */
+/**
+ * Everything that makes the checklist incomplete, including a missing sign-off (`deid verify`).
+ * Reviewers' free-text notes are not repeated: verify output goes to terminals and logs, and a
+ * note may describe the person ("tattoo on left arm still visible").
+ */
 export function checklistProblems(checklist: Checklist): string[] {
-  const problems = openProblems(checklist);
+  const problems = openProblems(checklist, false);
   if (!checklist.signedOff) problems.push('not signed off');
   else if (!checklist.reviewer || !checklist.reviewedAt) problems.push('signed off without a reviewer name and date');
   return problems;

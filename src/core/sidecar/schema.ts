@@ -153,8 +153,9 @@ export function parseSidecar(text: string): Sidecar {
   let json: unknown;
   try {
     json = JSON.parse(text);
-  } catch (e) {
-    throw new DeidError('schema', `sidecar is not JSON: ${e instanceof Error ? e.message : String(e)}`);
+  } catch {
+    // JSON.parse's message quotes the text it choked on: say only where nothing can leak.
+    throw new DeidError('schema', 'sidecar is not JSON');
   }
   return validateSidecar(json);
 }
