@@ -109,6 +109,28 @@ describe('checkRegionObscured: mosaic', () => {
     expect(result.detail).toMatch(/1 of 35 cells/);
   });
 
+  it('fails when the original is painted back into the 2 px border bands the interior check skips', async () => {
+    const img = copy(original);
+    pixelateRegion(img, FACE, cellSize);
+    const band = JPEG_TOLERANCE.edgeBand;
+    let restored = 0;
+    for (let y = FACE.y; y < FACE.y + FACE.h; y++) {
+      for (let x = FACE.x; x < FACE.x + FACE.w; x++) {
+        const mx = (x - FACE.x) % cellSize;
+        const my = (y - FACE.y) % cellSize;
+        if (mx >= band && mx < cellSize - band && my >= band && my < cellSize - band) continue;
+        restored++;
+        for (let c = 0; c < 3; c++) img.data[(y * WIDTH + x) * 3 + c] = original.data[(y * WIDTH + x) * 3 + c];
+      }
+    }
+    expect(restored).toBeGreaterThan(FACE.w * FACE.h * 0.2);
+    // Without a lossy round trip the interiors are exactly flat, so only the band check can see it.
+    const direct = checkRegionObscured(img, mosaicStep(FACE, cellSize), DEFAULT_POLICY, JPEG_TOLERANCE);
+    expect(direct.ok).toBe(false);
+    expect(direct.detail).toMatch(/other content in its border/);
+    expect(checkRegionObscured(await jpegRoundTrip(img, 92), mosaicStep(FACE, cellSize), DEFAULT_POLICY).ok).toBe(false);
+  });
+
   it('fails a mosaic that is finer than recorded (re-pixelated at half the cell size)', async () => {
     const img = copy(original);
     pixelateRegion(img, FACE, Math.floor(cellSize / 2));
