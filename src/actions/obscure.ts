@@ -1,6 +1,7 @@
 import { DeidError } from '../core/errors';
 import { clampRect, type Rect } from '../core/geometry';
-import { stepMask } from '../core/pixels/apply';
+import { stepMask, stepsInFinalCoordinates } from '../core/pixels/apply';
+import { checkCombinedMosaics, minimumCellSizeNear } from '../core/policy/combined';
 import { maskToRuns } from '../core/pixels/mask-runs';
 import { overlayRegion } from '../core/pixels/overlay';
 import { pixelateRegion } from '../core/pixels/pixelate';
@@ -52,9 +53,17 @@ export async function previewObscure(host: Host, session: Session, policy: Polic
     rectangular: selection.mask === null,
     kind,
     methods,
-    mosaic: methods.includes('pixelate') ? mosaicPlan(policy, selection.bounds) : null,
+    mosaic: methods.includes('pixelate') ? mosaicPlan(policy, selection.bounds, minimumNear(policy, session, selection.bounds)) : null,
     overlayColor: policy.overlayColor,
   };
+}
+
+/**
+ * The finest cells a new mosaic over `region` may use: mosaics already painted next to it count
+ * as one area with it (policy/combined.ts), so tiling small fine mosaics over a face is refused.
+ */
+function minimumNear(policy: Policy, session: Session, region: Rect): number {
+  return Math.max(mosaicPlan(policy, region).cellSize, minimumCellSizeNear(policy, stepsInFinalCoordinates(session.steps), region));
 }
 
 /**
@@ -114,7 +123,9 @@ export async function obscureSelection(host: Host, session: Session, policy: Pol
     async (ctx) => {
       const selection = await host.selection(doc.id);
       if (!selection) throw noSelection();
-      const step = planObscureStep(policy, selection, request, now().toISOString());
+      const near = minimumNear(policy, session, selection.bounds);
+      const step = planObscureStep(policy, selection, request.method === 'pixelate' ? { ...request, cellSize: request.cellSize ?? near } : request, now().toISOString());
+      checkCombinedMosaics(policy, stepsInFinalCoordinates([...session.steps, step]));
       const area = clampRect(step.region as Rect, doc.width, doc.height);
       if (!area) throw noSelection();
       const pixels = await host.readPixels(doc.id, area);

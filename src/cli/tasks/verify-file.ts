@@ -7,6 +7,7 @@ import { scanMetadata } from '../../core/metadata/scan';
 import type { Finding } from '../../core/metadata/types';
 import { stepsInFinalCoordinates } from '../../core/pixels/apply';
 import { checkRegionObscured, JPEG_TOLERANCE, LOSSLESS_TOLERANCE } from '../../core/pixels/verify-region';
+import { combinedMosaicProblems, describeCombinedProblem } from '../../core/policy/combined';
 import type { Policy } from '../../core/policy/types';
 import { checklistProblems } from '../../core/sidecar/checklist';
 import { parseSidecar } from '../../core/sidecar/schema';
@@ -99,6 +100,10 @@ export async function checkAgainstSidecar(
     }
     if (pixels.width !== sidecar.image.width || pixels.height !== sidecar.image.height) {
       findings.push({ kind: 'hash-mismatch', where, detail: 'image dimensions differ from the sidecar' });
+    }
+    for (const problem of combinedMosaicProblems(policy, regionSteps)) {
+      const r = regionSteps[problem.index].region!;
+      findings.push({ kind: 'not-obscured', where: `region ${problem.index + 1} (pixelate) at ${r.x},${r.y} ${r.w}x${r.h}`, detail: describeCombinedProblem(problem) });
     }
     regionSteps.forEach((step, index) => {
       const result = checkRegionObscured(pixels, step, policy, sidecar.image.format === 'png' ? LOSSLESS_TOLERANCE : JPEG_TOLERANCE);

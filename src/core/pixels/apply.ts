@@ -1,4 +1,5 @@
 import { DeidError } from '../errors';
+import { checkCombinedMosaics } from '../policy/combined';
 import { checkStep } from '../policy/policy';
 import type { Policy } from '../policy/types';
 import type { Step } from '../sidecar/types';
@@ -28,6 +29,7 @@ import type { Mask, PixelBuffer } from './types';
  */
 export function applySteps(buf: PixelBuffer, steps: Step[], policy: Policy): PixelBuffer {
   for (const step of steps) checkStep(policy, step);
+  checkCombinedMosaics(policy, stepsInFinalCoordinates(steps));
   let current = clonePixels(buf);
   for (const step of steps) {
     switch (step.op) {
