@@ -269,7 +269,7 @@ describe('ISO-BMFF walk on the real phone HEIC/HEIF corpus', () => {
     const parts = isobmffFormat.walk(new Uint8Array(await fs.readFile(path.join(CORPUS, 'heic/mobile/iphone_13_pro_max.HEIC'))));
     const findings = findingsOf(parts);
     expect(findings.some((f) => f.kind === 'thumbnail')).toBe(true);
-    expect(findings.some((f) => f.kind === 'unknown-segment' && /auxiliary image \(depth\/gain map\)/.test(f.detail))).toBe(true);
+    expect(findings.some((f) => f.kind === 'unknown-segment' && /^auxiliary image \(depth\/gain map/.test(f.detail))).toBe(true);
     expect(findings.some((f) => f.kind === 'makernote')).toBe(true);
   });
 
@@ -354,6 +354,12 @@ describe('ISO-BMFF walk on hand-built files', () => {
     spec.items.push({ id: 2, type: 'mime', contentType: 'text/plain', data: ascii('a name') });
     const findings = findingsOf(isobmffFormat.walk(buildHeif(spec)));
     expect(findings).toEqual([expect.objectContaining({ kind: 'unknown-segment', detail: 'MIME item of type "text/plain"' })]);
+    // The content type is author-written text: an unregistered one is never repeated.
+    const custom = cleanSpec();
+    custom.items.push({ id: 2, type: 'mime', contentType: 'x-patient/john-smith-mrn-1234567', data: ascii('a name') });
+    const customFindings = findingsOf(isobmffFormat.walk(buildHeif(custom)));
+    expect(customFindings).toEqual([expect.objectContaining({ kind: 'unknown-segment', detail: 'a MIME item of another type' })]);
+    expect(JSON.stringify(isobmffFormat.walk(buildHeif(custom)))).not.toMatch(/john|1234567/);
   });
 
   test('a thmb item is a thumbnail; depth and gain-map auxiliaries are findings; alpha is not', () => {
@@ -372,7 +378,9 @@ describe('ISO-BMFF walk on hand-built files', () => {
       ['item 2 ("av01")', 'thumbnail'],
       ['item 4 ("av01")', 'unknown-segment'],
     ]);
-    expect(findings[1].detail).toMatch(/^auxiliary image \(depth\/gain map\)/);
+    expect(findings[1].detail).toBe('auxiliary image (depth/gain map or other non-alpha plane)');
+    // The auxC type is a free-text URN: never repeated.
+    expect(JSON.stringify(findings)).not.toContain('auxid:2');
   });
 
   test('grid tiles of the primary item are picture; an image outside it is an additional image', () => {

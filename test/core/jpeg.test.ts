@@ -297,12 +297,13 @@ describe('planted JPEG metadata', () => {
   });
 
   test('fill bytes before markers and RST markers inside scan data are structure, not findings', () => {
+    const sof = jpegSegment(0xc0, new Uint8Array([8, 0, 1, 0, 1, 1, 1, 0x11, 0]));
     const sos = jpegSegment(0xda, new Uint8Array([1, 1, 0, 0, 63, 0]));
     const scan = new Uint8Array([0x12, 0xff, 0x00, 0x34, 0xff, 0xd0, 0x56, 0xff, 0xd7, 0x78]);
-    const file = concatBytes(new Uint8Array([0xff, 0xd8, 0xff, 0xff]), jpegSegment(0xdb, new Uint8Array(65)), sos, scan, new Uint8Array([0xff, 0xff, 0xd9]));
+    const file = concatBytes(new Uint8Array([0xff, 0xd8, 0xff, 0xff]), jpegSegment(0xdb, new Uint8Array(65)), sof, sos, scan, new Uint8Array([0xff, 0xff, 0xd9]));
     const parts = jpegFormat.walk(file);
-    expect(parts.map((p) => p.name)).toEqual(['SOI', 'DQT', 'SOS', 'entropy-coded data', 'EOI']);
-    expect(parts[3]).toMatchObject({ offset: file.length - 3 - scan.length, length: scan.length });
+    expect(parts.map((p) => p.name)).toEqual(['SOI', 'DQT', 'SOF0', 'SOS', 'entropy-coded data', 'EOI']);
+    expect(parts[4]).toMatchObject({ offset: file.length - 3 - scan.length, length: scan.length });
     expect(findingsOf(parts)).toEqual([]);
   });
 
@@ -328,6 +329,198 @@ describe('planted JPEG metadata', () => {
     expect(text).not.toMatch(/Zebra/);
     const exif = findingsOf(jpegFormat.walk(planted)).find((f) => f.kind === 'exif');
     expect(exif?.detail).toMatch(/artist name/);
+  });
+});
+
+/**
+ * Segments decoders need are kept, so every byte in them must be one a decoder reads: text
+ * planted past their contents, or in tables no scan uses, must be found and must not survive.
+ */
+describe('kept JPEG segments hide nothing', () => {
+  const SECRET = 'PATIENT JOHN SMITH MRN 1234567 DOB 1970-01-01';
+  const secretBytes = (length: number) => Uint8Array.from(SECRET.padEnd(length, '.').slice(0, length), (c) => c.charCodeAt(0));
+  let base: Uint8Array;
+  let progressive: Uint8Array;
+  let basePixels: Buffer;
+
+  beforeAll(async () => {
+    base = await makeJpeg({ width: 64, height: 40 });
+    progressive = await makeJpeg({ width: 64, height: 40, progressive: true });
+    basePixels = await rawPixels(base);
+  });
+
+  /** Parts of a clean file with the given name, in order. */
+  function partsNamed(jpeg: Uint8Array, name: string): Part[] {
+    return jpegFormat.walk(jpeg).filter((p) => p.name === name);
+  }
+
+  /** Inserts `segment` before the part at `offset`. */
+  function insertAt(jpeg: Uint8Array, offset: number, segment: Uint8Array): Uint8Array {
+    return concatBytes(jpeg.subarray(0, offset), segment, jpeg.subarray(offset));
+  }
+
+  /** Appends `extra` to the content of the segment at `offset`, fixing its length field. */
+  function extendSegment(jpeg: Uint8Array, offset: number, extra: Uint8Array): Uint8Array {
+    const length = ((jpeg[offset + 2] << 8) | jpeg[offset + 3]) + extra.length;
+    const end = offset + 2 + ((jpeg[offset + 2] << 8) | jpeg[offset + 3]);
+    const out = concatBytes(jpeg.subarray(0, end), extra, jpeg.subarray(end));
+    out[offset + 2] = length >> 8;
+    out[offset + 3] = length & 0xff;
+    return out;
+  }
+
+  function containsBytes(haystack: Uint8Array, needle: Uint8Array): boolean {
+    return Buffer.from(haystack).indexOf(Buffer.from(needle)) >= 0;
+  }
+
+  /** Walk reports `detail` at the planted segment; strip leaves no planted byte run, walks clean,
+   *  is idempotent and decodes to `pixels`. */
+  async function expectHiddenGone(planted: Uint8Array, detail: RegExp, secret: Uint8Array, pixels: Buffer): Promise<Uint8Array> {
+    const found = findingsOf(jpegFormat.walk(planted));
+    expect(found).toContainEqual(expect.objectContaining({ kind: 'unknown-segment', detail: expect.stringMatching(detail) }));
+    expect(JSON.stringify(found)).not.toMatch(/SMITH|JSMITH/);
+    expect(containsBytes(planted, secret)).toBe(true);
+    const result = strip(planted);
+    expect(result.removed).toContain('unknown-segment');
+    expect(containsBytes(result.bytes, secret)).toBe(false);
+    expect(findingsOf(jpegFormat.walk(result.bytes))).toEqual([]);
+    expect(Buffer.from(strip(result.bytes).bytes).equals(Buffer.from(result.bytes))).toBe(true);
+    expect((await rawPixels(result.bytes)).equals(pixels)).toBe(true);
+    return result.bytes;
+  }
+
+  test('text in an extra DQT table (id 3) that no frame uses is dropped', async () => {
+    const secret = secretBytes(64);
+    const planted = insertAt(base, 2, jpegSegment(0xdb, concatBytes(new Uint8Array([0x03]), secret)));
+    expect((await rawPixels(planted)).equals(basePixels)).toBe(true);
+    const out = await expectHiddenGone(planted, /^quantisation table 3 is never used$/, secret.subarray(0, 16), basePixels);
+    expect(Buffer.from(out).equals(Buffer.from(base))).toBe(true);
+  });
+
+  test('an extra table appended to a used DQT segment is cut out, the used table kept', async () => {
+    const dqt = partsNamed(base, 'DQT')[0];
+    const secret = secretBytes(64);
+    const planted = extendSegment(base, dqt.offset, concatBytes(new Uint8Array([0x02]), secret));
+    const out = await expectHiddenGone(planted, /^quantisation table 2 is never used$/, secret.subarray(0, 16), basePixels);
+    expect(Buffer.from(out).equals(Buffer.from(base))).toBe(true);
+  });
+
+  test('an unused DHT table (AC 3) holding text is dropped', async () => {
+    const counts = new Uint8Array(16);
+    counts[15] = 60;
+    const secret = secretBytes(60);
+    const planted = insertAt(base, 2, jpegSegment(0xc4, concatBytes(new Uint8Array([0x13]), counts, secret)));
+    expect((await rawPixels(planted)).equals(basePixels)).toBe(true);
+    await expectHiddenGone(planted, /^Huffman AC table 3 is never used$/, secret.subarray(0, 16), basePixels);
+  });
+
+  test('a DAC segment in a Huffman-coded file is never used', async () => {
+    const planted = insertAt(base, 2, jpegSegment(0xcc, new Uint8Array([0x00, 0x54, 0x10, 0x3f])));
+    const found = findingsOf(jpegFormat.walk(planted)).map((f) => f.detail);
+    expect(found).toEqual(['arithmetic DC conditioning 0 is never used', 'arithmetic AC conditioning 0 is never used']);
+    expect(Buffer.from(strip(planted).bytes).equals(Buffer.from(base))).toBe(true);
+  });
+
+  test.each([
+    ['DQT', /^DQT segment with 45 bytes beyond its tables$/],
+    ['DHT', /^DHT segment with 45 bytes beyond its tables$/],
+    ['SOF0', /^SOF0 segment with 45 bytes beyond its components$/],
+    ['SOS', /^SOS segment with 45 bytes beyond its components$/],
+  ])('text after the contents of %s is found and cut off', async (name, detail) => {
+    const secret = secretBytes(SECRET.length);
+    const part = partsNamed(base, name)[0];
+    const planted = extendSegment(base, part.offset, secret);
+    const out = await expectHiddenGone(planted, detail, secret, basePixels);
+    expect(Buffer.from(out).equals(Buffer.from(base))).toBe(true);
+  });
+
+  test('DRI and DNL are exactly 4 bytes; more is found and cut off', () => {
+    const dri = jpegSegment(0xdd, new Uint8Array([0, 0]));
+    const clean = insertAt(base, partsNamed(base, 'SOS')[0].offset, dri);
+    expect(findingsOf(jpegFormat.walk(clean))).toEqual([]);
+    const planted = insertAt(base, partsNamed(base, 'SOS')[0].offset, jpegSegment(0xdd, concatBytes(new Uint8Array([0, 0]), secretBytes(20))));
+    expect(findingsOf(jpegFormat.walk(planted)).map((f) => f.detail)).toEqual(['DRI segment with 20 bytes beyond its value']);
+    expect(Buffer.from(strip(planted).bytes).equals(Buffer.from(clean))).toBe(true);
+
+    // DNL follows the first scan (T.81 B.2.5); libjpeg does not decode it, so only bytes are compared.
+    const eoi = base.length - 2;
+    const dnl = insertAt(base, eoi, jpegSegment(0xdc, new Uint8Array([0, 40])));
+    expect(findingsOf(jpegFormat.walk(dnl))).toEqual([]);
+    const dnlPlanted = insertAt(base, eoi, jpegSegment(0xdc, concatBytes(new Uint8Array([0, 40]), secretBytes(5))));
+    expect(findingsOf(jpegFormat.walk(dnlPlanted)).map((f) => f.detail)).toEqual(['DNL segment with 5 bytes beyond its value']);
+    expect(Buffer.from(strip(dnlPlanted).bytes).equals(Buffer.from(dnl))).toBe(true);
+  });
+
+  test.each(['SOF0', 'SOS'])('a %s shorter than its components is reported and strip refuses it', (name) => {
+    const part = partsNamed(base, name)[0];
+    // The length field and the file lose the last component's bytes; the count still announces it.
+    const cutBytes = name === 'SOS' ? 2 : 3;
+    const cut = concatBytes(base.subarray(0, part.offset + part.length - cutBytes), base.subarray(part.offset + part.length));
+    cut[part.offset + 3] -= cutBytes;
+    expect(findingsOf(jpegFormat.walk(cut))).toContainEqual(
+      { kind: 'unknown-segment', where: `${name} @ ${part.offset}`, detail: `${name} segment shorter than its contents announce` },
+    );
+    expect(() => strip(cut)).toThrow(expect.objectContaining({ code: 'not-clean' }));
+  });
+
+  test('APP14 Adobe with text in its version/flags/transform is rewritten in canonical form', async () => {
+    const planted = insertAt(base, 2, jpegSegment(0xee, 'AdobeJSMITH1'));
+    const secret = Uint8Array.from('JSMITH', (c) => c.charCodeAt(0));
+    const out = await expectHiddenGone(planted, /^APP14 Adobe segment with extra or non-standard bytes$/, secret, await rawPixels(planted));
+    // A transform above 2 reads as YCbCr for three components (libjpeg), so 1 is written.
+    expect(Buffer.from(out.subarray(2, 18))).toEqual(Buffer.from([0xff, 0xee, 0, 14, 0x41, 0x64, 0x6f, 0x62, 0x65, 0, 0x64, 0, 0, 0, 0, 1]));
+  });
+
+  test('APP14 Adobe with 7 extra bytes keeps its transform and loses the rest', async () => {
+    const canonical = jpegSegment(0xee, 'Adobe\0\x64\0\0\0\0\x01');
+    const clean = insertAt(base, 2, canonical);
+    expect(findingsOf(jpegFormat.walk(clean))).toEqual([]);
+    const planted = insertAt(base, 2, jpegSegment(0xee, 'Adobe\0\x64\x80\0\0\0\x01JSMITH1'));
+    const out = await expectHiddenGone(planted, /^APP14 Adobe segment with extra or non-standard bytes$/, Uint8Array.from('JSMITH1', (c) => c.charCodeAt(0)), await rawPixels(clean));
+    expect(Buffer.from(out).equals(Buffer.from(clean))).toBe(true);
+  });
+
+  test('a progressive file redefining Huffman tables between scans is clean and strips to itself', async () => {
+    const dhts = partsNamed(progressive, 'DHT');
+    expect(dhts.length).toBeGreaterThan(4);
+    expect(findingsOf(jpegFormat.walk(progressive))).toEqual([]);
+    expect(Buffer.from(strip(progressive).bytes).equals(Buffer.from(progressive))).toBe(true);
+  });
+
+  test('progressive: a table replaced before any scan reads it is dropped, the replacement kept', async () => {
+    const pixels = await rawPixels(progressive);
+    const counts = new Uint8Array(16);
+    counts[15] = 40;
+    const secret = secretBytes(40);
+    // AC table 0 defined before the first scan (DC only, so it reads no AC table) and redefined
+    // before the first AC scan: never read.
+    const planted = insertAt(progressive, partsNamed(progressive, 'DHT')[0].offset, jpegSegment(0xc4, concatBytes(new Uint8Array([0x10]), counts, secret)));
+    expect((await rawPixels(planted)).equals(pixels)).toBe(true);
+    const out = await expectHiddenGone(planted, /^Huffman AC table 0 is never used$/, secret.subarray(0, 16), pixels);
+    expect(Buffer.from(out).equals(Buffer.from(progressive))).toBe(true);
+  });
+
+  test('progressive: a quantisation table redefined after its components were latched is dropped', async () => {
+    const pixels = await rawPixels(progressive);
+    const secret = secretBytes(64);
+    // Decoders latch a component's quantisation table at its first scan (T.81 B.2.2); a new
+    // table 0 before the second scan changes nothing and is never read.
+    const planted = insertAt(progressive, partsNamed(progressive, 'SOS')[1].offset, jpegSegment(0xdb, concatBytes(new Uint8Array([0x00]), secret)));
+    expect((await rawPixels(planted)).equals(pixels)).toBe(true);
+    const out = await expectHiddenGone(planted, /^quantisation table 0 is never used$/, secret.subarray(0, 16), pixels);
+    expect(Buffer.from(out).equals(Buffer.from(progressive))).toBe(true);
+  });
+
+  test('a DQT between SOF and the first scan is in use (tables are read when the scan starts)', async () => {
+    const dqts = partsNamed(base, 'DQT');
+    const sof = partsNamed(base, 'SOF0')[0];
+    const first = dqts[0].offset;
+    const dqtBytes = base.subarray(first, sof.offset);
+    const moved = concatBytes(base.subarray(0, first), base.subarray(sof.offset, sof.offset + sof.length), dqtBytes, base.subarray(sof.offset + sof.length));
+    expect(moved.length).toBe(base.length);
+    expect((await rawPixels(moved)).equals(basePixels)).toBe(true);
+    expect(findingsOf(jpegFormat.walk(moved))).toEqual([]);
+    expect(Buffer.from(strip(moved).bytes).equals(Buffer.from(moved))).toBe(true);
   });
 });
 
@@ -366,6 +559,30 @@ describe('JPEG properties (fast-check)', () => {
         const bytes = withSoi ? concatBytes(new Uint8Array([0xff, 0xd8, 0xff]), tail) : tail;
         returnsOrDeidError(() => jpegFormat.walk(bytes));
         returnsOrDeidError(() => strip(bytes));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test('random table segments before the first scan: strip is clean, idempotent, and shrinks a file with findings', () => {
+    const base = seeds[0];
+    const firstSos = jpegFormat.walk(base).find((p) => p.name === 'SOS') as Part;
+    const tableSegment = fc.record({
+      marker: fc.constantFrom(0xdb, 0xc4, 0xcc),
+      payload: fc.uint8Array({ minLength: 0, maxLength: 300 }),
+      at: fc.nat(),
+    });
+    fc.assert(
+      fc.property(tableSegment, ({ marker, payload, at }) => {
+        // Between SOI and the first SOS, on a segment boundary of the clean file.
+        const boundaries = jpegFormat.walk(base).filter((p) => p.offset > 0 && p.offset <= firstSos.offset).map((p) => p.offset);
+        const where = boundaries[at % boundaries.length];
+        const planted = concatBytes(base.subarray(0, where), jpegSegment(marker, payload), base.subarray(where));
+        const once = strip(planted).bytes;
+        expect(findingsOf(jpegFormat.walk(once))).toEqual([]);
+        expect(Buffer.from(strip(once).bytes).equals(Buffer.from(once))).toBe(true);
+        // Every finding here is bytes strip cuts (an unused table, hidden bytes, an APPn/other).
+        if (findingsOf(jpegFormat.walk(planted)).length > 0) expect(once.length).toBeLessThan(planted.length);
       }),
       { numRuns: 200 },
     );

@@ -96,10 +96,22 @@ function hex(b: Uint8Array, start: number, end: number): string {
   return s;
 }
 
-/** A label (box type, content type) safe to print: printable ASCII, quoted, bounded. */
+/** Types a finding may name although they hold digits or spaces (the registered ones above). */
+const KNOWN_TYPES: ReadonlySet<string> = new Set([...IMAGE_ITEM_TYPES, ...PROPERTY_ALLOWED, ...META_STRUCTURE, ...TOP_LEVEL_ALLOWED, 'Exif', 'mime', 'uri ', 'tmap', 'thmb', 'auxl', 'dimg', 'cdsc']);
+
+/**
+ * A box or item type as a finding may name it: four letters (or a registered type) are
+ * structure; anything else could be four bytes of a value, so it is described, not repeated.
+ */
 function label(s: string): string {
-  return JSON.stringify(s.slice(0, MAX_LABEL).replace(/[^\x20-\x7e]/g, '?'));
+  return /^[A-Za-z]{4}$/.test(s) || KNOWN_TYPES.has(s) ? JSON.stringify(s) : 'with a non-letter code';
 }
+
+/** MIME content types a finding may name (registered types, no author text). */
+const KNOWN_CONTENT_TYPES: ReadonlySet<string> = new Set([
+  'application/rdf+xml', 'image/jpeg', 'image/png', 'image/heic', 'image/avif', 'application/octet-stream',
+  'application/xml', 'text/xml', 'application/json', 'text/plain', 'application/c2pa', 'application/x-c2pa-manifest-store',
+]);
 
 interface Box {
   type: string;
@@ -542,13 +554,15 @@ function metaParts(b: Uint8Array, meta: Box, name: string): Part[] {
     } else if (item.type === 'mime') {
       const contentType = (item.contentType ?? '').split(';')[0].trim().toLowerCase();
       if (contentType === XMP_CONTENT_TYPE) add('xmp', 'XMP packet (mime item)');
-      else add('unknown-segment', `MIME item of type ${label(contentType)}`);
+      // The content type is written by whoever made the file: only registered types are named.
+      else add('unknown-segment', KNOWN_CONTENT_TYPES.has(contentType) ? `MIME item of type "${contentType}"` : 'a MIME item of another type');
     } else if (thumbnails.has(item.id)) {
       add('thumbnail', 'thumbnail image (an unredacted preview)');
     } else if (auxiliary.has(item.id)) {
       const auxC = (assoc.get(item.id) ?? []).map((i) => props[i - 1]).find((p) => p?.type === 'auxC');
       const type = auxC ? auxType(b, auxC) : '';
-      if (!ALPHA_AUX_TYPES.has(type)) add('unknown-segment', `auxiliary image (depth/gain map) of type ${label(type)}`);
+      // The auxC URN is free text: not repeated.
+      if (!ALPHA_AUX_TYPES.has(type)) add('unknown-segment', 'auxiliary image (depth/gain map or other non-alpha plane)');
       else parts.push({ ...at, finding: null });
     } else if (!IMAGE_ITEM_TYPES.has(item.type)) {
       add('unknown-segment', `item of type ${label(item.type)} not on the allowlist`);

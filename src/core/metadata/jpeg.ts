@@ -5,10 +5,14 @@
  *
  * The walk is an allowlist: SOI, DQT, DHT, DAC, SOFn, DRI, SOS + entropy-coded data (with RSTn),
  * DNL, EOI, a canonical APP0 JFIF without thumbnail and a canonical APP14 Adobe are clean;
- * every other segment, and any byte after EOI, is a finding. Strip keeps exactly the clean parts,
- * copying scan data byte for byte, so decoded pixels cannot change.
+ * every other segment, and any byte after EOI, is a finding. The allowlisted segments are parsed
+ * exactly (jpeg-tables.ts): bytes beyond what their contents define, and tables no scan uses,
+ * are findings too, since either can carry arbitrary text. Strip keeps exactly the clean parts,
+ * copying scan data byte for byte and rewriting table segments to the tables decoders use, so
+ * decoded pixels cannot change.
  */
 import { DeidError } from '../errors';
+import { DAC, DHT, DNL, DQT, DRI, SOS, isSof, layoutSegments, type SegmentLayout, type TableDef } from './jpeg-tables';
 import { minimalOrientationExif, scanExif, type ExifScan } from './tiff-ifd';
 import type { ContainerFormat, Finding, FindingKind, ImageFormat, Part, StripResult } from './types';
 
@@ -16,16 +20,7 @@ const MARKER = 0xff;
 const STUFFED_ZERO = 0x00;
 const SOI = 0xd8;
 const EOI = 0xd9;
-const SOS = 0xda;
-const DQT = 0xdb;
-const DNL = 0xdc;
-const DRI = 0xdd;
-const DHT = 0xc4;
-/** JPG (0xC8) is reserved for extensions; DAC (0xCC) holds arithmetic-coding conditioning. */
-const JPG_RESERVED = 0xc8;
-const DAC = 0xcc;
 const SOF_FIRST = 0xc0;
-const SOF_LAST = 0xcf;
 const RST0 = 0xd0;
 const RST7 = 0xd7;
 const APP0 = 0xe0;
@@ -49,6 +44,16 @@ const JFIF_FIXED_PAYLOAD = 14;
 const JFIF_THUMB_WIDTH = 12;
 /** Adobe APP14 (Adobe TN 5116): "Adobe", version (2), flags0 (2), flags1 (2), transform (1). */
 const ADOBE_PAYLOAD = 12;
+const ADOBE_VERSION = 5;
+const ADOBE_FLAGS0 = 7;
+const ADOBE_FLAGS1 = 9;
+const ADOBE_TRANSFORM = 11;
+/** Version 100 (0x0064) is what Adobe TN 5116 and libjpeg write. */
+const ADOBE_VERSION_100 = 0x64;
+/** Transform: 0 none (RGB/CMYK), 1 YCbCr, 2 YCCK. */
+const ADOBE_TRANSFORM_YCC = 1;
+const ADOBE_TRANSFORM_YCCK = 2;
+const ADOBE_CMYK_COMPONENTS = 4;
 /** APP1 EXIF header: "Exif\0" and one pad byte (0), then the TIFF structure (EXIF 2.32 4.7.2). */
 const EXIF_HEADER = 6;
 /** Photoshop image resource ids (Adobe Photoshop File Formats, "Image Resource IDs"). */
@@ -88,8 +93,9 @@ interface Piece {
 interface Verdict {
   name: string;
   findings: Finding[];
-  /** keep: copy as is; drop: omit; rewrite: replace with `replacement`. */
-  action: 'keep' | 'drop' | 'rewrite';
+  /** keep: copy as is; drop: omit; rewrite: replace with `replacement`; refuse: strip cannot
+   *  produce a clean file (the segment cannot be read, and decoders need it). */
+  action: 'keep' | 'drop' | 'rewrite' | 'refuse';
   replacement?: Uint8Array;
   exif?: ExifScan;
   note?: string;
@@ -103,10 +109,6 @@ function startsWith(bytes: Uint8Array, at: number, end: number, sig: Uint8Array)
 
 function u16be(bytes: Uint8Array, at: number): number {
   return (bytes[at] << 8) | bytes[at + 1];
-}
-
-function isSof(marker: number): boolean {
-  return marker >= SOF_FIRST && marker <= SOF_LAST && marker !== DHT && marker !== JPG_RESERVED && marker !== DAC;
 }
 
 function isRst(marker: number): boolean {
@@ -221,18 +223,97 @@ function judgeJfif(bytes: Uint8Array, piece: Piece, where: string): Verdict {
   return { name: 'APP0 JFIF', findings: [f], action: 'rewrite', replacement, note: 'rewrote the JFIF header without its thumbnail/extra bytes' };
 }
 
-/** APP14 Adobe: the colour transform flag is needed to decode CMYK/YCCK right, so it is kept. */
-function judgeAdobe(bytes: Uint8Array, piece: Piece, where: string): Verdict {
+/**
+ * APP14 Adobe: the colour transform byte is needed to decode CMYK/YCCK right, so it is kept; the
+ * rest is rewritten canonically, since version and flags never change decoding and extra bytes
+ * could carry anything. libjpeg (jdmarker.c examine_app14) ignores a segment shorter than 12
+ * bytes, and reads a transform above 2 as YCCK for 4 components and as YCbCr otherwise.
+ */
+function judgeAdobe(bytes: Uint8Array, piece: Piece, where: string, components: number): Verdict {
   const payload = piece.offset + MARKER_SIZE + LENGTH_SIZE;
   const payloadLength = piece.end - payload;
-  if (payloadLength === ADOBE_PAYLOAD) return { name: 'APP14 Adobe', findings: [], action: 'keep' };
-  const f = finding('unknown-segment', where, `APP14 Adobe segment of unexpected length ${payloadLength}`);
-  if (payloadLength < ADOBE_PAYLOAD) return { name: 'APP14 Adobe', findings: [f], action: 'drop' };
+  if (payloadLength < ADOBE_PAYLOAD) {
+    return { name: 'APP14 Adobe', findings: [finding('unknown-segment', where, 'APP14 Adobe segment too short to be valid')], action: 'drop' };
+  }
+  const transform = bytes[payload + ADOBE_TRANSFORM];
+  const canonical = payloadLength === ADOBE_PAYLOAD && transform <= ADOBE_TRANSFORM_YCCK &&
+    u16be(bytes, payload + ADOBE_VERSION) === ADOBE_VERSION_100 &&
+    u16be(bytes, payload + ADOBE_FLAGS0) === 0 && u16be(bytes, payload + ADOBE_FLAGS1) === 0;
+  if (canonical) return { name: 'APP14 Adobe', findings: [], action: 'keep' };
   const replacement = new Uint8Array(MARKER_SIZE + LENGTH_SIZE + ADOBE_PAYLOAD);
-  replacement.set(bytes.subarray(piece.offset, payload + ADOBE_PAYLOAD));
-  replacement[2] = 0;
-  replacement[3] = LENGTH_SIZE + ADOBE_PAYLOAD;
-  return { name: 'APP14 Adobe', findings: [f], action: 'rewrite', replacement };
+  replacement.set([MARKER, APP14, 0, LENGTH_SIZE + ADOBE_PAYLOAD]);
+  replacement.set(SIG_ADOBE, MARKER_SIZE + LENGTH_SIZE);
+  const at = MARKER_SIZE + LENGTH_SIZE;
+  replacement[at + ADOBE_VERSION + 1] = ADOBE_VERSION_100;
+  replacement[at + ADOBE_TRANSFORM] = transform <= ADOBE_TRANSFORM_YCCK
+    ? transform
+    : components === ADOBE_CMYK_COMPONENTS ? ADOBE_TRANSFORM_YCCK : ADOBE_TRANSFORM_YCC;
+  return {
+    name: 'APP14 Adobe',
+    findings: [finding('unknown-segment', where, 'APP14 Adobe segment with extra or non-standard bytes')],
+    action: 'rewrite',
+    replacement,
+    note: 'rewrote the APP14 Adobe segment in canonical form',
+  };
+}
+
+const TABLE_WORDS: Record<TableDef['family'], readonly [string, string]> = {
+  quantisation: ['quantisation table', 'quantisation table'],
+  huffman: ['Huffman DC table', 'Huffman AC table'],
+  conditioning: ['arithmetic DC conditioning', 'arithmetic AC conditioning'],
+};
+
+/**
+ * A DQT/DHT/DAC/SOF/SOS/DRI/DNL segment: clean when every byte is content a decoder reads.
+ * Hidden bytes and unused tables are findings; strip rewrites the segment to its used content
+ * (or drops it when no table is left), and refuses a segment whose contents run past its end.
+ */
+function judgeLayout(bytes: Uint8Array, layout: SegmentLayout): Verdict {
+  const name = segmentName(layout.marker);
+  const where = `${name} @ ${layout.offset}`;
+  const isTableSegment = layout.marker === DQT || layout.marker === DHT || layout.marker === DAC;
+  if (layout.short) {
+    const f = finding('unknown-segment', where, `${name} segment shorter than its contents announce`);
+    return { name, findings: [f], action: 'refuse' };
+  }
+  const findings: Finding[] = [];
+  const hidden = layout.end - layout.contentEnd;
+  if (hidden > 0) {
+    const beyond = isTableSegment ? 'its tables' : isSof(layout.marker) || layout.marker === SOS ? 'its components' : 'its value';
+    findings.push(finding('unknown-segment', where, `${name} segment with ${hidden} bytes beyond ${beyond}`));
+  }
+  let used = 0;
+  for (const t of layout.tables) {
+    if (t.used) used++;
+    else findings.push(finding('unknown-segment', where, `${TABLE_WORDS[t.family][t.tableClass]} ${t.id} is never used`));
+  }
+  if (findings.length === 0) return { name, findings, action: 'keep' };
+  if (isTableSegment && used === 0) return { name, findings, action: 'drop', note: `dropped ${name} @ ${layout.offset}: no table in it is used` };
+  return { name, findings, action: 'rewrite', replacement: rewriteLayout(bytes, layout, used), note: `rewrote ${name} @ ${layout.offset} to the content decoders read` };
+}
+
+/** The segment with only its used tables (table segments) or only its content (the others). */
+function rewriteLayout(bytes: Uint8Array, layout: SegmentLayout, used: number): Uint8Array {
+  const isTableSegment = layout.tables.length > 0;
+  let contentLength = layout.contentEnd - layout.offset - MARKER_SIZE - LENGTH_SIZE;
+  if (isTableSegment) {
+    contentLength = 0;
+    for (const t of layout.tables) if (t.used) contentLength += t.end - t.start;
+  }
+  const out = new Uint8Array(MARKER_SIZE + LENGTH_SIZE + contentLength);
+  const segmentLength = LENGTH_SIZE + contentLength;
+  out.set([MARKER, layout.marker, segmentLength >> 8, segmentLength & 0xff]);
+  if (!isTableSegment || used === layout.tables.length) {
+    out.set(bytes.subarray(layout.offset + MARKER_SIZE + LENGTH_SIZE, layout.offset + MARKER_SIZE + LENGTH_SIZE + contentLength), MARKER_SIZE + LENGTH_SIZE);
+    return out;
+  }
+  let at = MARKER_SIZE + LENGTH_SIZE;
+  for (const t of layout.tables) {
+    if (!t.used) continue;
+    out.set(bytes.subarray(t.start, t.end), at);
+    at += t.end - t.start;
+  }
+  return out;
 }
 
 function judgeExif(bytes: Uint8Array, piece: Piece, where: string): Verdict {
@@ -283,16 +364,13 @@ function judgePhotoshop(bytes: Uint8Array, piece: Piece, where: string): Verdict
 }
 
 /** Classifies one segment: what it is, what it reveals, what strip does with it. */
-function judgeSegment(bytes: Uint8Array, piece: Piece, marker: number): Verdict {
+function judgeSegment(bytes: Uint8Array, piece: Piece, marker: number, components: number): Verdict {
   const code = marker.toString(16).toUpperCase();
   const where = `${segmentName(marker)} @ ${piece.offset}`;
   const payload = piece.offset + MARKER_SIZE + LENGTH_SIZE;
   const is = (sig: Uint8Array) => startsWith(bytes, payload, piece.end, sig);
   const drop = (name: string, kind: FindingKind, detail: string): Verdict =>
     ({ name, findings: [finding(kind, where, detail)], action: 'drop' });
-  if (isSof(marker) || marker === DQT || marker === DHT || marker === DAC || marker === DRI || marker === DNL || marker === SOS) {
-    return { name: segmentName(marker), findings: [], action: 'keep' };
-  }
   switch (marker) {
     case APP0:
       if (is(SIG_JFIF)) return judgeJfif(bytes, piece, where);
@@ -319,7 +397,7 @@ function judgeSegment(bytes: Uint8Array, piece: Piece, marker: number): Verdict 
       if (is(SIG_PHOTOSHOP)) return judgePhotoshop(bytes, piece, where);
       break;
     case APP14:
-      if (is(SIG_ADOBE)) return judgeAdobe(bytes, piece, where);
+      if (is(SIG_ADOBE)) return judgeAdobe(bytes, piece, where, components);
       break;
     case COM:
       return drop('COM', 'comment', `comment segment (${piece.end - payload} bytes of free text)`);
@@ -345,8 +423,10 @@ interface Judged {
 
 function judge(bytes: Uint8Array): Judged[] {
   const pieces = splitPieces(bytes);
+  const { layouts, components } = layoutSegments(bytes, pieces);
   let mpfSeen = false;
-  return pieces.map((piece) => {
+  return pieces.map((piece, index) => {
+    const layout = layouts[index];
     let verdict: Verdict;
     if (piece.marker === 'ecs') {
       verdict = { name: 'entropy-coded data', findings: [], action: 'keep' };
@@ -358,8 +438,10 @@ function judge(bytes: Uint8Array): Judged[] {
         : { name: 'trailer', findings: [finding('trailer', where, `${size} bytes after EOI`)], action: 'drop' };
     } else if (piece.marker === SOI || piece.marker === EOI || isRst(piece.marker)) {
       verdict = { name: segmentName(piece.marker), findings: [], action: 'keep' };
+    } else if (layout) {
+      verdict = judgeLayout(bytes, layout);
     } else {
-      verdict = judgeSegment(bytes, piece, piece.marker);
+      verdict = judgeSegment(bytes, piece, piece.marker, components);
       if (verdict.findings.some((f) => f.kind === 'mpf')) mpfSeen = true;
     }
     return { piece, verdict };
@@ -391,6 +473,10 @@ function orientationSegment(orientation: number): Uint8Array {
 
 function stripJpeg(bytes: Uint8Array): StripResult {
   const judged = judge(bytes);
+  const refused = judged.find((j) => j.verdict.action === 'refuse');
+  if (refused) {
+    throw new DeidError('not-clean', `JPEG: ${refused.verdict.name} @ ${refused.piece.offset} cannot be read, and decoders need it`);
+  }
   const removed = new Set<FindingKind>();
   const notes: string[] = [];
   const firstExif = judged.find((j) => j.verdict.name === 'APP1 Exif');

@@ -5,12 +5,17 @@
  *
  * The walk is an allowlist (research/deid-threats.md section 2): image structure and colour
  * interpretation chunks are clean; text, EXIF, times, ICC, C2PA, every other chunk, and any byte
- * after IEND are findings. Strip keeps exactly the clean chunks byte for byte (IDAT untouched, so
- * decoded pixels cannot change).
+ * after IEND are findings. A kept chunk must also have exactly its spec shape (png-rules.ts), and
+ * the compressed image must end where its zlib stream ends and inflate to exactly the rows IHDR
+ * describes (zlib-extent.ts): otherwise a kept chunk could carry bytes no decoder shows. Strip
+ * keeps exactly the clean chunks byte for byte (IDAT untouched, so decoded pixels cannot change)
+ * and refuses ('not-clean') when the hidden bytes are inside the image data itself.
  */
 import { crc32 } from '../crc32';
 import { DeidError, isDeidError } from '../errors';
+import { hasExpectedLength, paletteEntries, parseIhdr, rawImageSize, type Ihdr } from './png-rules';
 import { minimalOrientationExif, scanExif, type ExifScan } from './tiff-ifd';
+import { zlibExtent } from './zlib-extent';
 import type { ContainerFormat, Finding, FindingKind, Part, StripResult } from './types';
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -25,6 +30,10 @@ const MAX_CHUNK_LENGTH = 0x7fffffff;
 const MAX_KEYWORD_LENGTH = 79;
 /** Orientation 1 (as stored) needs no EXIF at all. */
 const ORIENTATION_AS_STORED = 1;
+/** APNG (PNG 3rd ed. 11.3.6): fdAT starts with a 4-byte sequence number; fcTL holds width, height after one. */
+const SEQUENCE_SIZE = 4;
+/** The canonical empty IEND chunk: length 0, "IEND", CRC-32 of "IEND". */
+const EMPTY_IEND = new Uint8Array([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
 
 /**
  * Image structure and colour interpretation (PNG 11.2, 11.3.2): numbers only, no text, no
@@ -174,6 +183,8 @@ function judge(bytes: Uint8Array, c: Chunk): Finding[] {
       return one('icc', 'embedded ICC profile (name, description, dates)');
     case 'caBX':
       return one('c2pa', 'C2PA/JUMBF manifest (may hold ingredient thumbnails)');
+    case 'IEND':
+      return c.dataEnd === c.dataStart ? [] : one('unknown-segment', 'IEND chunk with data');
     default:
       if (ALLOWED.has(c.type)) return [];
       // PNG 5.4: a lower-case first letter marks an ancillary chunk, upper-case a critical one.
@@ -190,19 +201,99 @@ function requireValidCrc(bytes: Uint8Array, c: Chunk): void {
   if (!hasValidCrc(bytes, c)) throw new DeidError('malformed', `PNG: chunk ${c.type} at ${c.offset} fails its CRC`);
 }
 
-function walk(bytes: Uint8Array): Part[] {
+/** One zlib stream spread over chunks: the IDAT image, or the fdAT chunks of one APNG frame. */
+interface ImageStream {
+  /** Indices into the chunk list. */
+  chunkIndices: number[];
+  /** Bytes before the stream in each chunk's data (fdAT's sequence number). */
+  skip: number;
+  width: number;
+  height: number;
+  label: 'image' | 'frame';
+}
+
+interface Assessment {
+  chunks: Chunk[];
+  afterIend: number;
+  /** What each chunk reveals, in chunk order ([] for clean). */
+  findings: Finding[][];
+  /** Why no lossless strip can make the file clean (data hidden inside the kept pixel data), or null. */
+  notClean: string | null;
+}
+
+/**
+ * Where a compressed image stream hides data the decoder never shows: bytes after the end of the
+ * zlib stream (decoders stop at the final block) or more inflated bytes than the image has rows
+ * for. A stream shorter than the image is a broken image: malformed.
+ */
+function streamProblem(bytes: Uint8Array, chunks: readonly Chunk[], s: ImageStream, ihdr: Ihdr): string | null {
+  const segments = s.chunkIndices.map((i) => bytes.subarray(chunks[i].dataStart + s.skip, chunks[i].dataEnd));
+  const expected = rawImageSize(ihdr, s.width, s.height);
+  const extent = zlibExtent(segments, expected);
+  if (extent.overLimit) return `more decompressed ${s.label} data than the ${s.label} size implies`;
+  const total = segments.reduce((n, seg) => n + seg.length, 0);
+  if (extent.end < total) return `${total - extent.end} bytes after the end of the compressed ${s.label} data`;
+  if (extent.inflated < expected) throw new DeidError('malformed', `PNG: compressed ${s.label} data holds fewer bytes than the ${s.label} needs`);
+  return null;
+}
+
+/**
+ * Judges every chunk (walk and strip share this): the allowlist, the exact shape of each kept
+ * chunk (png-rules.ts), and the compressed image streams.
+ */
+function assess(bytes: Uint8Array): Assessment {
   const { chunks, afterIend } = readChunks(bytes);
+  const ihdr = parseIhdr(bytes, chunks[0].dataStart, chunks[0].dataEnd - chunks[0].dataStart);
+  const image: ImageStream = { chunkIndices: [], skip: 0, width: ihdr.width, height: ihdr.height, label: 'image' };
+  const frames: ImageStream[] = [];
+  let frame: ImageStream | null = null;
+  let palette = 0;
+  const findings = chunks.map((c, i): Finding[] => {
+    const length = c.dataEnd - c.dataStart;
+    const where = `chunk ${c.type} @ ${c.offset}`;
+    const found = judge(bytes, c);
+    if (c.type === 'PLTE') palette = paletteEntries(ihdr, length);
+    if (found.length === 0 && !hasExpectedLength(c.type, length, ihdr, palette)) {
+      // A misshapen fcTL is dropped, so the fdAT chunks after it belong to no frame.
+      if (c.type === 'fcTL') frame = null;
+      return [{ kind: 'unknown-segment', where, detail: `${c.type} chunk with unexpected length` }];
+    }
+    if (c.type === 'IDAT') image.chunkIndices.push(i);
+    if (c.type === 'fcTL') {
+      frame = { chunkIndices: [], skip: SEQUENCE_SIZE, width: u32(bytes, c.dataStart + SEQUENCE_SIZE), height: u32(bytes, c.dataStart + 2 * SEQUENCE_SIZE), label: 'frame' };
+      frames.push(frame);
+    }
+    if (c.type === 'fdAT') {
+      if (frame === null || length < SEQUENCE_SIZE) return [{ kind: 'unknown-segment', where, detail: 'fdAT chunk outside an animation frame' }];
+      frame.chunkIndices.push(i);
+    }
+    return found;
+  });
+  if (image.chunkIndices.length === 0) throw new DeidError('malformed', 'PNG: no IDAT chunk');
+  let notClean: string | null = null;
+  for (const s of [image, ...frames]) {
+    if (s.chunkIndices.length === 0) continue;
+    const problem = streamProblem(bytes, chunks, s, ihdr);
+    if (problem === null) continue;
+    const last = s.chunkIndices[s.chunkIndices.length - 1];
+    findings[last].push({ kind: 'unknown-segment', where: `chunk ${chunks[last].type} @ ${chunks[last].offset}`, detail: problem });
+    notClean = notClean ?? problem;
+  }
+  return { chunks, afterIend, findings, notClean };
+}
+
+function walk(bytes: Uint8Array): Part[] {
+  const { chunks, afterIend, findings } = assess(bytes);
   const parts: Part[] = [{ name: 'signature', offset: 0, length: SIGNATURE_SIZE, finding: null }];
-  for (const c of chunks) {
-    const findings = judge(bytes, c);
+  chunks.forEach((c, i) => {
     const at = { name: c.type, offset: c.offset, length: c.end - c.offset };
-    if (findings.length === 0) {
+    if (findings[i].length === 0) {
       requireValidCrc(bytes, c);
       parts.push({ ...at, finding: null });
     } else {
-      for (const finding of findings) parts.push({ ...at, finding });
+      for (const finding of findings[i]) parts.push({ ...at, finding });
     }
-  }
+  });
   if (afterIend < bytes.length) {
     const count = bytes.length - afterIend;
     parts.push({ name: 'after IEND', offset: afterIend, length: count, finding: { kind: 'trailer', where: `@ ${afterIend}`, detail: `${count} bytes after IEND` } });
@@ -223,7 +314,8 @@ function orientationChunk(orientation: number): Uint8Array {
 }
 
 /**
- * Keeps the signature and the allowlisted chunks byte for byte and ends at IEND.
+ * Keeps the signature and the allowlisted chunks byte for byte and ends at an empty IEND (an IEND
+ * carrying data is written canonically: decoders ignore its content, so dropping it changes nothing).
  *
  * Orientation: an eXIf Orientation of 2..8 is kept as a minimal orientation-only eXIf in the
  * place of the original chunk (PNG 3rd ed. requires eXIf before IDAT). Viewers disagree on
@@ -232,20 +324,23 @@ function orientationChunk(orientation: number): Uint8Array {
  * and nothing else (the same rule as for JPEG).
  */
 function strip(bytes: Uint8Array): StripResult {
-  const { chunks, afterIend } = readChunks(bytes);
+  const { chunks, afterIend, findings: judged, notClean } = assess(bytes);
+  // Rewriting IDAT would mean re-encoding the image: beyond a lossless strip.
+  if (notClean !== null) throw new DeidError('not-clean', `PNG: ${notClean}`);
   const pieces: Uint8Array[] = [bytes.subarray(0, SIGNATURE_SIZE)];
   const removed = new Set<FindingKind>();
   const notes: string[] = [];
   let orientationKept = false;
-  for (const c of chunks) {
-    const findings = judge(bytes, c);
+  chunks.forEach((c, i) => {
+    const findings = judged[i];
     if (findings.length === 0) {
       requireValidCrc(bytes, c);
       pieces.push(bytes.subarray(c.offset, c.end));
       if (c.type === 'eXIf') orientationKept = true;
-      continue;
+      return;
     }
     for (const f of findings) removed.add(f.kind);
+    if (c.type === 'IEND') pieces.push(EMPTY_IEND);
     if (c.type === 'eXIf' && !orientationKept) {
       const exif = scanExifChunk(bytes, c, 'eXIf');
       const orientation = isDeidError(exif) ? null : exif.orientation;
@@ -255,7 +350,7 @@ function strip(bytes: Uint8Array): StripResult {
         orientationKept = true;
       }
     }
-  }
+  });
   if (afterIend < bytes.length) {
     removed.add('trailer');
     notes.push(`dropped ${bytes.length - afterIend} bytes after IEND`);

@@ -59,6 +59,11 @@ export const TAG = {
   printIm: 0xc4a5,
 } as const;
 
+/** Offset/byte-count tag pairs locating image data: strips, tiles, old-style JPEG (TIFF 6.0). */
+const DATA_POINTER_TAGS: ReadonlyArray<readonly [number, number]> = [[0x0111, 0x0117], [0x0144, 0x0145], [0x0201, 0x0202]];
+/** Writers align values to even offsets (TIFF 6.0 section 2: "word boundary"); a few bytes of slack. */
+const ALIGNMENT_SLACK = 3;
+
 /** Tags at or above this number are private (TIFF 6.0 section 2, "Private Tags"). */
 const FIRST_PRIVATE_TAG = 32768;
 /** NewSubfileType bit 0: "reduced-resolution version of another image" (TIFF 6.0 section 8). */
@@ -98,6 +103,8 @@ interface Ifd {
 /** Reads one TIFF structure; every read is bounds-checked and throws DeidError, never RangeError. */
 class IfdReader {
   private readonly visited = new Set<number>();
+  /** Byte ranges [start, end) some directory accounts for: IFDs, out-of-line values, image data. */
+  readonly referenced: Array<[number, number]> = [];
   private entryBudget: number;
 
   constructor(
@@ -164,7 +171,31 @@ class IfdReader {
         byteLength: entryLength,
       });
     }
+    this.referenced.push([offset, offset + byteLength]);
+    for (const e of entries) if (e.byteLength !== null && e.byteLength > INLINE_VALUE_SIZE) this.referenced.push([e.valueOffset, e.valueOffset + e.byteLength]);
+    this.referenceImageData(entries);
     return { offset, byteLength, entries, next: this.u32(offset + byteLength - IFD_NEXT_SIZE) };
+  }
+
+  /** Records the strips, tiles and old-style JPEG stream an IFD points to (TIFF 6.0 sections 3, 15, 22). */
+  private referenceImageData(entries: readonly IfdEntry[]): void {
+    for (const [offsetsTag, countsTag] of DATA_POINTER_TAGS) {
+      const offsets = entries.find((e) => e.tag === offsetsTag);
+      const counts = entries.find((e) => e.tag === countsTag);
+      if (!offsets || !counts) continue;
+      const starts = this.integers(offsets);
+      const lengths = this.integers(counts);
+      for (let i = 0; i < Math.min(starts.length, lengths.length); i++) this.referenced.push([starts[i], starts[i] + lengths[i]]);
+    }
+  }
+
+  /** The SHORT or LONG values of an entry; [] when it has another type or points outside the bytes. */
+  private integers(entry: IfdEntry): number[] {
+    if ((entry.type !== TYPE_SHORT && entry.type !== TYPE_LONG) || entry.byteLength === null) return [];
+    if (entry.valueOffset + entry.byteLength > this.bytes.length) return [];
+    const out: number[] = [];
+    for (let i = 0; i < entry.count; i++) out.push(entry.type === TYPE_SHORT ? this.u16(entry.valueOffset + i * 2) : this.u32(entry.valueOffset + i * 4));
+    return out;
   }
 
   /** The IFD offsets a pointer tag holds (LONG or IFD type); [] for a pointer of the wrong type. */
@@ -417,6 +448,30 @@ export function walkTiffFile(bytes: Uint8Array): Part[] {
     parts.push({ name, offset: ifd.offset, length: ifd.byteLength, finding: index === 0 ? null : extraPageFinding(reader, ifd, name) });
     parts.push(...tiffDirectoryParts(reader, ifd, name));
     next = ifd.next;
+  }
+  parts.push(...unreferencedParts(bytes.length, reader.referenced));
+  return parts;
+}
+
+/**
+ * Bytes no directory accounts for: nothing reads them, so they can hold anything. Ranges are
+ * sorted once and swept (linear after the sort); gaps within the alignment slack are padding.
+ */
+function unreferencedParts(size: number, ranges: Array<[number, number]>): Part[] {
+  const parts: Part[] = [];
+  const sorted = [[0, TIFF_HEADER_SIZE] as [number, number], ...ranges].sort((a, b) => a[0] - b[0]);
+  let reached = 0;
+  for (const [start, end] of sorted) {
+    if (start >= size) continue;
+    if (start - reached > ALIGNMENT_SLACK) {
+      const count = start - reached;
+      parts.push({ name: 'unreferenced', offset: reached, length: count, finding: { kind: 'unknown-segment', where: `TIFF @ ${reached}`, detail: `${count} bytes no directory refers to` } });
+    }
+    reached = Math.max(reached, Math.min(end, size));
+  }
+  if (size - reached > ALIGNMENT_SLACK) {
+    const count = size - reached;
+    parts.push({ name: 'after the last referenced data', offset: reached, length: count, finding: { kind: 'trailer', where: `TIFF @ ${reached}`, detail: `${count} bytes after the last referenced data` } });
   }
   return parts;
 }

@@ -18,6 +18,11 @@ const RIFF_PREAMBLE = 8;
 const CHUNK_HEADER = 8;
 /** RFC 9649 2.7: VP8X holds flags(1) reserved(3) canvas width-1(3) height-1(3). */
 const VP8X_PAYLOAD = 10;
+/** RFC 9649 2.7.1.1: ANIM holds background colour(4) loop count(2). */
+const ANIM_PAYLOAD = 6;
+/** RFC 9649 2.7.1: flag bits 0 and 6-7 are reserved, then 3 reserved bytes (all must be 0). */
+const VP8X_RESERVED_FLAGS = 0xc1;
+const VP8X_RESERVED_BYTES = 3;
 /** RFC 9649 2.7.1.1: ANMF holds X, Y, width-1, height-1, duration (3 bytes each), flags (1). */
 const ANMF_HEADER = 16;
 /** Chunks that are picture data or picture structure (RFC 9649 2.5-2.7). */
@@ -41,9 +46,31 @@ function fourcc(b: Uint8Array, at: number): string {
   return String.fromCharCode(b[at], b[at + 1], b[at + 2], b[at + 3]);
 }
 
-/** A FourCC safe to print in a finding (any byte can appear in an unknown chunk id). */
+/**
+ * A FourCC as a finding may name it: one of letters only (and the known ids) is structure; any
+ * other id could be four bytes of a value ("J.S."), so it is not repeated.
+ */
 function printable(id: string): string {
-  return JSON.stringify(id.replace(/[^\x20-\x7e]/g, '?'));
+  return /^[A-Za-z]{4}$/.test(id) || ALLOWED.has(id) ? JSON.stringify(id) : 'with a non-letter FourCC';
+}
+
+/** A FourCC for a `where`: the same rule as printable(). */
+function idForWhere(id: string): string {
+  return /^[A-Za-z]{4}$/.test(id) || ALLOWED.has(id) ? id.trim() : '?';
+}
+
+/** Kinds of the metadata chunks RFC 9649 2.7.1 defines, wherever they appear. */
+const METADATA_KINDS: Readonly<Record<string, [FindingKind, string]>> = {
+  EXIF: ['exif', 'EXIF block'],
+  'XMP ': ['xmp', 'XMP packet'],
+  ICCP: ['icc', 'embedded ICC profile (name, description, dates)'],
+};
+
+/** VP8X of exactly 10 bytes with its reserved bits and bytes zero (anything else can hide data). */
+function isCanonicalVp8x(bytes: Uint8Array, c: Chunk): boolean {
+  if (c.dataEnd - c.dataStart !== VP8X_PAYLOAD || bytes[c.dataStart] & VP8X_RESERVED_FLAGS) return false;
+  for (let i = 1; i <= VP8X_RESERVED_BYTES; i++) if (bytes[c.dataStart + i] !== 0) return false;
+  return true;
 }
 
 function isWebp(b: Uint8Array): boolean {
@@ -112,7 +139,7 @@ function scanExifChunk(bytes: Uint8Array, c: Chunk, where: string): ExifScan | D
 
 /** What one top-level chunk reveals: [] for a clean chunk. */
 function judge(bytes: Uint8Array, c: Chunk): Finding[] {
-  const where = `chunk ${c.id.trim()} @ ${c.offset}`;
+  const where = `chunk ${idForWhere(c.id)} @ ${c.offset}`;
   const one = (kind: FindingKind, detail: string): Finding[] => [{ kind, where, detail }];
   switch (c.id) {
     case 'EXIF': {
@@ -126,10 +153,21 @@ function judge(bytes: Uint8Array, c: Chunk): Finding[] {
       return one('xmp', 'XMP packet');
     case 'ICCP':
       return one('icc', 'embedded ICC profile (name, description, dates)');
+    case 'VP8X':
+      return isCanonicalVp8x(bytes, c) ? [] : one('unknown-segment', 'VP8X chunk with unexpected length or reserved bits set');
+    case 'ANIM':
+      if (c.dataEnd - c.dataStart < ANIM_PAYLOAD) throw new DeidError('malformed', `WebP: ANIM at ${c.offset} shorter than ${ANIM_PAYLOAD} bytes`);
+      return c.dataEnd - c.dataStart === ANIM_PAYLOAD ? [] : one('unknown-segment', 'ANIM chunk with unexpected length');
     case 'ANMF':
       return frameChunks(bytes, c)
         .filter((f) => !FRAME_ALLOWED.has(f.id))
-        .map((f) => ({ kind: 'unknown-segment', where: `ANMF @ ${c.offset} chunk ${f.id.trim()} @ ${f.offset}`, detail: `frame chunk ${printable(f.id)} not on the allowlist` }));
+        .map((f): Finding => {
+          const frameWhere = `ANMF @ ${c.offset} chunk ${idForWhere(f.id)} @ ${f.offset}`;
+          const known = METADATA_KINDS[f.id];
+          return known
+            ? { kind: known[0], where: frameWhere, detail: `${known[1]} inside an animation frame` }
+            : { kind: 'unknown-segment', where: frameWhere, detail: `frame chunk ${printable(f.id)} not on the allowlist` };
+        });
     default:
       return ALLOWED.has(c.id) ? [] : one('unknown-segment', `chunk ${printable(c.id)} not on the allowlist`);
   }
@@ -140,7 +178,7 @@ function walk(bytes: Uint8Array): Part[] {
   const parts: Part[] = [{ name: 'RIFF header', offset: 0, length: HEADER_SIZE, finding: null }];
   for (const c of chunks) {
     const findings = judge(bytes, c);
-    const at = { name: c.id.trim(), offset: c.offset, length: c.end - c.offset };
+    const at = { name: idForWhere(c.id), offset: c.offset, length: c.end - c.offset };
     if (findings.length === 0) parts.push({ ...at, finding: null });
     else for (const finding of findings) parts.push({ ...at, finding });
   }
@@ -194,6 +232,12 @@ function strip(bytes: Uint8Array): StripResult {
       const kept = frameChunks(bytes, c).filter((f) => FRAME_ALLOWED.has(f.id));
       const frame = [bytes.subarray(c.dataStart, c.dataStart + ANMF_HEADER), ...kept.map((f) => bytes.subarray(f.offset, f.end))];
       pieces.push(findings.length === 0 ? chunkBytes('ANMF', [payloadOf(bytes, c)]) : chunkBytes('ANMF', frame));
+    } else if (c.id === 'VP8X' || c.id === 'ANIM') {
+      // Structure the file needs: rewritten to its canonical shape rather than dropped (the
+      // VP8X flags are fixed below).
+      const canonical = bytes.slice(c.dataStart, c.dataStart + (c.id === 'VP8X' ? VP8X_PAYLOAD : ANIM_PAYLOAD));
+      if (c.id === 'VP8X') canonical.fill(0, 1, 1 + VP8X_RESERVED_BYTES);
+      pieces.push(chunkBytes(c.id, [canonical]));
     } else if (findings.length === 0) {
       if (c.id === 'EXIF') exifKept = true;
       pieces.push(chunkBytes(c.id, [payloadOf(bytes, c)]));
@@ -226,7 +270,7 @@ function strip(bytes: Uint8Array): StripResult {
   }
   if (extended) {
     const flags = HEADER_SIZE + CHUNK_HEADER;
-    out[flags] = (out[flags] & ~(FLAG_ICC | FLAG_XMP | FLAG_EXIF)) | (exifKept ? FLAG_EXIF : 0);
+    out[flags] = (out[flags] & ~(FLAG_ICC | FLAG_XMP | FLAG_EXIF | VP8X_RESERVED_FLAGS)) | (exifKept ? FLAG_EXIF : 0);
   }
   return { bytes: out, removed: [...removed].sort(), notes };
 }

@@ -1,0 +1,267 @@
+/**
+ * Bytes hidden inside chunks PNG keeps: over-long allowlisted chunks, a non-empty IEND, bytes
+ * after the end of the zlib stream in IDAT/fdAT, and more inflated rows than IHDR describes.
+ */
+import { constants, deflateSync } from 'node:zlib';
+import fc from 'fast-check';
+import sharp from 'sharp';
+import { DeidError } from '../../src/core/errors';
+import { pngFormat } from '../../src/core/metadata/png';
+import type { Part } from '../../src/core/metadata/types';
+import { zlibExtent } from '../../src/core/metadata/zlib-extent';
+import { insertPngChunks, latin1, pngChunk, pngChunks } from '../helpers/chunks';
+import { concatBytes, noiseRgb } from '../helpers/plant';
+
+const strip = pngFormat.strip as NonNullable<typeof pngFormat.strip>;
+const SECRET = 'Patient: John Smith, MRN 1234567';
+const EMPTY_IEND = pngChunk('IEND', new Uint8Array(0));
+
+function findingsOf(parts: Part[]) {
+  return parts.flatMap((p) => (p.finding ? [p.finding] : []));
+}
+
+function has(bytes: Uint8Array, text: string): boolean {
+  return Buffer.from(bytes).includes(Buffer.from(text, 'latin1'));
+}
+
+async function pixels(bytes: Uint8Array): Promise<Buffer> {
+  return sharp(bytes).raw().toBuffer();
+}
+
+function be32(n: number): Uint8Array {
+  return new Uint8Array([(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
+}
+
+function ihdr(width: number, height: number, depth: number, colour: number, interlace = 0): Uint8Array {
+  return pngChunk('IHDR', concatBytes(be32(width), be32(height), new Uint8Array([depth, colour, 0, 0, interlace])));
+}
+
+/** A hand-built PNG: signature, IHDR, `middle` chunks, IEND. */
+function pngOf(head: Uint8Array, ...middle: Uint8Array[]): Uint8Array {
+  return concatBytes(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), head, ...middle, EMPTY_IEND);
+}
+
+/** Filtered scanlines (filter type 0) of a width x height 8-bit RGB image. */
+function rgbRows(width: number, height: number): Uint8Array {
+  const rows = new Uint8Array(height * (1 + width * 3));
+  for (let i = 0; i < rows.length; i++) rows[i] = i % (1 + width * 3) === 0 ? 0 : (i * 37) & 0xff;
+  return rows;
+}
+
+describe('allowlisted chunks must have their exact shape', () => {
+  let base: Uint8Array;
+  beforeAll(async () => {
+    base = new Uint8Array(await sharp(noiseRgb(16, 12, 3), { raw: { width: 16, height: 12, channels: 3 } }).png().toBuffer());
+  });
+
+  async function expectDroppedClean(planted: Uint8Array): Promise<void> {
+    const result = strip(planted);
+    expect(result.removed).toEqual(['unknown-segment']);
+    expect(has(result.bytes, SECRET)).toBe(false);
+    expect(findingsOf(pngFormat.walk(result.bytes))).toEqual([]);
+    expect((await pixels(result.bytes)).equals(await pixels(planted))).toBe(true);
+  }
+
+  test('the reviewer case: a gAMA carrying text after its 4 bytes', async () => {
+    const planted = insertPngChunks(base, [pngChunk('gAMA', concatBytes(new Uint8Array([0, 0, 0xb1, 0x8f]), latin1(SECRET)))]);
+    expect(findingsOf(pngFormat.walk(planted))).toEqual([{ kind: 'unknown-segment', where: 'chunk gAMA @ 33', detail: 'gAMA chunk with unexpected length' }]);
+    await expectDroppedClean(planted);
+    expect(Buffer.from(strip(planted).bytes).equals(Buffer.from(base))).toBe(true);
+  });
+
+  test.each([
+    ['gAMA', 4], ['cHRM', 32], ['sRGB', 1], ['pHYs', 9], ['sBIT', 3], ['bKGD', 6], ['tRNS', 6], ['acTL', 8],
+  ])('%s of the right length (%i) on an RGB image is kept; with text appended it is dropped', async (type, length) => {
+    const exact = new Uint8Array(length);
+    if (type === 'acTL') exact[3] = 1;
+    const kept = insertPngChunks(base, [pngChunk(type, exact)]);
+    expect(findingsOf(pngFormat.walk(kept))).toEqual([]);
+    expect(Buffer.from(strip(kept).bytes).equals(Buffer.from(kept))).toBe(true);
+    const planted = insertPngChunks(base, [pngChunk(type, concatBytes(exact, latin1(SECRET)))]);
+    const found = findingsOf(pngFormat.walk(planted));
+    expect(found).toEqual([expect.objectContaining({ kind: 'unknown-segment', detail: `${type} chunk with unexpected length` })]);
+    expect(JSON.stringify(found)).not.toContain('John');
+    await expectDroppedClean(planted);
+  });
+
+  test('sBIT, bKGD and tRNS lengths follow the colour type', () => {
+    const rgbShort = insertPngChunks(base, [pngChunk('sBIT', new Uint8Array([8])), pngChunk('bKGD', new Uint8Array([0, 1]))]);
+    expect(findingsOf(pngFormat.walk(rgbShort)).map((f) => f.detail)).toEqual(['sBIT chunk with unexpected length', 'bKGD chunk with unexpected length']);
+    const rgba = pngOf(ihdr(2, 1, 8, 6), pngChunk('sBIT', new Uint8Array([8, 8, 8, 8])), pngChunk('bKGD', new Uint8Array(6)), pngChunk('tRNS', new Uint8Array(2)), pngChunk('IDAT', deflateSync(new Uint8Array(9))));
+    expect(findingsOf(pngFormat.walk(rgba))).toEqual([expect.objectContaining({ detail: 'tRNS chunk with unexpected length' })]);
+    const gray = pngOf(ihdr(2, 1, 8, 0), pngChunk('sBIT', new Uint8Array([8])), pngChunk('bKGD', new Uint8Array(2)), pngChunk('tRNS', new Uint8Array(2)), pngChunk('IDAT', deflateSync(new Uint8Array(3))));
+    expect(findingsOf(pngFormat.walk(gray))).toEqual([]);
+  });
+
+  test('indexed: tRNS at most one entry per palette colour; PLTE whole entries within the bit depth', async () => {
+    const plte = pngChunk('PLTE', new Uint8Array([0, 0, 0, 255, 255, 255]));
+    const idat = pngChunk('IDAT', deflateSync(new Uint8Array([0, 0x40, 0, 0x80])));
+    const head = ihdr(2, 2, 1, 3);
+    const ok = pngOf(head, plte, pngChunk('tRNS', new Uint8Array([255, 0])), pngChunk('bKGD', new Uint8Array([1])), pngChunk('sBIT', new Uint8Array([8, 8, 8])), idat);
+    expect(findingsOf(pngFormat.walk(ok))).toEqual([]);
+    expect((await pixels(ok)).length).toBe(2 * 2 * 4);
+    const long = pngOf(head, plte, pngChunk('tRNS', concatBytes(new Uint8Array([255, 0]), latin1('JS'))), idat);
+    expect(findingsOf(pngFormat.walk(long))).toEqual([expect.objectContaining({ detail: 'tRNS chunk with unexpected length' })]);
+    expect(has(strip(long).bytes, 'JS')).toBe(false);
+    const beforePalette = pngOf(head, pngChunk('tRNS', new Uint8Array([255])), plte, idat);
+    expect(findingsOf(pngFormat.walk(beforePalette))).toHaveLength(1);
+    // Critical chunks cannot be dropped: a misshapen one is malformed.
+    for (const bad of [
+      pngOf(head, pngChunk('PLTE', new Uint8Array(7)), idat),
+      pngOf(head, pngChunk('PLTE', new Uint8Array(9)), idat), // 3 entries for a 1-bit index
+      pngOf(ihdr(2, 2, 8, 3), pngChunk('PLTE', new Uint8Array(771)), idat),
+      pngOf(ihdr(2, 2, 8, 0), pngChunk('PLTE', new Uint8Array(6)), idat),
+      pngOf(concatBytes(ihdr(2, 2, 8, 2).subarray(0, 8), latin1('x')), idat),
+      pngOf(pngChunk('IHDR', concatBytes(ihdr(2, 2, 8, 2).subarray(8, 21), latin1(SECRET))), idat),
+      pngOf(ihdr(2, 2, 8, 5), idat),
+      pngOf(ihdr(0, 2, 8, 2), idat),
+    ]) {
+      expect(() => pngFormat.walk(bad)).toThrow(DeidError);
+      expect(() => strip(bad)).toThrow(DeidError);
+    }
+  });
+
+  test('a non-empty IEND is a finding and strip writes the canonical empty IEND', async () => {
+    const planted = concatBytes(base.subarray(0, base.length - 12), pngChunk('IEND', SECRET));
+    const found = findingsOf(pngFormat.walk(planted));
+    expect(found).toEqual([expect.objectContaining({ kind: 'unknown-segment', detail: 'IEND chunk with data' })]);
+    expect(JSON.stringify(found)).not.toContain('John');
+    const result = strip(planted);
+    expect(Buffer.from(result.bytes).equals(Buffer.from(base))).toBe(true);
+    expect(Buffer.from(result.bytes.subarray(-12)).equals(Buffer.from(EMPTY_IEND))).toBe(true);
+    expect((await pixels(result.bytes)).equals(await pixels(planted))).toBe(true);
+  });
+
+  test('sharp variants (interlaced, 16-bit, gray, gray+alpha, palette) are clean and strip to themselves', async () => {
+    const raw = noiseRgb(13, 9, 4);
+    const img = () => sharp(raw, { raw: { width: 13, height: 9, channels: 3 } });
+    for (const png of [
+      await img().png({ progressive: true }).toBuffer(),
+      await img().toColourspace('rgb16').png().toBuffer(),
+      await img().greyscale().png().toBuffer(),
+      await img().greyscale().ensureAlpha(0.5).png().toBuffer(),
+      await img().png({ palette: true, colours: 4, progressive: true }).toBuffer(),
+    ]) {
+      const bytes = new Uint8Array(png);
+      expect(findingsOf(pngFormat.walk(bytes))).toEqual([]);
+      expect(Buffer.from(strip(bytes).bytes).equals(png)).toBe(true);
+    }
+  });
+});
+
+describe('the compressed image stream', () => {
+  const rows = rgbRows(5, 4);
+  const head = ihdr(5, 4, 8, 2);
+
+  test('the reviewer case: a second IDAT after the end of the zlib stream', async () => {
+    const base = new Uint8Array(await sharp({ create: { width: 16, height: 16, channels: 3, background: '#808080' } }).png().toBuffer());
+    const planted = insertPngChunks(base, [pngChunk('IDAT', SECRET)], 'beforeIend');
+    const found = findingsOf(pngFormat.walk(planted));
+    expect(found).toEqual([expect.objectContaining({ kind: 'unknown-segment', detail: `${SECRET.length} bytes after the end of the compressed image data` })]);
+    expect(found[0].where).toMatch(/^chunk IDAT @ \d+$/);
+    expect(() => strip(planted)).toThrow(expect.objectContaining({ code: 'not-clean' }));
+    // A decoder really does not see them.
+    expect((await pixels(planted)).equals(await pixels(base))).toBe(true);
+  });
+
+  test('bytes after the stream inside the same IDAT, and split over many IDATs', () => {
+    const z = deflateSync(rows);
+    expect(findingsOf(pngFormat.walk(pngOf(head, pngChunk('IDAT', z))))).toEqual([]);
+    const split = pngOf(head, pngChunk('IDAT', z.subarray(0, 3)), pngChunk('IDAT', z.subarray(3, 4)), pngChunk('IDAT', z.subarray(4)));
+    expect(findingsOf(pngFormat.walk(split))).toEqual([]);
+    const inside = pngOf(head, pngChunk('IDAT', concatBytes(z, latin1('JS'))));
+    expect(findingsOf(pngFormat.walk(inside))).toEqual([expect.objectContaining({ detail: '2 bytes after the end of the compressed image data' })]);
+    expect(() => strip(inside)).toThrow(expect.objectContaining({ code: 'not-clean' }));
+  });
+
+  test('more inflated data than IHDR describes is a finding; less is malformed; broken streams throw DeidError', async () => {
+    const more = pngOf(head, pngChunk('IDAT', deflateSync(concatBytes(rows, latin1(SECRET)))));
+    expect(findingsOf(pngFormat.walk(more))).toEqual([expect.objectContaining({ kind: 'unknown-segment', detail: 'more decompressed image data than the image size implies' })]);
+    expect(() => strip(more)).toThrow(expect.objectContaining({ code: 'not-clean' }));
+    expect((await pixels(more)).length).toBe(5 * 4 * 3);
+    const less = pngOf(head, pngChunk('IDAT', deflateSync(rows.subarray(1))));
+    expect(() => pngFormat.walk(less)).toThrow(expect.objectContaining({ code: 'malformed' }));
+    const z = deflateSync(rows);
+    expect(() => pngFormat.walk(pngOf(head, pngChunk('IDAT', z.subarray(0, z.length - 6))))).toThrow(expect.objectContaining({ code: 'truncated' }));
+    expect(() => pngFormat.walk(pngOf(head))).toThrow(expect.objectContaining({ code: 'malformed' }));
+    const badHeader = z.slice();
+    badHeader[0] = 0x79;
+    expect(() => pngFormat.walk(pngOf(head, pngChunk('IDAT', badHeader)))).toThrow(expect.objectContaining({ code: 'malformed' }));
+  });
+
+  describe('APNG frames', () => {
+    const fctl = (seq: number, w: number, h: number) => pngChunk('fcTL', concatBytes(be32(seq), be32(w), be32(h), new Uint8Array(14)));
+    const fdat = (seq: number, data: Uint8Array) => pngChunk('fdAT', concatBytes(be32(seq), data));
+    const actl = pngChunk('acTL', concatBytes(be32(2), be32(0)));
+    const frameRows = rgbRows(3, 2);
+
+    test('a clean animation is kept whole; bytes after a frame stream are found and refused', () => {
+      const clean = pngOf(head, actl, fctl(0, 5, 4), pngChunk('IDAT', deflateSync(rows)), fctl(1, 3, 2), fdat(2, deflateSync(frameRows)));
+      expect(findingsOf(pngFormat.walk(clean))).toEqual([]);
+      expect(Buffer.from(strip(clean).bytes).equals(Buffer.from(clean))).toBe(true);
+      const hidden = pngOf(head, actl, fctl(0, 5, 4), pngChunk('IDAT', deflateSync(rows)), fctl(1, 3, 2), fdat(2, deflateSync(frameRows)), fdat(3, latin1(SECRET)));
+      expect(findingsOf(pngFormat.walk(hidden))).toEqual([expect.objectContaining({ where: expect.stringMatching(/^chunk fdAT/), detail: `${SECRET.length} bytes after the end of the compressed frame data` })]);
+      expect(() => strip(hidden)).toThrow(expect.objectContaining({ code: 'not-clean' }));
+    });
+
+    test('fdAT outside a frame (no fcTL, or a misshapen one) is dropped with it', () => {
+      const orphan = pngOf(head, pngChunk('IDAT', deflateSync(rows)), fdat(1, latin1(SECRET)));
+      expect(findingsOf(pngFormat.walk(orphan))).toEqual([expect.objectContaining({ detail: 'fdAT chunk outside an animation frame' })]);
+      const badFrame = pngOf(head, actl, pngChunk('IDAT', deflateSync(rows)), pngChunk('fcTL', new Uint8Array(27)), fdat(2, deflateSync(frameRows)));
+      const result = strip(badFrame);
+      expect(pngChunks(result.bytes).map((c) => c.type)).toEqual(['IHDR', 'acTL', 'IDAT', 'IEND']);
+      expect(findingsOf(pngFormat.walk(result.bytes))).toEqual([]);
+      expect(has(strip(orphan).bytes, SECRET)).toBe(false);
+    });
+  });
+});
+
+describe('zlibExtent', () => {
+  test('agrees with zlib on every level and strategy, over split segments, with trailing bytes', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 3000 }),
+        fc.integer({ min: 0, max: 9 }),
+        fc.constantFrom(constants.Z_DEFAULT_STRATEGY, constants.Z_FIXED, constants.Z_HUFFMAN_ONLY, constants.Z_RLE, constants.Z_FILTERED),
+        fc.array(fc.nat(), { maxLength: 4 }),
+        fc.uint8Array({ maxLength: 6 }),
+        fc.boolean(),
+        (data, level, strategy, cuts, tail, repetitive) => {
+          const input = repetitive ? Uint8Array.from(data, (b, i) => (i % 7 === 0 ? b : 65)) : data;
+          const z = new Uint8Array(deflateSync(input, { level, strategy }));
+          const whole = concatBytes(z, tail);
+          const points = [...new Set(cuts.map((c) => c % (whole.length + 1)))].sort((a, b) => a - b);
+          const segments = [0, ...points].map((p, i, all) => whole.subarray(p, all[i + 1] ?? whole.length));
+          expect(zlibExtent(segments)).toEqual({ end: z.length, inflated: input.length, overLimit: false });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test('stops at the limit; random and cut input only ever throws DeidError', () => {
+    const z = deflateSync(new Uint8Array(100000));
+    expect(zlibExtent([z], 1000)).toEqual(expect.objectContaining({ overLimit: true, end: -1 }));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), fc.nat(), (noise, cut) => {
+        for (const input of [noise, z.subarray(0, cut % z.length), concatBytes(new Uint8Array([0x78, 0x9c]), noise)]) {
+          try {
+            zlibExtent([input]);
+          } catch (e) {
+            if (!(e instanceof DeidError)) throw e;
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('a 6 MP RGB image stream (18 MB inflated) is walked in well under a second', () => {
+    const width = 3000;
+    const image = rgbRows(width, 2000);
+    const z = deflateSync(image, { level: 1 });
+    const started = Date.now();
+    expect(zlibExtent([z]).inflated).toBe(image.length);
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+});
