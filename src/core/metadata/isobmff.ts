@@ -13,6 +13,7 @@
  * findings. Every read is bounds-checked, nesting is fixed (moov trees stop at MAX_DEPTH) and
  * every box is visited once, so the walk is linear in the file size.
  */
+import { fourcc, u16be as u16, u32be as u32 } from '../bytes';
 import { DeidError, isDeidError } from '../errors';
 import { scanExif } from './tiff-ifd';
 import type { ContainerFormat, Finding, FindingKind, ImageFormat, Part } from './types';
@@ -78,17 +79,8 @@ const XMP_CONTENT_TYPE = 'application/rdf+xml';
 /** C2PA 2.1, 11.3.3: the manifest store in BMFF is a `uuid` box with this user type. */
 const C2PA_UUID = 'd8fec3d61b0e483c92975828877c4c4d';
 
-function u16(b: Uint8Array, at: number): number {
-  return (b[at] << 8) | b[at + 1];
-}
 
-function u32(b: Uint8Array, at: number): number {
-  return ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
-}
 
-function fourcc(b: Uint8Array, at: number): string {
-  return String.fromCharCode(b[at], b[at + 1], b[at + 2], b[at + 3]);
-}
 
 function hex(b: Uint8Array, start: number, end: number): string {
   let s = '';

@@ -11,6 +11,7 @@
  * copying scan data byte for byte and rewriting table segments to the tables decoders use, so
  * decoded pixels cannot change.
  */
+import { u16be } from '../bytes';
 import { DeidError } from '../errors';
 import { DAC, DHT, DNL, DQT, DRI, SOS, isSof, layoutSegments, type SegmentLayout, type TableDef } from './jpeg-tables';
 import { minimalOrientationExif, scanExif, type ExifScan } from './tiff-ifd';
@@ -107,9 +108,6 @@ function startsWith(bytes: Uint8Array, at: number, end: number, sig: Uint8Array)
   return true;
 }
 
-function u16be(bytes: Uint8Array, at: number): number {
-  return (bytes[at] << 8) | bytes[at + 1];
-}
 
 function isRst(marker: number): boolean {
   return marker >= RST0 && marker <= RST7;

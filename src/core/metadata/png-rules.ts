@@ -4,6 +4,7 @@
  * and 56 bytes nobody looks at. Also the raw image size IHDR implies (section 7 and 8.2), which
  * tells whether IDAT inflates to more than the image.
  */
+import { u32be as u32 } from '../bytes';
 import { DeidError } from '../errors';
 
 export interface Ihdr {
@@ -56,9 +57,6 @@ const BKGD_LENGTHS: Readonly<Record<number, number>> = {
 /** PNG 11.3.1.1: tRNS for gray (one 2-byte level) and RGB (three); forbidden with an alpha channel. */
 const TRNS_LENGTHS: Readonly<Record<number, number>> = { [COLOUR_GRAY]: 2, [COLOUR_RGB]: 6 };
 
-function u32(b: Uint8Array, at: number): number {
-  return ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
-}
 
 /** Reads and checks IHDR: a critical chunk a decoder cannot do without, so any fault is malformed. */
 export function parseIhdr(bytes: Uint8Array, dataStart: number, length: number): Ihdr {

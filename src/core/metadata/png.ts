@@ -11,6 +11,7 @@
  * keeps exactly the clean chunks byte for byte (IDAT untouched, so decoded pixels cannot change)
  * and refuses ('not-clean') when the hidden bytes are inside the image data itself.
  */
+import { fourcc, u32be as u32 } from '../bytes';
 import { crc32 } from '../crc32';
 import { DeidError, isDeidError } from '../errors';
 import { hasExpectedLength, paletteEntries, parseIhdr, rawImageSize, type Ihdr } from './png-rules';
@@ -66,13 +67,7 @@ const RAW_PROFILE_KINDS: Readonly<Record<string, FindingKind>> = {
   exif: 'exif', app1: 'exif', xmp: 'xmp', iptc: 'iptc', '8bim': 'photoshop-irb', icc: 'icc', icm: 'icc',
 };
 
-function u32(b: Uint8Array, at: number): number {
-  return ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
-}
 
-function chunkType(b: Uint8Array, at: number): string {
-  return String.fromCharCode(b[at], b[at + 1], b[at + 2], b[at + 3]);
-}
 
 /** PNG 5.4: each type byte is an ASCII letter (A-Z, a-z). */
 function isChunkTypeValid(type: string): boolean {
@@ -122,7 +117,7 @@ function readChunks(bytes: Uint8Array): { chunks: Chunk[]; afterIend: number } {
     if (pos + CHUNK_OVERHEAD > bytes.length) throw new DeidError('truncated', `PNG: ends at ${bytes.length} without IEND`);
     const length = u32(bytes, pos);
     if (length > MAX_CHUNK_LENGTH) throw new DeidError('malformed', `PNG: chunk at ${pos} declares length ${length}`);
-    const type = chunkType(bytes, pos + LENGTH_SIZE);
+    const type = fourcc(bytes, pos + LENGTH_SIZE);
     if (!isChunkTypeValid(type)) throw new DeidError('malformed', `PNG: invalid chunk type at ${pos}`);
     const dataStart = pos + LENGTH_SIZE + TYPE_SIZE;
     const end = dataStart + length + CRC_SIZE;

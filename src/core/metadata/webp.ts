@@ -7,6 +7,7 @@
  * beyond the RIFF size are findings. Strip keeps exactly the clean chunks, bitstreams byte for
  * byte, fixes the VP8X flags and the RIFF size.
  */
+import { fourcc, u32le } from '../bytes';
 import { DeidError, isDeidError } from '../errors';
 import { minimalOrientationExif, scanExif, type ExifScan } from './tiff-ifd';
 import type { ContainerFormat, Finding, FindingKind, Part, StripResult } from './types';
@@ -38,13 +39,7 @@ const EXIF_PREFIX = 'Exif\0\0';
 /** Orientation 1 (as stored) needs no EXIF at all. */
 const ORIENTATION_AS_STORED = 1;
 
-function u32le(b: Uint8Array, at: number): number {
-  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)) >>> 0;
-}
 
-function fourcc(b: Uint8Array, at: number): string {
-  return String.fromCharCode(b[at], b[at + 1], b[at + 2], b[at + 3]);
-}
 
 /**
  * A FourCC as a finding may name it: one of letters only (and the known ids) is structure; any
