@@ -2,38 +2,24 @@
  * ISO-BMFF (HEIF/AVIF) walk on planted fixtures, alongside isobmff.test.ts: sharp/exiftool AVIFs
  * checked against exiftool's reading of the same bytes, C2PA uuid boxes in both header forms, a
  * hand-built HEIF whose every finding kind carries a planted value that must never show in a
- * finding, and a mutation property that must see both outcomes.
+ * finding. (Random and mutated bytes: container-contract.test.ts.)
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import fc from 'fast-check';
 import sharp from 'sharp';
 import { DeidError } from '../../src/core/errors';
 import { isobmffFormat } from '../../src/core/metadata/isobmff';
-import type { FindingKind, Part } from '../../src/core/metadata/types';
+import type { FindingKind } from '../../src/core/metadata/types';
 import { auxC, box, buildHeif, colr, exifItem, fullBox, largeBox, latin1, uuidBox } from '../helpers/chunks';
+import { findingsOf, sortedKindsOf } from '../helpers/container';
 import { kindsImpliedByExiftool, readExiftool, type ExiftoolRecord } from '../helpers/exiftool';
 import { concatBytes, noiseRgb, plantWithExiftool, tempDir, TIFF_TYPE, writeTiff } from '../helpers/plant';
 
 const SECRET = 'ZebraSecret';
 const C2PA_UUID = 'd8fec3d61b0e483c92975828877c4c4d';
 
-function findingsOf(parts: Part[]) {
-  return parts.flatMap((p) => (p.finding ? [p.finding] : []));
-}
-
 function kindsOf(bytes: Uint8Array): FindingKind[] {
-  return [...new Set(findingsOf(isobmffFormat.walk(bytes)).map((f) => f.kind))].sort();
-}
-
-function returnsOrDeidError(fn: () => unknown): 'returned' | 'refused' {
-  try {
-    fn();
-    return 'returned';
-  } catch (e) {
-    if (!(e instanceof DeidError)) throw e;
-    return 'refused';
-  }
+  return sortedKindsOf(isobmffFormat.walk(bytes));
 }
 
 /**
@@ -217,55 +203,5 @@ describe('a hand-built HEIF with every item-level finding kind', () => {
       for (let i = 0; i < 12; i++) nested = box(i % 2 ? 'trak' : 'mdia', nested);
       expect(() => isobmffFormat.walk(concatBytes(good, box('moov', nested)))).toThrow(expect.objectContaining({ code: 'malformed', message: expect.stringMatching(/nested/) }));
     });
-  });
-});
-
-describe('ISO-BMFF mutation property', () => {
-  let seeds: Uint8Array[];
-
-  beforeAll(async () => {
-    const avif = new Uint8Array(await sharp(noiseRgb(8, 8), { raw: { width: 8, height: 8, channels: 3 } }).withExif({ IFD0: { Artist: 'a' } }).withIccProfile('p3').avif().toBuffer());
-    const hand = buildHeif({
-      items: [{ id: 1, type: 'av01', data: new Uint8Array(64) }, { id: 2, type: 'Exif', data: exifItem(secretTiff()) }, { id: 3, type: 'mime', contentType: 'application/rdf+xml', data: latin1('<x/>'), inIdat: true }],
-      refs: [{ type: 'cdsc', from: 2, to: [1] }],
-      brand: 'avif',
-      compatible: ['mif1', 'avif'],
-      tail: [uuidBox(C2PA_UUID, latin1('jumb'))],
-    });
-    seeds = [avif, hand];
-  });
-
-  type Mutation = { op: 'flip'; at: number; value: number } | { op: 'truncate'; at: number } | { op: 'insert'; at: number; bytes: Uint8Array };
-
-  const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-    { weight: 4, arbitrary: fc.record({ op: fc.constant('flip' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }) },
-    { weight: 1, arbitrary: fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }) },
-    { weight: 1, arbitrary: fc.record({ op: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }) }) },
-  );
-
-  function mutate(bytes: Uint8Array, m: Mutation): Uint8Array {
-    const at = m.at % bytes.length;
-    if (m.op === 'flip') {
-      const out = bytes.slice();
-      out[at] = m.value;
-      return out;
-    }
-    if (m.op === 'truncate') return bytes.subarray(0, at);
-    return concatBytes(bytes.subarray(0, at), m.bytes, bytes.subarray(at));
-  }
-
-  test('flips, truncations and insertions: the walk returns or throws DeidError, and both happen', () => {
-    const outcomes = { returned: 0, refused: 0 };
-    fc.assert(
-      fc.property(fc.nat(), fc.array(mutation, { minLength: 1, maxLength: 3 }), (pick, mutations) => {
-        let bytes = seeds[pick % seeds.length];
-        for (const m of mutations) if (bytes.length > 0) bytes = mutate(bytes, m);
-        expect(() => isobmffFormat.detect(bytes)).not.toThrow();
-        outcomes[returnsOrDeidError(() => isobmffFormat.walk(bytes))]++;
-      }),
-      { numRuns: 200 },
-    );
-    expect(outcomes.returned).toBeGreaterThan(20);
-    expect(outcomes.refused).toBeGreaterThan(20);
   });
 });

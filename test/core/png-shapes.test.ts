@@ -7,18 +7,14 @@ import fc from 'fast-check';
 import sharp from 'sharp';
 import { DeidError } from '../../src/core/errors';
 import { pngFormat } from '../../src/core/metadata/png';
-import type { Part } from '../../src/core/metadata/types';
 import { zlibExtent } from '../../src/core/metadata/zlib-extent';
 import { insertPngChunks, latin1, pngChunk, pngChunks } from '../helpers/chunks';
 import { concatBytes, noiseRgb } from '../helpers/plant';
+import { findingsOf } from '../helpers/container';
 
 const strip = pngFormat.strip as NonNullable<typeof pngFormat.strip>;
 const SECRET = 'Patient: John Smith, MRN 1234567';
 const EMPTY_IEND = pngChunk('IEND', new Uint8Array(0));
-
-function findingsOf(parts: Part[]) {
-  return parts.flatMap((p) => (p.finding ? [p.finding] : []));
-}
 
 function has(bytes: Uint8Array, text: string): boolean {
   return Buffer.from(bytes).includes(Buffer.from(text, 'latin1'));

@@ -4,10 +4,10 @@ import { crc32 as zlibCrc32, deflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import sharp from 'sharp';
 import { crc32 } from '../../src/core/crc32';
-import { DeidError } from '../../src/core/errors';
 import { pngFormat } from '../../src/core/metadata/png';
-import type { FindingKind, Part } from '../../src/core/metadata/types';
+import type { FindingKind } from '../../src/core/metadata/types';
 import { insertPngChunks, latin1, pngChunk, pngChunks } from '../helpers/chunks';
+import { expectFoundAndStripped as expectContainerFoundAndStripped, findingsOf, kindsOf } from '../helpers/container';
 import { identifyingKeysLeft, kindsImpliedByExiftool, readExiftool, type ExiftoolRecord } from '../helpers/exiftool';
 import { concatBytes, noiseRgb, plantWithExiftool, tempDir } from '../helpers/plant';
 
@@ -15,22 +15,6 @@ const strip = pngFormat.strip as NonNullable<typeof pngFormat.strip>;
 
 /** The planted secret: no finding's where/detail and no strip note may contain it. */
 const SECRET = 'ZebraSecret';
-
-function findingsOf(parts: Part[]) {
-  return parts.flatMap((p) => (p.finding ? [p.finding] : []));
-}
-
-function kindsOf(parts: Part[]): Set<FindingKind> {
-  return new Set(findingsOf(parts).map((f) => f.kind));
-}
-
-function returnsOrDeidError(fn: () => unknown): void {
-  try {
-    fn();
-  } catch (e) {
-    if (!(e instanceof DeidError)) throw e;
-  }
-}
 
 /**
  * Decoded samples as stored: keepIccProfile() stops sharp converting from an embedded profile to
@@ -104,17 +88,8 @@ describe('planted PNG metadata', () => {
 
   /** Walk finds `kinds` without the secret; strip removes them, losslessly, idempotently. */
   async function expectFoundAndStripped(name: string, bytes: Uint8Array, kinds: FindingKind[]): Promise<Uint8Array> {
-    const parts = pngFormat.walk(bytes);
-    const found = kindsOf(parts);
-    for (const kind of kinds) expect({ name, kind, found: found.has(kind) }).toEqual({ name, kind, found: true });
-    expect(JSON.stringify(parts)).not.toContain(SECRET);
-
-    const result = strip(bytes);
-    for (const kind of kinds) expect({ name, removed: result.removed }).toEqual({ name, removed: expect.arrayContaining([kind]) });
-    expect(JSON.stringify(result.notes)).not.toContain(SECRET);
-    expect(Buffer.from(result.bytes).includes(SECRET)).toBe(false);
-    expect(findingsOf(pngFormat.walk(result.bytes))).toEqual([]);
-    expect(Buffer.from(strip(result.bytes).bytes).equals(Buffer.from(result.bytes))).toBe(true);
+    // Found without the secret; stripped of it, clean and idempotent (the shared contract).
+    const result = expectContainerFoundAndStripped(pngFormat, name, bytes, kinds, SECRET);
     expect({ name, left: pngKeysLeft(await exiftoolRecord(result.bytes)) }).toEqual({ name, left: [] });
     expect((await rawPixels(result.bytes)).equals(await rawPixels(bytes))).toBe(true);
     return result.bytes;
@@ -269,77 +244,6 @@ describe('planted PNG metadata', () => {
       const huge = concatBytes(base.subarray(0, ihdrEnd), new Uint8Array([0x80, 0, 0, 0]), latin1('tEXt'), base.subarray(ihdrEnd));
       expect(() => pngFormat.walk(huge)).toThrow(expect.objectContaining({ code: 'malformed' }));
     });
-  });
-});
-
-describe('PNG properties (fast-check)', () => {
-  let seeds: Uint8Array[];
-
-  beforeAll(async () => {
-    const base = await makePng(12, 8, 5);
-    const rich = await plantWithExiftool(base, ['-PNG:Author=a', '-XMP:Creator=x', '-GPSLatitude=1', '-GPSLatitudeRef=N', '-PNG:ModifyDate=2020:01:02 03:04:05'], '.png');
-    const hand = concatBytes(insertPngChunks(base, [pngChunk('prIV', 'abc'), pngChunk('zTXt', 'k\0\0xyz'), pngChunk('caBX', 'jumb')]), latin1('tail'));
-    // Mostly metadata by size, so many mutations land in chunks strip drops (and strip returns).
-    const bulky = insertPngChunks(base, [pngChunk('tEXt', `Comment\0${'x'.repeat(3000)}`), pngChunk('prIV', new Uint8Array(2000))]);
-    seeds = [base, rich, hand, bulky, bulky];
-  });
-
-  type Mutation = { op: 'flip'; at: number; value: number } | { op: 'truncate'; at: number } | { op: 'insert'; at: number; bytes: Uint8Array };
-
-  // Flips weigh more: truncation and insertion nearly always break the chunk walk, flips often
-  // land in dropped chunks and leave a file strip accepts.
-  const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-    { weight: 4, arbitrary: fc.record({ op: fc.constant('flip' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }) },
-    { weight: 1, arbitrary: fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }) },
-    { weight: 1, arbitrary: fc.record({ op: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }) }) },
-  );
-
-  function mutate(bytes: Uint8Array, m: Mutation): Uint8Array {
-    const at = m.at % bytes.length;
-    if (m.op === 'flip') {
-      const out = bytes.slice();
-      out[at] = m.value;
-      return out;
-    }
-    if (m.op === 'truncate') return bytes.subarray(0, at);
-    return concatBytes(bytes.subarray(0, at), m.bytes, bytes.subarray(at));
-  }
-
-  test('random bytes: walk and strip return or throw DeidError', () => {
-    fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 256 }), fc.boolean(), (tail, withSignature) => {
-        const bytes = withSignature ? concatBytes(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), tail) : tail;
-        returnsOrDeidError(() => pngFormat.walk(bytes));
-        returnsOrDeidError(() => strip(bytes));
-      }),
-      { numRuns: 200 },
-    );
-  });
-
-  test('mutated PNGs: DeidError, or a strip that is clean and idempotent', () => {
-    let returned = 0;
-    let refused = 0;
-    fc.assert(
-      fc.property(fc.nat(), fc.array(mutation, { minLength: 1, maxLength: 3 }), (pick, mutations) => {
-        let bytes = seeds[pick % seeds.length];
-        for (const m of mutations) if (bytes.length > 0) bytes = mutate(bytes, m);
-        returnsOrDeidError(() => pngFormat.walk(bytes));
-        let once: Uint8Array;
-        try {
-          once = strip(bytes).bytes;
-        } catch (e) {
-          if (!(e instanceof DeidError)) throw e;
-          refused++;
-          return;
-        }
-        returned++;
-        expect(findingsOf(pngFormat.walk(once))).toEqual([]);
-        expect(Buffer.from(strip(once).bytes).equals(Buffer.from(once))).toBe(true);
-      }),
-      { numRuns: 200 },
-    );
-    expect(returned).toBeGreaterThan(20);
-    expect(refused).toBeGreaterThan(20);
   });
 });
 

@@ -4,15 +4,11 @@
  */
 import sharp from 'sharp';
 import { tiffFormat } from '../../src/core/metadata/tiff';
-import type { Part } from '../../src/core/metadata/types';
 import { latin1 } from '../helpers/chunks';
 import { concatBytes, TIFF_TYPE, writeGreyTiff, writeTiff } from '../helpers/plant';
+import { findingsOf } from '../helpers/container';
 
 const SECRET = 'Patient John Smith MRN 1234567';
-
-function findingsOf(parts: Part[]) {
-  return parts.flatMap((p) => (p.finding ? [p.finding] : []));
-}
 
 /** A 4x4 grey TIFF whose strip starts `gap` bytes into the data area (the gap holding `filler`). */
 function greyWithGap(filler: Uint8Array): Uint8Array {

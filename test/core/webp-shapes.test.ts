@@ -4,16 +4,12 @@
  */
 import sharp from 'sharp';
 import { webpFormat } from '../../src/core/metadata/webp';
-import type { Part } from '../../src/core/metadata/types';
 import { latin1, riffChunk, webpChunks, webpFile } from '../helpers/chunks';
 import { concatBytes } from '../helpers/plant';
+import { findingsOf } from '../helpers/container';
 
 const strip = webpFormat.strip as NonNullable<typeof webpFormat.strip>;
 const SECRET = 'Patient John Smith MRN 1234567!';
-
-function findingsOf(parts: Part[]) {
-  return parts.flatMap((p) => (p.finding ? [p.finding] : []));
-}
 
 function has(bytes: Uint8Array, text: string): boolean {
   return Buffer.from(bytes).includes(Buffer.from(text, 'latin1'));

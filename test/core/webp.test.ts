@@ -1,11 +1,10 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import fc from 'fast-check';
 import sharp from 'sharp';
-import { DeidError } from '../../src/core/errors';
 import { webpFormat } from '../../src/core/metadata/webp';
-import type { FindingKind, Part } from '../../src/core/metadata/types';
+import type { FindingKind } from '../../src/core/metadata/types';
 import { insertWebpChunks, latin1, riffChunk, vp8xChunk, webpChunks, webpFile } from '../helpers/chunks';
+import { expectFoundAndStripped as expectContainerFoundAndStripped, findingsOf, kindsOf } from '../helpers/container';
 import { identifyingKeysLeft, kindsImpliedByExiftool, readExiftool, type ExiftoolRecord } from '../helpers/exiftool';
 import { concatBytes, noiseRgb, plantWithExiftool, tempDir } from '../helpers/plant';
 
@@ -14,22 +13,6 @@ const strip = webpFormat.strip as NonNullable<typeof webpFormat.strip>;
 const SECRET = 'ZebraSecret';
 /** RFC 9649 2.7 VP8X flag bits. */
 const FLAG = { ICC: 0x20, ALPHA: 0x10, EXIF: 0x08, XMP: 0x04, ANIMATION: 0x02 } as const;
-
-function findingsOf(parts: Part[]) {
-  return parts.flatMap((p) => (p.finding ? [p.finding] : []));
-}
-
-function kindsOf(parts: Part[]): Set<FindingKind> {
-  return new Set(findingsOf(parts).map((f) => f.kind));
-}
-
-function returnsOrDeidError(fn: () => unknown): void {
-  try {
-    fn();
-  } catch (e) {
-    if (!(e instanceof DeidError)) throw e;
-  }
-}
 
 /** The VP8X flags byte of an extended-format file (first chunk VP8X). */
 function vp8xFlags(webp: Uint8Array): number {
@@ -93,17 +76,8 @@ describe('planted WebP metadata', () => {
   }
 
   async function expectFoundAndStripped(name: string, bytes: Uint8Array, kinds: FindingKind[]): Promise<Uint8Array> {
-    const parts = webpFormat.walk(bytes);
-    const found = kindsOf(parts);
-    for (const kind of kinds) expect({ name, kind, found: found.has(kind) }).toEqual({ name, kind, found: true });
-    expect(JSON.stringify(parts)).not.toContain(SECRET);
-
-    const result = strip(bytes);
-    for (const kind of kinds) expect({ name, removed: result.removed }).toEqual({ name, removed: expect.arrayContaining([kind]) });
-    expect(JSON.stringify(result.notes)).not.toContain(SECRET);
-    expect(Buffer.from(result.bytes).includes(SECRET)).toBe(false);
-    expect(findingsOf(webpFormat.walk(result.bytes))).toEqual([]);
-    expect(Buffer.from(strip(result.bytes).bytes).equals(Buffer.from(result.bytes))).toBe(true);
+    // Found without the secret; stripped of it, clean and idempotent (the shared contract).
+    const result = expectContainerFoundAndStripped(webpFormat, name, bytes, kinds, SECRET);
     // The RIFF size matches the file exactly: no trailer and nothing cut.
     expect(new DataView(result.bytes.buffer, result.bytes.byteOffset).getUint32(4, true) + 8).toBe(result.bytes.length);
     expect({ name, left: webpKeysLeft(await exiftoolRecord(result.bytes)) }).toEqual({ name, left: [] });
@@ -252,73 +226,5 @@ describe('planted WebP metadata', () => {
       expect(() => webpFormat.walk(shortAnmf)).toThrow(expect.objectContaining({ code: 'malformed' }));
       expect(() => strip(shortAnmf)).toThrow(expect.objectContaining({ code: 'malformed' }));
     });
-  });
-});
-
-describe('WebP properties (fast-check)', () => {
-  let seeds: Uint8Array[];
-
-  beforeAll(async () => {
-    const base = await makeWebp(12, 8, 5);
-    const rich = new Uint8Array(await sharp(Buffer.from(base)).withExif({ IFD0: { Artist: 'a' } }).withIccProfile('p3').webp({ lossless: true }).toBuffer());
-    const bulky = concatBytes(insertWebpChunks(rich, [riffChunk('ZZZZ', new Uint8Array(1501)), riffChunk('XMP ', 'x'.repeat(2000))]), latin1('tail'));
-    seeds = [base, rich, bulky, bulky];
-  });
-
-  type Mutation = { op: 'flip'; at: number; value: number } | { op: 'truncate'; at: number } | { op: 'insert'; at: number; bytes: Uint8Array };
-
-  const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-    { weight: 4, arbitrary: fc.record({ op: fc.constant('flip' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }) },
-    { weight: 1, arbitrary: fc.record({ op: fc.constant('truncate' as const), at: fc.nat() }) },
-    { weight: 1, arbitrary: fc.record({ op: fc.constant('insert' as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 8 }) }) },
-  );
-
-  function mutate(bytes: Uint8Array, m: Mutation): Uint8Array {
-    const at = m.at % bytes.length;
-    if (m.op === 'flip') {
-      const out = bytes.slice();
-      out[at] = m.value;
-      return out;
-    }
-    if (m.op === 'truncate') return bytes.subarray(0, at);
-    return concatBytes(bytes.subarray(0, at), m.bytes, bytes.subarray(at));
-  }
-
-  test('random bytes: walk and strip return or throw DeidError', () => {
-    fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 256 }), fc.integer({ min: 0, max: 300 }), fc.boolean(), (tail, riffSize, withHeader) => {
-        const header = concatBytes(latin1('RIFF'), new Uint8Array([riffSize & 0xff, riffSize >> 8, 0, 0]), latin1('WEBP'));
-        const bytes = withHeader ? concatBytes(header, tail) : tail;
-        returnsOrDeidError(() => webpFormat.walk(bytes));
-        returnsOrDeidError(() => strip(bytes));
-      }),
-      { numRuns: 200 },
-    );
-  });
-
-  test('mutated WebPs: DeidError, or a strip that is clean and idempotent', () => {
-    let returned = 0;
-    let refused = 0;
-    fc.assert(
-      fc.property(fc.nat(), fc.array(mutation, { minLength: 1, maxLength: 3 }), (pick, mutations) => {
-        let bytes = seeds[pick % seeds.length];
-        for (const m of mutations) if (bytes.length > 0) bytes = mutate(bytes, m);
-        returnsOrDeidError(() => webpFormat.walk(bytes));
-        let once: Uint8Array;
-        try {
-          once = strip(bytes).bytes;
-        } catch (e) {
-          if (!(e instanceof DeidError)) throw e;
-          refused++;
-          return;
-        }
-        returned++;
-        expect(findingsOf(webpFormat.walk(once))).toEqual([]);
-        expect(Buffer.from(strip(once).bytes).equals(Buffer.from(once))).toBe(true);
-      }),
-      { numRuns: 200 },
-    );
-    expect(returned).toBeGreaterThan(20);
-    expect(refused).toBeGreaterThan(20);
   });
 });

@@ -6,6 +6,7 @@ import { promises as fs, mkdtempSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
+import { TAG } from '../../src/core/metadata/tiff-ifd';
 import { writeExiftool } from './exiftool';
 
 /** A deterministic noisy RGB image (so JPEG coding is not trivial) of the given size. */
@@ -215,4 +216,39 @@ export function writeGreyTiff(extra: TiffEntrySpec[] = [], options: { little?: b
     ifds.push({ entries, next: page + 1 < pageCount ? page + 1 : undefined });
   }
   return writeTiff(ifds, { little: options.little, data: pixels });
+}
+
+/** A grey TIFF whose IFD0 points to an Exif IFD (with MakerNote), a GPS IFD and a SubIFD. */
+export function plantPointers(): Uint8Array {
+  const base = writeGreyTiff([
+    { tag: TAG.xmp, type: TIFF_TYPE.UNDEFINED, value: new Uint8Array(8) },
+    { tag: TAG.subIfds, type: TIFF_TYPE.LONG, value: [0] },
+    { tag: TAG.iptc, type: TIFF_TYPE.UNDEFINED, value: new Uint8Array(8) },
+    { tag: TAG.photoshopIrb, type: TIFF_TYPE.UNDEFINED, value: new Uint8Array(8) },
+    { tag: TAG.exifIfd, type: TIFF_TYPE.LONG, value: [0] },
+    { tag: TAG.icc, type: TIFF_TYPE.UNDEFINED, value: new Uint8Array(8) },
+    { tag: TAG.gpsIfd, type: TIFF_TYPE.LONG, value: [0] },
+  ]);
+  // Append three tiny IFDs and point the three pointer tags at them.
+  const tail = 3 * (2 + 12 + 4);
+  const out = new Uint8Array(base.length + tail + (base.length & 1));
+  out.set(base);
+  const view = new DataView(out.buffer);
+  const start = base.length + (base.length & 1);
+  const ifds = [start, start + 18, start + 36];
+  const tags = [TAG.makerNote, 0x0002, 256];
+  ifds.forEach((at, i) => {
+    view.setUint16(at, 1, true);
+    view.setUint16(at + 2, tags[i], true);
+    view.setUint16(at + 4, i === 0 ? TIFF_TYPE.UNDEFINED : TIFF_TYPE.SHORT, true);
+    view.setUint32(at + 6, 1, true);
+  });
+  const count = view.getUint16(8, true);
+  const pointerTarget: Record<number, number> = { [TAG.exifIfd]: ifds[0], [TAG.gpsIfd]: ifds[1], [TAG.subIfds]: ifds[2] };
+  for (let i = 0; i < count; i++) {
+    const entry = 8 + 2 + i * 12;
+    const target = pointerTarget[view.getUint16(entry, true)];
+    if (target !== undefined) view.setUint32(entry + 8, target, true);
+  }
+  return out;
 }
