@@ -304,6 +304,10 @@ class FakeDocument {
 
 const thumbnailPath = (() => {
   let p: string | null = null;
+  // The fake lives as long as one test file: leave no temporary folder behind.
+  afterAll(() => {
+    if (p) fs.rmSync(path.dirname(p), { recursive: true, force: true });
+  });
   return async (): Promise<string> => {
     if (p) return p;
     p = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'deid-fake-ps-')), 'thumb.jpg');

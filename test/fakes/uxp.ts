@@ -21,6 +21,12 @@ interface Controls {
 
 const controls: Controls = { root: '', pickedFolder: null, saveFile: null, failWriteWhen: null, tokens: new Map(), writes: 0 };
 
+// The fake lives as long as one test file: leave no temporary folder behind.
+afterAll(() => {
+  if (controls.root) fs.rmSync(controls.root, { recursive: true, force: true });
+  controls.root = '';
+});
+
 function root(): string {
   if (!controls.root) controls.root = fs.mkdtempSync(path.join(os.tmpdir(), 'deid-fake-uxp-'));
   return controls.root;
