@@ -15,7 +15,7 @@ import { fourcc, u32be as u32 } from '../bytes';
 import { crc32 } from '../crc32';
 import { DeidError, isDeidError } from '../errors';
 import { hasExpectedLength, paletteEntries, parseIhdr, rawImageSize, type Ihdr } from './png-rules';
-import { minimalOrientationExif, scanExif, type ExifScan } from './tiff-ifd';
+import { exifBlockFindings, minimalOrientationExif, tryScanExif, type ExifScan } from './tiff-ifd';
 import { zlibExtent } from './zlib-extent';
 import type { ContainerFormat, Finding, FindingKind, Part, StripResult } from './types';
 
@@ -137,12 +137,7 @@ function hasValidCrc(bytes: Uint8Array, c: Chunk): boolean {
 
 /** The EXIF scan of an eXIf chunk, or the DeidError that made it unreadable. */
 function scanExifChunk(bytes: Uint8Array, c: Chunk, where: string): ExifScan | DeidError {
-  try {
-    return scanExif(bytes.subarray(c.dataStart, c.dataEnd), where);
-  } catch (e) {
-    if (isDeidError(e)) return e;
-    throw e;
-  }
+  return tryScanExif(bytes.subarray(c.dataStart, c.dataEnd), where);
 }
 
 /** What one chunk reveals: [] for a clean chunk. */
@@ -166,11 +161,7 @@ function judge(bytes: Uint8Array, c: Chunk): Finding[] {
       return one('text-chunk', STANDARD_KEYWORDS.has(key) ? `${c.type} text under keyword "${key}"` : `${c.type} text under a custom keyword`);
     }
     case 'eXIf': {
-      const exif = scanExifChunk(bytes, c, where);
-      if (isDeidError(exif)) return one('exif', `EXIF block (unreadable: ${exif.code})`);
-      // A minimal orientation-only block is what strip writes back: clean by design (tiff-ifd.ts).
-      if (exif.onlyOrientation) return [];
-      return exif.findings.length > 0 ? exif.findings : one('exif', 'EXIF block');
+      return exifBlockFindings(scanExifChunk(bytes, c, where), where);
     }
     case 'tIME':
       return one('time-chunk', 'last-modification time');

@@ -7,7 +7,7 @@
  * of the block: every IFD offset is visited once (a revisit is a cycle and throws) and the total
  * number of entries read is capped by what could fit in the block without overlap.
  */
-import { DeidError } from '../errors';
+import { DeidError, isDeidError } from '../errors';
 import type { Finding, FindingKind, Part } from './types';
 
 /** "II" (Intel, little-endian) and "MM" (Motorola, big-endian): TIFF 6.0 section 2 header. */
@@ -393,6 +393,27 @@ export function scanExif(tiff: Uint8Array, where: string): ExifScan {
     detail: labels.length > 0 ? `EXIF tags: ${labels.join(', ')}` : 'EXIF block',
   };
   return { findings: [exifFinding, ...collector.findings, ...chained], orientation: collector.orientation, onlyOrientation: false };
+}
+
+/** scanExif for containers that carry EXIF as one block: a damaged block is a finding, not a failure of the whole file. */
+export function tryScanExif(tiff: Uint8Array, where: string): ExifScan | DeidError {
+  try {
+    return scanExif(tiff, where);
+  } catch (e) {
+    if (isDeidError(e)) return e;
+    throw e;
+  }
+}
+
+/**
+ * What an EXIF block reveals, for the walks of PNG eXIf and WebP EXIF: its findings, [] for the
+ * minimal Orientation-only block strip writes back (clean by design), or one `exif` finding
+ * when it cannot be read.
+ */
+export function exifBlockFindings(scan: ExifScan | DeidError, where: string): Finding[] {
+  if (isDeidError(scan)) return [{ kind: 'exif', where, detail: `EXIF block (unreadable: ${scan.code})` }];
+  if (scan.onlyOrientation) return [];
+  return scan.findings.length > 0 ? scan.findings : [{ kind: 'exif', where, detail: 'EXIF block' }];
 }
 
 /**

@@ -9,7 +9,7 @@
  */
 import { fourcc, u32le } from '../bytes';
 import { DeidError, isDeidError } from '../errors';
-import { minimalOrientationExif, scanExif, type ExifScan } from './tiff-ifd';
+import { exifBlockFindings, minimalOrientationExif, tryScanExif, type ExifScan } from './tiff-ifd';
 import type { ContainerFormat, Finding, FindingKind, Part, StripResult } from './types';
 
 /** "RIFF", size, "WEBP". */
@@ -124,12 +124,7 @@ function frameChunks(bytes: Uint8Array, anmf: Chunk): Chunk[] {
 function scanExifChunk(bytes: Uint8Array, c: Chunk, where: string): ExifScan | DeidError {
   const prefixed = c.dataEnd - c.dataStart >= EXIF_PREFIX.length
     && String.fromCharCode(...bytes.subarray(c.dataStart, c.dataStart + EXIF_PREFIX.length)) === EXIF_PREFIX;
-  try {
-    return scanExif(bytes.subarray(c.dataStart + (prefixed ? EXIF_PREFIX.length : 0), c.dataEnd), where);
-  } catch (e) {
-    if (isDeidError(e)) return e;
-    throw e;
-  }
+  return tryScanExif(bytes.subarray(c.dataStart + (prefixed ? EXIF_PREFIX.length : 0), c.dataEnd), where);
 }
 
 /** What one top-level chunk reveals: [] for a clean chunk. */
@@ -138,11 +133,7 @@ function judge(bytes: Uint8Array, c: Chunk): Finding[] {
   const one = (kind: FindingKind, detail: string): Finding[] => [{ kind, where, detail }];
   switch (c.id) {
     case 'EXIF': {
-      const exif = scanExifChunk(bytes, c, where);
-      if (isDeidError(exif)) return one('exif', `EXIF block (unreadable: ${exif.code})`);
-      // A minimal orientation-only block is what strip writes back: clean by design (tiff-ifd.ts).
-      if (exif.onlyOrientation) return [];
-      return exif.findings.length > 0 ? exif.findings : one('exif', 'EXIF block');
+      return exifBlockFindings(scanExifChunk(bytes, c, where), where);
     }
     case 'XMP ':
       return one('xmp', 'XMP packet');
