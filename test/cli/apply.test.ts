@@ -128,3 +128,18 @@ test('the sidecar of an applied recipe lists what the source carried', async () 
   const sidecar = parseSidecar(await fs.readFile(out.sidecar, 'utf8'));
   expect(sidecar.metadata.removed).toEqual(expect.arrayContaining(['exif', 'gps', 'xmp']));
 });
+
+test('verify catches a sidecar whose mosaic is recorded as small fine tiles (each passes alone)', async () => {
+  const out = await applySample('png');
+  const sidecar = JSON.parse(await fs.readFile(out.sidecar, 'utf8'));
+  // The face really is a 40 px mosaic; claim it as 25 tiles of 40x50 with 10 px cells, each of
+  // which is honestly one colour per 10 px cell, and which together are 20 cells across.
+  const tiles = [];
+  for (let y = 75; y < 325; y += 50) for (let x = 150; x < 350; x += 40) tiles.push({ op: 'pixelate', region: { x, y, w: 40, h: 50 }, regionKind: 'face', cellSize: 10, at: sidecar.createdAt });
+  sidecar.steps = [...tiles, ...sidecar.steps.filter((s: { op: string }) => s.op !== 'pixelate')];
+  await fs.writeFile(out.sidecar, JSON.stringify(sidecar));
+  const r = await deid('verify', '--json', out.image);
+  const findings = json(r.stdout).files[0].findings.filter((f: { kind: string }) => f.kind === 'not-obscured');
+  expect(findings).toHaveLength(25);
+  expect(findings[0].detail).toMatch(/covers 200x250 px, which needs cells of at least 40 px/);
+});

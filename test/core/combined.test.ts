@@ -44,3 +44,9 @@ test('the minimum for a new mosaic accounts for the mosaics already next to it',
   expect(minimumCellSizeNear(DEFAULT_POLICY, prior, { x: 100, y: 0, w: 100, h: 200 })).toBe(40);
   expect(minimumCellSizeNear(DEFAULT_POLICY, prior, { x: 500, y: 0, w: 50, h: 50 })).toBe(10);
 });
+
+test('a fine mosaic painted over completely by a later coarse one no longer counts', () => {
+  expect(() => checkCombinedMosaics(DEFAULT_POLICY, [mosaic(0, 0, 100, 200, 20), mosaic(0, 0, 200, 200, 40)])).not.toThrow();
+  // The other order: the fine one is on top and shows.
+  expect(() => checkCombinedMosaics(DEFAULT_POLICY, [mosaic(0, 0, 200, 200, 40), mosaic(0, 0, 100, 200, 20)])).toThrow(DeidError);
+});

@@ -31,11 +31,21 @@ function union(a: Rect, b: Rect): Rect {
   return { x, y, w: Math.max(a.x + a.w, b.x + b.w) - x, h: Math.max(a.y + a.h, b.y + b.h) - y };
 }
 
-/** Groups of nearby mosaic steps, each with its bounding box. */
+function contains(outer: Rect, inner: Rect): boolean {
+  return outer.x <= inner.x && outer.y <= inner.y && outer.x + outer.w >= inner.x + inner.w && outer.y + outer.h >= inner.y + inner.h;
+}
+
+/** A step a later unmasked mosaic or overlay paints over completely shows nothing any more. */
+function paintedOver(steps: readonly Step[], index: number): boolean {
+  const region = steps[index].region as Rect;
+  return steps.slice(index + 1).some((later) => (later.op === 'pixelate' || later.op === 'overlay') && !later.mask && later.region !== undefined && contains(later.region, region));
+}
+
+/** Groups of nearby mosaic steps that still show, each with its bounding box. */
 function mosaicGroups(steps: readonly Step[], gap: number): Array<{ members: number[]; area: Rect }> {
   const groups: Array<{ members: number[]; area: Rect }> = [];
   steps.forEach((step, index) => {
-    if (step.op !== 'pixelate' || !step.region) return;
+    if (step.op !== 'pixelate' || !step.region || paintedOver(steps, index)) return;
     let merged = { members: [index], area: { ...step.region } };
     // Merge every group this region (or the growing union) reaches; repeat until stable, since
     // a merge can bring another group within reach.
@@ -71,7 +81,8 @@ export function combinedMosaicProblems(policy: Policy, steps: readonly Step[]): 
 export function describeCombinedProblem(p: CombinedMosaicProblem): string {
   return (
     `together with the mosaics next to it this covers ${p.area.w}x${p.area.h} px, which needs cells of at least ` +
-    `${p.required} px; this mosaic has ${p.cellSize} px cells`
+    `${p.required} px; this mosaic has ${p.cellSize} px cells (select the whole area, ${p.area.x},${p.area.y} ` +
+    `${p.area.w}x${p.area.h}, and apply one mosaic over it)`
   );
 }
 
