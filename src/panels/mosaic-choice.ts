@@ -11,17 +11,24 @@ export type MosaicChoice =
   | { ok: true; cellSize: number; cellsAcross: number }
   | { ok: false; message: string };
 
-export function chooseCellSize(policy: Policy, bounds: Rect, requested: string): MosaicChoice {
+export function chooseCellSize(policy: Policy, bounds: Rect, requested: string, enforcedMinimum = 1): MosaicChoice {
   const cellSize = Number(requested.trim());
   if (requested.trim() === '' || !Number.isInteger(cellSize) || cellSize < 1) {
     return { ok: false, message: 'Enter the cell size as a whole number of pixels.' };
   }
+  let plan: { cellSize: number; cellsAcross: number };
   try {
-    return { ok: true, ...mosaicPlan(policy, bounds, cellSize) };
+    plan = mosaicPlan(policy, bounds, cellSize);
   } catch (e) {
     if (isDeidError(e)) return { ok: false, message: `Refused: ${e.message}.` };
     throw e;
   }
+  // The action's preview may demand more than this region alone (mosaics next to it count as
+  // one area: policy/combined.ts); offer nothing the action would refuse.
+  if (cellSize < enforcedMinimum) {
+    return { ok: false, message: `Refused: with the mosaics next to it, this area needs cells of at least ${enforcedMinimum} px.` };
+  }
+  return { ok: true, ...plan };
 }
 
 /**

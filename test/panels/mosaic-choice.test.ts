@@ -46,3 +46,10 @@ test('what is not a whole number of pixels is refused with a plain message', () 
     expect(chooseCellSize(DEFAULT_POLICY, r, text)).toEqual({ ok: false, message: 'Enter the cell size as a whole number of pixels.' });
   }
 });
+
+test('a cell size below the minimum the action enforced (mosaics next to it) is refused, at or above it accepted', () => {
+  const r = { x: 200, y: 100, w: 100, h: 200 };
+  expect(chooseCellSize(DEFAULT_POLICY, r, '20').ok).toBe(true);
+  expect(chooseCellSize(DEFAULT_POLICY, r, '20', 40)).toEqual({ ok: false, message: 'Refused: with the mosaics next to it, this area needs cells of at least 40 px.' });
+  expect(chooseCellSize(DEFAULT_POLICY, r, '40', 40)).toMatchObject({ ok: true, cellSize: 40 });
+});

@@ -51,7 +51,7 @@ export function ObscureStep(props: StepProps): JSX.Element {
   };
 
   const mosaicOffered = preview !== null && preview.methods.includes('pixelate') && preview.mosaic !== null;
-  const choice = preview && mosaicOffered && method === 'pixelate' ? chooseCellSize(policy, preview.bounds, cellText) : null;
+  const choice = preview && mosaicOffered && method === 'pixelate' ? chooseCellSize(policy, preview.bounds, cellText, preview.mosaic?.cellSize) : null;
   const coarser = choice && choice.ok && preview ? coarserCellSize(preview.bounds, choice.cellSize) : null;
   const canApply = preview !== null && runner.busy === null && (method === 'overlay' || (choice !== null && choice.ok));
 
