@@ -11,6 +11,7 @@ import { cropToSelection } from './crop';
 import { finishExport, type FinishResult } from './finish';
 import type { Host, OutputFolder } from './host';
 import { obscureSelection } from './obscure';
+import { openReview } from './review';
 import type { Session } from './session';
 import { startWorkingCopy } from './start';
 
@@ -178,6 +179,17 @@ export async function runSelfTest(host: Host, policy: Policy = DEFAULT_POLICY, t
     const obscured = sidecar.steps.filter((s) => s.op === 'pixelate' || s.op === 'overlay').length;
     if (obscured < 2) throw new Error(`records ${obscured} obscuring steps, expected 2`);
     return `valid, ${sidecar.steps.length} steps recorded`;
+  });
+
+  // Opens the export in Photoshop (app.open) the way a reviewer's check does, inside the modal
+  // scope: whether a colour-profile dialog can interrupt that is one of the open questions.
+  await step('review', fileOk, async () => {
+    const done = finished as Extract<FinishResult, { ok: true }>;
+    const review = await openReview(host, folder as OutputFolder, done.sidecarName, policy);
+    if (review.findings.length > 0) throw new Error(`re-verification found ${review.findings.map((f) => f.kind).join(', ')}`);
+    const bad = review.regions.filter((r) => !r.ok);
+    if (bad.length > 0) throw new Error(bad[0].detail);
+    return `re-opened and re-verified: ${review.regions.length} regions obscured, hash matches`;
   });
 
   await step('clean up', true, async () => {

@@ -12,7 +12,7 @@ describe('the in-panel self-test', () => {
     const results = await runSelfTest(createPhotoshopHost(), undefined, '0.1.0');
     expect(results.filter((r) => !r.ok)).toEqual([]);
     expect(results.map((r) => r.step)).toEqual([
-      'create test document', 'start', 'mosaic', 'overlay', 'crop', 'flatten, export, strip, write', 'exported file', 'metadata verify', 'sidecar', 'clean up',
+      'create test document', 'start', 'mosaic', 'overlay', 'crop', 'flatten, export, strip, write', 'exported file', 'metadata verify', 'sidecar', 'review', 'clean up',
     ]);
     expect(fakePhotoshop.documents()).toEqual([]);
     expect(fs.readdirSync(fakeUxp.tempDir())).toEqual([]);
