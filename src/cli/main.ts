@@ -1,111 +1,20 @@
-import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { DeidError, isDeidError } from '../core/errors';
-import { DEFAULT_POLICY, loadPolicy } from '../core/policy/policy';
-import type { Policy } from '../core/policy/types';
-import { applyRecipe } from './apply';
-import { commitStagedOutputs, inputIdentities } from './commit';
-import { expandInputs } from './inputs';
-import { runTasks } from './pool';
-import { createProgress } from './progress';
-import { formatStripHuman, formatVerifyHuman, summarizeStrip, summarizeVerify, verifyExitCode } from './report';
-import type { StripFileResult, Task, VerifyFileResult } from './tasks/types';
+import { applyCommand } from './apply-command';
+import { defaultIo, EXIT_USAGE, type Io } from './io';
+import { jobsOption } from './options';
+import { stripCommand } from './strip';
 import { errorText } from './tasks/verify-file';
+import { verifyCommand } from './verify';
 import { TOOL_VERSION } from './version';
 
-const EXIT_USAGE = 2;
-
-interface Io {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
-
-const defaultIo: Io = {
-  out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
-  err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
-};
-
-async function readPolicy(file: string | undefined): Promise<Policy> {
-  if (!file) return DEFAULT_POLICY;
-  let json: unknown;
-  try {
-    json = JSON.parse(await fs.readFile(file, 'utf8'));
-  } catch (e) {
-    throw new DeidError('usage', `cannot read the policy ${file}: ${(e as NodeJS.ErrnoException).code ?? 'not JSON'}`);
-  }
-  return loadPolicy(json);
-}
-
-function parseJobs(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new CommanderError(EXIT_USAGE, 'deid.jobs', `--jobs must be a whole number from 1 to 256, not "${value}"`);
-  return n;
-}
-
-async function verifyCommand(paths: string[], opts: { json?: boolean; requireSidecar?: boolean; policy?: string; jobs?: number }, io: Io): Promise<number> {
-  const policy = await readPolicy(opts.policy);
-  const { files, problems } = await expandInputs(paths);
-  const tasks: Task[] = files.map((file) => ({ type: 'verify', file, requireSidecar: Boolean(opts.requireSidecar), policy }));
-  const progress = createProgress(tasks.length, 'verify');
-  const results = (await runTasks(tasks, { jobs: opts.jobs, onResult: (d) => progress.update(d) })) as VerifyFileResult[];
-  progress.stop();
-  const reported: VerifyFileResult[] = [
-    ...problems.map((p) => ({ path: p.path, format: null, clean: false, findings: [], error: p.error })),
-    ...results.filter((r) => !r.skipped),
-  ];
-  const summary = summarizeVerify(reported);
-  if (opts.json) io.out(JSON.stringify({ files: reported, summary }, null, 2));
-  else io.out(formatVerifyHuman(reported, summary));
-  return verifyExitCode(summary, 0);
-}
-
-async function stripCommand(paths: string[], opts: { out: string; json?: boolean; jobs?: number }, io: Io): Promise<number> {
-  const { files, problems } = await expandInputs(paths);
-  const inputs = inputIdentities(files.map((f) => f.path));
-  const outDir = path.resolve(opts.out);
-  const tasks: Task[] = files.map((file) => ({ type: 'strip', file, outDir }));
-  const progress = createProgress(tasks.length, 'strip');
-  const results = (await runTasks(tasks, { jobs: opts.jobs, onResult: (d) => progress.update(d) })) as StripFileResult[];
-  progress.stop();
-  commitStagedOutputs(results, inputs);
-  const reported: StripFileResult[] = [
-    ...problems.map((p) => ({ input: p.path, format: null, lossless: false, error: p.error })),
-    ...results.filter((r) => !r.skipped),
-  ];
-  const summary = summarizeStrip(reported);
-  if (opts.json) io.out(JSON.stringify({ files: reported, summary }, null, 2));
-  else io.out(formatStripHuman(reported, summary));
-  if (problems.length > 0) return EXIT_USAGE;
-  return summary.errors > 0 ? 1 : 0;
-}
-
-async function applyCommand(recipe: string, image: string, opts: { out: string; format: 'jpeg' | 'png'; policy?: string; json?: boolean }, io: Io): Promise<number> {
-  let recipeText: string;
-  let imageBytes: Uint8Array;
-  try {
-    recipeText = await fs.readFile(recipe, 'utf8');
-    imageBytes = await fs.readFile(image);
-  } catch (e) {
-    io.err(`deid apply: cannot read input: ${errorText(e)}`);
-    return EXIT_USAGE;
-  }
-  try {
-    const policy = await readPolicy(opts.policy);
-    const result = await applyRecipe({ recipeText, imageBytes, outDir: opts.out, format: opts.format, policy });
-    if (opts.json) io.out(JSON.stringify({ alternateId: result.alternateId, image: result.imagePath, sidecar: result.sidecarPath }, null, 2));
-    else io.out(`wrote ${result.imagePath} and ${result.sidecarPath}`);
-    return 0;
-  } catch (e) {
-    io.err(`deid apply: nothing written: ${errorText(e)}`);
-    if (isDeidError(e) && (e.code === 'schema' || e.code === 'usage')) return EXIT_USAGE;
-    if (isDeidError(e)) return 1;
-    // Unreadable or undecodable image: an input problem, not a finding.
-    return EXIT_USAGE;
-  }
-}
-
-/** Builds the `deid` program; `io` and the exit code are returned so tests run it in-process. */
+/**
+ * Builds the `deid` program; `io` and the exit code are returned so tests run it in-process.
+ *
+ * One self-contained block per command (COORD contract 4): the command's own file exports
+ * `<name>Command(args..., opts, io)` returning the exit code; its block declares the arguments
+ * and options and sets `exitCode`. Add a command by adding a block; shared options come from
+ * options.ts (build a fresh Option per command: commander keeps state on them).
+ */
 export async function runCli(argv: readonly string[], io: Io = defaultIo): Promise<number> {
   let exitCode = 0;
   const program = new Command('deid')
@@ -113,7 +22,6 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
     .version(TOOL_VERSION)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
-  const jobs = new Option('--jobs <n>', 'worker threads (default: one per core)').argParser(parseJobs);
 
   program
     .command('verify')
@@ -122,7 +30,7 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
     .option('--json', 'print one JSON object')
     .option('--require-sidecar', 'report images that have no <id>.deid.json beside them')
     .option('--policy <file>', 'a stricter strength policy (JSON)')
-    .addOption(jobs)
+    .addOption(jobsOption())
     .action(async (paths: string[], opts) => {
       exitCode = await verifyCommand(paths, opts, io);
     });
@@ -133,7 +41,7 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
     .argument('<paths...>', 'image files or directories (searched recursively)')
     .requiredOption('--out <dir>', 'output directory (inputs are never overwritten)')
     .option('--json', 'print one JSON object')
-    .addOption(jobs)
+    .addOption(jobsOption())
     .action(async (paths: string[], opts) => {
       exitCode = await stripCommand(paths, opts, io);
     });
@@ -151,11 +59,14 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
       exitCode = await applyCommand(recipe, image, opts, io);
     });
 
+  // New commands: one block above this line each (see the comment on runCli).
+
   try {
     await program.parseAsync(argv as string[], { from: 'user' });
   } catch (e) {
     if (e instanceof CommanderError) {
       // --help and --version end here with code 0; everything else is a usage error.
+      if (e.exitCode !== 0 && e.code.startsWith('deid.')) io.err(`deid: ${e.message}`);
       return e.exitCode === 0 ? 0 : EXIT_USAGE;
     }
     io.err(`deid: ${errorText(e)}`);
