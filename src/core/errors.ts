@@ -9,7 +9,8 @@ export type DeidErrorCode =
   | 'not-clean' // strip could not reach a clean result
   | 'policy' // a step the strength policy forbids
   | 'schema' // a sidecar/recipe/policy that does not validate
-  | 'usage'; // bad arguments from a caller
+  | 'usage' // bad arguments from a caller
+  | 'needs-conversion'; // an ICC profile (LUT, CMYK) whose colours only a pixel conversion keeps (icc.ts)
 
 export class DeidError extends Error {
   readonly code: DeidErrorCode;
