@@ -193,11 +193,12 @@ describe('planted PNG metadata', () => {
     await expectFoundAndStripped('xmp-text', planted, ['xmp']);
   });
 
-  test('APNG control chunks and colour chunks are kept; an unknown critical chunk is a finding', () => {
+  test('colour chunks are kept; an acTL without frames and an unknown critical chunk are findings', () => {
     const actl = pngChunk('acTL', new Uint8Array([0, 0, 0, 1, 0, 0, 0, 0]));
     const gama = pngChunk('gAMA', new Uint8Array([0, 0, 0xb1, 0x8f]));
-    const kept = insertPngChunks(base, [actl, gama]);
+    const kept = insertPngChunks(base, [gama]);
     expect(findingsOf(pngFormat.walk(kept))).toEqual([]);
+    expect(findingsOf(pngFormat.walk(insertPngChunks(base, [actl, gama])))).toEqual([expect.objectContaining({ detail: expect.stringMatching(/invalid animation/) })]);
     expect(Buffer.from(strip(kept).bytes).equals(Buffer.from(kept))).toBe(true);
     const critical = insertPngChunks(base, [pngChunk('ABCD', 'x')]);
     expect(findingsOf(pngFormat.walk(critical))).toEqual([expect.objectContaining({ kind: 'unknown-segment', detail: expect.stringMatching(/critical/) })]);

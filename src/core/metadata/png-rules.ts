@@ -43,9 +43,9 @@ const ADAM7: ReadonlyArray<readonly [number, number, number, number]> = [
   [0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2],
 ];
 
-/** Fixed data lengths of allowlisted ancillary chunks (PNG 11.3, APNG acTL/fcTL in 11.3.6). */
+/** Fixed data lengths of allowlisted ancillary chunks (PNG 11.3, cICP 11.3.2.6, APNG acTL/fcTL in 11.3.6). */
 const FIXED_LENGTHS: Readonly<Record<string, number>> = {
-  gAMA: 4, cHRM: 32, sRGB: 1, pHYs: 9, acTL: 8, fcTL: 26, IEND: 0,
+  gAMA: 4, cHRM: 32, sRGB: 1, cICP: 4, pHYs: 9, acTL: 8, fcTL: 26, IEND: 0,
 };
 /** PNG 11.3.2.4 (sBIT) and 11.3.5.1 (bKGD): data length by colour type. */
 const SBIT_LENGTHS: Readonly<Record<number, number>> = {
@@ -81,7 +81,6 @@ export function paletteEntries(ihdr: Ihdr, length: number): number {
   if (!Number.isInteger(entries) || entries === 0 || entries > Math.min(MAX_PALETTE_ENTRIES, indexable)) {
     throw new DeidError('malformed', `PNG: PLTE of ${length} bytes`);
   }
-  if (ihdr.colourType === COLOUR_GRAY || ihdr.colourType === COLOUR_GRAY_ALPHA) throw new DeidError('malformed', 'PNG: PLTE in a grayscale image');
   return entries;
 }
 
@@ -114,4 +113,77 @@ export function rawImageSize(ihdr: Ihdr, width: number, height: number): number 
   let total = 0;
   for (const [x0, y0, dx, dy] of ADAM7) total += rows(Math.max(0, Math.ceil((width - x0) / dx)), Math.max(0, Math.ceil((height - y0) / dy)));
   return total;
+}
+
+export const COLOUR_TYPE = { gray: COLOUR_GRAY, rgb: COLOUR_RGB, indexed: COLOUR_INDEXED, grayAlpha: COLOUR_GRAY_ALPHA, rgba: COLOUR_RGBA } as const;
+
+/**
+ * Where a chunk may stand and how often (W3C PNG 3rd ed. 5.6, Table 7 "Chunk ordering rules"):
+ * `once` "multiple: no"; `beforePlte` "before PLTE and IDAT"; `afterPlte` "after PLTE, before
+ * IDAT" (PLTE, when present, comes first); `beforeIdat` "before IDAT". libpng ignores a copy that
+ * breaks these rules (png_handle_* "duplicate" / "out of place", benign errors), so dropping it
+ * leaves what decoders show unchanged.
+ */
+export interface Placement {
+  once: boolean;
+  beforePlte: boolean;
+  afterPlte: boolean;
+  beforeIdat: boolean;
+}
+
+const P = (once: boolean, beforePlte: boolean, afterPlte: boolean, beforeIdat: boolean): Placement => ({ once, beforePlte, afterPlte, beforeIdat });
+
+export const PLACEMENT: Readonly<Record<string, Placement>> = {
+  // 5.6: PLTE "before first IDAT", one only.
+  PLTE: P(true, false, false, true),
+  // 5.6: colour space information, "before PLTE and IDAT", one only (cICP: 11.3.2.6).
+  cHRM: P(true, true, false, true),
+  gAMA: P(true, true, false, true),
+  iCCP: P(true, true, false, true),
+  sBIT: P(true, true, false, true),
+  sRGB: P(true, true, false, true),
+  cICP: P(true, true, false, true),
+  // 5.6: "after PLTE; before first IDAT", one only.
+  bKGD: P(true, false, true, true),
+  tRNS: P(true, false, true, true),
+  // 5.6: "before first IDAT", one only.
+  pHYs: P(true, false, false, true),
+  eXIf: P(true, false, false, true),
+  // 11.3.6.1 (APNG): acTL "before the first IDAT", one only.
+  acTL: P(true, false, false, true),
+};
+
+/**
+ * PNG 11.3.2.5 (sRGB): an encoder writing sRGB "should" also write gAMA and cHRM with exactly
+ * these values for decoders that do not read sRGB; with sRGB present any other values only
+ * disagree with it.
+ */
+export const SRGB_GAMA = 45455;
+export const SRGB_CHRM: readonly number[] = [31270, 32900, 64000, 33000, 30000, 60000, 15000, 6000];
+/** PNG 11.3.2.5: rendering intents 0-3. */
+export const MAX_SRGB_INTENT = 3;
+
+/**
+ * The canonical pHYs: 1000 pixels per metre on both axes (1 pixel per mm), unit metre; what
+ * libvips (sharp) writes by default. pHYs never changes decoded pixels (11.3.4.2: it only tells
+ * the intended physical size), so any one fixed value carries no information; this one keeps
+ * sharp exports canonical as written.
+ */
+export const CANONICAL_PHYS = new Uint8Array([0, 0, 0x03, 0xe8, 0, 0, 0x03, 0xe8, 1]);
+
+/**
+ * Whether a gray or RGB tRNS can ever match a pixel (11.3.1.1): each sample is stored in 16 bits
+ * and "the least significant bits are used"; with a higher bit set no pixel has that value, so
+ * the chunk changes nothing and its high bits are free space.
+ */
+export function trnsFitsDepth(bytes: Uint8Array, dataStart: number, length: number, ihdr: Ihdr): boolean {
+  if (ihdr.colourType === COLOUR_INDEXED) return true;
+  const limit = 2 ** ihdr.bitDepth;
+  for (let i = 0; i < length; i += 2) if (((bytes[dataStart + i] << 8) | bytes[dataStart + i + 1]) >= limit) return false;
+  return true;
+}
+
+/** cICP (11.3.2.6): matrix coefficients must be 0 (RGB) and the full-range flag 0 or 1. */
+export function isValidCicp(bytes: Uint8Array, dataStart: number): boolean {
+  return bytes[dataStart + 2] === 0 && bytes[dataStart + 3] <= 1;
 }

@@ -14,7 +14,7 @@
 import { fourcc, u32be as u32 } from '../bytes';
 import { crc32 } from '../crc32';
 import { DeidError, isDeidError } from '../errors';
-import { hasExpectedLength, paletteEntries, parseIhdr, rawImageSize, type Ihdr } from './png-rules';
+import { CANONICAL_PHYS, COLOUR_TYPE, hasExpectedLength, isValidCicp, MAX_SRGB_INTENT, paletteEntries, parseIhdr, PLACEMENT, rawImageSize, SRGB_CHRM, SRGB_GAMA, trnsFitsDepth, type Ihdr } from './png-rules';
 import { exifBlockFindings, minimalOrientationExif, tryScanExif, type ExifScan } from './tiff-ifd';
 import { zlibExtent } from './zlib-extent';
 import type { ContainerFormat, Finding, FindingKind, Part, StripResult } from './types';
@@ -41,7 +41,7 @@ const EMPTY_IEND = new Uint8Array([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x4
  * identity. Chunk types are case-sensitive, so "idat" or "Idat" is not IDAT.
  */
 const ALLOWED: ReadonlySet<string> = new Set([
-  'IHDR', 'PLTE', 'IDAT', 'IEND', 'tRNS', 'gAMA', 'cHRM', 'sRGB', 'pHYs', 'sBIT', 'bKGD',
+  'IHDR', 'PLTE', 'IDAT', 'IEND', 'tRNS', 'gAMA', 'cHRM', 'sRGB', 'cICP', 'pHYs', 'sBIT', 'bKGD',
   // APNG (PNG 3rd ed. 11.3.6): acTL (frame and loop counts), fcTL (frame rectangle, delay,
   // disposal) and fdAT (sequence number + compressed pixels) hold numbers and pixels only.
   // They are structure, not metadata, and dropping them would silently turn an animation into
@@ -178,11 +178,7 @@ function judge(bytes: Uint8Array, c: Chunk): Finding[] {
   }
 }
 
-/**
- * A kept chunk with a bad CRC is refused by walk and strip alike: its bytes are damaged and we
- * will not vouch for them (decoders reject a critical chunk with a bad CRC). Dropped chunks are
- * not checked: whatever they hold is gone after strip.
- */
+/** A critical chunk with a bad CRC is fatal to decoders (PNG 13.2, libpng): malformed. */
 function requireValidCrc(bytes: Uint8Array, c: Chunk): void {
   if (!hasValidCrc(bytes, c)) throw new DeidError('malformed', `PNG: chunk ${c.type} at ${c.offset} fails its CRC`);
 }
@@ -198,136 +194,387 @@ interface ImageStream {
   label: 'image' | 'frame';
 }
 
+/** What strip does with one chunk: copy it, leave it out, or write `bytes` in its place. */
+type Action = { op: 'keep' } | { op: 'drop' } | { op: 'replace'; bytes: Uint8Array };
+
+interface Plan {
+  chunk: Chunk;
+  findings: Finding[];
+  action: Action;
+  notes: string[];
+}
+
 interface Assessment {
-  chunks: Chunk[];
+  plans: Plan[];
   afterIend: number;
-  /** What each chunk reveals, in chunk order ([] for clean). */
-  findings: Finding[][];
   /** Why no lossless strip can make the file clean (data hidden inside the kept pixel data), or null. */
   notClean: string | null;
 }
 
+/** A whole chunk (length, type, data, CRC) from its type and data. */
+function chunkOf(type: string, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(CHUNK_OVERHEAD + data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, data.length);
+  for (let i = 0; i < TYPE_SIZE; i++) out[LENGTH_SIZE + i] = type.charCodeAt(i);
+  out.set(data, LENGTH_SIZE + TYPE_SIZE);
+  view.setUint32(LENGTH_SIZE + TYPE_SIZE + data.length, crc32(out, LENGTH_SIZE, LENGTH_SIZE + TYPE_SIZE + data.length));
+  return out;
+}
+
+/** PNG 5.4: bit 5 of the first type byte (lower case) marks an ancillary chunk. */
+function isAncillary(type: string): boolean {
+  return /^[a-z]/.test(type);
+}
+
+function sameBytes(bytes: Uint8Array, start: number, expected: ArrayLike<number>): boolean {
+  for (let i = 0; i < expected.length; i++) if (bytes[start + i] !== expected[i]) return false;
+  return true;
+}
+
+function be32s(values: readonly number[]): Uint8Array {
+  const out = new Uint8Array(values.length * 4);
+  const view = new DataView(out.buffer);
+  values.forEach((v, i) => view.setUint32(i * 4, v));
+  return out;
+}
+
+/** APNG fcTL (PNG 3rd ed. 11.3.6.2): sequence, width, height, x, y, delay num/den, dispose, blend. */
+interface FrameControl {
+  index: number;
+  sequence: number;
+  width: number;
+  height: number;
+  x: number;
+  y: number;
+  dispose: number;
+  blend: number;
+}
+
+const FCTL_DISPOSE = 24;
+const FCTL_BLEND = 25;
+/** 11.3.6.2: dispose_op 0-2, blend_op 0-1. */
+const MAX_DISPOSE = 2;
+const MAX_BLEND = 1;
+
+function readFctl(bytes: Uint8Array, c: Chunk, index: number): FrameControl {
+  const d = c.dataStart;
+  return {
+    index, sequence: u32(bytes, d), width: u32(bytes, d + 4), height: u32(bytes, d + 8), x: u32(bytes, d + 12), y: u32(bytes, d + 16),
+    dispose: bytes[d + FCTL_DISPOSE], blend: bytes[d + FCTL_BLEND],
+  };
+}
+
 /**
- * Where a compressed image stream hides data the decoder never shows: bytes after the end of the
- * zlib stream (decoders stop at the final block) or more inflated bytes than the image has rows
- * for. A stream shorter than the image is a broken image: malformed.
+ * The APNG rules (PNG 3rd ed. 11.3.6): acTL before the first IDAT; one fcTL per frame, as many as
+ * acTL announces; an fcTL before IDAT makes the static image frame 0 and must cover the whole
+ * canvas; frames lie inside the canvas; fdAT only after IDAT and after its frame's fcTL; fcTL and
+ * fdAT share one sequence counting 0, 1, 2, ... with no gap or repeat. Returns why the animation
+ * is invalid, or null. An invalid animation is dropped whole: what is left is the static image,
+ * which is what a decoder without APNG support shows anyway.
  */
-function streamProblem(bytes: Uint8Array, chunks: readonly Chunk[], s: ImageStream, ihdr: Ihdr): string | null {
-  const segments = s.chunkIndices.map((i) => bytes.subarray(chunks[i].dataStart + s.skip, chunks[i].dataEnd));
-  const expected = rawImageSize(ihdr, s.width, s.height);
-  const extent = zlibExtent(segments, expected);
-  if (extent.overLimit) return `more decompressed ${s.label} data than the ${s.label} size implies`;
-  const total = segments.reduce((n, seg) => n + seg.length, 0);
-  if (extent.end < total) return `${total - extent.end} bytes after the end of the compressed ${s.label} data`;
-  if (extent.inflated < expected) throw new DeidError('malformed', `PNG: compressed ${s.label} data holds fewer bytes than the ${s.label} needs`);
+function animationProblem(bytes: Uint8Array, chunks: readonly Chunk[], ihdr: Ihdr, actl: number, firstIdat: number, apng: readonly number[]): string | null {
+  if (actl < 0) return 'fcTL/fdAT without an acTL';
+  if (actl > firstIdat) return 'acTL after the image data';
+  const frames = u32(bytes, chunks[actl].dataStart);
+  let expected = 0;
+  let fctls = 0;
+  let current: FrameControl | null = null;
+  let currentData = 0;
+  for (const i of apng) {
+    const c = chunks[i];
+    if (c.type === 'acTL') continue;
+    const sequence = u32(bytes, c.dataStart);
+    if (sequence !== expected) return 'sequence numbers out of order';
+    expected++;
+    if (c.type === 'fcTL') {
+      if (current !== null && current.index > firstIdat && currentData === 0) return 'a frame without fdAT data';
+      const f = readFctl(bytes, c, i);
+      if (f.width === 0 || f.height === 0 || f.x + f.width > ihdr.width || f.y + f.height > ihdr.height) return 'a frame outside the canvas';
+      if (f.dispose > MAX_DISPOSE || f.blend > MAX_BLEND) return 'unknown dispose or blend operation';
+      if (i < firstIdat && (fctls > 0 || f.width !== ihdr.width || f.height !== ihdr.height || f.x !== 0 || f.y !== 0)) return 'a frame before the image data that is not the whole canvas';
+      current = f;
+      currentData = 0;
+      fctls++;
+    } else {
+      if (i < firstIdat || current === null || current.index < firstIdat) return 'fdAT outside a frame';
+      currentData++;
+    }
+  }
+  if (current !== null && current.index > firstIdat && currentData === 0) return 'a frame without fdAT data';
+  if (frames === 0 || fctls !== frames) return 'acTL frame count differs from the frames present';
   return null;
 }
 
 /**
- * Judges every chunk (walk and strip share this): the allowlist, the exact shape of each kept
- * chunk (png-rules.ts), and the compressed image streams.
+ * Where a compressed image stream hides data the decoder never shows: bytes after the end of the
+ * zlib stream (decoders stop at the final block and never read them) or more inflated bytes than
+ * the image has rows for. A stream shorter than the image is a broken image: malformed.
+ * Returns how many stream bytes the zlib stream occupies, or a reason strip must refuse.
+ */
+function streamExtent(bytes: Uint8Array, chunks: readonly Chunk[], s: ImageStream, ihdr: Ihdr): { end: number; total: number } | { refuse: string } {
+  const segments = s.chunkIndices.map((i) => bytes.subarray(chunks[i].dataStart + s.skip, chunks[i].dataEnd));
+  const expected = rawImageSize(ihdr, s.width, s.height);
+  const extent = zlibExtent(segments, expected);
+  if (extent.overLimit) return { refuse: `more decompressed ${s.label} data than the ${s.label} size implies` };
+  if (extent.inflated < expected) throw new DeidError('malformed', `PNG: compressed ${s.label} data holds fewer bytes than the ${s.label} needs`);
+  return { end: extent.end, total: segments.reduce((n, seg) => n + seg.length, 0) };
+}
+
+/**
+ * Cuts a stream's chunks at the end of its zlib stream (PNG 10.1: the datastream is the
+ * concatenation of the chunks' data; decoders stop at the final block): the chunk holding the
+ * end keeps its bytes up to it, IDAT chunks wholly after it go, fdAT chunks after it keep only
+ * their sequence number so the APNG sequence stays whole. The compressed bytes themselves are
+ * copied unchanged, so the pixels cannot change.
+ */
+function trimStream(bytes: Uint8Array, plans: Plan[], s: ImageStream, end: number, total: number): void {
+  const where = (c: Chunk) => `chunk ${c.type} @ ${c.offset}`;
+  let seen = 0;
+  for (const i of s.chunkIndices) {
+    const plan = plans[i];
+    const c = plan.chunk;
+    const size = c.dataEnd - c.dataStart - s.skip;
+    const keep = Math.max(0, Math.min(size, end - seen));
+    seen += size;
+    if (keep === size) continue;
+    plan.findings.push({ kind: 'unknown-segment', where: where(c), detail: `${size - keep} bytes after the end of the compressed ${s.label} data` });
+    if (keep === 0 && s.skip === 0) plan.action = { op: 'drop' };
+    else plan.action = { op: 'replace', bytes: chunkOf(c.type, bytes.subarray(c.dataStart, c.dataStart + s.skip + keep)) };
+  }
+  plans[s.chunkIndices[s.chunkIndices.length - 1]].notes.push(`cut ${total - end} bytes after the end of the compressed ${s.label} data`);
+}
+
+/**
+ * Judges every chunk (walk and strip share this): the allowlist (judge), the exact shape of each
+ * kept chunk and where and how often it may stand (png-rules.ts, PNG 5.6), whether this image can
+ * use it at all, canonical values for chunks that never change the pixels, and the compressed
+ * image streams. Keeps only what a decoder needs to draw the pixels in their colours.
  */
 function assess(bytes: Uint8Array): Assessment {
   const { chunks, afterIend } = readChunks(bytes);
   const ihdr = parseIhdr(bytes, chunks[0].dataStart, chunks[0].dataEnd - chunks[0].dataStart);
+  requireValidCrc(bytes, chunks[0]);
+  const firstIdat = chunks.findIndex((c) => c.type === 'IDAT');
+  if (firstIdat < 0) throw new DeidError('malformed', 'PNG: no IDAT chunk');
+  const indexed = ihdr.colourType === COLOUR_TYPE.indexed;
+  const truecolour = ihdr.colourType === COLOUR_TYPE.rgb || ihdr.colourType === COLOUR_TYPE.rgba;
+  // The palette decoders use: the first PLTE before IDAT (a second one is a fatal "duplicate" to libpng).
+  const plteIndex = indexed ? chunks.findIndex((c, i) => c.type === 'PLTE' && i < firstIdat) : -1;
+  if (indexed && plteIndex < 0) throw new DeidError('malformed', 'PNG: indexed-colour image without PLTE before IDAT');
+  const palette = plteIndex >= 0 ? paletteEntries(ihdr, chunks[plteIndex].dataEnd - chunks[plteIndex].dataStart) : 0;
+  if (plteIndex >= 0) requireValidCrc(bytes, chunks[plteIndex]);
+  const hasSrgb = chunks.some((c, i) => c.type === 'sRGB' && i < firstIdat && c.dataEnd - c.dataStart === 1);
+  const seen = new Set<string>();
   const image: ImageStream = { chunkIndices: [], skip: 0, width: ihdr.width, height: ihdr.height, label: 'image' };
-  const frames: ImageStream[] = [];
-  let frame: ImageStream | null = null;
-  let palette = 0;
-  const findings = chunks.map((c, i): Finding[] => {
+  let idatRunOver = false;
+  let actl = -1;
+  const apng: number[] = [];
+
+  const plans = chunks.map((c, i): Plan => {
     const length = c.dataEnd - c.dataStart;
     const where = `chunk ${c.type} @ ${c.offset}`;
+    const plan: Plan = { chunk: c, findings: [], action: { op: 'keep' }, notes: [] };
+    const reject = (detail: string, note?: string): Plan => {
+      plan.findings.push({ kind: 'unknown-segment', where, detail });
+      plan.action = { op: 'drop' };
+      if (note) plan.notes.push(note);
+      return plan;
+    };
+    const rewrite = (detail: string, data: Uint8Array, note: string): Plan => {
+      plan.findings.push({ kind: 'unknown-segment', where, detail });
+      plan.action = { op: 'replace', bytes: chunkOf(c.type, data) };
+      plan.notes.push(note);
+      return plan;
+    };
+    if (i === 0) return plan;
+    if (c.type === 'IEND') {
+      if (length !== 0) plan.findings.push(...judge(bytes, c));
+      else if (!hasValidCrc(bytes, c)) plan.findings.push({ kind: 'unknown-segment', where, detail: 'IEND chunk with a bad CRC' });
+      if (plan.findings.length > 0) plan.action = { op: 'replace', bytes: EMPTY_IEND };
+      return plan;
+    }
+    if (c.type === 'IDAT') {
+      requireValidCrc(bytes, c);
+      // PNG 5.6: IDAT chunks are consecutive. libpng stops at the first run ("Too many IDATs
+      // found" for a later one); a later IDAT holds nothing any decoder draws.
+      if (idatRunOver) return reject('IDAT chunk after the image data ended', `dropped an IDAT chunk after the image data`);
+      image.chunkIndices.push(i);
+      return plan;
+    }
+    if (image.chunkIndices.length > 0) idatRunOver = true;
     const found = judge(bytes, c);
-    if (c.type === 'PLTE') palette = paletteEntries(ihdr, length);
-    if (found.length === 0 && !hasExpectedLength(c.type, length, ihdr, palette)) {
-      // A misshapen fcTL is dropped, so the fdAT chunks after it belong to no frame.
-      if (c.type === 'fcTL') frame = null;
-      return [{ kind: 'unknown-segment', where, detail: `${c.type} chunk with unexpected length` }];
+    if (found.length > 0) {
+      plan.findings.push(...found);
+      plan.action = { op: 'drop' };
+      return plan;
     }
-    if (c.type === 'IDAT') image.chunkIndices.push(i);
-    if (c.type === 'fcTL') {
-      frame = { chunkIndices: [], skip: SEQUENCE_SIZE, width: u32(bytes, c.dataStart + SEQUENCE_SIZE), height: u32(bytes, c.dataStart + 2 * SEQUENCE_SIZE), label: 'frame' };
-      frames.push(frame);
+    // From here on: chunks on the allowlist.
+    if (c.type === 'IHDR') return reject('a second IHDR chunk (PNG 5.6: one only, first)');
+    if (!hasValidCrc(bytes, c)) {
+      // PNG 13.2 / libpng: an ancillary chunk with a bad CRC is discarded; a critical one is fatal.
+      if (!isAncillary(c.type)) throw new DeidError('malformed', `PNG: chunk ${c.type} at ${c.offset} fails its CRC`);
+      return reject(`${c.type} chunk with a bad CRC (damaged)`, `dropped a damaged ${c.type} chunk (bad CRC)`);
     }
-    if (c.type === 'fdAT') {
-      if (frame === null || length < SEQUENCE_SIZE) return [{ kind: 'unknown-segment', where, detail: 'fdAT chunk outside an animation frame' }];
-      frame.chunkIndices.push(i);
+    if (!hasExpectedLength(c.type, length, ihdr, palette)) {
+      return reject(`${c.type} chunk with unexpected length`);
     }
-    return found;
+    const placement = PLACEMENT[c.type];
+    if (placement) {
+      if (placement.once && seen.has(c.type)) return reject(`a second ${c.type} chunk (PNG 5.6: one only)`);
+      seen.add(c.type);
+      if (placement.beforeIdat && i > firstIdat) return reject(`${c.type} chunk after the image data (PNG 5.6: before IDAT)`);
+      if (placement.beforePlte && plteIndex >= 0 && i > plteIndex) return reject(`${c.type} chunk after PLTE (PNG 5.6: before PLTE)`);
+      if (placement.afterPlte && indexed && i < plteIndex) return reject(`${c.type} chunk before PLTE (PNG 5.6: after PLTE)`);
+    }
+    switch (c.type) {
+      case 'PLTE':
+        // PNG 11.2.3: in truecolour PLTE is only a suggested palette for displays with few
+        // colours; decoders never use it to draw the pixels (and in grayscale it is forbidden).
+        if (!indexed) return reject(truecolour ? 'suggested palette (PLTE) in a truecolour image: not used to decode' : 'PLTE in a grayscale image');
+        if (i !== plteIndex) return reject('a second PLTE chunk');
+        return plan;
+      case 'bKGD':
+        // PNG 11.3.5.1: a background to show behind the image; decoders draw the pixels without it.
+        return reject('background colour (bKGD): does not affect decoded pixels');
+      case 'sBIT':
+        // PNG 11.3.2.4: the original precision; samples are decoded at the full bit depth regardless.
+        return reject('significant bits (sBIT): does not affect decoded pixels');
+      case 'pHYs':
+        // PNG 11.3.4.2: intended physical pixel size, never the pixel values.
+        if (sameBytes(bytes, c.dataStart, CANONICAL_PHYS)) return plan;
+        return rewrite('physical pixel dimensions (pHYs) with non-canonical values', CANONICAL_PHYS, 'wrote a canonical pHYs');
+      case 'tRNS':
+        // PNG 11.3.1.1: not allowed with an alpha channel; a gray/RGB value beyond the bit depth
+        // matches no pixel, so the chunk does nothing.
+        if (ihdr.colourType === COLOUR_TYPE.grayAlpha || ihdr.colourType === COLOUR_TYPE.rgba) return reject('tRNS in an image with an alpha channel');
+        if (!trnsFitsDepth(bytes, c.dataStart, length, ihdr)) return reject('tRNS value outside the bit depth: matches no pixel');
+        return plan;
+      case 'gAMA': {
+        const gamma = u32(bytes, c.dataStart);
+        if (gamma === 0) return reject('gAMA of zero (PNG 11.3.2.3: invalid)');
+        if (hasSrgb && gamma !== SRGB_GAMA) return rewrite('gAMA disagreeing with sRGB', be32s([SRGB_GAMA]), 'wrote the sRGB gAMA value (PNG 11.3.2.5)');
+        return plan;
+      }
+      case 'cHRM':
+        if (hasSrgb && !sameBytes(bytes, c.dataStart, be32s(SRGB_CHRM))) return rewrite('cHRM disagreeing with sRGB', be32s(SRGB_CHRM), 'wrote the sRGB cHRM values (PNG 11.3.2.5)');
+        return plan;
+      case 'sRGB':
+        if (bytes[c.dataStart] > MAX_SRGB_INTENT) return rewrite('sRGB with an undefined rendering intent', new Uint8Array([0]), 'wrote sRGB with the perceptual rendering intent');
+        return plan;
+      case 'cICP':
+        return isValidCicp(bytes, c.dataStart) ? plan : reject('cICP with invalid matrix or range values');
+      case 'acTL':
+        actl = i;
+        apng.push(i);
+        return plan;
+      case 'fcTL':
+      case 'fdAT':
+        if (length < SEQUENCE_SIZE) return reject(`${c.type} chunk too short for its sequence number`);
+        apng.push(i);
+        return plan;
+      default:
+        return plan;
+    }
   });
-  if (image.chunkIndices.length === 0) throw new DeidError('malformed', 'PNG: no IDAT chunk');
+
+  // APNG: valid as a whole or dropped as a whole (see animationProblem).
+  const frames: ImageStream[] = [];
+  if (apng.length > 0) {
+    const problem = animationProblem(bytes, chunks, ihdr, actl, firstIdat, apng);
+    if (problem !== null) {
+      for (const i of apng) {
+        plans[i].findings.push({ kind: 'unknown-segment', where: `chunk ${chunks[i].type} @ ${chunks[i].offset}`, detail: `animation chunk in an invalid animation (${problem})` });
+        plans[i].action = { op: 'drop' };
+      }
+      plans[apng[0]].notes.push(`dropped an invalid animation (${problem}); the still image is kept`);
+    } else {
+      let frame: ImageStream | null = null;
+      for (const i of apng) {
+        const c = chunks[i];
+        if (c.type === 'fcTL') {
+          const f = readFctl(bytes, c, i);
+          frame = { chunkIndices: [], skip: SEQUENCE_SIZE, width: f.width, height: f.height, label: 'frame' };
+          frames.push(frame);
+        } else if (c.type === 'fdAT' && frame) frame.chunkIndices.push(i);
+      }
+    }
+  }
+
   let notClean: string | null = null;
   for (const s of [image, ...frames]) {
     if (s.chunkIndices.length === 0) continue;
-    const problem = streamProblem(bytes, chunks, s, ihdr);
-    if (problem === null) continue;
-    const last = s.chunkIndices[s.chunkIndices.length - 1];
-    findings[last].push({ kind: 'unknown-segment', where: `chunk ${chunks[last].type} @ ${chunks[last].offset}`, detail: problem });
-    notClean = notClean ?? problem;
+    const extent = streamExtent(bytes, chunks, s, ihdr);
+    if ('refuse' in extent) {
+      const last = s.chunkIndices[s.chunkIndices.length - 1];
+      plans[last].findings.push({ kind: 'unknown-segment', where: `chunk ${chunks[last].type} @ ${chunks[last].offset}`, detail: extent.refuse });
+      notClean = notClean ?? extent.refuse;
+    } else if (extent.end < extent.total) {
+      trimStream(bytes, plans, s, extent.end, extent.total);
+    }
   }
-  return { chunks, afterIend, findings, notClean };
+  return { plans, afterIend, notClean };
 }
 
 function walk(bytes: Uint8Array): Part[] {
-  const { chunks, afterIend, findings } = assess(bytes);
+  const { plans, afterIend, notClean } = assess(bytes);
   const parts: Part[] = [{ name: 'signature', offset: 0, length: SIGNATURE_SIZE, finding: null }];
-  chunks.forEach((c, i) => {
+  for (const { chunk: c, findings } of plans) {
     const at = { name: c.type, offset: c.offset, length: c.end - c.offset };
-    if (findings[i].length === 0) {
-      requireValidCrc(bytes, c);
-      parts.push({ ...at, finding: null });
-    } else {
-      for (const finding of findings[i]) parts.push({ ...at, finding });
-    }
-  });
+    if (findings.length === 0) parts.push({ ...at, finding: null });
+    else for (const finding of findings) parts.push({ ...at, finding });
+  }
   if (afterIend < bytes.length) {
     const count = bytes.length - afterIend;
     parts.push({ name: 'after IEND', offset: afterIend, length: count, finding: { kind: 'trailer', where: `@ ${afterIend}`, detail: `${count} bytes after IEND` } });
   }
+  // The verdict and the strip agree by construction: a file with no finding must be exactly
+  // what strip writes. Anything else is a rule above that forgot to say why.
+  if (notClean === null && parts.every((p) => p.finding === null) && !isSame(assemble(bytes, plans).bytes, bytes)) {
+    parts.push({ name: 'file', offset: 0, length: bytes.length, finding: { kind: 'unknown-segment', where: 'file', detail: 'not in the canonical form strip writes' } });
+  }
   return parts;
+}
+
+function isSame(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** A whole eXIf chunk holding only the minimal orientation block (CRC computed). */
 function orientationChunk(orientation: number): Uint8Array {
-  const tiff = minimalOrientationExif(orientation);
-  const out = new Uint8Array(CHUNK_OVERHEAD + tiff.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, tiff.length);
-  out.set([0x65, 0x58, 0x49, 0x66], LENGTH_SIZE); // "eXIf"
-  out.set(tiff, LENGTH_SIZE + TYPE_SIZE);
-  view.setUint32(LENGTH_SIZE + TYPE_SIZE + tiff.length, crc32(out, LENGTH_SIZE, LENGTH_SIZE + TYPE_SIZE + tiff.length));
-  return out;
+  return chunkOf('eXIf', minimalOrientationExif(orientation));
 }
 
 /**
- * Keeps the signature and the allowlisted chunks byte for byte and ends at an empty IEND (an IEND
- * carrying data is written canonically: decoders ignore its content, so dropping it changes nothing).
+ * The output: the signature, then each chunk as its plan says, ending at IEND.
  *
- * Orientation: an eXIf Orientation of 2..8 is kept as a minimal orientation-only eXIf in the
- * place of the original chunk (PNG 3rd ed. requires eXIf before IDAT). Viewers disagree on
- * whether they apply PNG eXIf orientation at all, so keeping it exactly as it was is the only
- * choice that cannot change how a given viewer shows the picture; the block holds one number
- * and nothing else (the same rule as for JPEG).
+ * Orientation: an eXIf Orientation of 2..8 before IDAT is kept as a minimal orientation-only eXIf
+ * in the place of the original chunk (PNG 3rd ed. 5.6 puts eXIf before IDAT; decoders that honour
+ * it look there only). Viewers disagree on whether they apply PNG eXIf orientation at all, so
+ * keeping it exactly as it was is the only choice that cannot change how a given viewer shows the
+ * picture; the block holds one number and nothing else (the same rule as for JPEG).
  */
-function strip(bytes: Uint8Array): StripResult {
-  const { chunks, afterIend, findings: judged, notClean } = assess(bytes);
-  // Rewriting IDAT would mean re-encoding the image: beyond a lossless strip.
-  if (notClean !== null) throw new DeidError('not-clean', `PNG: ${notClean}`);
+function assemble(bytes: Uint8Array, plans: readonly Plan[]): StripResult {
   const pieces: Uint8Array[] = [bytes.subarray(0, SIGNATURE_SIZE)];
   const removed = new Set<FindingKind>();
   const notes: string[] = [];
   let orientationKept = false;
-  chunks.forEach((c, i) => {
-    const findings = judged[i];
-    if (findings.length === 0) {
-      requireValidCrc(bytes, c);
+  const firstIdat = plans.findIndex((p) => p.chunk.type === 'IDAT');
+  plans.forEach(({ chunk: c, findings, action, notes: chunkNotes }, i) => {
+    for (const f of findings) removed.add(f.kind);
+    notes.push(...chunkNotes);
+    if (action.op === 'keep') {
       pieces.push(bytes.subarray(c.offset, c.end));
       if (c.type === 'eXIf') orientationKept = true;
       return;
     }
-    for (const f of findings) removed.add(f.kind);
-    if (c.type === 'IEND') pieces.push(EMPTY_IEND);
-    if (c.type === 'eXIf' && !orientationKept) {
+    if (action.op === 'replace') {
+      pieces.push(action.bytes);
+      return;
+    }
+    if (c.type === 'eXIf' && !orientationKept && i < firstIdat) {
       const exif = scanExifChunk(bytes, c, 'eXIf');
       const orientation = isDeidError(exif) ? null : exif.orientation;
       if (orientation !== null && orientation !== ORIENTATION_AS_STORED) {
@@ -337,10 +584,6 @@ function strip(bytes: Uint8Array): StripResult {
       }
     }
   });
-  if (afterIend < bytes.length) {
-    removed.add('trailer');
-    notes.push(`dropped ${bytes.length - afterIend} bytes after IEND`);
-  }
   const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
   let pos = 0;
   for (const p of pieces) {
@@ -348,6 +591,23 @@ function strip(bytes: Uint8Array): StripResult {
     pos += p.length;
   }
   return { bytes: out, removed: [...removed].sort(), notes };
+}
+
+/**
+ * Writes what assess() planned: allowlisted chunks byte for byte (IDAT and fdAT data up to the
+ * end of their zlib streams, so decoded pixels cannot change), canonical values where a kept
+ * chunk's values never reach the pixels, an empty IEND, nothing after it.
+ */
+function strip(bytes: Uint8Array): StripResult {
+  const { plans, afterIend, notClean } = assess(bytes);
+  // Hidden bytes inside the deflate data itself: only re-encoding could remove them.
+  if (notClean !== null) throw new DeidError('not-clean', `PNG: ${notClean}`);
+  const result = assemble(bytes, plans);
+  if (afterIend < bytes.length) {
+    result.removed = [...new Set([...result.removed, 'trailer' as const])].sort();
+    result.notes.push(`dropped ${bytes.length - afterIend} bytes after IEND`);
+  }
+  return result;
 }
 
 export const pngFormat: ContainerFormat = {
