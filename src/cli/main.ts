@@ -1,7 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { applyCommand } from './apply-command';
+import { bagCreateCommand, bagVerifyCommand } from './bag';
 import { defaultIo, EXIT_USAGE, type Io } from './io';
-import { jobsOption } from './options';
+import { jobsOption, readPolicy } from './options';
 import { stripCommand } from './strip';
 import { errorText } from './tasks/verify-file';
 import { verifyCommand } from './verify';
@@ -57,6 +58,38 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
     .option('--json', 'print the written paths as JSON')
     .action(async (recipe: string, image: string, opts) => {
       exitCode = await applyCommand(recipe, image, opts, io);
+    });
+
+  const bag = program.command('bag').description('BagIt 1.0 transfer packages (RFC 8493) with the transfer record, and receipts');
+  bag
+    .command('create')
+    .description('pack verified, signed-off exports and their sidecars into a new bag')
+    .argument('<folder>', 'folder holding exports (<id>.<ext>) and their sidecars (<id>.deid.json)')
+    .requiredOption('--out <bag>', 'the bag folder to create (must not exist)')
+    .requiredOption('--recipient <organization>', 'who the bag is for (bag-info Recipient-Organization)')
+    .requiredOption('--method <method>', 'how it is transferred, e.g. "encrypted USB drive" (bag-info Transfer-Method)')
+    .option('--contact <name>', 'who to contact about the bag (bag-info Contact-Name)')
+    .option('--source-org <organization>', 'the sending organization (bag-info Source-Organization)')
+    .option('--description <text>', 'bag-info External-Description')
+    .option('--transfer-date <YYYY-MM-DD>', 'bag-info Transfer-Date (default: today)')
+    .option('--allow-unsigned', 'pack exports whose checklist is not signed off (recorded in bag-info.txt)')
+    .option('--log <file>', 'append one line recording this transfer to a log file')
+    .option('--policy <file>', 'a stricter strength policy (JSON) for the re-verification')
+    .option('--json', 'print the result as JSON')
+    .action(async (folder: string, opts) => {
+      exitCode = await bagCreateCommand(folder, { ...opts, sourceOrganization: opts.sourceOrg, policy: await readPolicy(opts.policy) }, io);
+    });
+  bag
+    .command('verify')
+    .description('validate a bag (RFC 8493) and re-verify every image against its sidecar; optionally write a receipt')
+    .argument('<bag>', 'the bag folder')
+    .option('--receipt <file>', 'write a receipt (JSON) to this file, outside the bag')
+    .option('--receiver <name>', 'who received the bag (required with --receipt)')
+    .option('--log <file>', 'append one line recording this check to a log file')
+    .option('--policy <file>', 'a stricter strength policy (JSON) for the re-verification')
+    .option('--json', 'print the result as JSON')
+    .action(async (bagDir: string, opts) => {
+      exitCode = await bagVerifyCommand(bagDir, { ...opts, policy: await readPolicy(opts.policy) }, io);
     });
 
   // New commands: one block above this line each (see the comment on runCli).
