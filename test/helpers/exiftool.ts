@@ -46,6 +46,21 @@ const PNG_STRUCTURE_TAGS: ReadonlySet<string> = new Set([
 
 const HARMLESS_GROUPS = /^(File|System|Composite|ExifTool|JFIF|Adobe)$/;
 
+/**
+ * exiftool's names for HEIF/AVIF container structure (QuickTime and Meta groups): brands,
+ * handler type, codec configuration (hvcC/av1C), ispe/pixi/irot/colr nclx, the primary item and
+ * mdat position. Anything else in those groups (times, names, user data) is not structure.
+ */
+const BMFF_STRUCTURE_TAGS: ReadonlySet<string> = new Set([
+  'MajorBrand', 'MinorVersion', 'CompatibleBrands', 'HandlerType', 'PrimaryItemReference', 'MetaImageSize',
+  'MediaDataSize', 'MediaDataOffset', 'ImageSpatialExtent', 'ImagePixelDepth', 'Rotation', 'AuxiliaryImageType',
+  'HEVCConfigurationVersion', 'GeneralProfileSpace', 'GeneralTierFlag', 'GeneralProfileIDC',
+  'GenProfileCompatibilityFlags', 'ConstraintIndicatorFlags', 'GeneralLevelIDC', 'MinSpatialSegmentationIDC',
+  'ParallelismType', 'ChromaFormat', 'BitDepthLuma', 'BitDepthChroma', 'AverageFrameRate', 'ConstantFrameRate',
+  'NumTemporalLayers', 'TemporalIDNested', 'AV1ConfigurationVersion', 'ChromaSamplePosition', 'ColorProfiles',
+  'ColorPrimaries', 'TransferCharacteristics', 'MatrixCoefficients', 'VideoFullRangeFlag',
+]);
+
 /** exiftool `-G1` group -> our finding kind. Order matters: first match wins. */
 export const GROUP_KINDS: ReadonlyArray<readonly [RegExp, FindingKind]> = [
   [/^(IFD0|ExifIFD|SubIFD\d*|InteropIFD|PrintIM)$/, 'exif'],
@@ -116,6 +131,7 @@ export function identifyingKeysLeft(record: ExiftoolRecord): string[] {
     // PNG's own structure (IHDR fields and the allowlisted colour chunks) names nothing.
     if (group === 'PNG') return !PNG_STRUCTURE_TAGS.has(key.slice(colon + 1));
     if (/^PNG-(pHYs|cHRM)$/.test(group)) return false;
+    if (group === 'QuickTime' || group === 'Meta') return !BMFF_STRUCTURE_TAGS.has(key.slice(colon + 1));
     // JFIF thumbnails surface as JFIF:ThumbnailImage/ThumbnailTIFF.
     if (group === 'JFIF') return /^Thumbnail(Image|TIFF)$/.test(key.slice(colon + 1));
     return !HARMLESS_GROUPS.test(group);

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isDeidError } from '../../core/errors';
 import { detectContainer } from '../../core/metadata/registry';
 import { stripMetadata } from '../../core/metadata/scan';
 import { stageFile } from '../atomic';
@@ -7,9 +8,10 @@ import type { StripFileResult, StripTask } from './types';
 import { errorText } from './verify-file';
 
 /**
- * Strips one file into the output tree. JPEG, PNG and WebP are rewritten losslessly by the core;
- * TIFF, HEIF and AVIF are decoded and re-encoded as PNG (no further loss, orientation applied to
- * the pixels), then stripped and re-scanned like any PNG. Nothing is written unless the result is
+ * Strips one file into the output tree. JPEG, PNG, WebP, HEIF and AVIF are rewritten losslessly
+ * by the core; TIFF, and a HEIF/AVIF the core refuses to rewrite (an image sequence, an item type
+ * it does not carry), are decoded and re-encoded as PNG as a salvage path (no further loss,
+ * orientation applied to the pixels), then stripped and re-scanned like any PNG. Nothing is written unless the result is
  * clean; commit.ts puts the staged file in place, never over an input.
  */
 export async function stripFile(task: StripTask): Promise<StripFileResult> {
@@ -27,20 +29,30 @@ export async function stripFile(task: StripTask): Promise<StripFileResult> {
     return { input: file.path, format: null, lossless: false, error: 'not a JPEG, PNG, WebP, TIFF, HEIF or AVIF file' };
   }
   const { format, container } = detected;
-  const lossless = container.strip !== undefined;
-  let outBytes: Uint8Array;
+  let lossless = container.strip !== undefined;
+  let outBytes: Uint8Array | null = null;
+  let salvage: string | null = null;
   let output = path.join(task.outDir, file.rel);
   let notice: string | undefined;
   try {
     if (lossless) {
-      const stripped = stripMetadata(bytes);
-      outBytes = stripped.bytes;
-      if (stripped.notes.length > 0) notice = stripped.notes.join('; ');
-    } else {
+      try {
+        const stripped = stripMetadata(bytes);
+        outBytes = stripped.bytes;
+        if (stripped.notes.length > 0) notice = stripped.notes.join('; ');
+      } catch (e) {
+        // HEIF/AVIF the rewrite cannot carry losslessly fall back to re-encoding (salvage).
+        if (!(isDeidError(e) && e.code === 'unsupported' && (format === 'heif' || format === 'avif'))) throw e;
+        salvage = e.message;
+        lossless = false;
+      }
+    }
+    if (outBytes === null) {
       const png = await reencodeAsPng(bytes, format);
       outBytes = stripMetadata(png).bytes;
       output = output.slice(0, output.length - path.extname(output).length) + '.png';
-      notice = `re-encoded ${format.toUpperCase()} to PNG (no lossless strip exists for ${format.toUpperCase()}); orientation applied to the pixels${format === 'tiff' ? '; first page only' : ''}`;
+      const why = salvage ? `the lossless rewrite refused it: ${salvage}` : `no lossless strip exists for ${format.toUpperCase()}`;
+      notice = `re-encoded ${format.toUpperCase()} to PNG (${why}); orientation applied to the pixels${format === 'tiff' ? '; first page only' : ''}`;
     }
   } catch (e) {
     return { input: file.path, format, lossless, error: `refused, nothing written: ${errorText(e)}` };
