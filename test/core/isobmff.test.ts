@@ -430,7 +430,7 @@ describe('ISO-BMFF walk on hand-built files', () => {
       ['meta/xml ', 'unknown-segment'],
       ['uuid', 'c2pa'],
       ['uuid', 'unknown-segment'],
-      ['Xtra', 'unknown-segment'],
+      ['????', 'unknown-segment'],
       ['free', 'unknown-segment'],
       ['skip', 'unknown-segment'],
     ]);

@@ -24,9 +24,37 @@ export interface Box {
   end: number;
 }
 
-/** A box type as a report may print it: four printable ASCII characters, else a neutral phrase. */
+/**
+ * Box, item, property, reference and brand codes registered in 14496-12, 23008-12, MIAF, AVIF
+ * and the MP4RA lists: a report may name these. Any other code is four bytes the writer chose
+ * (four letters of a name, say), so it is described, never repeated.
+ */
+const REGISTERED_CODES: ReadonlySet<string> = new Set([
+  'ftyp', 'meta', 'moov', 'mdat', 'free', 'skip', 'wide', 'uuid', 'udta', 'hdlr', 'dinf', 'dref', 'url ', 'urn ', 'pitm',
+  'iloc', 'iinf', 'infe', 'iref', 'iprp', 'ipco', 'ipma', 'idat', 'grpl', 'ipro', 'sinf', 'fiin', 'xml ', 'bxml', 'ipmc',
+  'ispe', 'pixi', 'hvcC', 'lhvC', 'av1C', 'avcC', 'vvcC', 'jpgC', 'j2kH', 'uncC', 'cmpd', 'irot', 'imir', 'clap', 'colr',
+  'auxC', 'pasp', 'rloc', 'lsel', 'a1op', 'a1lx', 'clli', 'mdcv', 'cclv', 'amve', 'oinf', 'tols', 'iscl', 'udes', 'crtt',
+  'mdft', 'altt', 'thmb', 'auxl', 'dimg', 'cdsc', 'prem', 'base', 'tbas', 'hvc1', 'hvt1', 'lhv1', 'av01', 'avc1',
+  'vvc1', 'jpeg', 'j2k1', 'unci', 'grid', 'iden', 'iovl', 'tmap', 'Exif', 'mime', 'uri ', 'altr', 'ster', 'brst',
+  'mvhd', 'tkhd', 'mdhd', 'trak', 'mdia', 'minf', 'stbl', 'edts', 'mvex', 'vmhd', 'nmhd', 'stsd', 'stts', 'ctts', 'stss',
+  'stsc', 'stsz', 'stz2', 'stco', 'co64', 'elst', 'tref', 'sdtp', 'sbgp', 'sgpd', 'mehd', 'trex', 'ccst', 'auxi', 'moof',
+]);
+
+/**
+ * A part name ("meta/iprp/ipco/colr #3") as a report may print it: each four-character code
+ * that is not registered becomes "????", and anything unprintable "?".
+ */
+export function safePath(name: string): string {
+  return name
+    .split('/')
+    .map((seg) => (/^[\s\S]{4}( #\d+)?$/.test(seg) && !REGISTERED_CODES.has(seg.slice(0, 4)) ? `????${seg.slice(4)}` : seg))
+    .join('/')
+    .replace(/[^\x20-\x7e]/g, '?');
+}
+
+/** A box type as a report may print it: a registered code, else a neutral phrase. */
 export function typeLabel(type: string): string {
-  return /^[\x21-\x7e][\x20-\x7e]{3}$/.test(type) && /^[A-Za-z0-9 ]{4}$/.test(type) ? JSON.stringify(type) : 'with a non-alphanumeric code';
+  return REGISTERED_CODES.has(type) ? JSON.stringify(type) : 'of an unregistered type';
 }
 
 /** A bounds-checked cursor over one box body: any read past `end` is a truncated box. */

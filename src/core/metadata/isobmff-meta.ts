@@ -6,7 +6,7 @@
  * unused idat bytes, repeated boxes) is recorded as a finding on the part where it sits.
  */
 import { DeidError } from '../errors';
-import { children, FULL_BOX_HEADER, isAllZero, Reader, typeLabel, type Box } from './isobmff-box';
+import { children, FULL_BOX_HEADER, isAllZero, Reader, safePath, typeLabel, type Box } from './isobmff-box';
 import { propertyVerdict, type PropertyVerdict } from './isobmff-props';
 import type { FindingKind, Part } from './types';
 
@@ -94,12 +94,8 @@ export interface MetaModel {
 /** Children the rewrite writes again (in the input's order); the rest are findings. */
 const STRUCTURE: ReadonlySet<string> = new Set(['hdlr', 'dinf', 'pitm', 'iloc', 'iinf', 'iref', 'iprp', 'idat']);
 
-export function safeName(name: string): string {
-  return name.replace(/[^\x20-\x7e]/g, '?');
-}
-
 export function boxPart(name: string, box: Box, kind: FindingKind | null, detail = ''): Part {
-  const n = safeName(name);
+  const n = safePath(name);
   return { name: n, offset: box.offset, length: box.end - box.offset, finding: kind ? { kind, where: `${n} @ ${box.offset}`, detail } : null };
 }
 
@@ -139,7 +135,7 @@ class MetaReader {
         continue;
       }
       if (seen.has(k.type)) {
-        this.flag(name, k, 'unknown-segment', `a second ${k.type} box (the first is used)`);
+        this.flag(name, k, 'unknown-segment', `a second ${typeLabel(k.type)} box (the first is used)`);
         continue;
       }
       seen.add(k.type);

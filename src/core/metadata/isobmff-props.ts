@@ -205,7 +205,7 @@ export function propertyVerdict(b: Uint8Array, box: Box): PropertyVerdict {
 /** A canonical form that differs from the input for a reason not named above is still a finding. */
 function finish(b: Uint8Array, box: Box, v: PropertyVerdict): PropertyVerdict {
   if (v.canonical && v.problems.length === 0 && !equalBytes(v.canonical, b.subarray(box.offset, box.end))) {
-    v.problems.push({ kind: 'unknown-segment', detail: `${v.type} not in its canonical form (header size or flags)` });
+    v.problems.push({ kind: 'unknown-segment', detail: `${typeLabel(v.type)} not in its canonical form (header size or flags)` });
   }
   return v;
 }

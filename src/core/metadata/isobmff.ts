@@ -130,7 +130,7 @@ function readFile(b: Uint8Array): FileModel {
       moovParts(b, box, 'moov', 1, model.parts);
     } else if (box.type === 'uuid') model.parts.push(uuidPart(b, box, 'uuid'));
     else if (box.type === 'free' || box.type === 'skip' || box.type === 'wide') model.parts.push(paddingPart(b, box, box.type));
-    else if (box.type === 'meta' || box.type === 'ftyp') model.parts.push(boxPart(box.type, box, 'unknown-segment', `a second ${box.type} box`));
+    else if (box.type === 'meta' || box.type === 'ftyp') model.parts.push(boxPart(box.type, box, 'unknown-segment', `a second ${typeLabel(box.type)} box`));
     else model.parts.push(boxPart(box.type, box, 'unknown-segment', `top-level box ${typeLabel(box.type)} not on the allowlist`));
   }
   if (model.meta) model.parts.push(...itemParts(b, model));
@@ -156,11 +156,17 @@ function itemParts(b: Uint8Array, model: FileModel): Part[] {
   const usedByKept = new Set<number>();
   const usedAtAll = new Set<number>();
   for (const [id, list] of m.assoc) for (const a of list) (kept.has(id) ? usedByKept : usedAtAll).add(a.index);
+  const firstWith = new Map<string, number>();
   m.props.forEach((p, i) => {
     const name = `ipco/${p.type} #${i + 1}`;
     const v = m.verdicts[i];
     if (usedByKept.has(i + 1)) {
-      if (v.problems.length === 0) parts.push(boxPart(name, p, null));
+      // The same property twice (23008-12 9.3: one ipco entry serves every item that uses it).
+      const key = v.canonical ? v.canonical.join(',') : null;
+      const first = key === null ? undefined : firstWith.get(key);
+      if (key !== null && first === undefined) firstWith.set(key, i + 1);
+      if (first !== undefined) parts.push(boxPart(name, p, 'unknown-segment', `repeats item property #${first}`));
+      else if (v.problems.length === 0) parts.push(boxPart(name, p, null));
       for (const problem of v.problems) parts.push(boxPart(name, p, problem.kind, problem.detail));
     } else if (!usedAtAll.has(i + 1)) {
       const kind: FindingKind = v.problems.some((x) => x.kind === 'icc') ? 'icc' : 'unknown-segment';

@@ -1,0 +1,254 @@
+/**
+ * Hostile HEIF/AVIF files built byte by byte (issue 13): a name hidden in every place an
+ * allowlist walk of ISO-BMFF might keep. Each must be a finding that never repeats the name, and
+ * the strip must leave a clean, idempotent file without it and with the coded data intact.
+ * Then the contract between verify and strip as properties: verify clean <=> strip is the
+ * identity, strip(strip(x)) == strip(x), scan(strip(x)) clean, and damaged bytes give only
+ * DeidError.
+ */
+import fc from 'fast-check';
+import { DeidError } from '../../src/core/errors';
+import { isobmffFormat } from '../../src/core/metadata/isobmff';
+import { box, fullBox, latin1, uuidBox } from '../helpers/chunks';
+import { expectIdempotent, findingsOf, mutateAll, mutationArbitrary, returnsOrDeidError } from '../helpers/container';
+import { concatBytes } from '../helpers/plant';
+
+const SECRET = 'JOHNSMITH-MRN-4711';
+const C2PA_UUID = 'd8fec3d61b0e483c92975828877c4c4d';
+const ALPHA = 'urn:mpeg:mpegB:cicp:systems:auxiliary:alpha';
+
+function be(value: number, size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let v = value;
+  for (let i = size - 1; i >= 0; i--) {
+    out[i] = v % 256;
+    v = Math.floor(v / 256);
+  }
+  return out;
+}
+
+const cstr = (s: string) => latin1(`${s}\0`);
+/** Stand-in coded data: the walk and strip never decode it, so any bytes do. */
+const CODED = Uint8Array.from([0x12, 0x00, 0x0a, 0x0a, 0x00, 0x00, 0x00, 0x24, 0xde, 0xad, 0xbe, 0xef]);
+const CODED_ALPHA = Uint8Array.from([0x12, 0x00, 0x0a, 0x0b, 0x01, 0x02, 0x03]);
+const ISPE = fullBox('ispe', 0, 0, be(8, 4), be(8, 4));
+const AV1C = box('av1C', Uint8Array.of(0x81, 0x00, 0x0c, 0x00));
+const PIXI = fullBox('pixi', 0, 0, Uint8Array.of(3, 8, 8, 8));
+const NCLX = box('colr', latin1('nclx'), Uint8Array.of(0, 1, 0, 13, 0, 6, 0x80));
+
+interface Item {
+  id: number;
+  type: string;
+  data?: Uint8Array;
+  inIdat?: boolean;
+  props?: number[];
+  name?: string;
+  flags?: number;
+  contentType?: string;
+}
+
+interface Spec {
+  major?: string;
+  minor?: number;
+  compatible?: string[];
+  hdlrName?: string;
+  items?: Item[];
+  props?: Uint8Array[];
+  refs?: Array<{ type: string; from: number; to: number[] }>;
+  /** Extra bytes in idat no item uses, and in mdat after the item data. */
+  idatExtra?: Uint8Array;
+  mdatExtra?: Uint8Array;
+  metaExtra?: Uint8Array[];
+  top?: Uint8Array[];
+  trailer?: Uint8Array;
+}
+
+function primary(): Item {
+  return { id: 1, type: 'av01', data: CODED, props: [1, 2, 3] };
+}
+
+/** A HEIF/AVIF file in the layout our rewrite writes (so the base spec is already clean). */
+function build(spec: Spec): Uint8Array {
+  const items = spec.items ?? [primary()];
+  const props = spec.props ?? [ISPE, AV1C, PIXI];
+  const head = box('ftyp', latin1(spec.major ?? 'avif'), be(spec.minor ?? 0, 4), ...(spec.compatible ?? ['mif1', 'avif', 'miaf']).map(latin1));
+  const hdlr = fullBox('hdlr', 0, 0, be(0, 4), latin1('pict'), new Uint8Array(12), cstr(spec.hdlrName ?? ''));
+  const pitm = fullBox('pitm', 0, 0, be(items[0].id, 2));
+  const iinf = fullBox('iinf', 0, 0, be(items.length, 2), ...items.map((i) => fullBox('infe', 2, i.flags ?? 0, be(i.id, 2), be(0, 2), latin1(i.type), cstr(i.name ?? ''), ...(i.type === 'mime' ? [cstr(i.contentType ?? '')] : []))));
+  const refs = spec.refs ?? [];
+  const iref = refs.length ? [fullBox('iref', 0, 0, ...refs.map((r) => box(r.type, be(r.from, 2), be(r.to.length, 2), ...r.to.map((t) => be(t, 2)))))] : [];
+  const withProps = items.filter((i) => i.props?.length);
+  const iprp = box('iprp', box('ipco', ...props), fullBox('ipma', 0, 0, be(withProps.length, 4), ...withProps.map((i) => concatBytes(be(i.id, 2), Uint8Array.of(i.props!.length), Uint8Array.from(i.props!)))));
+  const located = items.filter((i) => i.data);
+  const idatItems = located.filter((i) => i.inIdat);
+  const idatBody = concatBytes(...idatItems.map((i) => i.data!), spec.idatExtra ?? new Uint8Array(0));
+  const idat = idatBody.length ? [box('idat', idatBody)] : [];
+  const iloc = (mdatBody: number) => {
+    let m = mdatBody;
+    let d = 0;
+    const entries = located.map((i) => {
+      const at = i.inIdat ? d : m;
+      if (i.inIdat) d += i.data!.length;
+      else m += i.data!.length;
+      return concatBytes(be(i.id, 2), be(i.inIdat ? 1 : 0, 2), be(0, 2), be(1, 2), be(at, 4), be(i.data!.length, 4));
+    });
+    return fullBox('iloc', 1, 0, Uint8Array.of(0x44, 0x00), be(entries.length, 2), ...entries);
+  };
+  const meta = (mdatBody: number) => fullBox('meta', 0, 0, hdlr, pitm, iloc(mdatBody), iinf, ...iref, iprp, ...idat, ...(spec.metaExtra ?? []));
+  const mdatBody = head.length + meta(0).length + 8;
+  const mdat = box('mdat', ...located.filter((i) => !i.inIdat).map((i) => i.data!), spec.mdatExtra ?? new Uint8Array(0));
+  return concatBytes(head, meta(mdatBody), mdat, ...(spec.top ?? []), spec.trailer ?? new Uint8Array(0));
+}
+
+const secretBytes = latin1(SECRET);
+
+function contains(hay: Uint8Array, needle: Uint8Array): boolean {
+  return Buffer.from(hay).includes(Buffer.from(needle));
+}
+
+/** Each hostile place: the spec that plants the name there, and the finding it must raise. */
+const HOSTILE: Array<[string, Spec, RegExp]> = [
+  ['wide box with content', { top: [box('wide', secretBytes)] }, /padding box holding non-zero bytes/],
+  ['free box with content', { top: [box('free', secretBytes)] }, /padding box holding non-zero bytes/],
+  ['skip box inside meta', { metaExtra: [box('skip', secretBytes)] }, /box "skip" in meta not on the allowlist/],
+  ['unknown top-level box', { top: [box('JOHN', secretBytes)] }, /top-level box of an unregistered type not on the allowlist/],
+  ['unknown box inside meta', { metaExtra: [box('xml ', secretBytes)] }, /box "xml " in meta not on the allowlist/],
+  ['dinf/dref/url location text', { metaExtra: [box('dinf', fullBox('dref', 0, 0, be(1, 4), fullBox('url ', 0, 0, cstr(SECRET))))] }, /data reference location text/],
+  ['dinf/dref/urn name', { metaExtra: [box('dinf', fullBox('dref', 0, 0, be(1, 4), fullBox('urn ', 0, 0, cstr(SECRET), cstr('x'))))] }, /data reference location text/],
+  ['ftyp brand text', { compatible: ['mif1', 'avif', 'JOHN', 'SMIT'] }, /2 brand\(s\) not on the list/],
+  ['ftyp major brand text', { major: 'JOHN', compatible: ['mif1', 'avif'] }, /1 brand\(s\) not on the list/],
+  ['ftyp minor version', { minor: 0x4a4f484e }, /minor version holds a value/],
+  ['ftyp repeated brands', { compatible: ['mif1', 'avif', 'avif', 'avif', 'miaf'] }, /repeated brand/],
+  ['item name of the primary item', { items: [{ ...primary(), name: SECRET }] }, /item 1 has a name/],
+  ['item name of a dropped item', { items: [primary(), { id: 2, type: 'mime', contentType: 'application/rdf+xml', data: latin1('<x/>'), name: SECRET }] }, /item 2 has a name/],
+  ['infe flags beyond hidden', { items: [{ ...primary(), flags: 0x4a4f }] }, /infe flags other than "hidden"/],
+  ['unassociated property', { props: [ISPE, AV1C, PIXI, fullBox('udes', 0, 0, cstr('en'), cstr(SECRET), cstr(''), cstr(''))] }, /item property "udes" not associated with any item/],
+  ['unknown property on the primary item', { props: [ISPE, AV1C, PIXI, fullBox('udes', 0, 0, cstr(SECRET))], items: [{ ...primary(), props: [1, 2, 3, 4] }] }, /item property "udes" not on the allowlist/],
+  ['bytes after ispe', { props: [fullBox('ispe', 0, 0, be(8, 4), be(8, 4), secretBytes), AV1C, PIXI] }, /bytes after the ispe fields/],
+  ['bytes after colr nclx', { props: [ISPE, AV1C, PIXI, box('colr', latin1('nclx'), Uint8Array.of(0, 1, 0, 13, 0, 6, 0x80), secretBytes)], items: [{ ...primary(), props: [1, 2, 3, 4] }] }, /bytes after the colr nclx fields/],
+  ['colr nclx reserved bits', { props: [ISPE, AV1C, PIXI, box('colr', latin1('nclx'), Uint8Array.of(0, 1, 0, 13, 0, 6, 0x7f))], items: [{ ...primary(), props: [1, 2, 3, 4] }] }, /colr nclx reserved bits set/],
+  ['bytes after pixi', { props: [ISPE, AV1C, fullBox('pixi', 0, 0, Uint8Array.of(3, 8, 8, 8), secretBytes)] }, /bytes after the pixi fields/],
+  ['irot reserved bits', { props: [ISPE, AV1C, PIXI, box('irot', Uint8Array.of(0xfd))], items: [{ ...primary(), props: [1, 2, 3, 4] }] }, /reserved bits set/],
+  ['bytes after irot', { props: [ISPE, AV1C, PIXI, box('irot', Uint8Array.of(1), secretBytes)], items: [{ ...primary(), props: [1, 2, 3, 4] }] }, /bytes after the irot fields/],
+  ['av1C configOBUs', { props: [ISPE, box('av1C', Uint8Array.of(0x81, 0x00, 0x0c, 0x00), secretBytes), PIXI] }, /configOBUs in av1C/],
+  ['ispe flags', { props: [fullBox('ispe', 0, 0x4a4f, be(8, 4), be(8, 4)), AV1C, PIXI] }, /ispe flags set/],
+  ['ICC profile', { props: [ISPE, AV1C, PIXI, box('colr', latin1('prof'), secretBytes)], items: [{ ...primary(), props: [1, 2, 3, 4] }] }, /embedded ICC profile/],
+  ['a second colr (nclx) beside the first', { props: [ISPE, AV1C, PIXI, NCLX, NCLX], items: [{ ...primary(), props: [1, 2, 3, 4, 5] }] }, /repeats item property #4/],
+  ['unused idat bytes', { idatExtra: secretBytes }, /bytes in idat that no item uses/],
+  ['unreferenced mdat bytes', { mdatExtra: secretBytes }, /bytes in mdat that no item points to/],
+  ['grpl entity groups', { metaExtra: [box('grpl', fullBox('altr', 0, 0, be(1, 4), be(1, 4), be(1, 4), secretBytes))] }, /entity groups \(grpl\)/],
+  ['hdlr name', { hdlrName: SECRET }, /handler name text/],
+  ['a second pitm', { metaExtra: [fullBox('pitm', 0, 0, be(1, 2), secretBytes)] }, /a second "pitm" box/],
+  ['a second meta', { top: [fullBox('meta', 0, 0, fullBox('hdlr', 0, 0, be(0, 4), latin1('pict'), new Uint8Array(12), cstr(SECRET)))] }, /a second "meta" box/],
+  ['a second iprp holds the name', { metaExtra: [box('iprp', box('ipco', fullBox('udes', 0, 0, cstr(SECRET))))] }, /a second "iprp" box/],
+  ['bytes after the last box', { trailer: Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, ...secretBytes) }, /bytes after the last box/],
+  ['C2PA uuid box', { top: [uuidBox(C2PA_UUID, secretBytes)] }, /C2PA manifest store/],
+  ['vendor uuid box', { top: [uuidBox('00112233445566778899aabbccddeeff', secretBytes)] }, /vendor uuid box/],
+  ['auxC subtype bytes on the alpha plane', {
+    items: [primary(), { id: 2, type: 'av01', data: CODED_ALPHA, props: [1, 2, 4], flags: 1 }],
+    props: [ISPE, AV1C, PIXI, fullBox('auxC', 0, 0, cstr(ALPHA), secretBytes)],
+    refs: [{ type: 'auxl', from: 2, to: [1] }],
+  }, /auxiliary subtype data after the auxC type/],
+  ['depth map auxiliary image', {
+    items: [primary(), { id: 2, type: 'av01', data: secretBytes, props: [1, 2, 4], flags: 1 }],
+    props: [ISPE, AV1C, PIXI, fullBox('auxC', 0, 0, cstr('urn:mpeg:hevc:2015:auxid:2'))],
+    refs: [{ type: 'auxl', from: 2, to: [1] }],
+  }, /auxiliary image \(depth\/gain map/],
+  ['thumbnail', { items: [primary(), { id: 2, type: 'av01', data: secretBytes, props: [1, 2] }], refs: [{ type: 'thmb', from: 2, to: [1] }] }, /thumbnail image/],
+  ['Exif item', { items: [primary(), { id: 2, type: 'Exif', data: concatBytes(be(0, 4), latin1('MM\0*'), be(8, 4), be(0, 2), be(0, 4), secretBytes) }], refs: [{ type: 'cdsc', from: 2, to: [1] }] }, /EXIF/],
+  ['XMP item in idat', { items: [primary(), { id: 2, type: 'mime', contentType: 'application/rdf+xml', data: secretBytes, inIdat: true }] }, /XMP packet/],
+];
+
+describe('hand-built hostile HEIF/AVIF: found, never echoed, stripped', () => {
+  test('the base file is clean and strips to itself', () => {
+    const base = build({});
+    expect(findingsOf(isobmffFormat.walk(base))).toEqual([]);
+    expect(Buffer.from(isobmffFormat.strip!(base).bytes).equals(Buffer.from(base))).toBe(true);
+  });
+
+  test.each(HOSTILE.map(([name, spec, detail]) => [name, spec, detail] as const))('%s', (_name, spec, detail) => {
+    const bytes = build(spec);
+    const parts = isobmffFormat.walk(bytes);
+    const findings = findingsOf(parts);
+    expect(findings.map((f) => f.detail)).toEqual(expect.arrayContaining([expect.stringMatching(detail)]));
+    expect(JSON.stringify(parts)).not.toContain('JOHN');
+    const out = isobmffFormat.strip!(bytes);
+    expect(contains(out.bytes, secretBytes)).toBe(false);
+    expect(contains(out.bytes, latin1('JOHN'))).toBe(false);
+    expect(findingsOf(isobmffFormat.walk(out.bytes))).toEqual([]);
+    expectIdempotent(isobmffFormat, out.bytes);
+    // The primary item's coded data is copied byte for byte.
+    expect(contains(out.bytes, CODED)).toBe(true);
+  });
+
+  test('the alpha plane is kept (its data and its auxl reference); a depth map is not', () => {
+    const withAlpha = build({
+      items: [primary(), { id: 2, type: 'av01', data: CODED_ALPHA, props: [1, 2, 4], flags: 1 }],
+      props: [ISPE, AV1C, PIXI, fullBox('auxC', 0, 0, cstr(ALPHA))],
+      refs: [{ type: 'auxl', from: 2, to: [1] }],
+    });
+    expect(findingsOf(isobmffFormat.walk(withAlpha))).toEqual([]);
+    expect(Buffer.from(isobmffFormat.strip!(withAlpha).bytes).equals(Buffer.from(withAlpha))).toBe(true);
+    const withDepth = build({
+      items: [primary(), { id: 2, type: 'av01', data: CODED_ALPHA, props: [1, 2, 4], flags: 1 }],
+      props: [ISPE, AV1C, PIXI, fullBox('auxC', 0, 0, cstr('urn:com:apple:photo:2020:aux:hdrgainmap'))],
+      refs: [{ type: 'auxl', from: 2, to: [1] }],
+    });
+    const out = isobmffFormat.strip!(withDepth).bytes;
+    expect(contains(out, CODED_ALPHA)).toBe(false);
+    expect(contains(out, latin1('auxl'))).toBe(false);
+    expect(contains(out, latin1('auxC'))).toBe(false);
+  });
+
+  test('an image sequence (moov, with an unknown box inside) is reported and refused, not rewritten', () => {
+    const moov = box('moov', fullBox('mvhd', 0, 0, new Uint8Array(96)), box('trak', fullBox('tkhd', 0, 1, new Uint8Array(80)), box('JOHN', secretBytes)));
+    const bytes = build({ major: 'avis', compatible: ['msf1', 'avis', 'avif'], top: [moov] });
+    const details = findingsOf(isobmffFormat.walk(bytes)).map((f) => f.detail);
+    expect(details).toEqual(expect.arrayContaining([expect.stringMatching(/image sequence \(moov\)/), 'box of an unregistered type in moov not on the allowlist']));
+    expect(() => isobmffFormat.strip!(bytes)).toThrow(expect.objectContaining({ code: 'unsupported' }));
+  });
+
+  test('a picture that needs an unknown essential property, or lives in another file, is refused', () => {
+    const essential = build({ props: [ISPE, AV1C, PIXI, box('Xprp', secretBytes)], items: [{ ...primary(), props: [1, 2, 3, 0x84] }] });
+    expect(() => isobmffFormat.strip!(essential)).toThrow(expect.objectContaining({ code: 'unsupported' }));
+    expect(findingsOf(isobmffFormat.walk(essential)).length).toBeGreaterThan(0);
+  });
+});
+
+describe('verify and strip agree (properties)', () => {
+  const seeds = [build({}), ...HOSTILE.map(([, spec]) => build(spec))];
+  /** Any subset of hostile additions on one file, mutated or not. */
+  const input = fc.oneof(
+    fc.subarray(HOSTILE.map((h) => h[1]), { maxLength: 4 }).map((specs) => build(Object.assign({}, ...specs))),
+    fc.tuple(fc.nat(), fc.array(mutationArbitrary, { minLength: 1, maxLength: 3 })).map(([pick, ms]) => mutateAll(seeds, pick, ms)),
+  );
+
+  test('verify clean <=> strip is the identity; strip is idempotent and its output scans clean; only DeidError', () => {
+    const seen = { clean: 0, findings: 0, refused: 0 };
+    fc.assert(
+      fc.property(input, (bytes) => {
+        let findings: number | null = null;
+        if (returnsOrDeidError(() => (findings = findingsOf(isobmffFormat.walk(bytes)).length)) === 'refused') {
+          seen.refused++;
+          // The walk refused the bytes: so must the strip.
+          expect(() => isobmffFormat.strip!(bytes)).toThrow(DeidError);
+          return;
+        }
+        let out: Uint8Array | null = null;
+        returnsOrDeidError(() => (out = isobmffFormat.strip!(bytes).bytes));
+        const identity = out !== null && Buffer.from(out as Uint8Array).equals(Buffer.from(bytes));
+        expect({ clean: findings === 0, identity }).toEqual({ clean: identity, identity });
+        if (findings === 0) seen.clean++;
+        else seen.findings++;
+        if (out) {
+          expect(findingsOf(isobmffFormat.walk(out))).toEqual([]);
+          expectIdempotent(isobmffFormat, out);
+        }
+      }),
+      { numRuns: 300 },
+    );
+    expect(seen.clean).toBeGreaterThan(5);
+    expect(seen.findings).toBeGreaterThan(50);
+    expect(seen.refused).toBeGreaterThan(5);
+  });
+});
