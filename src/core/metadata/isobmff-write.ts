@@ -245,8 +245,23 @@ export function rewriteFile(b: Uint8Array, brands: Brands, m: MetaModel, kept: S
   // Field widths do not depend on offset values: measure once, then write with real offsets.
   const metaLength = build(0).length;
   const meta = build(head.length + metaLength + mdatHeader);
-  const mdatParts: Uint8Array[] = [];
-  for (const item of layout.items) if (item.data && item.method !== METHOD_IDAT) mdatParts.push(item.data);
-  const mdat = layout.mdatLength > 0 ? [makeBox('mdat', mdatParts)] : [];
-  return { bytes: concat([head, meta, ...mdat]), notes: [...notes] };
+  // One allocation for the whole file: the coded data is copied exactly once.
+  const mdatSize = layout.mdatLength > 0 ? mdatHeader + layout.mdatLength : 0;
+  const out = new Uint8Array(head.length + meta.length + mdatSize);
+  out.set(head, 0);
+  out.set(meta, head.length);
+  let at = head.length + meta.length;
+  if (mdatSize > 0) {
+    const header = mdatHeader === MDAT_HEADER
+      ? concat([uintBytes(mdatSize, 4), ascii('mdat')])
+      : concat([uintBytes(1, 4), ascii('mdat'), uintBytes(mdatSize, 8)]);
+    out.set(header, at);
+    at += header.length;
+    for (const item of layout.items) {
+      if (!item.data || item.method === METHOD_IDAT) continue;
+      out.set(item.data, at);
+      at += item.data.length;
+    }
+  }
+  return { bytes: out, notes: [...notes] };
 }
