@@ -141,6 +141,13 @@ const HOSTILE: Array<[string, Spec, RegExp]> = [
   ['a second pitm', { metaExtra: [fullBox('pitm', 0, 0, be(1, 2), secretBytes)] }, /a second "pitm" box/],
   ['a second meta', { top: [fullBox('meta', 0, 0, fullBox('hdlr', 0, 0, be(0, 4), latin1('pict'), new Uint8Array(12), cstr(SECRET)))] }, /a second "meta" box/],
   ['a second iprp holds the name', { metaExtra: [box('iprp', box('ipco', fullBox('udes', 0, 0, cstr(SECRET))))] }, /a second "iprp" box/],
+  ['bytes after the grid descriptor', {
+    items: [
+      { id: 1, type: 'grid', data: concatBytes(Uint8Array.of(0, 0, 0, 0), be(8, 2), be(8, 2), secretBytes), inIdat: true, props: [1] },
+      { id: 2, type: 'av01', data: CODED, props: [1, 2, 3], flags: 1 },
+    ],
+    refs: [{ type: 'dimg', from: 1, to: [2] }],
+  }, /bytes after the grid descriptor/],
   ['bytes after the last box', { trailer: Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, ...secretBytes) }, /bytes after the last box/],
   ['C2PA uuid box', { top: [uuidBox(C2PA_UUID, secretBytes)] }, /C2PA manifest store/],
   ['vendor uuid box', { top: [uuidBox('00112233445566778899aabbccddeeff', secretBytes)] }, /vendor uuid box/],

@@ -86,6 +86,28 @@ function exifFindings(data: Uint8Array | null, where: string): Finding[] {
   }
 }
 
+/** grid item data (23008-12 6.6.2.3.2): version 0, flags (bit 0: 32-bit sizes), rows, columns, size. */
+const GRID_FIXED = 4;
+const GRID_LARGE = 1;
+
+/** The grid descriptor as the spec defines it, or null when the bytes cannot be one. */
+export function canonicalGrid(data: Uint8Array): Uint8Array | null {
+  if (data.length < GRID_FIXED || data[0] !== 0) return null;
+  const size = GRID_FIXED + 2 * (data[1] & GRID_LARGE ? 4 : 2);
+  if (data.length < size) return null;
+  const out = data.slice(0, size);
+  out[1] &= GRID_LARGE;
+  return out;
+}
+
+function gridProblem(data: Uint8Array): string | null {
+  const canonical = canonicalGrid(data);
+  if (!canonical) return 'grid descriptor that does not parse';
+  if (canonical.length < data.length) return `${data.length - canonical.length} bytes after the grid descriptor`;
+  if (canonical[1] !== data[1]) return 'grid flags other than the field size';
+  return null;
+}
+
 /** The auxiliary type of an item (its auxC property), '' when it has none. */
 export function auxTypeOf(m: MetaModel, id: number): string {
   for (const a of m.assoc.get(id) ?? []) {
@@ -132,7 +154,9 @@ export function classifyItems(b: Uint8Array, m: MetaModel, kept: Set<number>): M
     const where = `item ${item.id} (${typeLabel(item.type)})`;
     const one = (kind: FindingKind, detail: string): ItemClass => ({ keep: false, findings: [{ kind, where, detail }] });
     if (kept.has(item.id)) {
-      out.set(item.id, { keep: true, findings: [] });
+      const data = item.type === 'grid' ? itemBytes(b, m.locations.get(item.id), m) : null;
+      const problem = data ? gridProblem(data) : null;
+      out.set(item.id, { keep: true, findings: problem ? [{ kind: 'unknown-segment', where, detail: problem }] : [] });
     } else if (item.type === 'Exif') {
       out.set(item.id, { keep: false, findings: exifFindings(itemBytes(b, m.locations.get(item.id), m), where) });
     } else if (item.type === 'mime') {

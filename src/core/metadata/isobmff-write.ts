@@ -9,7 +9,7 @@
 import { DeidError } from '../errors';
 import { ascii, concat, makeBox, makeFullBox, uintBytes } from './isobmff-box';
 import type { Brands } from './isobmff-brands';
-import { itemBytes } from './isobmff-items';
+import { canonicalGrid, itemBytes } from './isobmff-items';
 import { INFE_HIDDEN, METHOD_FILE, METHOD_IDAT, type Association, type MetaModel } from './isobmff-meta';
 
 /** Item types the rewrite keeps as picture (23008-12 6.6 derived images, HEVC, AV1). */
@@ -60,6 +60,11 @@ function collectItems(b: Uint8Array, m: MetaModel, kept: Set<number>): KeptItem[
       if (loc.dataRef !== 0 && !m.selfContained.has(loc.dataRef)) refuse('a picture item is stored in another file (data reference)');
       data = itemBytes(b, loc, m);
       if (!data) throw new DeidError('malformed', `HEIF: item ${item.id} points outside its data`);
+      if (item.type === 'grid') {
+        // Only the descriptor's own fields are written (bytes after them could hold anything).
+        data = canonicalGrid(data);
+        if (!data) throw new DeidError('malformed', `HEIF: grid item ${item.id} does not hold a grid descriptor`);
+      }
     }
     if (!data && item.type !== 'iden') throw new DeidError('malformed', `HEIF: picture item ${item.id} has no data`);
     out.push({
