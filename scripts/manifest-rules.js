@@ -17,12 +17,23 @@ function isPluginVersion(v) {
   return parts.length === 3 && parts.every((p) => /^\d{1,2}$/.test(p) && Number(p) <= VERSION_PART_MAX);
 }
 
+/**
+ * The files UXP loads for an icon: with `scale`, `<name>@<scale>x.png` for each scale and never
+ * the bare name (AdobeDocs/uxp-photoshop src/pages/guides/uxp-guide/uxp-misc/plugin-icons,
+ * "Export your icons with @1x and @2x scales ... pluginIcon@1x.png [note the "@1x" suffix]";
+ * Adobe's ui-react-starter ships plugin@1x.png and plugin@2x.png).
+ */
+function iconFiles(icon) {
+  if (!Array.isArray(icon.scale)) return [icon.path];
+  return icon.scale.map((s) => icon.path.replace(/\.png$/i, `@${s}x.png`));
+}
+
 function iconProblems(icons, where, fileExists) {
   if (!Array.isArray(icons) || icons.length === 0) return [`${where}: icons are required`];
   const problems = [];
   for (const icon of icons) {
     if (typeof icon.path !== 'string' || !/\.png$/i.test(icon.path)) problems.push(`${where}: icon path must be a .png`);
-    else if (fileExists && !fileExists(icon.path)) problems.push(`${where}: icon ${icon.path} is missing`);
+    else if (fileExists) for (const f of iconFiles(icon)) if (!fileExists(f)) problems.push(`${where}: icon ${f} is missing`);
     if (!Array.isArray(icon.theme) || icon.theme.length === 0) problems.push(`${where}: icon ${icon.path} needs a theme`);
   }
   return problems;
@@ -63,4 +74,4 @@ function manifestProblems(manifest, options = {}) {
   return problems;
 }
 
-module.exports = { manifestProblems, isPluginVersion };
+module.exports = { iconFiles, manifestProblems, isPluginVersion };

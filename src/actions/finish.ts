@@ -11,6 +11,7 @@ import type { ExportFormat, Host, OutputFolder } from './host';
 import type { Session } from './session';
 import { checkObscuredRegions, type RegionResult } from './verify-document';
 import { requireWorkingCopy } from './working-copy';
+import { utf8Encode } from './text';
 
 export const SIDECAR_SUFFIX = '.deid.json';
 
@@ -32,8 +33,6 @@ export type FinishResult =
       remaining: FindingKind[];
       regions: RegionResult[];
     };
-
-const encoder = new TextEncoder();
 
 /**
  * Finish: flatten the working copy, check every obscured region on its pixels, export a copy,
@@ -94,7 +93,7 @@ export async function finishExport(host: Host, session: Session, policy: Policy,
   const sidecarName = `${session.alternateId}${SIDECAR_SUFFIX}`;
   await host.writeFilesAtomically(request.folder, [
     { name: sidecar.image.fileName, bytes: stripped.bytes },
-    { name: sidecarName, bytes: encoder.encode(serializeSidecar(sidecar)) },
+    { name: sidecarName, bytes: utf8Encode(serializeSidecar(sidecar)) },
   ]);
   return { ok: true, sidecar, imageName: sidecar.image.fileName, sidecarName, folderName: request.folder.name, notes: stripped.notes };
 }

@@ -22,6 +22,28 @@ export interface DocumentInfo {
   /** Bits per channel. Photoshop's 16-bit runs 0..32768 (PixelBuffer.maxValue 32768). */
   bitDepth: 8 | 16 | 32;
   mode: ColorMode;
+  /** The colour profile's name, or 'None' for an untagged document. */
+  profile: string;
+  /** Pixels per inch. */
+  resolution: number;
+}
+
+/** The profile every export is converted to: the one viewers assume for untagged files. */
+export const SRGB_PROFILE = 'sRGB IEC61966-2.1';
+
+/** Options of a synthetic (self-test) document. */
+export interface SyntheticOptions {
+  /** Default SRGB_PROFILE. */
+  profile?: string;
+  /** Default 72. */
+  resolution?: number;
+}
+
+/** An image file opened for reading (review): its size, and a reader of one region at a time. */
+export interface OpenedImage {
+  width: number;
+  height: number;
+  readRegion(rect: Rect): Promise<PixelBuffer>;
 }
 
 export interface SelectionInfo {
@@ -101,10 +123,17 @@ export interface Host {
 
   /** A flattened duplicate of `sourceId` named `name`; it becomes the active document. */
   duplicateFlattened(sourceId: number, name: string): Promise<DocumentInfo>;
-  /** A new document holding exactly `pixels` (8-bit RGB), for the self-test. */
-  createSyntheticDocument(name: string, pixels: PixelBuffer): Promise<DocumentInfo>;
+  /** A new document holding exactly `pixels` (8-bit: maxValue 255, 16-bit: 32768; RGB), for the self-test. */
+  createSyntheticDocument(name: string, pixels: PixelBuffer, options?: SyntheticOptions): Promise<DocumentInfo>;
+  /**
+   * Converts a document to SRGB_PROFILE (relative colorimetric, black point compensation, no
+   * dither) unless it is in it already. Returns whether it converted.
+   */
+  convertToSrgb(docId: number): Promise<boolean>;
   /** Replaces the selection with a rectangle (the self-test draws its own selections). */
   selectRectangle(docId: number, rect: Rect): Promise<void>;
+  /** Replaces the selection with the ellipse inscribed in `rect` (anti-aliased, as the marquee tool). */
+  selectEllipse(docId: number, rect: Rect): Promise<void>;
   /** The current selection of a document, or null when nothing is selected. */
   selection(docId: number): Promise<SelectionInfo | null>;
   /** The composite pixels of `rect` (inside the canvas), chunky, at the document's bit depth. */
@@ -121,11 +150,11 @@ export interface Host {
   /** Closes a document without saving (working copies after export, self-test documents). */
   closeWithoutSaving(docId: number): Promise<void>;
   /**
-   * Decodes an image file from a folder to pixels by opening it in the host, reading the
-   * composite and closing it again (review re-verifies obscured regions on the real file).
-   * Inside runStep.
+   * Opens an image file from a folder in the host (or uses it where the user already has it
+   * open), lets `use` read regions of it, then closes it again only if this call opened it.
+   * Review re-verifies obscured regions this way, reading only those regions. Inside runStep.
    */
-  decodeImage(folder: OutputFolder, name: string): Promise<PixelBuffer>;
+  inspectImage<T>(folder: OutputFolder, name: string, use: (image: OpenedImage) => Promise<T>): Promise<T>;
 
   // Files: no modal scope needed.
 

@@ -1,8 +1,7 @@
 import { DeidError } from '../core/errors';
 import type { Host, OutputFolder } from './host';
 import type { Session } from './session';
-
-const encoder = new TextEncoder();
+import { utf8Encode } from './text';
 
 /**
  * The optional linkage record (original document name <-> alternate id). It goes only to a
@@ -16,6 +15,6 @@ export async function saveLinkageRecord(host: Host, session: Session, exportFold
     throw new DeidError('usage', 'The linkage record must not be saved in the export folder: choose a separate, protected location.');
   }
   const record = { alternateId: session.alternateId, originalDocument: session.source.title, recordedAt: now().toISOString() };
-  await host.writeSaveTarget(target, encoder.encode(`${JSON.stringify(record, null, 2)}\n`));
+  await host.writeSaveTarget(target, utf8Encode(`${JSON.stringify(record, null, 2)}\n`));
   return target.name;
 }

@@ -2,13 +2,13 @@ import { DeidError } from '../core/errors';
 import { sha256Hex } from '../core/hash';
 import { scanMetadata } from '../core/metadata/scan';
 import type { Finding } from '../core/metadata/types';
-import { cropPixels } from '../core/pixels/crop';
 import { JPEG_TOLERANCE, LOSSLESS_TOLERANCE } from '../core/pixels/verify-region';
 import type { Policy } from '../core/policy/types';
 import { applyAutoChecks, signOff } from '../core/sidecar/checklist';
 import { parseSidecar, serializeSidecar, validateSidecar } from '../core/sidecar/schema';
 import type { Checklist, Sidecar } from '../core/sidecar/types';
 import { SIDECAR_SUFFIX } from './finish';
+import { utf8Decode, utf8Encode } from './text';
 import type { Host, OutputFolder } from './host';
 import { checkObscuredRegions, type RegionResult } from './verify-document';
 
@@ -23,8 +23,6 @@ export interface ReviewState {
 }
 
 const EXTENSIONS = { jpeg: 'jpg', png: 'png' } as const;
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** The sidecars in a folder, for the reviewer to pick from. */
 export async function listSidecars(host: Host, folder: OutputFolder): Promise<string[]> {
@@ -38,7 +36,7 @@ export async function listSidecars(host: Host, folder: OutputFolder): Promise<st
 export async function openReview(host: Host, folder: OutputFolder, sidecarName: string, policy: Policy): Promise<ReviewState> {
   const text = await host.readFile(folder, sidecarName);
   if (!text) throw new DeidError('usage', `${sidecarName} is not in ${folder.name} any more`);
-  const sidecar = parseSidecar(decoder.decode(text));
+  const sidecar = parseSidecar(utf8Decode(text));
   const expectedName = `${sidecar.alternateId}.${EXTENSIONS[sidecar.image.format]}`;
   const findings: Finding[] = [];
   if (sidecar.image.fileName !== expectedName) {
@@ -56,11 +54,19 @@ export async function openReview(host: Host, folder: OutputFolder, sidecarName: 
   }
   const metadata = (await scanMetadata(image)).findings;
   findings.push(...metadata);
-  const pixels = await host.runStep('De-identify: review', () => host.decodeImage(folder, expectedName));
   const tolerance = sidecar.image.format === 'png' ? LOSSLESS_TOLERANCE : JPEG_TOLERANCE;
   // Sidecar steps are already in the exported picture's coordinates (core/sidecar/steps.ts).
   const obscuring = sidecar.steps.filter((s) => s.op === 'pixelate' || s.op === 'overlay');
-  const regions = await checkObscuredRegions(obscuring, pixels, policy, tolerance, async (r) => cropPixels(pixels, r));
+  // Only the recorded regions are read from the image, one at a time (never the whole picture).
+  const { regions, size } = await host.runStep('De-identify: review', () =>
+    host.inspectImage(folder, expectedName, async (image) => ({
+      size: { width: image.width, height: image.height },
+      regions: await checkObscuredRegions(obscuring, image, policy, tolerance, (r) => image.readRegion(r)),
+    })),
+  );
+  if (size.width !== sidecar.image.width || size.height !== sidecar.image.height) {
+    findings.push({ kind: 'hash-mismatch', where: expectedName, detail: `the image is ${size.width}x${size.height}, the sidecar says ${sidecar.image.width}x${sidecar.image.height}` });
+  }
   for (const r of regions) if (!r.ok) findings.push({ kind: 'not-obscured', where: expectedName, detail: r.detail });
   const checklist = applyAutoChecks(sidecar.checklist, {
     'metadata-removed': metadata.length === 0 ? { ok: true } : { ok: false, note: `found: ${[...new Set(metadata.map((f) => f.kind))].join(', ')}` },
@@ -84,6 +90,6 @@ export async function signOffReview(host: Host, review: ReviewState, checklist: 
     throw new DeidError('usage', 'cannot sign off: the image changed since it was checked; open it again');
   }
   const signed = validateSidecar({ ...review.sidecar, checklist: signOff(checklist, reviewer, now().toISOString()) });
-  await host.writeFilesAtomically(review.folder, [{ name: review.sidecarName, bytes: encoder.encode(serializeSidecar(signed)) }]);
+  await host.writeFilesAtomically(review.folder, [{ name: review.sidecarName, bytes: utf8Encode(serializeSidecar(signed)) }]);
   return signed;
 }

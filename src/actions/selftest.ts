@@ -14,6 +14,7 @@ import { obscureSelection } from './obscure';
 import { openReview } from './review';
 import type { Session } from './session';
 import { startWorkingCopy } from './start';
+import { utf8Decode } from './text';
 
 export interface SelfTestResult {
   step: string;
@@ -173,7 +174,7 @@ export async function runSelfTest(host: Host, policy: Policy = DEFAULT_POLICY, t
     const done = finished as Extract<FinishResult, { ok: true }>;
     const text = await host.readFile(folder as OutputFolder, done.sidecarName);
     if (!text) throw new Error(`${done.sidecarName} is not in the folder`);
-    const decoded = new TextDecoder().decode(text);
+    const decoded = utf8Decode(text);
     const sidecar = parseSidecar(decoded);
     if (decoded.includes(TEST_NAME)) throw new Error('the sidecar names the original document');
     const obscured = sidecar.steps.filter((s) => s.op === 'pixelate' || s.op === 'overlay').length;

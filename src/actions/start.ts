@@ -1,4 +1,5 @@
-import { DeidHostError, type Host } from './host';
+import type { Step } from '../core/sidecar/types';
+import { DeidHostError, SRGB_PROFILE, type Host } from './host';
 import type { Session } from './session';
 import { newAlternateId } from '../core/sidecar/alternate-id';
 
@@ -16,6 +17,15 @@ export async function startWorkingCopy(host: Host, now: () => Date = () => new D
     throw new DeidHostError('unsupported', `"${source.title}" is a 32-bit image. Convert it to 8 or 16 bits per channel (Image > Mode) and press Start again.`);
   }
   const alternateId = newAlternateId();
-  const doc = await host.runStep('De-identify: start', () => host.duplicateFlattened(source.id, alternateId));
-  return { alternateId, source: { id: source.id, title: source.title }, doc, steps: [], startedAt: now().toISOString() };
+  // The export carries no profile (the core drops ICC), and viewers read untagged files as
+  // sRGB: the working copy is converted first, so Adobe RGB, Display P3 or ProPhoto numbers are
+  // not reinterpreted, and every later step paints and records sRGB values.
+  const { doc, converted } = await host.runStep('De-identify: start', async () => {
+    const copy = await host.duplicateFlattened(source.id, alternateId);
+    const changed = await host.convertToSrgb(copy.id);
+    return { doc: changed ? { ...copy, profile: SRGB_PROFILE } : copy, converted: changed };
+  });
+  const startedAt = now().toISOString();
+  const steps: Step[] = converted ? [{ op: 'convert-to-srgb', at: startedAt }] : [];
+  return { alternateId, source: { id: source.id, title: source.title }, doc, steps, startedAt };
 }

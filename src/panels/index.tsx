@@ -1,19 +1,39 @@
 /**
- * The plugin's entry (webpack bundles from here). Registers the panel with UXP at module load,
- * which UXP requires; React mounts when Photoshop creates the panel.
+ * The plugin's entry (webpack bundles from here). It registers the panel at module load, as UXP
+ * requires (one entrypoints.setup call while the script is first evaluated), importing nothing
+ * but the registration and a few constants. The rest of the panel is loaded inside `create`
+ * behind a try/catch, so a failure there shows up IN the panel instead of leaving it empty.
  */
-import { DEFAULT_POLICY } from '../core/policy/policy';
-import { createPhotoshopHost } from '../photoshop';
 import { registerPanel } from '../photoshop/entrypoints';
-import { PLUGIN_VERSION } from './build-info';
-import { PANEL_ID, createPanelController } from './panel-controller';
+import { missingGlobals, showProblem } from './environment';
+import type { PanelController } from './panel-controller';
+import { MENU_ITEMS, PANEL_ID } from './panel-ids';
 
-const controller = createPanelController({ makeHost: createPhotoshopHost, policy: DEFAULT_POLICY, toolVersion: PLUGIN_VERSION });
+let controller: PanelController | null = null;
+
+function describe(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
+
+async function create(rootNode: HTMLElement): Promise<void> {
+  const missing = missingGlobals();
+  if (missing.length > 0) {
+    showProblem(rootNode, `This Photoshop's UXP lacks ${missing.join(', ')}; the panel may not work. Update Photoshop.`);
+  }
+  try {
+    // Eager: bundled into the one script (UXP loads no chunks), evaluated only now.
+    const main = await import(/* webpackMode: "eager" */ './panel-main');
+    controller = controller ?? main.createPanel();
+    controller.create(rootNode);
+  } catch (e) {
+    showProblem(rootNode, `The panel could not start: ${describe(e)}`);
+  }
+}
 
 registerPanel(PANEL_ID, {
-  create: (rootNode) => controller.create(rootNode),
-  show: (rootNode) => controller.show(rootNode),
-  destroy: () => controller.destroy(),
-  invokeMenu: (id) => controller.invokeMenu(id),
-  menuItems: controller.menuItems,
+  create,
+  show: (rootNode) => controller?.show(rootNode),
+  destroy: () => controller?.destroy(),
+  invokeMenu: (id) => controller?.invokeMenu(id),
+  menuItems: MENU_ITEMS,
 });

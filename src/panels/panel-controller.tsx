@@ -4,8 +4,9 @@ import type { Policy } from '../core/policy/types';
 import { App } from './App';
 import { createPanelCommands, type PanelCommands } from './commands';
 
-export const PANEL_ID = 'deidPanel';
-export const MENU_SELF_TEST = 'runSelfTest';
+import { MENU_ITEMS, MENU_SELF_TEST } from './panel-ids';
+
+export { MENU_SELF_TEST, PANEL_ID } from './panel-ids';
 
 export interface PanelOptions {
   /** Made lazily at first create, so a failing host never breaks registration. */
@@ -41,7 +42,7 @@ export function createPanelController(options: PanelOptions): PanelController {
   };
   return {
     commands,
-    menuItems: [{ id: MENU_SELF_TEST, label: 'Run self-test' }],
+    menuItems: MENU_ITEMS,
     create: mount,
     show: mount,
     destroy() {

@@ -15,6 +15,7 @@ interface SpAttributes extends DetailedHTMLProps<HTMLAttributes<HTMLElement>, HT
   checked?: true;
   selected?: true;
   invalid?: true;
+  column?: true;
   value?: string | number;
   placeholder?: string;
   type?: string;
@@ -33,7 +34,7 @@ declare module 'react' {
       'sp-checkbox': SpAttributes;
       'sp-textfield': SpAttributes;
       'sp-textarea': SpAttributes;
-      'sp-picker': SpAttributes;
+      'sp-dropdown': SpAttributes;
       'sp-menu': SpAttributes;
       'sp-menu-item': SpAttributes;
       'sp-radio-group': SpAttributes;

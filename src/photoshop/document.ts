@@ -1,6 +1,6 @@
 import { app, constants } from 'photoshop';
 import type { Document } from 'photoshop/dom/Document';
-import { DeidHostError, type ColorMode, type DocumentInfo } from '../actions/host';
+import { DeidHostError, SRGB_PROFILE, type ColorMode, type DocumentInfo } from '../actions/host';
 
 /**
  * Whether `app.activeDocument` throws or returns null with no document open is UNCONFIRMED
@@ -36,7 +36,42 @@ export function bitDepthOf(d: Document): DocumentInfo['bitDepth'] {
 }
 
 export function describeDocument(d: Document): DocumentInfo {
-  return { id: d.id, title: d.title, width: d.width, height: d.height, bitDepth: bitDepthOf(d), mode: modeOf(d) };
+  return { id: d.id, title: d.title, width: d.width, height: d.height, bitDepth: bitDepthOf(d), mode: modeOf(d), profile: d.colorProfileName, resolution: d.resolution };
+}
+
+/**
+ * Converts to sRGB IEC61966-2.1 unless the document is in it. document.md "convertProfile"
+ * (23.0): (destinationProfile, intent, blackPointCompensation?, dither?); intent from
+ * constants.md "Intent". Relative colorimetric with black point compensation keeps in-gamut
+ * colours and maps black to black; dither is off so flat areas stay flat. An untagged document
+ * reports colorProfileName "None" (document.md "Properties") and is converted from the working
+ * space. Checked afterwards: a name Photoshop does not know must not pass silently.
+ */
+export async function convertToSrgb(d: Document): Promise<boolean> {
+  if (d.colorProfileName === SRGB_PROFILE) return false;
+  await d.convertProfile(SRGB_PROFILE, constants.Intent.RELATIVECOLORIMETRIC, true, false);
+  if (d.colorProfileName !== SRGB_PROFILE) {
+    throw new DeidHostError('host', `Photoshop did not convert the working copy to ${SRGB_PROFILE} (it reports "${d.colorProfileName}").`);
+  }
+  return true;
+}
+
+/**
+ * The open document whose file is `nativePath`, if any. document.md "Properties": path is the
+ * "Full file system path to this document"; what it gives for a never-saved document is not
+ * documented, so a throw counts as "not this one".
+ */
+export function openDocumentAt(nativePath: string): Document | null {
+  const norm = (p: string): string => p.replace(/\\/g, '/').toLowerCase();
+  for (let i = 0; i < app.documents.length; i++) {
+    const d = app.documents[i];
+    try {
+      if (norm(d.path) === norm(nativePath)) return d;
+    } catch {
+      // No file behind this document.
+    }
+  }
+  return null;
 }
 
 /** 8 or 16 (Imaging API component size); 32-bit documents are refused with a message. */

@@ -12,28 +12,41 @@ export const PHOTOSHOP_16BIT_MAX = 32768;
 const EIGHT_BIT_MAX = 255;
 
 /**
- * Adobe's Imaging docs spell the option `isChunky` in places where @types/photoshop says
- * `chunky`. Passing both covers either reading; the wider object is a declared subtype of the
- * typed options, so no cast is needed.
+ * `chunky` is the OPTION of getData and createImageDataFromBuffer (AdobeDocs/uxp-photoshop
+ * src/pages/ps-reference/media/imaging.md, "getData" and "createImageDataFromBuffer"; default
+ * true); `isChunky` is only a read-only property of the returned data ("PhotoshopImageData").
+ * Passed explicitly so the layout never depends on a default.
  */
-const CHUNKY = { chunky: true, isChunky: true } as const;
+const CHUNKY = { chunky: true } as const;
 
 export function toBounds(r: Rect): PsBounds {
   return { left: r.x, top: r.y, right: r.x + r.w, bottom: r.y + r.h };
 }
 
-export function fromBounds(b: { left: number; top: number; right: number; bottom: number }): Rect {
-  return { x: b.left, y: b.top, w: b.right - b.left, h: b.bottom - b.top };
+/**
+ * Releases image data. imaging.md "dispose" calls it synchronous; @types/photoshop types it as
+ * returning a promise: awaiting the result covers both.
+ */
+async function release(imageData: ImageData): Promise<void> {
+  await imageData.dispose();
 }
 
-/** Reads an image data's values and disposes it (dispose is typed async: awaited in finally). */
+/** Reads an image data's values (chunky) and disposes it. */
 async function takeData(imageData: ImageData): Promise<Uint8Array | Uint16Array | Float32Array> {
   try {
-    const options: ImagingTypes.GetDataOptions & { isChunky: boolean } = CHUNKY;
-    return await imageData.getData(options);
+    return await imageData.getData(CHUNKY);
   } finally {
-    await imageData.dispose();
+    await release(imageData);
   }
+}
+
+/**
+ * The rectangle the returned values cover: placed at `sourceBounds`' top-left, sized by the
+ * image data's own width and height (imaging.md "getPixels": sourceBounds is "the actual bounds
+ * used"; rows of the buffer are `imageData.width` long whatever was requested).
+ */
+function coveredRect(sourceBounds: { left: number; top: number }, imageData: ImageData): Rect {
+  return { x: sourceBounds.left, y: sourceBounds.top, w: imageData.width, h: imageData.height };
 }
 
 function maxValueFor(componentSize: number): number {
@@ -50,16 +63,25 @@ function maxValueFor(componentSize: number): number {
 export async function readComposite(documentID: number, rect: Rect, componentSize: 8 | 16): Promise<PixelBuffer> {
   const result = await imaging.getPixels({ documentID, sourceBounds: toBounds(rect), componentSize });
   const { imageData } = result;
-  const got = fromBounds(result.sourceBounds);
+  // Without targetSize the full-resolution canvas is read (imaging.md "getPixels", pyramid
+  // levels); any other level would put values in the wrong places.
+  if (result.level !== 0) {
+    await release(imageData);
+    throw new DeidHostError('host', `Photoshop returned pixels from cache level ${result.level}, not the full-resolution image.`);
+  }
+  const got = coveredRect(result.sourceBounds, imageData);
   const components = imageData.components;
   if (components < 1 || components > 4) {
-    await imageData.dispose();
+    await release(imageData);
     throw new DeidHostError('unsupported', `Photoshop returned ${components} channels; only RGB and grayscale images are supported.`);
   }
   const maxValue = maxValueFor(imageData.componentSize);
   const hasAlpha = imageData.hasAlpha;
   const values = await takeData(imageData);
   if (values instanceof Float32Array) throw new DeidHostError('unsupported', '32-bit images are not supported.');
+  if (values.length !== got.w * got.h * components) {
+    throw new DeidHostError('host', `Photoshop returned ${values.length} values for ${got.w}x${got.h} pixels of ${components} channels.`);
+  }
   const out = values instanceof Uint16Array ? new Uint16Array(rect.w * rect.h * components) : new Uint8Array(rect.w * rect.h * components);
   const dx = got.x - rect.x;
   const dy = got.y - rect.y;
@@ -74,10 +96,19 @@ export async function readComposite(documentID: number, rect: Rect, componentSiz
   return { data: out, width: rect.w, height: rect.h, components: components as PixelBuffer['components'], hasAlpha, maxValue };
 }
 
-/** Writes pixels into a pixel layer with their top-left at `at` (one putPixels call). */
+/**
+ * Writes pixels into a pixel layer with their top-left at `at` (one putPixels call), keeping
+ * every other pixel of the layer. imaging.md "putPixels": `replace` "If true, then existing
+ * pixels in the layer are discarded before adding new pixels ... The default value is true", so
+ * it is passed as false (as Adobe's imaging sample, media/assets/imaging.psjs, does);
+ * `targetBounds` places by `left` and `top` ("Dimension keys width and height are not used";
+ * @types/photoshop requires them, so they are passed and Photoshop ignores them).
+ * No colorProfile: "If the color profile is empty, then the profile of a target document will
+ * be used" (imaging.md "PhotoshopImageData"), and the values came from that document.
+ */
 export async function writeLayer(documentID: number, layerID: number, pixels: PixelBuffer, at: { x: number; y: number }, commandName: string): Promise<void> {
   const colorSpace = pixels.components >= 3 ? 'RGB' : 'Grayscale';
-  const options: ImagingTypes.CreateImageDataFromBufferOptions & { isChunky: boolean } = {
+  const options: ImagingTypes.CreateImageDataFromBufferOptions = {
     width: pixels.width,
     height: pixels.height,
     components: pixels.components,
@@ -86,9 +117,9 @@ export async function writeLayer(documentID: number, layerID: number, pixels: Pi
   };
   const imageData = await imaging.createImageDataFromBuffer(pixels.data, options);
   try {
-    await imaging.putPixels({ documentID, layerID, imageData, replace: true, targetBounds: { left: at.x, top: at.y, width: pixels.width, height: pixels.height }, commandName });
+    await imaging.putPixels({ documentID, layerID, imageData, replace: false, targetBounds: { left: at.x, top: at.y, width: pixels.width, height: pixels.height }, commandName });
   } finally {
-    await imageData.dispose();
+    await release(imageData);
   }
 }
 
@@ -99,7 +130,7 @@ export async function writeLayer(documentID: number, layerID: number, pixels: Pi
  */
 export async function readSelectionMask(documentID: number, bounds: Rect): Promise<{ mask: Mask; rectangular: boolean } | null> {
   const result = await imaging.getSelection({ documentID, sourceBounds: toBounds(bounds) });
-  const got = fromBounds(result.sourceBounds);
+  const got = coveredRect(result.sourceBounds, result.imageData);
   const values = await takeData(result.imageData);
   const full = values instanceof Uint8Array ? EIGHT_BIT_MAX : values instanceof Uint16Array ? PHOTOSHOP_16BIT_MAX : 1;
   // Tight box of the selected pixels (anti-aliased edges count), so a grid anchors there.

@@ -5,10 +5,10 @@ import type { JPEGSaveOptions, PNGSaveOptions } from 'photoshop/dom/objects/Save
 import type { DocumentCreateOptions } from 'photoshop/dom/types/DocumentTypes';
 import { clampRect, type Rect } from '../core/geometry';
 import type { PixelBuffer } from '../core/pixels/types';
-import { DeidHostError, type DocumentInfo, type ExportFormat, type Host, type OutputFolder, type SelectionInfo } from '../actions/host';
-import { activeDocumentOrNull, componentSizeOf, describeDocument, findDocument, flatLayerId, isFlat } from './document';
+import { DeidHostError, SRGB_PROFILE, type DocumentInfo, type ExportFormat, type Host, type OutputFolder, type SelectionInfo } from '../actions/host';
+import { activeDocumentOrNull, componentSizeOf, convertToSrgb, describeDocument, findDocument, flatLayerId, isFlat, openDocumentAt } from './document';
 import * as files from './files';
-import { readComposite, readSelectionMask, toBounds, writeLayer } from './imaging';
+import { PHOTOSHOP_16BIT_MAX, readComposite, readSelectionMask, toBounds, writeLayer } from './imaging';
 import { runModal } from './modal';
 import type { UxpFile } from './uxp-types';
 
@@ -81,26 +81,37 @@ export function createPhotoshopHost(): Host {
       app.activeDocument = copy;
       return describeDocument(copy);
     },
-    async createSyntheticDocument(name, pixels: PixelBuffer) {
-      if (pixels.components !== 3 || pixels.maxValue !== 255) {
-        throw new DeidHostError('unsupported', 'synthetic documents are 8-bit RGB');
+    async createSyntheticDocument(name, pixels: PixelBuffer, extra = {}) {
+      const depth = pixels.maxValue === 255 ? 8 : pixels.maxValue === PHOTOSHOP_16BIT_MAX ? 16 : 0;
+      if (pixels.components !== 3 || depth === 0) {
+        throw new DeidHostError('unsupported', 'synthetic documents are 8- or 16-bit RGB');
       }
+      // objects/createoptions/documentcreateoptions.md: depth, profile ("Color Profile using
+      // profile name"), resolution.
       const options: DocumentCreateOptions = {
         name,
         width: pixels.width,
         height: pixels.height,
-        resolution: SYNTHETIC_RESOLUTION_PPI,
+        resolution: extra.resolution ?? SYNTHETIC_RESOLUTION_PPI,
         mode: constants.NewDocumentMode.RGB,
         fill: constants.DocumentFill.WHITE,
-        depth: 8,
+        depth,
+        profile: extra.profile ?? SRGB_PROFILE,
       };
       const d = await app.documents.add(options);
       if (!d) throw new DeidHostError('host', 'Photoshop did not create the test document.');
       await writeLayer(d.id, await flatLayerId(d), pixels, { x: 0, y: 0 }, 'De-identify: self-test pattern');
       return describeDocument(d);
     },
+    async convertToSrgb(docId) {
+      return convertToSrgb(findDocument(docId));
+    },
     async selectRectangle(docId, rect) {
       await findDocument(docId).selection.selectRectangle(toBounds(rect));
+    },
+    // selection.md "selectEllipse" (25.0): bounds; mode REPLACE, feather 0 and antiAlias true by default.
+    async selectEllipse(docId, rect) {
+      await findDocument(docId).selection.selectEllipse(toBounds(rect));
     },
     async selection(docId) {
       return selectionOf(findDocument(docId));
@@ -126,14 +137,19 @@ export function createPhotoshopHost(): Host {
     async closeWithoutSaving(docId) {
       findDocument(docId).closeWithoutSaving();
     },
-    async decodeImage(folder: OutputFolder, name: string) {
+    async inspectImage(folder: OutputFolder, name: string, use) {
       const entry = await files.findFile(files.folderEntry(folder), name);
       if (!entry) throw new DeidHostError('no-document', `${name} is not in ${folder.name}.`);
-      const d = await app.open(asDomFile(entry));
+      // A document the user already has open is read as it is and left open.
+      const already = openDocumentAt(entry.nativePath);
+      const d = already ?? (await app.open(asDomFile(entry)));
       try {
-        return await readComposite(d.id, { x: 0, y: 0, w: d.width, h: d.height }, componentSizeOf(d));
+        const depth = componentSizeOf(d);
+        // Only the regions asked for are read: a whole 45 MP 16-bit image is ~270 MB against
+        // UXP's ~600 MB plugin memory warning (imaging.md "Performance considerations").
+        return await use({ width: d.width, height: d.height, readRegion: (rect) => readComposite(d.id, rect, depth) });
       } finally {
-        d.closeWithoutSaving();
+        if (!already) d.closeWithoutSaving();
       }
     },
     chooseOutputFolder: files.chooseOutputFolder,

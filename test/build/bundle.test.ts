@@ -9,7 +9,7 @@ const ROOT = path.resolve(__dirname, '../..');
 const BUILD_TIMEOUT_MS = 180_000;
 
 /** What the plugin folder holds (sorted); the licence file is Terser's extract of the bundled libraries' notices. */
-const PLUGIN_FILES = ['icons/panel.png', 'icons/panel@2x.png', 'icons/plugin.png', 'icons/plugin@2x.png', 'index.html', 'index.js', 'index.js.LICENSE.txt', 'manifest.json'];
+const PLUGIN_FILES = ['icons/panel@1x.png', 'icons/panel@2x.png', 'icons/plugin@1x.png', 'icons/plugin@2x.png', 'index.html', 'index.js', 'index.js.LICENSE.txt', 'manifest.json'];
 
 let out: string;
 

@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 // Plain CommonJS scripts shared with `npm run package`.
-const { manifestProblems, isPluginVersion } = require('../../scripts/manifest-rules') as {
+const { manifestProblems, isPluginVersion, iconFiles } = require('../../scripts/manifest-rules') as {
   manifestProblems(m: unknown, o?: { packageVersion?: string; fileExists?: (p: string) => boolean }): string[];
   isPluginVersion(v: unknown): boolean;
+  iconFiles(icon: { path: string; scale?: number[] }): string[];
 };
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -30,13 +31,16 @@ function pngSize(file: string): { width: number; height: number } {
   return { width: bytes.readUInt32BE(IHDR_WIDTH_OFFSET), height: bytes.readUInt32BE(IHDR_WIDTH_OFFSET + 4) };
 }
 
-/** Each icon at 1x, and at 2x as `name@2x.png` when `scale` lists 2 (UXP's naming). */
+/**
+ * With `scale: [1, 2]` UXP loads `name@1x.png` and `name@2x.png`, never the bare `name.png`
+ * (AdobeDocs/uxp-photoshop guides/uxp-guide/uxp-misc/plugin-icons: "pluginIcon@1x.png [note the
+ * "@1x" suffix]"): each scaled file exists at its size.
+ */
 function expectIconFiles(icon: Icon): void {
-  expect(pngSize(path.join(PLUGIN, icon.path))).toEqual({ width: icon.width, height: icon.height });
-  if (icon.scale?.includes(2)) {
-    const twice = path.join(PLUGIN, icon.path.replace(/\.png$/, '@2x.png'));
-    expect(pngSize(twice)).toEqual({ width: icon.width * 2, height: icon.height * 2 });
-  }
+  expect(icon.scale).toEqual([1, 2]);
+  expect(iconFiles(icon)).toEqual([icon.path.replace(/\.png$/, '@1x.png'), icon.path.replace(/\.png$/, '@2x.png')]);
+  expect(pngSize(path.join(PLUGIN, icon.path.replace(/\.png$/, '@1x.png')))).toEqual({ width: icon.width, height: icon.height });
+  expect(pngSize(path.join(PLUGIN, icon.path.replace(/\.png$/, '@2x.png')))).toEqual({ width: icon.width * 2, height: icon.height * 2 });
 }
 
 test('the manifest follows the packaging rules, with package.json\'s version', () => {
@@ -73,7 +77,7 @@ test('permissions: file pickers only, no network, so images cannot leave the mac
 });
 
 test('the panel id in the manifest is the one the code registers', () => {
-  const controller = fs.readFileSync(path.join(ROOT, 'src/panels/panel-controller.tsx'), 'utf8');
+  const controller = fs.readFileSync(path.join(ROOT, 'src/panels/panel-ids.ts'), 'utf8');
   const id = /export const PANEL_ID = '([^']+)'/.exec(controller)?.[1];
   expect(manifest.entrypoints.map((e: { id: string }) => e.id)).toEqual([id]);
 });

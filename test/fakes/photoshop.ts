@@ -26,6 +26,8 @@ export const constants = strict(
     BitsPerChannelType: { ONE: 'bitDepth1', EIGHT: 'bitDepth8', SIXTEEN: 'bitDepth16', THIRTYTWO: 'bitDepth32' },
     NewDocumentMode: { RGB: 'RGBColorMode', GRAYSCALE: 'grayscaleMode' },
     DocumentFill: { WHITE: 'white', BLACK: 'black', TRANSPARENT: 'transparent' },
+    Intent: { ABSOLUTECOLORIMETRIC: 'absColorimetric', PERCEPTUAL: 'image', RELATIVECOLORIMETRIC: 'colorimetric', SATURATION: 'graphics' },
+    ColorProfileType: { CUSTOM: 'customEnum', NONE: 'none', WORKING: 'working' },
   },
   'constants',
 );
@@ -34,7 +36,7 @@ export const constants = strict(
 interface ModalScope {
   ctx: ExecutionContext;
   cancelled: boolean;
-  suspensions: Map<number, { doc: FakeDocument; snapshot: Snapshot; name: string }>;
+  suspensions: Map<number, { doc: FakeDocument; snapshot: Snapshot; name: string; revision: number }>;
 }
 
 const state = {
@@ -44,16 +46,23 @@ const state = {
   heldByOther: false,
   cancelOnProgress: false,
   ignorePutPixels: false,
+  /** Injected faults (a Photoshop that behaves otherwise than documented, or an adapter bug). */
+  faults: { forceReplace: undefined as boolean | undefined, dropChunky: false },
   nextId: 1,
   nextSuspension: 1,
   liveImageData: new Set<FakeImageData>(),
   progress: [] as number[],
+  /** The timeOut (seconds) of every executeAsModal call. */
+  modalWaits: [] as number[],
 };
 
 function requireModal(what: string): void {
   if (!state.modal) {
     throw new Error(`Event: ${what} may modify the state of Photoshop. Such events are only allowed from inside a modal scope`);
   }
+  // executeasmodal.md "User cancellation": after the user cancels, Photoshop calls made from the
+  // target function "raise an exception".
+  if (state.modal.cancelled) throw new Error('User cancelled the operation');
 }
 
 function notAvailable(command: string): Error {
@@ -76,6 +85,7 @@ interface Snapshot {
   layers: Array<{ id: number; name: string; background: boolean; data: Uint8Array | Uint16Array; components: 3 | 4 }>;
   selection: Uint8Array | null;
   history: string[];
+  profile: string;
 }
 
 class FakeLayer {
@@ -123,6 +133,29 @@ class FakeSelection {
     requireModal('set');
     this.mask = null;
   }
+  /**
+   * selection.md "selectEllipse" (25.0): bounds {top, left, bottom, right}; mode default
+   * REPLACE; feather 0; antiAlias default true, which gives partly selected edge pixels
+   * (modelled as 4x4 coverage).
+   */
+  async selectEllipse(b: { left: number; top: number; right: number; bottom: number }, mode?: string, feather = 0, antiAlias = true): Promise<void> {
+    requireModal('set');
+    if (mode !== undefined && mode !== 'replace') throw new Error('fake photoshop: selectEllipse modes other than REPLACE not implemented');
+    if (feather !== 0) throw new Error('fake photoshop: feathered selections not implemented');
+    const { width, height } = this.doc;
+    const cx = (b.left + b.right) / 2, cy = (b.top + b.bottom) / 2, rx = (b.right - b.left) / 2, ry = (b.bottom - b.top) / 2;
+    const samples = antiAlias ? 4 : 1;
+    const m = new Uint8Array(width * height);
+    for (let y = Math.max(0, b.top); y < Math.min(height, b.bottom); y++) for (let x = Math.max(0, b.left); x < Math.min(width, b.right); x++) {
+      let inside = 0;
+      for (let sy = 0; sy < samples; sy++) for (let sx = 0; sx < samples; sx++) {
+        const px = x + (sx + 0.5) / samples, py = y + (sy + 0.5) / samples;
+        if (((px - cx) / rx) ** 2 + ((py - cy) / ry) ** 2 <= 1) inside++;
+      }
+      m[y * width + x] = Math.round((inside * 255) / (samples * samples));
+    }
+    this.mask = m;
+  }
   setRect(b: { left: number; top: number; right: number; bottom: number }): void {
     const { width, height } = this.doc;
     const m = new Uint8Array(width * height);
@@ -139,18 +172,28 @@ class FakeDocument {
   height: number;
   mode = constants.DocumentMode.RGB;
   depth: 8 | 16;
+  /** ICC profile name; '' = no profile (document.md: colorProfileName "returns None otherwise"). */
+  profile: string;
+  /** document.md "Properties": resolution, pixels per inch. */
+  readonly resolution: number;
+  /** The file behind the document, if any. */
+  filePath: string | null = null;
   layersList: FakeLayer[];
   readonly selection: FakeSelection;
   /** History state names, oldest first. */
   readonly history: string[] = ['Open'];
+  /** Counts changes, suspended or not. */
+  revision = 0;
   /** The camera file whose tags Photoshop carries into saved files (EXIF, GPS). */
   metadataSource: string | null;
   readonly documentId: string;
   readonly ancestors: string[];
   readonly saveAs: { jpg: FakeDocument['saveJpg']; png: FakeDocument['savePng'] };
 
-  constructor(init: { title: string; width: number; height: number; depth: 8 | 16; layers: FakeLayer[]; metadataSource: string | null; ancestors?: string[] }) {
+  constructor(init: { title: string; width: number; height: number; depth: 8 | 16; layers: FakeLayer[]; metadataSource: string | null; ancestors?: string[]; profile?: string; resolution?: number }) {
     this.id = state.nextId++;
+    this.profile = init.profile ?? SRGB;
+    this.resolution = init.resolution ?? 72;
     this.title = init.title;
     this.width = init.width;
     this.height = init.height;
@@ -167,8 +210,50 @@ class FakeDocument {
   get name(): string {
     return this.title;
   }
+  /**
+   * document.md "Properties": path, "Full file system path to this document". SILENT on a
+   * document with no file: the fake throws.
+   */
+  get path(): string {
+    if (this.filePath === null) throw new Error('The document has not been saved');
+    return this.filePath;
+  }
+  /** document.md "Properties": "Valid only when colorProfileType is CUSTOM or WORKING, returns "None" otherwise". */
+  get colorProfileName(): string {
+    return this.profile === '' ? 'None' : this.profile;
+  }
+  get colorProfileType(): string {
+    return this.profile === '' ? constants.ColorProfileType.NONE : this.profile === SRGB ? constants.ColorProfileType.WORKING : constants.ColorProfileType.CUSTOM;
+  }
+  /**
+   * document.md "convertProfile" (23.0): (destinationProfile, intent, blackPointCompensation?,
+   * dither?). Converts the pixels of every layer between the RGB matrix profiles the fake knows
+   * (an unknown name throws). SILENT on the dither default: the fake dithers unless told
+   * `false`, which makes flat areas noisy.
+   */
+  async convertProfile(destinationProfile: string, intent: string, blackPointCompensation?: boolean, dither?: boolean): Promise<void> {
+    requireModal('convertToProfile');
+    if (!Object.values(constants.Intent).includes(intent)) throw new Error(`convertProfile: unknown intent ${intent}`);
+    const to = destinationProfile === 'Working RGB' ? SRGB : destinationProfile;
+    const from = this.profile === '' ? SRGB : this.profile;
+    const convert = rgbConversion(from, to);
+    const max = maxOf(this.depth);
+    for (const l of this.layersList) {
+      for (let p = 0; p < l.data.length; p += l.components) {
+        const out = convert([l.data[p] / max, l.data[p + 1] / max, l.data[p + 2] / max]);
+        for (let c = 0; c < 3; c++) {
+          const noise = dither === false || this.depth !== 8 ? 0 : ((p + c) % 3) - 1;
+          l.data[p + c] = Math.min(max, Math.max(0, Math.round(out[c] * max) + noise));
+        }
+      }
+    }
+    void blackPointCompensation;
+    this.profile = to;
+    this.record('Convert to Profile');
+  }
   /** A history state per command, except while a suspension on this document is open. */
   record(name: string): void {
+    this.revision++;
     const suspended = state.modal !== null && [...state.modal.suspensions.values()].some((s) => s.doc === this);
     if (!suspended) this.history.push(name);
   }
@@ -217,6 +302,7 @@ class FakeDocument {
       layers: this.layersList.map((l) => ({ id: l.id, name: l.name, background: l.isBackgroundLayer, data: l.data.slice(), components: l.components })),
       selection: this.selection.mask ? this.selection.mask.slice() : null,
       history: [...this.history],
+      profile: this.profile,
     };
   }
 
@@ -227,6 +313,7 @@ class FakeDocument {
     this.layersList = s.layers.map((l) => new FakeLayer(l.id, l.name, l.background, l.data.slice(), l.components));
     this.selection.mask = s.selection ? s.selection.slice() : null;
     this.history.splice(0, this.history.length, ...s.history);
+    this.profile = s.profile;
   }
 
   async duplicate(name?: string, mergeLayersOnly?: boolean): Promise<FakeDocument> {
@@ -234,7 +321,7 @@ class FakeDocument {
     const layers = mergeLayersOnly
       ? [new FakeLayer(state.nextId++, 'Background', true, this.composite().data, 3)]
       : this.layersList.map((l) => new FakeLayer(state.nextId++, l.name, l.isBackgroundLayer, l.data.slice(), l.components));
-    const copy = new FakeDocument({ title: name ?? `${this.title} copy`, width: this.width, height: this.height, depth: this.depth, layers, metadataSource: this.metadataSource, ancestors: [...this.ancestors, this.documentId] });
+    const copy = new FakeDocument({ title: name ?? `${this.title} copy`, width: this.width, height: this.height, depth: this.depth, layers, metadataSource: this.metadataSource, ancestors: [...this.ancestors, this.documentId], profile: this.profile, resolution: this.resolution });
     copy.history[0] = 'Duplicate Image';
     state.docs.push(copy);
     state.active = copy;
@@ -292,7 +379,10 @@ class FakeDocument {
     if (typeof target !== 'string') throw new Error('saveAs needs a UXP file entry');
     fs.writeFileSync(target, await this.encode(format));
     plantPhotoshopMetadata(target, this, format);
-    if (!asCopy) this.title = path.basename(target);
+    if (!asCopy) {
+      this.title = path.basename(target);
+      this.filePath = target;
+    }
   }
   async saveJpg(entry: File, _options?: object, asCopy?: boolean): Promise<void> {
     await this.save(entry, 'jpeg', asCopy);
@@ -338,21 +428,83 @@ function plantPhotoshopMetadata(file: string, doc: FakeDocument, format: 'jpeg' 
   if (run.status !== 0) throw new Error(`fake photoshop: exiftool failed: ${run.stderr}`);
 }
 
+// ---- colour: the RGB matrix profiles the fake can convert between (D65 primaries, IEC 61966-2-1
+// for sRGB, Adobe RGB (1998) Color Image Encoding section 4.3 for its matrix and 563/256 gamma) ----
+const SRGB = 'sRGB IEC61966-2.1';
+const ADOBE_RGB = 'Adobe RGB (1998)';
+const DISPLAY_P3 = 'Display P3';
+type Matrix = [number, number, number, number, number, number, number, number, number];
+const TO_XYZ: Record<string, Matrix> = {
+  [SRGB]: [0.4124564, 0.3575761, 0.1804375, 0.2126729, 0.7151522, 0.072175, 0.0193339, 0.119192, 0.9503041],
+  [ADOBE_RGB]: [0.5767309, 0.185554, 0.1881852, 0.2973769, 0.6273491, 0.0752741, 0.0270343, 0.0706872, 0.9911085],
+  [DISPLAY_P3]: [0.4865709, 0.2656677, 0.1982173, 0.2289746, 0.6917385, 0.0792869, 0, 0.0451134, 1.0439444],
+};
+const srgbDecode = (v: number): number => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+const srgbEncode = (v: number): number => (v <= 0.0031308 ? v * 12.92 : 1.055 * v ** (1 / 2.4) - 0.055);
+const DECODE: Record<string, (v: number) => number> = { [SRGB]: srgbDecode, [DISPLAY_P3]: srgbDecode, [ADOBE_RGB]: (v) => v ** (563 / 256) };
+const ENCODE: Record<string, (v: number) => number> = { [SRGB]: srgbEncode, [DISPLAY_P3]: srgbEncode, [ADOBE_RGB]: (v) => v ** (256 / 563) };
+
+function invert(m: Matrix): Matrix {
+  const [a, b, c, d, e, f, g, h, i] = m;
+  const A = e * i - f * h, B = -(d * i - f * g), C = d * h - e * g;
+  const det = a * A + b * B + c * C;
+  return [A / det, -(b * i - c * h) / det, (b * f - c * e) / det, B / det, (a * i - c * g) / det, -(a * f - c * d) / det, C / det, -(a * h - b * g) / det, (a * e - b * d) / det];
+}
+function multiply(m: Matrix, v: number[]): number[] {
+  return [m[0] * v[0] + m[1] * v[1] + m[2] * v[2], m[3] * v[0] + m[4] * v[1] + m[5] * v[2], m[6] * v[0] + m[7] * v[1] + m[8] * v[2]];
+}
+/** Relative colorimetric between matrix profiles with one white point: out-of-gamut values clip. */
+export function rgbConversion(from: string, to: string): (rgb: number[]) => number[] {
+  if (!TO_XYZ[from] || !TO_XYZ[to]) throw new Error(`fake photoshop: no conversion from "${from}" to "${to}"`);
+  const back = invert(TO_XYZ[to]);
+  return (rgb) => multiply(back, multiply(TO_XYZ[from], rgb.map(DECODE[from]))).map((v) => ENCODE[to](Math.min(1, Math.max(0, v))));
+}
+
 // ---- Imaging API ----
+// Every rule below follows AdobeDocs/uxp-photoshop src/pages/ps-reference/media/imaging.md
+// (cited as "imaging.md <section>"). Where the page is silent the fake does the least
+// convenient plausible thing, marked "SILENT".
 type ImagingBounds = ImagingNS.Bounds;
+type Values = Uint8Array | Uint16Array;
+
+/** SILENT on unknown option names: the fake refuses them, so a misspelt option fails loudly. */
+function onlyOptions(what: string, options: object, allowed: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) throw new Error(`fake photoshop: ${what} has no option "${key}" (imaging.md ${what})`);
+  }
+}
+
+/** imaging.md "Terminology and data types": chunky [R1,G1,B1,R2,...] vs planar [R1,R2,...,G1,...]. */
+function toPlanar(values: Values, components: number): Values {
+  const pixels = values.length / components;
+  const out = values instanceof Uint16Array ? new Uint16Array(values.length) : new Uint8Array(values.length);
+  for (let p = 0; p < pixels; p++) for (let c = 0; c < components; c++) out[c * pixels + p] = values[p * components + c];
+  return out;
+}
+function fromPlanar(values: Values, components: number): Values {
+  const pixels = values.length / components;
+  const out = values instanceof Uint16Array ? new Uint16Array(values.length) : new Uint8Array(values.length);
+  for (let p = 0; p < pixels; p++) for (let c = 0; c < components; c++) out[p * components + c] = values[c * pixels + p];
+  return out;
+}
 
 class FakeImageData implements ImagingNS.PhotoshopImageData {
+  /** imaging.md "PhotoshopImageData": `isChunky` is a read-only property (true for all data here). */
+  readonly isChunky = true;
+  /** The name @types/photoshop gives the same property. */
   readonly chunky = true;
   readonly type = 'image/uncompressed' as const;
-  readonly colorProfile = '';
   private disposed = false;
   constructor(
-    private values: Uint8Array | Uint16Array,
+    /** Always held chunky. */
+    private values: Values,
     readonly width: number,
     readonly height: number,
     readonly components: number,
     readonly componentSize: 8 | 16,
     readonly colorSpace: ImagingNS.ColorSpace,
+    /** imaging.md "PhotoshopImageData": empty = "the profile of a target document will be used". */
+    readonly colorProfile = '',
   ) {
     state.liveImageData.add(this);
   }
@@ -362,36 +514,58 @@ class FakeImageData implements ImagingNS.PhotoshopImageData {
   get pixelFormat(): ImagingNS.PixelFormat {
     return this.colorSpace === 'Grayscale' ? (this.hasAlpha ? 'GrayscaleAlpha' : 'Grayscale') : this.hasAlpha ? 'RGBA' : 'RGB';
   }
-  getData = async (options: ImagingNS.GetDataOptions): Promise<Uint8Array | Uint16Array> => {
+  /** imaging.md "getData": options `chunky` (default true) and `fullRange` (16-bit only, default false). */
+  getData = async (options: ImagingNS.GetDataOptions = {}): Promise<Values> => {
     if (this.disposed) throw new Error('imageData has been disposed');
-    if (!options.chunky) throw new Error('fake photoshop: planar getData not implemented');
-    return this.values.slice();
+    onlyOptions('getData', options, ['chunky', 'fullRange']);
+    let values: Values = this.values.slice();
+    if (options.fullRange && values instanceof Uint16Array) values = values.map((v) => Math.round((v * 65535) / PS16_MAX));
+    const chunky = state.faults.dropChunky ? false : options.chunky ?? true;
+    return chunky ? values : toPlanar(values, this.components);
   };
-  dispose = async (): Promise<void> => {
+  /** imaging.md "dispose": "this synchronous method"; @types/photoshop types it async. */
+  dispose = (): Promise<void> => {
     this.disposed = true;
     state.liveImageData.delete(this);
+    return Promise.resolve();
   };
-  raw(): Uint8Array | Uint16Array {
+  raw(): Values {
     if (this.disposed) throw new Error('imageData has been disposed');
     return this.values;
   }
 }
 
 function docById(id: number | undefined): FakeDocument {
-  const d = id === undefined ? state.active : state.docs.find((x) => x.id === id);
+  // imaging.md "getPixels" etc.: documentID "If missing, or negative, then the source is the active document".
+  const d = id === undefined || id < 0 ? state.active : state.docs.find((x) => x.id === id);
   if (!d) throw new Error(`No document with id ${id}`);
   return d;
 }
 
-/** Right/bottom exclusive; the request is trimmed to the canvas, and the result says so. */
-function trim(b: ImagingBounds | undefined, d: FakeDocument): ImagingBounds {
-  const r = b ?? { left: 0, top: 0, right: d.width, bottom: d.height };
+/**
+ * imaging.md "Terminology and data types": right/bottom are exclusive, and width/height may
+ * stand for right/bottom. The request is trimmed to the canvas.
+ */
+function trim(b: (Partial<ImagingBounds> & { width?: number; height?: number }) | undefined, d: FakeDocument): ImagingBounds {
+  const r = b ? { left: b.left ?? 0, top: b.top ?? 0, right: b.right ?? (b.left ?? 0) + (b.width ?? 0), bottom: b.bottom ?? (b.top ?? 0) + (b.height ?? 0) } : { left: 0, top: 0, right: d.width, bottom: d.height };
   const t = { left: Math.max(0, r.left), top: Math.max(0, r.top), right: Math.min(d.width, r.right), bottom: Math.min(d.height, r.bottom) };
   if (t.right <= t.left || t.bottom <= t.top) throw new Error('sourceBounds lies outside the document');
   return t;
 }
 
-function cut(values: Uint8Array | Uint16Array, width: number, comps: number, b: ImagingBounds): Uint8Array | Uint16Array {
+/** imaging.md "getPixels": "The provided bounds will be trimmed to only that region that contains pixel data." */
+function trimToPixels(b: ImagingBounds, layer: FakeLayer, d: FakeDocument): ImagingBounds {
+  if (layer.components !== 4) return b;
+  let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1;
+  for (let y = b.top; y < b.bottom; y++) for (let x = b.left; x < b.right; x++) {
+    if (layer.data[(y * d.width + x) * 4 + 3] === 0) continue;
+    x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+  }
+  if (x1 < 0) throw new Error('sourceBounds holds no pixel data');
+  return { left: x0, top: y0, right: x1 + 1, bottom: y1 + 1 };
+}
+
+function cut(values: Values, width: number, comps: number, b: ImagingBounds): Values {
   const w = b.right - b.left, h = b.bottom - b.top;
   const out = values instanceof Uint16Array ? new Uint16Array(w * h * comps) : new Uint8Array(w * h * comps);
   for (let y = 0; y < h; y++) out.set(values.subarray(((b.top + y) * width + b.left) * comps, ((b.top + y) * width + b.right) * comps), y * w * comps);
@@ -400,35 +574,54 @@ function cut(values: Uint8Array | Uint16Array, width: number, comps: number, b: 
 
 const imagingImpl = {
   async getPixels(options: ImagingNS.GetPixelsOptions): Promise<ImagingNS.GetPixelsResult> {
+    onlyOptions('getPixels', options, ['documentID', 'layerID', 'historyStateID', 'sourceBounds', 'targetSize', 'colorSpace', 'colorProfile', 'componentSize', 'applyAlpha']);
     const d = docById(options.documentID);
-    if (options.componentSize !== undefined && options.componentSize !== d.depth) {
+    // imaging.md "getPixels": componentSize "-1 (for using the source document's depth)"; other
+    // depths are converted by Photoshop, which the fake does not model.
+    if (options.componentSize !== undefined && options.componentSize !== -1 && options.componentSize !== d.depth) {
       throw new Error(`fake photoshop: getPixels componentSize ${options.componentSize} on a ${d.depth}-bit document not implemented`);
     }
     if (options.targetSize) throw new Error('fake photoshop: getPixels targetSize not implemented');
-    const b = trim(options.sourceBounds, d);
-    let values: Uint8Array | Uint16Array;
+    if ('historyStateID' in options || options.colorSpace !== undefined || options.colorProfile !== undefined || options.applyAlpha !== undefined) {
+      throw new Error('fake photoshop: getPixels historyStateID/colorSpace/colorProfile/applyAlpha not implemented');
+    }
+    let b = trim(options.sourceBounds, d);
+    let values: Values;
     let comps: number;
     if (options.layerID !== undefined) {
       const layer = d.layersList.find((l) => l.id === options.layerID);
       if (!layer) throw new Error(`No layer with id ${options.layerID}`);
+      b = trimToPixels(b, layer, d);
       values = cut(layer.data, d.width, layer.components, b);
       comps = layer.components;
     } else {
       values = cut(d.composite().data, d.width, 3, b);
       comps = 3;
     }
-    const imageData = new FakeImageData(values, b.right - b.left, b.bottom - b.top, comps, d.depth, 'RGB');
+    const imageData = new FakeImageData(values, b.right - b.left, b.bottom - b.top, comps, d.depth, 'RGB', d.profile);
+    // imaging.md "getPixels": level 0 is the full-resolution canvas (always, without targetSize).
     return { imageData, sourceBounds: b, level: 0 };
   },
   async putPixels(options: ImagingNS.PutPixelsOptions): Promise<void> {
+    // executeasmodal.md: calls that change a document need the modal scope.
     requireModal('putPixels');
+    onlyOptions('putPixels', options, ['documentID', 'layerID', 'imageData', 'replace', 'targetBounds', 'commandName']);
     const d = docById(options.documentID);
+    // imaging.md "putPixels": layerID is Required; "The target layer must be a pixel layer".
     const layer = d.layersList.find((l) => l.id === options.layerID);
     if (!layer) throw new Error(`No layer with id ${options.layerID}`);
     const img = options.imageData as FakeImageData;
     if (img.componentSize !== d.depth) throw new Error(`putPixels: ${img.componentSize}-bit data into a ${d.depth}-bit document`);
     if (img.components !== layer.components) throw new Error(`putPixels: ${img.components} components into a layer with ${layer.components}`);
+    if (img.colorProfile !== '' && img.colorProfile !== d.profile) throw new Error('fake photoshop: putPixels colour conversion not implemented');
     if (state.ignorePutPixels) return;
+    const replace = state.faults.forceReplace ?? options.replace;
+    // imaging.md "putPixels": replace "If true, then existing pixels in the layer are discarded
+    // before adding new pixels ... The default value is true." SILENT on what a discarded pixel
+    // of a background layer becomes: 0 (black; transparent where there is alpha).
+    if (replace !== false) layer.data.fill(0);
+    // imaging.md "putPixels": targetBounds "must include ... left, top. (Dimension keys width
+    // and height are not used.)"; without it "pixels are inserted at the origin (0, 0)".
     const left = options.targetBounds?.left ?? 0, top = options.targetBounds?.top ?? 0;
     const src = img.raw();
     const comps = layer.components;
@@ -441,30 +634,48 @@ const imagingImpl = {
         for (let c = 0; c < comps; c++) layer.data[(ty * d.width + tx) * comps + c] = src[(y * img.width + x) * comps + c];
       }
     }
+    // imaging.md "putPixels": commandName "is used when creating an entry in the history panel".
+    d.record(options.commandName ?? 'Put Pixels');
   },
   async getSelection(options: ImagingNS.GetSelectionOptions): Promise<ImagingNS.GetSelectionResult> {
+    onlyOptions('getSelection', options, ['documentID', 'sourceBounds', 'targetSize']);
+    if (options.targetSize) throw new Error('fake photoshop: getSelection targetSize not implemented');
     const d = docById(options.documentID);
     const sel = d.selection.bounds;
     const mask = d.selection.mask;
+    // SILENT on an empty selection: the fake throws.
     if (!sel || !mask) throw new Error('There is no selection');
     const req = trim(options.sourceBounds, d);
-    // Photoshop trims to the selected area: return the intersection and say so.
+    // imaging.md "getSelection": sourceBounds is "The actual bounds used". SILENT on trimming:
+    // the fake trims to the selected area and says so.
     const b = { left: Math.max(req.left, sel.left), top: Math.max(req.top, sel.top), right: Math.min(req.right, sel.right), bottom: Math.min(req.bottom, sel.bottom) };
     if (b.right <= b.left || b.bottom <= b.top) throw new Error('sourceBounds holds no selected pixels');
-    const imageData = new FakeImageData(cut(mask, d.width, 1, b), b.right - b.left, b.bottom - b.top, 1, 8, 'Grayscale');
+    // SILENT on the mask's depth: the document's (a 16-bit document gives 0..32768).
+    let values: Values = cut(mask, d.width, 1, b);
+    if (d.depth === 16) values = Uint16Array.from(values, (v) => Math.round((v * PS16_MAX) / 255));
+    const imageData = new FakeImageData(values, b.right - b.left, b.bottom - b.top, 1, d.depth, 'Grayscale');
     return { imageData, sourceBounds: b };
   },
   async createImageDataFromBuffer(buffer: Uint8Array | Uint16Array | Float32Array, options: ImagingNS.CreateImageDataFromBufferOptions): Promise<ImagingNS.PhotoshopImageData> {
+    onlyOptions('createImageDataFromBuffer', options, ['width', 'height', 'components', 'chunky', 'colorProfile', 'colorSpace', 'fullRange']);
     if (buffer instanceof Float32Array) throw new Error('fake photoshop: 32-bit image data not implemented');
-    if (options.chunky === false) throw new Error('fake photoshop: planar image data not implemented');
+    // imaging.md "createImageDataFromBuffer": colorSpace is Required.
+    if (!options.colorSpace) throw new Error('createImageDataFromBuffer: colorSpace is required');
     if (buffer.length !== options.width * options.height * options.components) {
       throw new Error(`createImageDataFromBuffer: ${buffer.length} values for ${options.width}x${options.height}x${options.components}`);
     }
+    // imaging.md "createImageDataFromBuffer": chunky "The default value is true"; fullRange
+    // (16-bit) "Set to false if data is using the reduced range: [0..32768]", default false.
+    const chunky = state.faults.dropChunky ? false : options.chunky ?? true;
+    let values: Values = chunky ? buffer.slice() : fromPlanar(buffer, options.components);
+    if (options.fullRange && values instanceof Uint16Array) values = values.map((v) => Math.round((v * PS16_MAX) / 65535));
     const space: ImagingNS.ColorSpace = options.colorSpace === 'Grayscale' ? 'Grayscale' : 'RGB';
-    return new FakeImageData(buffer.slice(), options.width, options.height, options.components, buffer instanceof Uint16Array ? 16 : 8, space);
+    return new FakeImageData(values, options.width, options.height, options.components, buffer instanceof Uint16Array ? 16 : 8, space, options.colorProfile ?? '');
   },
   async encodeImageData(options: ImagingNS.EncodeImageDataOptions): Promise<number[] | string> {
+    onlyOptions('encodeImageData', options, ['imageData', 'base64']);
     const img = options.imageData as FakeImageData;
+    // imaging.md "encodeImageData": "The data colorSpace must be RGB".
     if (img.componentSize !== 8 || img.components !== 3) throw new Error('encodeImageData needs 8-bit RGB image data');
     const jpeg = await sharp(Buffer.from(img.raw()), { raw: { width: img.width, height: img.height, channels: 3 } }).jpeg().toBuffer();
     return options.base64 ? jpeg.toString('base64') : [...jpeg];
@@ -475,24 +686,36 @@ export const imaging = strict(imagingImpl, 'imaging');
 
 // ---- core ----
 const coreImpl = {
-  async executeAsModal<T>(fn: (ctx: ExecutionContext, descriptor?: object) => Promise<T>, options: { commandName: string }): Promise<T> {
+  /**
+   * executeasmodal.md (AdobeDocs/uxp-photoshop src/pages/ps-reference/media/executeasmodal.md)
+   * and objects/returnobjects/executeasmodaloptions.md: options commandName, descriptor,
+   * interactive, timeOut (SECONDS; "Defaults to one second"). While another plugin is modal the
+   * request retries for timeOut seconds, then fails with `number == 9` ("Options parameter").
+   */
+  async executeAsModal<T>(fn: (ctx: ExecutionContext, descriptor?: object) => Promise<T>, options: { commandName: string; descriptor?: object; interactive?: boolean; timeOut?: number }): Promise<T> {
     if (!options || typeof options.commandName !== 'string') throw new Error('executeAsModal needs options.commandName');
-    if (state.heldByOther) throw Object.assign(new Error('host is in a modal state'), { number: BUSY_NUMBER });
+    onlyOptions('executeAsModal', options, ['commandName', 'descriptor', 'interactive', 'timeOut']);
+    state.modalWaits.push(options.timeOut ?? 1);
+    if (state.heldByOther) throw Object.assign(new Error('Plugin: com.example.other is running a modal command'), { number: BUSY_NUMBER });
     if (state.modal) throw Object.assign(new Error('host is in a modal state'), { number: BUSY_NUMBER });
     const scope: ModalScope = { ctx: null as unknown as ExecutionContext, cancelled: false, suspensions: new Map() };
     const hostControl = {
+      // executeasmodal.md "suspendHistory": ({documentID, name}) returns a suspension identifier.
       async suspendHistory(info: HistoryStateInfo): Promise<HistorySuspension> {
         const doc = docById(info.documentID);
         const id = state.nextSuspension++;
-        scope.suspensions.set(id, { doc, snapshot: doc.snapshot(), name: info.name });
+        scope.suspensions.set(id, { doc, snapshot: doc.snapshot(), name: info.name, revision: doc.revision });
         return { historySuspensionID: id };
       },
+      // executeasmodal.md "resumeHistory": commit "Default true ... or roll back the document
+      // state to the point at which it was suspended"; "Photoshop only creates a history state
+      // if the document was modified"; `finalName` renames the state.
       async resumeHistory(params: ResumeHistorySuspensionOptions, commit = true): Promise<void> {
         const s = scope.suspensions.get(params.historySuspensionID);
         if (!s) throw new Error(`No history suspension ${params.historySuspensionID}`);
         scope.suspensions.delete(params.historySuspensionID);
         if (!commit) s.doc.restore(s.snapshot);
-        else s.doc.history.push(params.finalName ?? s.name);
+        else if (s.doc.revision !== s.revision) s.doc.history.push(params.finalName ?? s.name);
       },
       async registerAutoCloseDocument(): Promise<void> {
         throw new Error('fake photoshop: registerAutoCloseDocument not implemented');
@@ -517,13 +740,17 @@ const coreImpl = {
     );
     state.modal = scope;
     try {
-      return await fn(scope.ctx);
+      return await fn(scope.ctx, options.descriptor);
     } catch (e) {
-      // Photoshop rolls back every suspension still open when the modal function throws.
+      // executeasmodal.md "History state suspension": "If the target function exits via an
+      // exception, then all unsuspended history states are cancelled."
       for (const s of scope.suspensions.values()) s.doc.restore(s.snapshot);
-      throw e;
+      // SILENT on whether the error keeps its type across executeAsModal: the fake keeps only
+      // the message, so callers cannot rely on their own error classes surviving.
+      throw new Error(e instanceof Error ? e.message : String(e));
     } finally {
-      for (const s of scope.suspensions.values()) s.doc.history.push(s.name);
+      // "When the modal scope ends, Photoshop will auto-resume history on any document that is still in a suspended state."
+      for (const s of scope.suspensions.values()) if (s.doc.revision !== s.revision) s.doc.history.push(s.name);
       state.modal = null;
     }
   },
@@ -541,13 +768,16 @@ function documentsView(): FakeDocument[] {
   return strict(Object.assign(list, { add: addDocument }), 'documents');
 }
 
-async function addDocument(options: { name?: string; width?: number; height?: number; depth?: number; mode?: string; fill?: string }): Promise<FakeDocument> {
+async function addDocument(options: { name?: string; width?: number; height?: number; depth?: number; mode?: string; fill?: string; resolution?: number; profile?: string }): Promise<FakeDocument> {
   requireModal('make');
+  // documentcreateoptions.md: profile "Color Profile using profile name"; SILENT on an unknown
+  // name: the fake throws.
+  if (options.profile !== undefined && !TO_XYZ[options.profile]) throw new Error(`fake photoshop: unknown profile "${options.profile}"`);
   const width = options.width ?? 7, height = options.height ?? 5;
   const depth: 8 | 16 = options.depth === 16 ? 16 : 8;
   const data = allocate(width, height, 3, depth);
   if (options.fill !== 'black') data.fill(maxOf(depth));
-  const d = new FakeDocument({ title: options.name ?? 'Untitled-1', width, height, depth, layers: [new FakeLayer(state.nextId++, 'Background', true, data, 3)], metadataSource: null });
+  const d = new FakeDocument({ title: options.name ?? 'Untitled-1', width, height, depth, layers: [new FakeLayer(state.nextId++, 'Background', true, data, 3)], metadataSource: null, profile: options.profile, resolution: options.resolution });
   state.docs.push(d);
   state.active = d;
   return d;
@@ -579,10 +809,16 @@ const appImpl = {
 
 export const app = strict(appImpl, 'app');
 
+/**
+ * A file as Photoshop opens it. sharp converts any embedded profile to sRGB; a file without one
+ * gets the working space (sRGB here), as Photoshop's default colour settings do.
+ */
 async function documentFromFile(file: string, title: string): Promise<FakeDocument> {
   const { data, info } = await sharp(file).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
   const pixels = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
-  return new FakeDocument({ title, width: info.width, height: info.height, depth: 8, layers: [new FakeLayer(state.nextId++, 'Background', true, pixels, 3)], metadataSource: file });
+  const d = new FakeDocument({ title, width: info.width, height: info.height, depth: 8, layers: [new FakeLayer(state.nextId++, 'Background', true, pixels, 3)], metadataSource: file });
+  d.filePath = file;
+  return d;
 }
 
 export default { app, core, action, imaging, constants };
@@ -590,7 +826,7 @@ export default { app, core, action, imaging, constants };
 /** Test controls (not part of Photoshop). */
 export const fakePhotoshop = {
   async reset(): Promise<void> {
-    Object.assign(state, { docs: [], active: null, modal: null, heldByOther: false, cancelOnProgress: false, ignorePutPixels: false, progress: [] });
+    Object.assign(state, { docs: [], active: null, modal: null, heldByOther: false, cancelOnProgress: false, ignorePutPixels: false, progress: [], modalWaits: [], faults: { forceReplace: undefined, dropChunky: false } });
     state.liveImageData.clear();
     thumbReady = await thumbnailPath();
   },
@@ -602,11 +838,11 @@ export const fakePhotoshop = {
     return d;
   },
   /** The user opens a document built from pixels (8-bit: maxValue 255; 16-bit: 32768). */
-  openPixels(pixels: PixelBuffer, title: string, extraLayer?: PixelBuffer): FakeDocument {
+  openPixels(pixels: PixelBuffer, title: string, extraLayer?: PixelBuffer, options: { profile?: string; resolution?: number } = {}): FakeDocument {
     const depth: 8 | 16 = pixels.maxValue === PS16_MAX ? 16 : 8;
     const layers = [new FakeLayer(state.nextId++, 'Background', true, pixels.data.slice(), 3)];
     if (extraLayer) layers.push(new FakeLayer(state.nextId++, 'Layer 1', false, extraLayer.data.slice(), 4));
-    const d = new FakeDocument({ title, width: pixels.width, height: pixels.height, depth, layers, metadataSource: null });
+    const d = new FakeDocument({ title, width: pixels.width, height: pixels.height, depth, layers, metadataSource: null, ...options });
     state.docs.push(d);
     state.active = d;
     return d;
@@ -634,11 +870,23 @@ export const fakePhotoshop = {
   cancelOnProgress(on: boolean): void {
     state.cancelOnProgress = on;
   },
+  /**
+   * Injected fault: every putPixels call acts as if the caller passed `replace: value`
+   * (`true` reproduces an adapter that passes true, against the documented semantics).
+   */
+  forceReplace(value: boolean | undefined): void {
+    state.faults.forceReplace = value;
+  },
+  /** Injected fault: a Photoshop that ignores the `chunky` option and uses planar data. */
+  dropChunky(on: boolean): void {
+    state.faults.dropChunky = on;
+  },
   /** A deliberately broken Photoshop: putPixels accepts the call and changes nothing. */
   breakPutPixels(on: boolean): void {
     state.ignorePutPixels = on;
   },
   liveImageDataCount: (): number => state.liveImageData.size,
+  modalWaits: (): number[] => [...state.modalWaits],
   progress: (): number[] => [...state.progress],
   inModal: (): boolean => state.modal !== null,
 };

@@ -9,7 +9,7 @@ import type {
   SelectionInfo,
   StepContext,
 } from '../../src/actions';
-import { DeidHostError } from '../../src/actions';
+import { DeidHostError, SRGB_PROFILE, type OpenedImage } from '../../src/actions';
 import type { Rect } from '../../src/core/geometry';
 import type { Mask, PixelBuffer } from '../../src/core/pixels/types';
 
@@ -80,7 +80,7 @@ export class FakeHost implements Host {
 
   /** Opens a document as the user would before pressing Start. */
   open(title: string, pixels: PixelBuffer): DocumentInfo {
-    const info: DocumentInfo = { id: this.nextId++, title, width: pixels.width, height: pixels.height, bitDepth: 8, mode: 'rgb' };
+    const info: DocumentInfo = { id: this.nextId++, title, width: pixels.width, height: pixels.height, bitDepth: 8, mode: 'rgb', profile: SRGB_PROFILE, resolution: 72 };
     this.docs.set(info.id, { info, pixels, selection: null });
     this.activeId = info.id;
     return info;
@@ -146,6 +146,20 @@ export class FakeHost implements Host {
     return this.open(name, { ...pixels, data: pixels.data.slice() });
   }
 
+  async convertToSrgb(docId: number): Promise<boolean> {
+    this.modal('convertToSrgb');
+    return this.doc(docId).info.profile !== SRGB_PROFILE;
+  }
+
+  async selectEllipse(docId: number, rect: Rect): Promise<void> {
+    this.modal('selectEllipse');
+    const data = new Uint8Array(rect.w * rect.h);
+    for (let y = 0; y < rect.h; y++) for (let x = 0; x < rect.w; x++) {
+      data[y * rect.w + x] = ((x + 0.5 - rect.w / 2) / (rect.w / 2)) ** 2 + ((y + 0.5 - rect.h / 2) / (rect.h / 2)) ** 2 <= 1 ? 255 : 0;
+    }
+    this.doc(docId).selection = { bounds: rect, mask: { data, bounds: rect } };
+  }
+
   async selectRectangle(docId: number, rect: Rect): Promise<void> {
     this.modal('selectRectangle');
     this.doc(docId).selection = { bounds: rect, mask: null };
@@ -201,12 +215,13 @@ export class FakeHost implements Host {
     if (this.activeId === docId) this.activeId = null;
   }
 
-  async decodeImage(folder: OutputFolder, name: string): Promise<PixelBuffer> {
-    this.modal('decodeImage');
+  async inspectImage<T>(folder: OutputFolder, name: string, use: (image: OpenedImage) => Promise<T>): Promise<T> {
+    this.modal('inspectImage');
     const bytes = (folder as FakeFolder).files.get(name);
     if (!bytes) throw new DeidHostError('host', `${name} is not in ${folder.name}`);
     const { data, info } = await sharp(bytes).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    return { data: new Uint8Array(data), width: info.width, height: info.height, components: COMPONENTS, hasAlpha: false, maxValue: 255 };
+    const pixels: PixelBuffer = { data: new Uint8Array(data), width: info.width, height: info.height, components: COMPONENTS, hasAlpha: false, maxValue: 255 };
+    return use({ width: info.width, height: info.height, readRegion: async (r) => cut(pixels, r) });
   }
 
   async chooseOutputFolder(): Promise<OutputFolder | null> {

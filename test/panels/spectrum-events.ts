@@ -23,9 +23,21 @@ export async function spInput(el: Element, value: string): Promise<void> {
   await dispatch(el, 'input');
 }
 
-/** Picks an option of an sp-picker (sets `value`, fires `change`). */
+/**
+ * Picks an option of an sp-dropdown the way UXP documents it (sp-dropdown.md "Responding to
+ * events": the change event's target exposes `selectedIndex`); no `value` is set.
+ */
 export async function spPick(el: Element, value: string): Promise<void> {
-  expect(el.tagName.toLowerCase()).toBe('sp-picker');
+  expect(el.tagName.toLowerCase()).toBe('sp-dropdown');
+  const items = Array.from(el.querySelectorAll('sp-menu-item'));
+  const index = items.findIndex((i) => i.getAttribute('value') === value);
+  expect(index).toBeGreaterThanOrEqual(0);
+  (el as Element & { selectedIndex: number }).selectedIndex = index;
+  await dispatch(el, 'change');
+}
+
+/** The Spectrum Web Components shape (the preview): the change event's target has `value` only. */
+export async function spPickByValue(el: Element, value: string): Promise<void> {
   (el as Element & { value: string }).value = value;
   await dispatch(el, 'change');
 }

@@ -46,6 +46,7 @@ export function applySteps(buf: PixelBuffer, steps: Step[], policy: Policy): Pix
       case 'flatten':
       case 'export':
       case 'strip':
+      case 'convert-to-srgb':
         break;
       default: {
         const op: never = step.op;

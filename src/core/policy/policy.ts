@@ -216,6 +216,7 @@ export function checkStep(policy: Policy, step: Step): void {
     case 'flatten':
     case 'export':
     case 'strip':
+    case 'convert-to-srgb':
       return;
     default: {
       const op: never = step.op;

@@ -4,7 +4,7 @@ import type { RegionKind } from '../policy/types';
 
 export const SCHEMA_VERSION = 1;
 
-export type StepOp = 'pixelate' | 'overlay' | 'crop' | 'flatten' | 'export' | 'strip';
+export type StepOp = 'pixelate' | 'overlay' | 'crop' | 'flatten' | 'export' | 'strip' | 'convert-to-srgb';
 
 /** One recorded step, in the exported image's coordinates (DESIGN.md "Sidecar"). */
 export interface Step {

@@ -106,7 +106,6 @@ export function ObscureStep(props: StepProps): JSX.Element {
             <div className="deid-col">
               <div className="deid-row">
                 <SpTextField
-                  type="number"
                   value={cellText}
                   onInput={setCellText}
                   invalid={choice !== null && !choice.ok}

@@ -5,7 +5,7 @@ import type { Checklist, ChecklistStatus, Sidecar } from '../../core/sidecar/typ
 import type { StepProps } from '../step-props';
 import { SpButton } from '../widgets/SpButton';
 import { SpCheckbox } from '../widgets/SpCheckbox';
-import { SpPicker } from '../widgets/SpPicker';
+import { SpDropdown } from '../widgets/SpDropdown';
 import type { RadioOption } from '../widgets/SpRadioGroup';
 import { SpTextField } from '../widgets/SpTextField';
 import { FolderChooser } from './FolderChooser';
@@ -79,7 +79,7 @@ export function ReviewStep(props: StepProps): JSX.Element {
       {names !== null && names.length === 0 ? <sp-body data-testid="no-sidecars">No .deid.json files in this folder.</sp-body> : null}
       {names !== null && names.length > 0 ? (
         <div className="deid-row">
-          <SpPicker value={selected} options={names.map((n) => ({ value: n, label: n }))} onChange={setSelected} testId="sidecar-picker" />
+          <SpDropdown value={selected} options={names.map((n) => ({ value: n, label: n }))} onChange={setSelected} testId="sidecar-picker" />
           <SpButton onClick={open} disabled={!selected || runner.busy !== null} testId="open-review">
             Open
           </SpButton>
@@ -108,7 +108,7 @@ export function ReviewStep(props: StepProps): JSX.Element {
           </SpCheckbox>
           {checklist.items.filter((item) => !onlyOpen || item.status === 'unchecked' || item.status === 'issue').map((item) => (
             <div className="deid-row" key={item.id} data-testid={`item-${item.id}`}>
-              <SpPicker
+              <SpDropdown
                 value={item.status}
                 options={STATUS_OPTIONS}
                 onChange={(status) => edit((c) => setItemStatus(c, item.id, status))}

@@ -14,7 +14,12 @@ export interface SpRadioGroupProps<V extends string> {
   testId?: string;
 }
 
-/** A choice among a few options; a value outside `options` (never expected) is ignored. */
+/**
+ * A choice among a few options; a value outside `options` (never expected) is ignored. Laid out
+ * as a column: AdobeDocs/uxp sp-radio-group.md "Layout", "By default, radio groups are laid out
+ * horizontally. If you add the `column` attribute, the radio group will be laid out vertically"
+ * (our labels are long).
+ */
 export function SpRadioGroup<V extends string>({ value, options, onChange, disabled, testId }: SpRadioGroupProps<V>): JSX.Element {
   const ref = useRef<HTMLElement>(null);
   useSpEvent(ref, 'change', (e) => {
@@ -22,7 +27,7 @@ export function SpRadioGroup<V extends string>({ value, options, onChange, disab
     if (picked) onChange(picked.value);
   });
   return (
-    <sp-radio-group ref={ref} value={value} disabled={disabled ? true : undefined} data-testid={testId}>
+    <sp-radio-group ref={ref} column value={value} disabled={disabled ? true : undefined} data-testid={testId}>
       {options.map((o) => (
         <sp-radio key={o.value} value={o.value} checked={o.value === value ? true : undefined} data-testid={testId ? `${testId}-${o.value}` : undefined}>
           {o.label}

@@ -5,22 +5,25 @@ export interface SpTextFieldProps {
   value: string;
   onInput(value: string): void;
   placeholder?: string;
-  /** "number" limits input to +-214,748.36 in UXP; fine for pixel sizes. */
-  type?: 'text' | 'number';
   invalid?: boolean;
   disabled?: boolean;
   testId?: string;
   label?: string;
 }
 
-export function SpTextField({ value, onInput, placeholder, type = 'text', invalid, disabled, testId, label }: SpTextFieldProps): JSX.Element {
+/**
+ * A plain text field, also for numbers: AdobeDocs/uxp src/pages/uxp-api/known-issues.md, "The
+ * numeric sp-textfield can trigger numeric validation errors, even when the entered value would
+ * seem to be correct" (PS-57698). Callers parse and validate the text themselves.
+ */
+export function SpTextField({ value, onInput, placeholder, invalid, disabled, testId, label }: SpTextFieldProps): JSX.Element {
   const ref = useRef<HTMLElement>(null);
   useSpEvent(ref, 'input', (e) => onInput(eventValue(e)));
   return (
     <sp-textfield
       ref={ref}
       value={value}
-      type={type}
+      type="text"
       placeholder={placeholder}
       invalid={invalid ? true : undefined}
       disabled={disabled ? true : undefined}
