@@ -12,4 +12,5 @@ module.exports = {
     '^uxp$': '<rootDir>/test/fakes/uxp.ts',
   },
   testTimeout: 60000,
+  setupFiles: ['<rootDir>/test/helpers/fast-check-seed.ts'],
 };
