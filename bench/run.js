@@ -149,6 +149,7 @@ async function main() {
     console.log(`mosaic   24 MP RGBA, ${m.cell} px cells: deid ${fmt(m.ours)}  sharp ${fmt(m.sharp)}  ratio ${(m.sharp / m.ours).toFixed(2)}x (target >= 1x)`);
     console.log(`memory   peak RSS of this process ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
     await require('./heif').run();
+    await require('./detect').run();
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { applyCommand } from './apply-command';
 import { bagCreateCommand, bagVerifyCommand } from './bag';
+import { detectCommand, parseMargin } from './detect';
 import { defaultIo, EXIT_USAGE, type Io } from './io';
 import { jobsOption, readPolicy } from './options';
 import { stripCommand } from './strip';
@@ -31,6 +32,7 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
     .option('--json', 'print one JSON object')
     .option('--require-sidecar', 'report images that have no <id>.deid.json beside them')
     .option('--policy <file>', 'a stricter strength policy (JSON)')
+    .option('--pixels', 'also run the face and text detectors and report what no obscured region covers')
     .addOption(jobsOption())
     .action(async (paths: string[], opts) => {
       exitCode = await verifyCommand(paths, opts, io);
@@ -90,6 +92,20 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
     .option('--json', 'print the result as JSON')
     .action(async (bagDir: string, opts) => {
       exitCode = await bagVerifyCommand(bagDir, { ...opts, policy: await readPolicy(opts.policy) }, io);
+    });
+
+  program
+    .command('detect')
+    .description('find candidate faces and text in images (offline detectors); --recipe drafts the steps for deid apply')
+    .argument('<paths...>', 'image files or directories (searched recursively)')
+    .option('--json', 'print one JSON object')
+    .option('--recipe <file>', 'write a draft recipe for the (one) image, for a person to review before deid apply')
+    .option('--margin <share>', 'pad each region by this share of its size (default 0.25 faces, 0.15 text)', parseMargin)
+    .addOption(new Option('--face-method <method>', 'how the draft obscures faces (default: the policy\'s default, overlay)').choices(['overlay', 'pixelate']))
+    .option('--thorough', 'also look for small faces (tiled pass; several times slower)')
+    .option('--policy <file>', 'a stricter strength policy (JSON)')
+    .action(async (paths: string[], opts) => {
+      exitCode = await detectCommand(paths, { ...opts, policy: await readPolicy(opts.policy) }, io);
     });
 
   // New commands: one block above this line each (see the comment on runCli).

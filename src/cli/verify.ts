@@ -1,3 +1,4 @@
+import { addPixelFindings } from './detect/residual';
 import { expandInputs } from './inputs';
 import type { Io } from './io';
 import { readPolicy } from './options';
@@ -11,6 +12,8 @@ export interface VerifyOptions {
   requireSidecar?: boolean;
   policy?: string;
   jobs?: number;
+  /** Residual check (issue 11): run the detectors, report what no obscured region covers. */
+  pixels?: boolean;
 }
 
 /** `deid verify <paths...>` (DESIGN.md "Command line contract"). */
@@ -25,6 +28,8 @@ export async function verifyCommand(paths: string[], opts: VerifyOptions, io: Io
     ...problems.map((p) => ({ path: p.path, format: null, clean: false, findings: [], error: p.error })),
     ...results.filter((r) => !r.skipped),
   ];
+  // In this thread, after the pool: the detectors load once for the whole batch.
+  if (opts.pixels) await addPixelFindings(reported);
   const summary = summarizeVerify(reported);
   if (opts.json) io.out(JSON.stringify({ files: reported, summary }, null, 2));
   else io.out(formatVerifyHuman(reported, summary));

@@ -11,6 +11,8 @@ export interface VerifyFileResult {
   error?: string;
   /** A non-image file met inside a directory: left out of the report. */
   skipped?: boolean;
+  /** `verify --pixels`: the detectors' notes for the faces and text checklist items (advice only). */
+  detector?: { faces: string; text: string };
 }
 
 /** `deid strip --json` per-file shape. */

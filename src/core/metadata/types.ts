@@ -8,6 +8,8 @@ export const FINDING_KINDS = [
   'exif', 'gps', 'xmp', 'iptc', 'icc', 'comment', 'thumbnail', 'makernote', 'photoshop-irb',
   'text-chunk', 'time-chunk', 'mpf', 'c2pa', 'trailer', 'layers', 'unknown-segment',
   'not-obscured', 'hash-mismatch', 'checklist-incomplete',
+  'possible-face',
+  'possible-text',
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 

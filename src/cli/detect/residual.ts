@@ -1,0 +1,61 @@
+import * as fs from 'node:fs';
+import { residualFindings, uncoveredDetections } from '../../core/detect/coverage';
+import { neutralizeObscured } from '../../core/detect/neutral';
+import { detectorNotes } from '../../core/detect/notes';
+import type { Detection } from '../../core/detect/types';
+import { stepsInFinalCoordinates } from '../../core/pixels/apply';
+import { parseSidecar } from '../../core/sidecar/schema';
+import type { Step } from '../../core/sidecar/types';
+import { sidecarPathFor } from '../inputs';
+import { decodePixels } from '../pixels-io';
+import type { VerifyFileResult } from '../tasks/types';
+import { errorText } from '../tasks/verify-file';
+import { Detectors } from './detector';
+
+/** The obscured regions a sidecar beside the image records, in the exported picture's coordinates. */
+function obscuredRegions(imagePath: string): Step[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(sidecarPathFor(imagePath), 'utf8');
+  } catch {
+    return [];
+  }
+  try {
+    return stepsInFinalCoordinates(parseSidecar(text).steps);
+  } catch {
+    // verify has already reported a sidecar that does not parse; it vouches for no region.
+    return [];
+  }
+}
+
+/**
+ * `deid verify --pixels` (issue 11): runs the detectors on every image verify read and reports
+ * each face or text region that no obscured region of its sidecar covers (every one, for an
+ * image without a sidecar). The detectors see the obscured regions filled with their
+ * surroundings (neutral.ts), so what they find is what is left uncovered. The pixels are read as stored, without EXIF orientation, because
+ * that is the grid sidecar regions are recorded in. The detectors load once for the batch; if
+ * they are not installed this throws the "not available" DeidError before anything is changed.
+ */
+export async function addPixelFindings(results: VerifyFileResult[], detectors?: Detectors): Promise<void> {
+  const todo = results.filter((r) => !r.error && !r.skipped && r.format !== null);
+  if (todo.length === 0) return;
+  const d = detectors ?? (await Detectors.load());
+  for (const r of todo) {
+    const obscuring = obscuredRegions(r.path);
+    let found: Detection[];
+    try {
+      const pixels = await decodePixels(fs.readFileSync(r.path), { orient: false });
+      found = await d.detect(neutralizeObscured(pixels, obscuring));
+    } catch (e) {
+      r.error = `pixels could not be checked: ${errorText(e)}`;
+      r.clean = false;
+      continue;
+    }
+    const uncovered = uncoveredDetections(found, obscuring);
+    const findings = residualFindings(uncovered, 'pixels');
+    r.findings.push(...findings);
+    r.detector = detectorNotes(found, uncovered.map((u) => u.detection));
+    if (findings.length > 0) r.clean = false;
+  }
+}
+
