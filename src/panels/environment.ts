@@ -6,7 +6,18 @@
  * promises it, so the panel checks for them when it is created and says which are missing
  * instead of failing silently (UXP drops uncaught errors).
  */
-export const UNDOCUMENTED_GLOBALS = ['setTimeout', 'clearTimeout', 'TextEncoder', 'TextDecoder', 'URL'] as const;
+export const UNDOCUMENTED_GLOBALS = [
+  // React's scheduler (the panel cannot render without it)
+  'setTimeout',
+  'clearTimeout',
+  // React DOM's commit phase tests `element instanceof window.HTMLIFrameElement`
+  'HTMLIFrameElement',
+  // sidecar text (src/actions/text.ts)
+  'TextEncoder',
+  'TextDecoder',
+  // @cfworker/json-schema builds a base URL when it loads
+  'URL',
+] as const;
 
 export function missingGlobals(scope: object = globalThis): string[] {
   const record = scope as Record<string, unknown>;

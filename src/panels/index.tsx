@@ -18,7 +18,9 @@ function describe(e: unknown): string {
 async function create(rootNode: HTMLElement): Promise<void> {
   const missing = missingGlobals();
   if (missing.length > 0) {
-    showProblem(rootNode, `This Photoshop's UXP lacks ${missing.join(', ')}; the panel may not work. Update Photoshop.`);
+    // Mounting anyway would fail later, outside any try/catch, and UXP would drop the error.
+    showProblem(rootNode, `The panel cannot run in this version of Photoshop: its UXP lacks ${missing.join(', ')}. Update Photoshop.`);
+    return;
   }
   try {
     // Eager: bundled into the one script (UXP loads no chunks), evaluated only now.

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
+import { UNDOCUMENTED_GLOBALS } from '../../src/panels/environment';
+import { loadBundle } from './uxp-context';
 
 const ROOT = path.resolve(__dirname, '../..');
 /** A production webpack build of the panel takes a while on a shared 2-core machine. */
@@ -96,3 +98,42 @@ test('the packager leaves out dotfiles, lock files and source maps, and refuses 
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+describe('the built bundle in a context holding only what UXP documents (issue 7 finding 1)', () => {
+  const UNDOCUMENTED = [...UNDOCUMENTED_GLOBALS];
+
+  async function createPanel(result: ReturnType<typeof loadBundle>): Promise<HTMLElement> {
+    const root = result.document.createElement('div');
+    result.document.body.appendChild(root);
+    await result.setupCalls[0].panels.deidPanel.create(root);
+    return root;
+  }
+
+  test('with every global the panel uses, the script registers the panel and create mounts it', async () => {
+    const result = loadBundle(path.join(out, 'index.js'), UNDOCUMENTED);
+    expect(result.error).toBeNull();
+    expect(result.setupCalls).toHaveLength(1);
+    expect(Object.keys(result.setupCalls[0].panels)).toEqual(['deidPanel']);
+    expect(result.setupCalls[0].panels.deidPanel.menuItems).toEqual([{ id: 'runSelfTest', label: 'Run self-test' }]);
+    const root = await createPanel(result);
+    await waitFor(() => root.querySelector('[data-testid="tab-start"]') !== null);
+    expect(root.querySelector('[data-testid="panel-problem"]')).toBeNull();
+    expect(root.textContent).toContain('Checklist');
+  });
+
+  test.each(UNDOCUMENTED)('without %s the panel still registers, and create says what is missing', async (name) => {
+    const result = loadBundle(path.join(out, 'index.js'), UNDOCUMENTED, [name]);
+    expect(result.error).toBeNull();
+    expect(result.setupCalls).toHaveLength(1);
+    const root = await createPanel(result);
+    const problem = root.querySelector('[data-testid="panel-problem"]');
+    expect(problem?.textContent).toBe(`The panel cannot run in this version of Photoshop: its UXP lacks ${name}. Update Photoshop.`);
+    expect(root.querySelector('[data-testid="tab-start"]')).toBeNull();
+  });
+});
+
+/** Polls without a clock of its own (the context may lack setTimeout): yields to Node's event loop. */
+async function waitFor(done: () => boolean, attempts = 200): Promise<void> {
+  for (let i = 0; i < attempts && !done(); i++) await new Promise((resolve) => setImmediate(resolve));
+  if (!done()) throw new Error('the condition never held');
+}

@@ -82,6 +82,13 @@ test('the panel id in the manifest is the one the code registers', () => {
   expect(manifest.entrypoints.map((e: { id: string }) => e.id)).toEqual([id]);
 });
 
+test('an icon shipped only under its bare name (no @1x) is refused: UXP would not find it', () => {
+  const bareOnly = (p: string) => !/@\dx\.png$/.test(p);
+  expect(manifestProblems(manifest, { packageVersion: pkg.version, fileExists: bareOnly })).toEqual(
+    expect.arrayContaining(['plugin: icon icons/plugin@1x.png is missing', 'panel deidPanel: icon icons/panel@1x.png is missing']),
+  );
+});
+
 test('the rules catch what the packager must refuse', () => {
   const broken = {
     ...manifest,
