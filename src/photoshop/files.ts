@@ -73,7 +73,11 @@ export async function rememberedOutputFolder(): Promise<OutputFolder | null> {
   if (!outputFolderToken) return null;
   try {
     const entry = await uxpStorage.localFileSystem.getEntryForPersistentToken(outputFolderToken);
-    return isUxpFolder(entry) ? wrapFolder(entry) : null;
+    if (!isUxpFolder(entry)) return null;
+    // FileSystemProvider.md "getEntryForPersistentToken": the entry returned for a token "does
+    // not guarantee that the entry is valid for use"; listing it proves it is.
+    await entry.getEntries();
+    return wrapFolder(entry);
   } catch {
     // Stale token (folder moved or deleted, permission withdrawn): the panel asks again.
     return null;

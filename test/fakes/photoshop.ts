@@ -384,10 +384,22 @@ class FakeDocument {
       this.filePath = target;
     }
   }
-  async saveJpg(entry: File, _options?: object, asCopy?: boolean): Promise<void> {
+  /**
+   * document.md "saveAs": jpg(entry, saveOptions?, asCopy). objects/saveoptions/
+   * jpegsaveoptions.md: quality 0...12, embedColorProfile, formatOptions, scans 3...5, matteColor,
+   * color, customMatte; nothing about metadata (so the fake writes it whatever the options).
+   */
+  async saveJpg(entry: File, options: object = {}, asCopy?: boolean): Promise<void> {
+    onlyOptions('saveAs.jpg', options, ['quality', 'embedColorProfile', 'formatOptions', 'scans', 'matteColor', 'color', 'customMatte']);
+    const quality = (options as { quality?: number }).quality;
+    if (quality !== undefined && !(Number.isInteger(quality) && quality >= 0 && quality <= 12)) throw new Error(`saveAs.jpg: quality ${quality} is outside 0...12`);
     await this.save(entry, 'jpeg', asCopy);
   }
-  async savePng(entry: File, _options?: object, asCopy?: boolean): Promise<void> {
+  /** pngsaveoptions.md: compression 0...9, interlaced, method. */
+  async savePng(entry: File, options: object = {}, asCopy?: boolean): Promise<void> {
+    onlyOptions('saveAs.png', options, ['compression', 'interlaced', 'method']);
+    const compression = (options as { compression?: number }).compression;
+    if (compression !== undefined && !(Number.isInteger(compression) && compression >= 0 && compression <= 9)) throw new Error(`saveAs.png: compression ${compression} is outside 0...9`);
     await this.save(entry, 'png', asCopy);
   }
 }
@@ -745,6 +757,7 @@ const coreImpl = {
       // executeasmodal.md "History state suspension": "If the target function exits via an
       // exception, then all unsuspended history states are cancelled."
       for (const s of scope.suspensions.values()) s.doc.restore(s.snapshot);
+      scope.suspensions.clear();
       // SILENT on whether the error keeps its type across executeAsModal: the fake keeps only
       // the message, so callers cannot rely on their own error classes surviving.
       throw new Error(e instanceof Error ? e.message : String(e));

@@ -101,6 +101,7 @@ class FakeFolder extends FakeEntry implements UxpFolder {
     return true;
   }
   async getEntries(): Promise<UxpEntry[]> {
+    if (!fs.existsSync(this.nativePath)) throw notFound(this.nativePath);
     return fs.readdirSync(this.nativePath).map((n) => entryAt(path.join(this.nativePath, n)));
   }
   async getEntry(name: string): Promise<UxpEntry> {
@@ -140,9 +141,16 @@ const localFileSystem = {
     controls.tokens.set(token, entry.nativePath);
     return token;
   },
+  /**
+   * AdobeDocs/uxp reference-js/Modules/uxp/Persistent File Storage/FileSystemProvider.md
+   * "getEntryForPersistentToken": an unknown token throws ("Reference Error: token is not
+   * defined"); for a known one, "retrieving an entry ... does not guarantee that the entry is
+   * valid for use": an entry whose folder is gone is still returned, and fails when used.
+   */
   async getEntryForPersistentToken(token: string): Promise<UxpEntry> {
     const p = controls.tokens.get(token);
-    if (!p || !fs.existsSync(p)) throw new Error('Invalid or stale persistent token');
+    if (!p) throw new Error('Reference Error: token is not defined');
+    if (!fs.existsSync(p)) return strict(new FakeFolder(p), 'Folder', 'uxp');
     return entryAt(p);
   },
   createSessionToken(entry: UxpEntry): string {

@@ -1,0 +1,112 @@
+/**
+ * Issue 7: after every step, the pixels OUTSIDE every obscured region are byte-identical to
+ * what they were, in 8- and 16-bit documents, for rectangular and elliptical selections (the
+ * fake discards a layer on putPixels replace:true, as imaging.md documents).
+ */
+import { fakePhotoshop } from '../fakes/photoshop';
+import { fakeUxp } from '../fakes/uxp';
+import { createPhotoshopHost } from '../../src/photoshop';
+import { startWorkingCopy } from '../../src/actions/start';
+import { obscureSelection } from '../../src/actions/obscure';
+import { cropToSelection } from '../../src/actions/crop';
+import { finishExport } from '../../src/actions/finish';
+import { DEFAULT_POLICY } from '../../src/core/policy/policy';
+import type { Rect } from '../../src/core/geometry';
+import { decode, resetFakes, texture } from './setup';
+
+const W = 120;
+const H = 90;
+const FACE: Rect = { x: 10, y: 12, w: 44, h: 50 };
+const LABEL: Rect = { x: 70, y: 20, w: 36, h: 18 };
+const KEEP: Rect = { x: 5, y: 6, w: 110, h: 80 };
+
+type Values = Uint8Array | Uint16Array;
+
+/** The first pixel outside `regions` that differs, or null. */
+function firstChangeOutside(before: Values, after: Values, width: number, height: number, regions: Rect[]): string | null {
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (regions.some((r) => x >= r.x && x < r.x + r.w && y >= r.y && y < r.y + r.h)) continue;
+      for (let c = 0; c < 3; c++) {
+        const i = (y * width + x) * 3 + c;
+        if (before[i] !== after[i]) return `(${x}, ${y}) channel ${c}: ${before[i]} -> ${after[i]}`;
+      }
+    }
+  }
+  return null;
+}
+
+function changedInside(before: Values, after: Values, width: number, r: Rect): number {
+  let n = 0;
+  for (let y = r.y; y < r.y + r.h; y++) for (let x = r.x; x < r.x + r.w; x++) if (before[(y * width + x) * 3] !== after[(y * width + x) * 3]) n++;
+  return n;
+}
+
+function cutValues(v: Values, width: number, r: Rect): Values {
+  const out = v instanceof Uint16Array ? new Uint16Array(r.w * r.h * 3) : new Uint8Array(r.w * r.h * 3);
+  for (let y = 0; y < r.h; y++) out.set(v.subarray(((r.y + y) * width + r.x) * 3, ((r.y + y) * width + r.x + r.w) * 3), y * r.w * 3);
+  return out;
+}
+
+describe('pixels outside the obscured regions never change', () => {
+  beforeEach(resetFakes);
+
+  test.each([
+    [8, 'rectangle'],
+    [8, 'ellipse'],
+    [16, 'rectangle'],
+    [16, 'ellipse'],
+  ] as const)('%i-bit, %s selections: mosaic, overlay, crop', async (depth, shape) => {
+    fakePhotoshop.openPixels(texture(W, H, depth === 16 ? 32768 : 255), 'photo');
+    const host = createPhotoshopHost();
+    const session = await startWorkingCopy(host);
+    const work = fakePhotoshop.active();
+    if (!work) throw new Error('no working copy');
+    const select = (r: Rect) => host.runStep('select', () => (shape === 'ellipse' ? host.selectEllipse(work.id, r) : host.selectRectangle(work.id, r)));
+    const painted: Rect[] = [];
+
+    for (const [region, request] of [
+      [FACE, { kind: 'face', method: 'pixelate' }],
+      [LABEL, { kind: 'text', method: 'overlay' }],
+    ] as const) {
+      const before = work.composite().data.slice();
+      await select(region);
+      const [step] = await obscureSelection(host, session, DEFAULT_POLICY, request);
+      const recorded = step.region as Rect;
+      // The recorded region lies within what was selected.
+      expect(recorded.x).toBeGreaterThanOrEqual(region.x);
+      expect(recorded.x + recorded.w).toBeLessThanOrEqual(region.x + region.w);
+      painted.push(recorded);
+      const after = work.composite().data;
+      expect(firstChangeOutside(before, after, W, H, [recorded])).toBeNull();
+      expect(changedInside(before, after, W, recorded)).toBeGreaterThan(recorded.w * recorded.h * 0.3);
+    }
+
+    const beforeCrop = work.composite().data.slice();
+    await select(KEEP);
+    await cropToSelection(host, session);
+    const keep = session.steps[session.steps.length - 1].region as Rect;
+    expect([work.width, work.height]).toEqual([keep.w, keep.h]);
+    expect(Buffer.from(work.composite().data.buffer).equals(Buffer.from(cutValues(beforeCrop, W, keep).buffer))).toBe(true);
+    expect(work.depth).toBe(depth);
+  });
+
+  test('the exported PNG holds exactly the working copy: the outside pixels of the original', async () => {
+    const original = texture(W, H);
+    fakePhotoshop.openPixels(original, 'photo');
+    const host = createPhotoshopHost();
+    const session = await startWorkingCopy(host);
+    const work = fakePhotoshop.active();
+    if (!work) throw new Error('no working copy');
+    await host.runStep('select', () => host.selectEllipse(work.id, FACE));
+    const [step] = await obscureSelection(host, session, DEFAULT_POLICY, { kind: 'face', method: 'overlay' });
+    const out = fakeUxp.folder('exports');
+    fakeUxp.pickFolder(out);
+    const folder = await host.chooseOutputFolder();
+    if (!folder) throw new Error('no folder');
+    const done = await finishExport(host, session, DEFAULT_POLICY, { format: 'png', folder, toolVersion: '0.1.0' });
+    if (!done.ok) throw new Error(done.message);
+    const exported = await decode(`${out}/${done.imageName}`);
+    expect(firstChangeOutside(original.data, exported.data, W, H, [step.region as Rect])).toBeNull();
+  });
+});
