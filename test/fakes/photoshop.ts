@@ -367,7 +367,8 @@ class FakeDocument {
     if (this.depth === 16) {
       const wide = new Uint16Array(c.data.length);
       for (let i = 0; i < wide.length; i++) wide[i] = Math.round((c.data[i] * 65535) / PS16_MAX);
-      return sharp(Buffer.from(wide.buffer), { raw: { width: c.width, height: c.height, channels: 3, premultiplied: false } }).toColourspace('rgb16').png().toBuffer();
+      // A Uint16Array (not a Buffer) makes sharp read 16-bit samples; rgb16 keeps them 16-bit.
+      return sharp(wide, { raw: { width: c.width, height: c.height, channels: 3 } }).pipelineColourspace('rgb16').toColourspace('rgb16').png().toBuffer();
     }
     return sharp(Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength), { raw: { width: c.width, height: c.height, channels: 3 } }).png().toBuffer();
   }

@@ -237,6 +237,6 @@ test('the self-test shows a failing step as FAIL with the reason', async () => {
   host.failNextStep = new DeidHostError('host', 'putPixels is not available in this Photoshop');
   await spClick(screen.getByTestId('run-self-test'));
   await screen.findByTestId('self-test-summary');
-  expect(screen.getByTestId('self-test-0').textContent).toBe('FAIL create test document: putPixels is not available in this Photoshop');
+  expect(screen.getByTestId('self-test-0').textContent).toBe('FAIL create test document (8-bit sRGB): putPixels is not available in this Photoshop');
   expect(screen.getByTestId('self-test-summary').textContent).toMatch(/^\d+ of \d+ steps failed\.$/);
 });
