@@ -95,7 +95,7 @@ describe('planted WebP metadata', () => {
     expect(webpFormat.detect(base.subarray(0, 11))).toBeNull();
   });
 
-  test('sharp-planted EXIF (with GPS), XMP and ICC: found, dropped, VP8X flags cleared', async () => {
+  test('sharp-planted EXIF (with GPS), XMP and ICC: found, EXIF/XMP dropped, the profile kept clean, VP8X flags fixed', async () => {
     const xmp = `<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/" dc:creator="${SECRET}X"/></rdf:RDF></x:xmpmeta>`;
     const planted = new Uint8Array(await sharp(Buffer.from(base))
       .withExif({ IFD0: { Artist: `${SECRET}E` }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '51/1 30/1 0/1' } })
@@ -108,8 +108,9 @@ describe('planted WebP metadata', () => {
     const implied = webpKindsImplied(await exiftoolRecord(planted));
     expect([...implied].sort()).toEqual(['exif', 'gps', 'icc', 'xmp']);
     const out = await expectFoundAndStripped('sharp', planted, ['exif', 'gps', 'icc', 'xmp']);
-    expect(vp8xFlags(out)).toBe(0);
-    expect(webpChunks(out).map((c) => c.id)).toEqual(['VP8X', 'VP8L']);
+    // The colour profile stays (as canonical Display P3, webp-icc.ts), announced by its flag.
+    expect(vp8xFlags(out)).toBe(FLAG.ICC);
+    expect(webpChunks(out).map((c) => c.id)).toEqual(['VP8X', 'ICCP', 'VP8L']);
   });
 
   test.each([

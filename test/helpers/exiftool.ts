@@ -120,12 +120,37 @@ export function kindsImpliedByExiftool(record: ExiftoolRecord, format: 'jpeg' | 
   return { kinds, unmapped };
 }
 
+/** ICC tags that only describe colour (exiftool names; ICC.1 9.2 colorimetric tags and header structure). */
+const ICC_COLOUR_TAGS: ReadonlySet<string> = new Set([
+  'ProfileVersion', 'ProfileClass', 'ColorSpaceData', 'ProfileConnectionSpace', 'ProfileFileSignature',
+  'RenderingIntent', 'ConnectionSpaceIlluminant', 'MediaWhitePoint', 'MediaBlackPoint', 'RedMatrixColumn',
+  'GreenMatrixColumn', 'BlueMatrixColumn', 'RedTRC', 'GreenTRC', 'BlueTRC', 'GrayTRC', 'ChromaticAdaptation',
+]);
+/** The descriptions and copyright deid writes into canonical and rebuilt profiles (icc-canonical.ts, icc.ts). */
+const ICC_NEUTRAL_TEXT = /^(sRGB IEC61966-2\.1|Display P3|Adobe RGB \(1998\) compatible|ProPhoto RGB \(ROMM\)|Gray gamma 2\.2|Gray sRGB tone curve|RGB profile|Gray profile|No copyright, use freely)$/;
+/** Header identity fields as exiftool prints them when they are zero. */
+const ICC_ZERO = /^(|0|Unknown \(\)|0000:00:00 00:00:00|Reflective, Glossy, Positive, Color|Not Embedded, Independent)$/;
+
+/** An ICC key that names, dates or describes something (a clean kept profile has none). */
+function iccKeyIdentifies(tag: string, value: unknown): boolean {
+  if (ICC_COLOUR_TAGS.has(tag)) return false;
+  if (tag === 'ProfileDescription' || tag === 'ProfileCopyright') return !ICC_NEUTRAL_TEXT.test(String(value));
+  if (/^(ProfileCMMType|PrimaryPlatform|CMMFlags|DeviceManufacturer|DeviceModel|DeviceAttributes|ProfileCreator|ProfileID|ProfileDateTime)$/.test(tag)) {
+    return !ICC_ZERO.test(String(value));
+  }
+  return true;
+}
+
 /** Keys of a record that should not survive a strip (everything but harmless groups and Orientation). */
 export function identifyingKeysLeft(record: ExiftoolRecord): string[] {
   return Object.keys(record).filter((key) => {
     const colon = key.indexOf(':');
     if (colon < 0) return false;
     const group = key.slice(0, colon);
+    // A kept clean profile (canonical or rebuilt) holds colour only.
+    if (/^(ICC_Profile|ICC-header)$/.test(group)) return iccKeyIdentifies(key.slice(colon + 1), record[key]);
+    // The one profile name deid writes into iCCP (png-icc.ts).
+    if (key === 'PNG:ProfileName') return record[key] !== 'ICC Profile';
     if (key === 'File:Comment') return true;
     if (key === 'IFD0:Orientation') return false;
     // PNG's own structure (IHDR fields and the allowlisted colour chunks) names nothing.

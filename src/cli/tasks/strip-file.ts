@@ -1,15 +1,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isDeidError } from '../../core/errors';
+import { DEFAULT_LIMITS } from '../../core/limits';
 import { detectContainer } from '../../core/metadata/registry';
 import { stripMetadata } from '../../core/metadata/scan';
 import { stageFile } from '../atomic';
 import type { StripFileResult, StripTask } from './types';
+import { reencodeClean, type ReencodeFormat } from './reencode';
 import { errorText } from './verify-file';
 
 /**
  * Strips one file into the output tree. JPEG, PNG, WebP, HEIF and AVIF are rewritten losslessly
- * by the core; TIFF, and a HEIF/AVIF the core refuses to rewrite (an image sequence, an item type
+ * by the core. A JPEG, PNG or WebP the core cannot make clean losslessly (a LUT/CMYK colour
+ * profile, a structure the walk refuses) is re-encoded clean in its own format with a notice, and
+ * only what no decoder reads is refused. TIFF, and a HEIF/AVIF the core refuses to rewrite (an image sequence, an item type
  * it does not carry), are decoded and re-encoded as PNG as a salvage path (no further loss,
  * orientation applied to the pixels), then stripped and re-scanned like any PNG. Nothing is written unless the result is
  * clean; commit.ts puts the staged file in place, never over an input.
@@ -35,7 +39,12 @@ export async function stripFile(task: StripTask): Promise<StripFileResult> {
   let output = path.join(task.outDir, file.rel);
   let notice: string | undefined;
   try {
-    if (lossless) {
+    if (lossless && (format === 'jpeg' || format === 'png' || format === 'webp')) {
+      const done = await stripOrReencode(bytes, format, task.maxPixels ?? DEFAULT_LIMITS.maxPixels);
+      outBytes = done.bytes;
+      lossless = done.lossless;
+      if (done.notice) notice = done.notice;
+    } else if (lossless) {
       try {
         const stripped = stripMetadata(bytes);
         outBytes = stripped.bytes;
@@ -68,11 +77,35 @@ export async function stripFile(task: StripTask): Promise<StripFileResult> {
   }
 }
 
+/**
+ * The lossless strip, or, when the core cannot make the file clean losslessly, a clean re-encode
+ * with a notice that says so (issue 8.1 LUT/CMYK profiles, 8.3 salvage). Never silent: the
+ * notice names why; only a file no decoder reads is refused.
+ */
+async function stripOrReencode(bytes: Uint8Array, format: ReencodeFormat, maxPixels: number): Promise<{ bytes: Uint8Array; lossless: boolean; notice?: string }> {
+  try {
+    const stripped = stripMetadata(bytes);
+    return { bytes: stripped.bytes, lossless: true, ...(stripped.notes.length > 0 ? { notice: stripped.notes.join('; ') } : {}) };
+  } catch (e) {
+    if (!isDeidError(e)) throw e;
+    let reencoded: Uint8Array;
+    try {
+      reencoded = await reencodeClean(bytes, format, { maxPixels });
+    } catch (again) {
+      throw new Error(`${errorText(e)}; ${errorText(again)}`);
+    }
+    const notice = e.code === 'needs-conversion'
+      ? `colours converted to sRGB through the embedded ICC profile (${e.message}); re-encoded with canonical sRGB, not lossless`
+      : `salvaged: the file cannot be rewritten losslessly (${errorText(e)}), so it was re-encoded from its decoded pixels as a clean ${format.toUpperCase()}, not lossless`;
+    return { bytes: reencoded, lossless: false, notice };
+  }
+}
+
 async function reencodeAsPng(bytes: Uint8Array, format: string): Promise<Uint8Array> {
   // Loaded on first use: most batches are JPEG/PNG/WebP and never need the decoder.
   const { default: sharp } = await import('sharp');
   try {
-    const out = await sharp(bytes, { failOn: 'error' }).rotate().png({ compressionLevel: 6 }).toBuffer();
+    const out = await sharp(bytes, { failOn: 'error', limitInputPixels: DEFAULT_LIMITS.maxPixels }).rotate().png({ compressionLevel: 6 }).toBuffer();
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);

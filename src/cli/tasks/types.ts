@@ -39,6 +39,8 @@ export interface StripTask {
   type: 'strip';
   file: InputFile;
   outDir: string;
+  /** Pixel limit for files strip has to decode (core/limits.ts default when absent). */
+  maxPixels?: number;
 }
 
 export type Task = VerifyTask | StripTask;

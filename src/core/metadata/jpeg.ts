@@ -14,6 +14,7 @@
 import { u16be } from '../bytes';
 import { DeidError } from '../errors';
 import { DAC, DHT, DNL, DQT, DRI, SOS, isSof, layoutSegments, type SegmentLayout, type TableDef } from './jpeg-tables';
+import { planJpegIcc } from './jpeg-icc';
 import { minimalOrientationExif, scanExif, type ExifScan } from './tiff-ifd';
 import type { ContainerFormat, Finding, FindingKind, ImageFormat, Part, StripResult } from './types';
 
@@ -73,7 +74,6 @@ const SIG_CIFF = ascii('II\x1a\0\0\0HEAP');
 const SIG_EXIF = ascii('Exif\0');
 const SIG_XMP = ascii('http://ns.adobe.com/xap/1.0/\0');
 const SIG_XMP_EXTENSION = ascii('http://ns.adobe.com/xmp/extension/\0');
-const SIG_ICC = ascii('ICC_PROFILE\0');
 const SIG_MPF = ascii('MPF\0');
 const SIG_FLASHPIX = ascii('FPXR\0');
 const SIG_JUMBF = ascii('JP');
@@ -100,6 +100,8 @@ interface Verdict {
   replacement?: Uint8Array;
   exif?: ExifScan;
   note?: string;
+  /** An ICC profile only a pixel conversion can keep (jpeg-icc.ts). */
+  needsConversion?: string;
 }
 
 function startsWith(bytes: Uint8Array, at: number, end: number, sig: Uint8Array): boolean {
@@ -381,7 +383,6 @@ function judgeSegment(bytes: Uint8Array, piece: Piece, marker: number, component
       if (is(SIG_XMP_EXTENSION)) return drop('APP1 XMP extension', 'xmp', 'extended XMP chunk (may hold whole embedded images)');
       break;
     case APP2:
-      if (is(SIG_ICC)) return drop('APP2 ICC', 'icc', 'ICC colour profile chunk (description, dates)');
       if (is(SIG_MPF)) return drop('APP2 MPF', 'mpf', 'Multi-Picture Format index (secondary images after EOI)');
       if (is(SIG_FLASHPIX)) return drop('APP2 FlashPix', 'unknown-segment', 'FlashPix extension data (may hold audio or text)');
       break;
@@ -423,10 +424,15 @@ function judge(bytes: Uint8Array): Judged[] {
   const pieces = splitPieces(bytes);
   const { layouts, components } = layoutSegments(bytes, pieces);
   let mpfSeen = false;
+  // ICC chunks are judged together: one profile may span several APP2 segments.
+  const icc = planJpegIcc(bytes, pieces);
   return pieces.map((piece, index) => {
     const layout = layouts[index];
     let verdict: Verdict;
-    if (piece.marker === 'ecs') {
+    const iccVerdict = icc.get(index);
+    if (iccVerdict) {
+      verdict = iccVerdict;
+    } else if (piece.marker === 'ecs') {
       verdict = { name: 'entropy-coded data', findings: [], action: 'keep' };
     } else if (piece.marker === 'trailer') {
       const size = piece.end - piece.offset;
@@ -475,6 +481,8 @@ function stripJpeg(bytes: Uint8Array): StripResult {
   if (refused) {
     throw new DeidError('not-clean', `JPEG: ${refused.verdict.name} @ ${refused.piece.offset} cannot be read, and decoders need it`);
   }
+  const conversion = judged.find((j) => j.verdict.needsConversion);
+  if (conversion) throw new DeidError('needs-conversion', `JPEG: ${conversion.verdict.needsConversion}`);
   const removed = new Set<FindingKind>();
   const notes: string[] = [];
   const firstExif = judged.find((j) => j.verdict.name === 'APP1 Exif');

@@ -14,6 +14,7 @@
 import { fourcc, u32be as u32 } from '../bytes';
 import { crc32 } from '../crc32';
 import { DeidError, isDeidError } from '../errors';
+import { judgeIccp } from './png-icc';
 import { CANONICAL_PHYS, COLOUR_TYPE, hasExpectedLength, isValidCicp, MAX_SRGB_INTENT, paletteEntries, parseIhdr, PLACEMENT, rawImageSize, SRGB_CHRM, SRGB_GAMA, trnsFitsDepth, type Ihdr } from './png-rules';
 import { exifBlockFindings, minimalOrientationExif, tryScanExif, type ExifScan } from './tiff-ifd';
 import { zlibExtent } from './zlib-extent';
@@ -165,8 +166,6 @@ function judge(bytes: Uint8Array, c: Chunk): Finding[] {
     }
     case 'tIME':
       return one('time-chunk', 'last-modification time');
-    case 'iCCP':
-      return one('icc', 'embedded ICC profile (name, description, dates)');
     case 'caBX':
       return one('c2pa', 'C2PA/JUMBF manifest (may hold ingredient thumbnails)');
     case 'IEND':
@@ -209,6 +208,8 @@ interface Assessment {
   afterIend: number;
   /** Why no lossless strip can make the file clean (data hidden inside the kept pixel data), or null. */
   notClean: string | null;
+  /** An iCCP profile only a pixel conversion can keep (LUT/CMYK: png-icc.ts), or null. */
+  conversion: string | null;
 }
 
 /** A whole chunk (length, type, data, CRC) from its type and data. */
@@ -370,6 +371,10 @@ function assess(bytes: Uint8Array): Assessment {
   let idatRunOver = false;
   let actl = -1;
   const apng: number[] = [];
+  // PNG 5.6: one iCCP, before PLTE and IDAT; decoders ignore any other (png-icc.ts).
+  const firstPlte = chunks.findIndex((c) => c.type === 'PLTE');
+  let iccpSeen = false;
+  let conversion: string | null = null;
 
   const plans = chunks.map((c, i): Plan => {
     const length = c.dataEnd - c.dataStart;
@@ -403,6 +408,18 @@ function assess(bytes: Uint8Array): Assessment {
       return plan;
     }
     if (image.chunkIndices.length > 0) idatRunOver = true;
+    if (c.type === 'iCCP') {
+      const usable = !iccpSeen && i < firstIdat && (firstPlte < 0 || i < firstPlte);
+      iccpSeen = true;
+      // PNG 13.2: an ancillary chunk with a bad CRC is discarded by decoders, so it goes.
+      if (!hasValidCrc(bytes, c)) return reject('iCCP chunk with a bad CRC (damaged)', 'dropped a damaged iCCP chunk (bad CRC)');
+      const verdict = judgeIccp(bytes.subarray(c.dataStart, c.dataEnd), where, usable);
+      for (const f of verdict.findings) plan.findings.push(f);
+      if (verdict.note) plan.notes.push(verdict.note);
+      if (verdict.needsConversion) conversion = conversion ?? verdict.needsConversion;
+      if (verdict.findings.length > 0) plan.action = verdict.replacement ? { op: 'replace', bytes: verdict.replacement } : { op: 'drop' };
+      return plan;
+    }
     const found = judge(bytes, c);
     if (found.length > 0) {
       plan.findings.push(...found);
@@ -513,7 +530,7 @@ function assess(bytes: Uint8Array): Assessment {
       trimStream(bytes, plans, s, extent.end, extent.total);
     }
   }
-  return { plans, afterIend, notClean };
+  return { plans, afterIend, notClean, conversion };
 }
 
 function walk(bytes: Uint8Array): Part[] {
@@ -599,9 +616,10 @@ function assemble(bytes: Uint8Array, plans: readonly Plan[]): StripResult {
  * chunk's values never reach the pixels, an empty IEND, nothing after it.
  */
 function strip(bytes: Uint8Array): StripResult {
-  const { plans, afterIend, notClean } = assess(bytes);
+  const { plans, afterIend, notClean, conversion } = assess(bytes);
   // Hidden bytes inside the deflate data itself: only re-encoding could remove them.
   if (notClean !== null) throw new DeidError('not-clean', `PNG: ${notClean}`);
+  if (conversion !== null) throw new DeidError('needs-conversion', `PNG: ${conversion}`);
   const result = assemble(bytes, plans);
   if (afterIend < bytes.length) {
     result.removed = [...new Set([...result.removed, 'trailer' as const])].sort();

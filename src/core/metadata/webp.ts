@@ -9,6 +9,7 @@
  */
 import { fourcc, u32le } from '../bytes';
 import { DeidError, isDeidError } from '../errors';
+import { judgeWebpIccp, type IccpPayloadVerdict } from './webp-icc';
 import { exifBlockFindings, minimalOrientationExif, tryScanExif, type ExifScan } from './tiff-ifd';
 import type { ContainerFormat, Finding, FindingKind, Part, StripResult } from './types';
 
@@ -159,11 +160,28 @@ function judge(bytes: Uint8Array, c: Chunk): Finding[] {
   }
 }
 
+/**
+ * The top-level ICCP chunks (webp-icc.ts). RFC 9649 2.7: only the extended format carries one,
+ * right after VP8X and announced by the ICC flag; decoders read the first only.
+ */
+function judgeProfiles(bytes: Uint8Array, chunks: readonly Chunk[]): Map<Chunk, IccpPayloadVerdict> {
+  const out = new Map<Chunk, IccpPayloadVerdict>();
+  const extended = chunks[0].id === 'VP8X';
+  const flagged = extended && (bytes[chunks[0].dataStart] & FLAG_ICC) !== 0;
+  chunks.forEach((c, i) => {
+    if (c.id !== 'ICCP') return;
+    const usable = extended && out.size === 0;
+    out.set(c, judgeWebpIccp(payloadOf(bytes, c), `chunk ICCP @ ${c.offset}`, usable, usable && flagged && i === 1));
+  });
+  return out;
+}
+
 function walk(bytes: Uint8Array): Part[] {
   const { chunks, riffEnd } = readChunks(bytes);
   const parts: Part[] = [{ name: 'RIFF header', offset: 0, length: HEADER_SIZE, finding: null }];
+  const iccp = judgeProfiles(bytes, chunks);
   for (const c of chunks) {
-    const findings = judge(bytes, c);
+    const findings = iccp.get(c)?.findings ?? judge(bytes, c);
     const at = { name: idForWhere(c.id), offset: c.offset, length: c.end - c.offset };
     if (findings.length === 0) parts.push({ ...at, finding: null });
     else for (const finding of findings) parts.push({ ...at, finding });
@@ -211,10 +229,21 @@ function strip(bytes: Uint8Array): StripResult {
   const notes: string[] = [];
   const pieces: Uint8Array[] = [];
   let exifKept = false;
+  const iccp = judgeProfiles(bytes, chunks);
+  let profile: Uint8Array | null = null;
+  for (const verdict of iccp.values()) {
+    if (verdict.needsConversion) throw new DeidError('needs-conversion', `WebP: ${verdict.needsConversion}`);
+    if (verdict.note) notes.push(verdict.note);
+    profile = profile ?? verdict.profile;
+  }
   for (const c of chunks) {
-    const findings = judge(bytes, c);
+    const verdict = iccp.get(c);
+    const findings = verdict?.findings ?? judge(bytes, c);
     for (const f of findings) removed.add(f.kind);
-    if (c.id === 'ANMF') {
+    if (verdict) {
+      // Written right after VP8X below, whatever its place in the input.
+      continue;
+    } else if (c.id === 'ANMF') {
       const kept = frameChunks(bytes, c).filter((f) => FRAME_ALLOWED.has(f.id));
       const frame = [bytes.subarray(c.dataStart, c.dataStart + ANMF_HEADER), ...kept.map((f) => bytes.subarray(f.offset, f.end))];
       pieces.push(findings.length === 0 ? chunkBytes('ANMF', [payloadOf(bytes, c)]) : chunkBytes('ANMF', frame));
@@ -224,6 +253,7 @@ function strip(bytes: Uint8Array): StripResult {
       const canonical = bytes.slice(c.dataStart, c.dataStart + (c.id === 'VP8X' ? VP8X_PAYLOAD : ANIM_PAYLOAD));
       if (c.id === 'VP8X') canonical.fill(0, 1, 1 + VP8X_RESERVED_BYTES);
       pieces.push(chunkBytes(c.id, [canonical]));
+      if (c.id === 'VP8X' && profile) pieces.push(chunkBytes('ICCP', [profile]));
     } else if (findings.length === 0) {
       if (c.id === 'EXIF') exifKept = true;
       pieces.push(chunkBytes(c.id, [payloadOf(bytes, c)]));
@@ -256,7 +286,7 @@ function strip(bytes: Uint8Array): StripResult {
   }
   if (extended) {
     const flags = HEADER_SIZE + CHUNK_HEADER;
-    out[flags] = (out[flags] & ~(FLAG_ICC | FLAG_XMP | FLAG_EXIF | VP8X_RESERVED_FLAGS)) | (exifKept ? FLAG_EXIF : 0);
+    out[flags] = (out[flags] & ~(FLAG_ICC | FLAG_XMP | FLAG_EXIF | VP8X_RESERVED_FLAGS)) | (exifKept ? FLAG_EXIF : 0) | (profile ? FLAG_ICC : 0);
   }
   return { bytes: out, removed: [...removed].sort(), notes };
 }
