@@ -24,4 +24,6 @@ run('lossless strip into out/stripped', ['strip', 'samples/patient-photo.jpg', '
 run('the stripped copy is clean: exit 0', ['verify', 'out/stripped'], [0]);
 run('replay the recipe: mosaic the face, cover the badge, export under an alternate id', ['apply', 'samples/recipe.json', 'samples/patient-photo.jpg', '--out', 'out/export'], [0]);
 run('verify the export against its sidecar (checklist not yet signed: exit 1)', ['verify', 'out/export'], [1]);
+run('pack the export for transfer as a BagIt bag (unsigned, so only with --allow-unsigned, which the bag records)', ['bag', 'create', 'out/export', '--out', 'out/bag', '--recipient', 'Example Research Unit', '--method', 'encrypted USB drive', '--allow-unsigned', '--log', 'out/transfers.log'], [0]);
+run('the receiver validates the bag, re-verifies every image and writes a receipt', ['bag', 'verify', 'out/bag', '--receipt', 'out/receipt.json', '--receiver', 'Data Manager', '--log', 'out/transfers.log'], [0]);
 console.log('\nThe plugin is built in dist/ (load dist/manifest.json in UXP Developer Tool). Outputs are in out/.');
