@@ -313,6 +313,42 @@ describe('ISO-BMFF walk on hand-built files', () => {
     expect(findings.every((f) => f.where.startsWith('item 2'))).toBe(true);
   });
 
+  test.each([
+    ['iloc v0, 4-byte offsets', { ilocVersion: 0 as const }],
+    ['iloc v1, 8-byte offsets and a base offset', { ilocVersion: 1 as const, offsetSize: 8 as const, baseOffsetSize: 8 as const }],
+    ['iloc v2, 32-bit ids, 4-byte base offset', { ilocVersion: 2 as const, baseOffsetSize: 4 as const }],
+    ['mdat with a 64-bit largesize', { mdatHeader: 'large' as const }],
+    ['mdat with size 0 (to the end)', { mdatHeader: 'to-end' as const }],
+  ])('strip drops the Exif item and keeps the coded item byte for byte (%s)', (_, options) => {
+    const spec: HeifSpec = { ...cleanSpec(), ...options };
+    spec.items = [...spec.items, { id: 2, type: 'Exif', data: exifItem() }, { id: 3, type: 'mime', contentType: 'application/rdf+xml', data: ascii('<x:xmpmeta/>'), store: options.ilocVersion === 0 ? 'mdat' : 'idat' }];
+    spec.refs = [{ type: 'cdsc', from: 2, to: [1] }];
+    const out = isobmffFormat.strip!(buildHeif(spec));
+    expect(out.removed).toEqual(['exif', 'gps', 'xmp']);
+    expect(findingsOf(isobmffFormat.walk(out.bytes))).toEqual([]);
+    expect(Buffer.from(out.bytes).includes(Buffer.from(AV1_DUMMY))).toBe(true);
+    expect(Buffer.from(out.bytes).includes('Exif')).toBe(false);
+    expect(Buffer.from(out.bytes).includes('xmpmeta')).toBe(false);
+    expect(Buffer.from(isobmffFormat.strip!(out.bytes).bytes).equals(Buffer.from(out.bytes))).toBe(true);
+  });
+
+  test('an item stored in two extents comes out as one, bytes in between are unreferenced', () => {
+    // iloc v1: item 1 in two extents of mdat with 5 foreign bytes between them.
+    const head = ftyp('avif', 'mif1', 'avif');
+    const hdlr = fullBox('hdlr', 0, 0, be(0, 4), ascii('pict'), be(0, 12), cstr(''));
+    const ipco = box('iprp', box('ipco', ISPE, AV1C), fullBox('ipma', 0, 0, be(1, 4), be(1, 2), be(2, 1), be(0x81, 1), be(2, 1)));
+    const iinf = fullBox('iinf', 0, 0, be(1, 2), fullBox('infe', 2, 0, be(1, 2), be(0, 2), ascii('av01'), cstr('')));
+    const meta = (start: number) => box('meta', be(0, 4), hdlr, fullBox('pitm', 0, 0, be(1, 2)),
+      fullBox('iloc', 1, 0, be(0x4400, 2), be(1, 2), be(1, 2), be(0, 2), be(0, 2), be(2, 2), be(start, 4), be(4, 4), be(start + 9, 4), be(4, 4)), iinf, ipco);
+    const start = head.length + meta(0).length + 8;
+    const file = concatBytes(head, meta(start), box('mdat', ascii('AAAA'), ascii('xyzzy'), ascii('BBBB')));
+    expect(findingsOf(isobmffFormat.walk(file)).map((f) => f.detail)).toEqual(['5 bytes in mdat that no item points to']);
+    const out = isobmffFormat.strip!(file).bytes;
+    expect(Buffer.from(out).includes('AAAABBBB')).toBe(true);
+    expect(Buffer.from(out).includes('xyzzy')).toBe(false);
+    expect(findingsOf(isobmffFormat.walk(out))).toEqual([]);
+  });
+
   test('an Exif item in idat (construction method 1) is read too', () => {
     const spec = cleanSpec();
     spec.items.push({ id: 2, type: 'Exif', data: exifItem(), store: 'idat' });
