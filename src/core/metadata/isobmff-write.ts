@@ -48,6 +48,12 @@ function ftypBox(brands: Brands): Uint8Array {
 
 /** The kept items with their data, in iinf order; refuses what the rewrite cannot carry. */
 function collectItems(b: Uint8Array, m: MetaModel, kept: Set<number>): KeptItem[] {
+  // A derived image whose inputs are not all declared items cannot be written whole.
+  for (const r of m.refs) {
+    if (r.type === 'dimg' && kept.has(r.from) && r.to.some((t) => !kept.has(t))) {
+      throw new DeidError('malformed', `HEIF: item ${r.from} is derived from an item that is not declared`);
+    }
+  }
   const out: KeptItem[] = [];
   for (const item of m.items) {
     if (!kept.has(item.id)) continue;
