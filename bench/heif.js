@@ -106,6 +106,11 @@ async function run_() {
     const ourWritten = listFiles(ourOut(0)).length;
     const exWritten = fs.existsSync(exOut(0)) ? listFiles(exOut(0)).length : 0;
     console.log(`strip    deid ${tOurs.toFixed(0)} ms  exiftool -all= ${tExif.toFixed(0)} ms  ratio ${(tExif / tOurs).toFixed(2)}x (target >= 1x)`);
+    // The fixed cost of one `deid strip` run (node, modules, worker pool) on an empty folder.
+    const empty = path.join(work, 'empty');
+    fs.mkdirSync(empty);
+    const tStart = time((i) => run(process.execPath, [deid, 'strip', empty, '--out', path.join(work, `empty-out-${i}`)]));
+    console.log(`         (deid start-up alone, on an empty folder: ${tStart.toFixed(0)} ms)`);
     const ourLeft = leftovers(ourOut(0), scanStructure);
     const exLeft = exWritten ? leftovers(exOut(0), scanStructure) : { ours: 0, exif: 0 };
     console.log(`         written: deid ${ourWritten}/${n}, exiftool ${exWritten}/${n}`);

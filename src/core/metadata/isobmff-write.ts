@@ -7,7 +7,7 @@
  * express the result, so a file that is already clean comes back byte-identical.
  */
 import { DeidError } from '../errors';
-import { ascii, concat, makeBox, makeFullBox, uintBytes } from './isobmff-box';
+import { ascii, concat, equalBytes, makeBox, makeFullBox, uintBytes } from './isobmff-box';
 import type { Brands } from './isobmff-brands';
 import { canonicalGrid, itemBytes } from './isobmff-items';
 import { INFE_HIDDEN, METHOD_FILE, METHOD_IDAT, type Association, type MetaModel } from './isobmff-meta';
@@ -21,9 +21,42 @@ const U32_LIMIT = 0x100000000;
 const MDAT_HEADER = 8;
 const LARGE_MDAT_HEADER = 16;
 
+/**
+ * The rewritten file as a plan: `head` (ftyp, meta, the mdat header) followed by `pieces`, the
+ * coded data of each item, most of them views into the input. `materialize` copies it into one
+ * buffer; the walk compares a plan with its input without copying the coded data.
+ */
 export interface Rewrite {
-  bytes: Uint8Array;
+  head: Uint8Array;
+  pieces: Uint8Array[];
   notes: string[];
+}
+
+export function materialize(plan: Rewrite): Uint8Array {
+  let n = plan.head.length;
+  for (const p of plan.pieces) n += p.length;
+  const out = new Uint8Array(n);
+  out.set(plan.head, 0);
+  let at = plan.head.length;
+  for (const p of plan.pieces) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** True when `input` is exactly what `plan` writes; pieces that are views of `input` at their own place need no byte comparison. */
+export function planEquals(plan: Rewrite, input: Uint8Array): boolean {
+  let n = plan.head.length;
+  for (const p of plan.pieces) n += p.length;
+  if (n !== input.length || !equalBytes(plan.head, input.subarray(0, plan.head.length))) return false;
+  let at = plan.head.length;
+  for (const p of plan.pieces) {
+    const inPlace = p.buffer === input.buffer && p.byteOffset === input.byteOffset + at;
+    if (!inPlace && !equalBytes(p, input.subarray(at, at + p.length))) return false;
+    at += p.length;
+  }
+  return true;
 }
 
 interface KeptItem {
@@ -256,23 +289,13 @@ export function rewriteFile(b: Uint8Array, brands: Brands, m: MetaModel, kept: S
   // Field widths do not depend on offset values: measure once, then write with real offsets.
   const metaLength = build(0).length;
   const meta = build(head.length + metaLength + mdatHeader);
-  // One allocation for the whole file: the coded data is copied exactly once.
   const mdatSize = layout.mdatLength > 0 ? mdatHeader + layout.mdatLength : 0;
-  const out = new Uint8Array(head.length + meta.length + mdatSize);
-  out.set(head, 0);
-  out.set(meta, head.length);
-  let at = head.length + meta.length;
-  if (mdatSize > 0) {
-    const header = mdatHeader === MDAT_HEADER
+  const mdat = mdatSize === 0
+    ? new Uint8Array(0)
+    : mdatHeader === MDAT_HEADER
       ? concat([uintBytes(mdatSize, 4), ascii('mdat')])
       : concat([uintBytes(1, 4), ascii('mdat'), uintBytes(mdatSize, 8)]);
-    out.set(header, at);
-    at += header.length;
-    for (const item of layout.items) {
-      if (!item.data || item.method === METHOD_IDAT) continue;
-      out.set(item.data, at);
-      at += item.data.length;
-    }
-  }
-  return { bytes: out, notes: [...notes] };
+  const pieces: Uint8Array[] = [];
+  for (const item of layout.items) if (item.data && item.method !== METHOD_IDAT) pieces.push(item.data);
+  return { head: concat([head, meta, mdat]), pieces, notes: [...notes] };
 }

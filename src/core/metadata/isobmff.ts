@@ -15,11 +15,11 @@
  * rewriting; the strip refuses them and the CLI falls back to re-encoding the still image.
  */
 import { DeidError, isDeidError } from '../errors';
-import { children, equalBytes, isAllZero, readBox, typeLabel, UUID_SIZE, type Box } from './isobmff-box';
+import { children, isAllZero, readBox, typeLabel, UUID_SIZE, type Box } from './isobmff-box';
 import { canonicalBrands, formatOfBrands, readBrands, type Brands } from './isobmff-brands';
 import { classifyItems, itemRanges, keptItems, uncovered } from './isobmff-items';
 import { boxPart, METHOD_FILE, METHOD_IDAT, readMeta, type MetaModel } from './isobmff-meta';
-import { rewriteFile, type Rewrite } from './isobmff-write';
+import { materialize, planEquals, rewriteFile, type Rewrite } from './isobmff-write';
 import type { ContainerFormat, Finding, FindingKind, ImageFormat, Part, StripResult } from './types';
 
 const BOX_HEADER = 8;
@@ -205,7 +205,7 @@ function walk(bytes: Uint8Array): Part[] {
   // is the identity), else the difference itself is the finding.
   let detail: string | null = null;
   try {
-    if (!equalBytes(rewrite(bytes, model).bytes, bytes)) detail = 'layout differs from the canonical rewrite (box order, field sizes, extents or padding)';
+    if (!planEquals(rewrite(bytes, model), bytes)) detail = 'layout differs from the canonical rewrite (box order, field sizes, extents or padding)';
   } catch (e) {
     if (!isDeidError(e)) throw e;
     detail = `cannot be rewritten losslessly (${e.code})`;
@@ -219,7 +219,7 @@ function strip(bytes: Uint8Array): StripResult {
   const out = rewrite(bytes, model);
   const findings: Finding[] = model.parts.flatMap((p) => (p.finding ? [p.finding] : []));
   const removed = [...new Set(findings.map((f) => f.kind))].sort();
-  return { bytes: out.bytes, removed, notes: out.notes };
+  return { bytes: materialize(out), removed, notes: out.notes };
 }
 
 export const isobmffFormat: ContainerFormat = {
