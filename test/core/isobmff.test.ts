@@ -321,7 +321,7 @@ describe('ISO-BMFF walk on hand-built files', () => {
     ['mdat with size 0 (to the end)', { mdatHeader: 'to-end' as const }],
   ])('strip drops the Exif item and keeps the coded item byte for byte (%s)', (_, options) => {
     const spec: HeifSpec = { ...cleanSpec(), ...options };
-    spec.items = [...spec.items, { id: 2, type: 'Exif', data: exifItem() }, { id: 3, type: 'mime', contentType: 'application/rdf+xml', data: ascii('<x:xmpmeta/>'), store: options.ilocVersion === 0 ? 'mdat' : 'idat' }];
+    spec.items = [...spec.items, { id: 2, type: 'Exif', data: exifItem() }, { id: 3, type: 'mime', contentType: 'application/rdf+xml', data: ascii('<x:xmpmeta/>'), store: 'ilocVersion' in options && options.ilocVersion === 0 ? 'mdat' : 'idat' }];
     spec.refs = [{ type: 'cdsc', from: 2, to: [1] }];
     const out = isobmffFormat.strip!(buildHeif(spec));
     expect(out.removed).toEqual(['exif', 'gps', 'xmp']);
