@@ -110,12 +110,14 @@ describe('a hand-built HEIF with every item-level finding kind', () => {
   const ISPE = fullBox('ispe', 0, 0, new Uint8Array([0, 0, 0, 8, 0, 0, 0, 8]));
   const HVCC = box('hvcC', new Uint8Array(23));
   const icc = concatBytes(new Uint8Array(36), latin1(`desc ${SECRET}Icc`));
+  // One IDR NAL unit behind a 1-byte length (the zero hvcC says lengthSizeMinusOne 0).
+  const nal = () => Uint8Array.from([15, 19 << 1, 1, ...new Array(13).fill(0)]);
   const spec = {
     items: [
-      { id: 1, type: 'hvc1', data: new Uint8Array(16), props: [1, 2, 3] },
-      { id: 2, type: 'hvc1', data: new Uint8Array(16), props: [1, 2] },
-      { id: 3, type: 'hvc1', data: new Uint8Array(16), props: [1, 2, 4] },
-      { id: 4, type: 'hvc1', data: new Uint8Array(16), props: [1, 2, 5] },
+      { id: 1, type: 'hvc1', data: nal(), props: [1, 2, 3] },
+      { id: 2, type: 'hvc1', data: nal(), props: [1, 2] },
+      { id: 3, type: 'hvc1', data: nal(), props: [1, 2, 4] },
+      { id: 4, type: 'hvc1', data: nal(), props: [1, 2, 5] },
       { id: 5, type: 'Exif', data: exifItem(secretTiff()) },
       { id: 6, type: 'mime', contentType: 'application/rdf+xml', data: latin1(`<x:xmpmeta>${SECRET}Xmp</x:xmpmeta>`) },
       { id: 7, type: 'mime', contentType: 'text/plain', data: latin1(`${SECRET}Text`) },

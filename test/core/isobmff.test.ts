@@ -66,7 +66,7 @@ interface HeifSpec {
   mdatHeader?: 'normal' | 'large' | 'to-end';
 }
 
-const AV1_DUMMY = Uint8Array.from([0x12, 0x00, 0x0a, 0x0a, 0x00, 0x00, 0x00, 0x02]);
+const AV1_DUMMY = Uint8Array.from([0x12, 0x00, 0x0a, 0x04, 0x00, 0x00, 0x00, 0x02]);
 
 function infe(item: ItemSpec): Uint8Array {
   const version = item.infeVersion ?? 2;

@@ -12,6 +12,7 @@
 import { u32be } from '../bytes';
 import { isDeidError } from '../errors';
 import { typeLabel } from './isobmff-box';
+import { av1Units, hevcLengthSize, hevcUnits, type CodedUnits } from './isobmff-coded';
 import { METHOD_FILE, METHOD_IDAT, type Location, type MetaModel } from './isobmff-meta';
 import { ALPHA_AUX_TYPES } from './isobmff-props';
 import { scanExif } from './tiff-ifd';
@@ -108,6 +109,19 @@ function gridProblem(data: Uint8Array): string | null {
   return null;
 }
 
+/** The units of a kept HEVC or AV1 item (isobmff-coded.ts); null for other types or without hvcC. */
+export function codedUnits(b: Uint8Array, m: MetaModel, id: number, type: string, data: Uint8Array): CodedUnits | null {
+  if (type === 'av01') return av1Units(data);
+  if (type !== 'hvc1') return null;
+  for (const a of m.assoc.get(id) ?? []) {
+    const p = m.props[a.index - 1];
+    if (p?.type !== 'hvcC') continue;
+    const size = hevcLengthSize(b, p);
+    return size === null ? null : hevcUnits(data, size);
+  }
+  return null;
+}
+
 /** The auxiliary type of an item (its auxC property), '' when it has none. */
 export function auxTypeOf(m: MetaModel, id: number): string {
   for (const a of m.assoc.get(id) ?? []) {
@@ -154,9 +168,9 @@ export function classifyItems(b: Uint8Array, m: MetaModel, kept: Set<number>): M
     const where = `item ${item.id} (${typeLabel(item.type)})`;
     const one = (kind: FindingKind, detail: string): ItemClass => ({ keep: false, findings: [{ kind, where, detail }] });
     if (kept.has(item.id)) {
-      const data = item.type === 'grid' ? itemBytes(b, m.locations.get(item.id), m) : null;
-      const problem = data ? gridProblem(data) : null;
-      out.set(item.id, { keep: true, findings: problem ? [{ kind: 'unknown-segment', where, detail: problem }] : [] });
+      const data = itemBytes(b, m.locations.get(item.id), m);
+      const problems = !data ? [] : item.type === 'grid' ? [gridProblem(data)].filter((x): x is string => x !== null) : (codedUnits(b, m, item.id, item.type, data)?.problems ?? []);
+      out.set(item.id, { keep: true, findings: problems.map((detail) => ({ kind: 'unknown-segment' as const, where, detail })) });
     } else if (item.type === 'Exif') {
       out.set(item.id, { keep: false, findings: exifFindings(itemBytes(b, m.locations.get(item.id), m), where) });
     } else if (item.type === 'mime') {

@@ -9,7 +9,7 @@
 import { DeidError } from '../errors';
 import { ascii, concat, equalBytes, makeBox, makeFullBox, uintBytes } from './isobmff-box';
 import type { Brands } from './isobmff-brands';
-import { canonicalGrid, itemBytes } from './isobmff-items';
+import { canonicalGrid, codedUnits, itemBytes } from './isobmff-items';
 import { INFE_HIDDEN, METHOD_FILE, METHOD_IDAT, type Association, type MetaModel } from './isobmff-meta';
 
 /** Item types the rewrite keeps as picture (23008-12 6.6 derived images, HEVC, AV1). */
@@ -99,6 +99,11 @@ function collectItems(b: Uint8Array, m: MetaModel, kept: Set<number>): KeptItem[
       if (loc.dataRef !== 0 && !m.selfContained.has(loc.dataRef)) refuse('a picture item is stored in another file (data reference)');
       data = itemBytes(b, loc, m);
       if (!data) throw new DeidError('malformed', `HEIF: item ${item.id} points outside its data`);
+      // Units that carry no picture (SEI, metadata OBUs, padding) are left out; the rest is copied.
+      const units = codedUnits(b, m, item.id, item.type, data);
+      if (units) data = units.data;
+      // An extent of length 0 would mean "to the end" (14496-12 8.11.3.3): empty data cannot be written.
+      if (data.length === 0) throw new DeidError('malformed', `HEIF: picture item ${item.id} holds no coded data`);
       if (item.type === 'grid') {
         // Only the descriptor's own fields are written (bytes after them could hold anything).
         data = canonicalGrid(data);
