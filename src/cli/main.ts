@@ -33,6 +33,7 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
     .option('--require-sidecar', 'report images that have no <id>.deid.json beside them')
     .option('--policy <file>', 'a stricter strength policy (JSON)')
     .option('--pixels', 'also run the face and text detectors and report what no obscured region covers')
+    .option('--trusted-reviewers <file>', 'key fingerprints (one a line) whose sign-off signatures are accepted')
     .addOption(jobsOption())
     .action(async (paths: string[], opts) => {
       exitCode = await verifyCommand(paths, opts, io);

@@ -3,6 +3,7 @@ import { expandInputs } from './inputs';
 import type { Io } from './io';
 import { readPolicy } from './options';
 import { runTasks } from './pool';
+import { readTrustedReviewers } from './review/keys';
 import { createProgress } from './progress';
 import { formatVerifyHuman, summarizeVerify, verifyExitCode } from './summary';
 import type { Task, VerifyFileResult } from './tasks/types';
@@ -14,13 +15,15 @@ export interface VerifyOptions {
   jobs?: number;
   /** Residual check (issue 11): run the detectors, report what no obscured region covers. */
   pixels?: boolean;
+  trustedReviewers?: string;
 }
 
 /** `deid verify <paths...>` (DESIGN.md "Command line contract"). */
 export async function verifyCommand(paths: string[], opts: VerifyOptions, io: Io): Promise<number> {
   const policy = await readPolicy(opts.policy);
+  const trustedReviewers = opts.trustedReviewers ? await readTrustedReviewers(opts.trustedReviewers) : undefined;
   const { files, problems } = await expandInputs(paths);
-  const tasks: Task[] = files.map((file) => ({ type: 'verify', file, requireSidecar: Boolean(opts.requireSidecar), policy }));
+  const tasks: Task[] = files.map((file) => ({ type: 'verify', file, requireSidecar: Boolean(opts.requireSidecar), policy, trustedReviewers }));
   const progress = createProgress(tasks.length, 'verify');
   const results = (await runTasks(tasks, { jobs: opts.jobs, onResult: (d) => progress.update(d) })) as VerifyFileResult[];
   progress.stop();

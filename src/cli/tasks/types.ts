@@ -33,6 +33,8 @@ export interface VerifyTask {
   file: InputFile;
   requireSidecar: boolean;
   policy: Policy;
+  /** `--trusted-reviewers`: key fingerprints whose signatures are accepted (absent: any valid key). */
+  trustedReviewers?: string[];
 }
 
 export interface StripTask {

@@ -10,6 +10,7 @@ import { checkRegionObscured, JPEG_TOLERANCE, LOSSLESS_TOLERANCE } from '../../c
 import { combinedMosaicProblems, describeCombinedProblem } from '../../core/policy/combined';
 import type { Policy } from '../../core/policy/types';
 import { checklistProblems } from '../../core/sidecar/checklist';
+import { signatureFindings } from '../../core/signature/sidecar-signature';
 import { parseSidecar } from '../../core/sidecar/schema';
 import type { Sidecar } from '../../core/sidecar/types';
 import { sidecarPathFor } from '../inputs';
@@ -63,6 +64,7 @@ export async function verifyFile(task: VerifyTask): Promise<VerifyFileResult> {
     return { path: file.path, format, clean: false, findings };
   }
   findings.push(...(await checkAgainstSidecar(bytes, path.basename(file.path), sidecar, path.basename(sidecarPath), task.policy)));
+  findings.push(...signatureFindings(sidecar, path.basename(sidecarPath), task.trustedReviewers ? new Set(task.trustedReviewers) : undefined));
   return { path: file.path, format, clean: findings.length === 0, findings };
 }
 

@@ -10,6 +10,8 @@ export const FINDING_KINDS = [
   'not-obscured', 'hash-mismatch', 'checklist-incomplete',
   'possible-face',
   'possible-text',
+  'signature-invalid',
+  'untrusted-reviewer',
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 

@@ -3,7 +3,7 @@ import sidecarSchemaJson from '../../../schema/sidecar.schema.json';
 import { DeidError } from '../errors';
 import { isAlternateId } from './alternate-id';
 import { isIsoDateTime } from './dates';
-import { SCHEMA_VERSION, type Recipe, type Sidecar, type Step } from './types';
+import { type Recipe, type Sidecar, type Step } from './types';
 
 /**
  * The published schema (schema/sidecar.schema.json), imported rather than copied so the core
@@ -39,7 +39,7 @@ function describeErrors(what: string, errors: OutputUnit[]): string {
   const shown = (specific.length > 0 ? specific : errors).slice(0, MAX_LISTED_ERRORS);
   const lines = shown.map((e) => `  ${toPointer(e.instanceLocation)}: ${e.error}`);
   const more = specific.length - shown.length;
-  return `${what} does not match schema v${SCHEMA_VERSION}:\n${lines.join('\n')}${more > 0 ? `\n  ... and ${more} more` : ''}`;
+  return `${what} does not match the sidecar schema (v1 unsigned, v2 signed):\n${lines.join('\n')}${more > 0 ? `\n  ... and ${more} more` : ''}`;
 }
 
 const EXTENSION_OF_FORMAT: Record<Sidecar['image']['format'], string> = { jpeg: 'jpg', png: 'png' };
@@ -130,6 +130,7 @@ const KEY_ORDER = [
   'metadata', 'removed', 'remaining',
   'checklist', 'items', 'id', 'label', 'status', 'note', 'auto', 'issues', 'description', 'resolved',
   'reviewer', 'reviewedAt', 'signedOff',
+  'signature', 'alg', 'publicKey', 'fingerprint', 'value',
 ];
 const RANK = new Map(KEY_ORDER.map((k, i) => [k, i]));
 
