@@ -6,6 +6,8 @@ import { defaultIo, EXIT_USAGE, type Io } from './io';
 import { jobsOption, readPolicy } from './options';
 import { stripCommand } from './strip';
 import { errorText } from './tasks/verify-file';
+import { reportCommand } from './report';
+import { reviewCommand } from './review';
 import { verifyCommand } from './verify';
 import { TOOL_VERSION } from './version';
 
@@ -110,6 +112,31 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
     });
 
   // New commands: one block above this line each (see the comment on runCli).
+
+  program
+    .command('review')
+    .description('serve a local page to review a folder of exports: re-verify, checklist, signed sign-off')
+    .argument('<folder>', 'a folder of exports (<id>.jpg|png + <id>.deid.json), searched recursively')
+    .option('--port <n>', 'port on 127.0.0.1 (default: a free one)')
+    .option('--no-open', 'do not open the browser; only print the URL')
+    .option('--key <file>', 'your signing key (default: reviewer-key.json in your config folder; created at the first sign-off)')
+    .option('--idle-minutes <n>', 'stop after this long without use (default 30)')
+    .option('--policy <file>', 'a stricter strength policy (JSON)')
+    .action(async (folder: string, opts) => {
+      exitCode = await reviewCommand(folder, opts, io);
+    });
+
+  program
+    .command('report')
+    .description('write an audit record of a folder of exports (HTML, optionally CSV), re-verified now')
+    .argument('<folder>', 'a folder of exports, searched recursively')
+    .requiredOption('--out <file>', 'the HTML report to write')
+    .option('--csv <file>', 'also write the table as CSV')
+    .option('--thumbnails', 'include small thumbnails of the exports (patient pixels: off by default)')
+    .option('--policy <file>', 'a stricter strength policy (JSON)')
+    .action(async (folder: string, opts) => {
+      exitCode = await reportCommand(folder, opts, io);
+    });
 
   try {
     await program.parseAsync(argv as string[], { from: 'user' });

@@ -1,0 +1,31 @@
+import type { AuditRow } from './report-model';
+
+const COLUMNS = [
+  'alternate_id', 'format', 'width', 'height', 'sha256', 'regions', 'obscured', 'metadata_removed', 'reverification', 'problems',
+  'checklist', 'open_items', 'signed_off', 'reviewer', 'reviewed_at', 'issues', 'open_issues', 'signature', 'signature_note', 'key_fingerprint',
+] as const;
+
+/**
+ * One field, RFC 4180 section 2 (quoted when it holds a comma, quote or line break; quotes
+ * doubled). Free text that a spreadsheet would run as a formula (= + - @, tab, CR) gets a
+ * leading apostrophe (OWASP "CSV Injection").
+ */
+export function csvField(value: string | number | boolean | null): string {
+  let text = value === null ? '' : String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function auditCsv(rows: readonly AuditRow[]): string {
+  const lines = [COLUMNS.join(',')];
+  for (const r of rows) {
+    lines.push([
+      r.id, r.format, r.width, r.height, r.sha256, r.regions, r.obscured.join('; '), r.metadataRemoved.join(' '), r.reverification, r.problems.join('; '),
+      r.checklist, r.openItems, r.signedOff, r.reviewer, r.reviewedAt,
+      r.issues.map((i) => `${i.resolved ? 'resolved' : 'open'}: ${i.description}`).join('; '), r.issues.filter((i) => !i.resolved).length,
+      r.signature, r.signatureNote, r.fingerprint,
+    ].map(csvField).join(','));
+  }
+  // RFC 4180: CRLF line breaks.
+  return `${lines.join('\r\n')}\r\n`;
+}

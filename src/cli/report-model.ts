@@ -1,0 +1,84 @@
+import type { Policy } from '../core/policy/types';
+import type { ExportReport } from './review/reverify';
+
+/** One export as the audit report states it: facts from the sidecar and from re-checking now. */
+export interface AuditRow {
+  id: string;
+  format: string;
+  width: number | null;
+  height: number | null;
+  sha256: string;
+  regions: number;
+  /** "face: mosaic 40 px" per obscured region, in order. */
+  obscured: string[];
+  metadataRemoved: string[];
+  reverification: 'clean' | 'problems';
+  problems: string[];
+  checklist: 'complete' | 'open';
+  openItems: number;
+  signedOff: boolean;
+  reviewer: string;
+  reviewedAt: string;
+  issues: { description: string; resolved: boolean }[];
+  signature: 'valid' | 'invalid' | 'unsigned';
+  signatureNote: string;
+  fingerprint: string;
+}
+
+export interface AuditTotals {
+  exports: number;
+  clean: number;
+  withProblems: number;
+  signedValid: number;
+  signatureInvalid: number;
+  notSigned: number;
+  regions: number;
+}
+
+export function auditRow(r: ExportReport): AuditRow {
+  const s = r.sidecar;
+  const c = r.checklist;
+  const regions = s ? s.steps.filter((st) => st.op === 'pixelate' || st.op === 'overlay') : [];
+  const sig = r.signature;
+  return {
+    id: r.id,
+    format: s?.image.format ?? '',
+    width: s?.image.width ?? null,
+    height: s?.image.height ?? null,
+    sha256: s?.image.sha256 ?? '',
+    regions: regions.length,
+    obscured: regions.map((st) => `${st.regionKind ?? 'region'}: ${st.op === 'pixelate' ? `mosaic ${st.cellSize ?? '?'} px` : `overlay${st.color ? ` ${st.color}` : ''}`}`),
+    metadataRemoved: s ? [...s.metadata.removed] : [],
+    reverification: r.problems.length === 0 ? 'clean' : 'problems',
+    problems: [...r.problems],
+    checklist: r.openItems.length === 0 ? 'complete' : 'open',
+    openItems: r.openItems.length,
+    signedOff: Boolean(c?.signedOff),
+    reviewer: c?.signedOff ? c.reviewer ?? '' : '',
+    reviewedAt: c?.signedOff ? c.reviewedAt ?? '' : '',
+    issues: c ? c.issues.map((i) => ({ ...i })) : [],
+    signature: sig.state,
+    signatureNote: sig.state === 'invalid' ? sig.reason : sig.state === 'unsigned' && c?.signedOff ? 'signed off without a signature' : '',
+    fingerprint: sig.state === 'unsigned' ? '' : sig.fingerprint ?? '',
+  };
+}
+
+export function auditTotals(rows: readonly AuditRow[]): AuditTotals {
+  return {
+    exports: rows.length,
+    clean: rows.filter((r) => r.reverification === 'clean').length,
+    withProblems: rows.filter((r) => r.reverification !== 'clean').length,
+    signedValid: rows.filter((r) => r.signedOff && r.signature === 'valid').length,
+    signatureInvalid: rows.filter((r) => r.signature === 'invalid' || (r.signedOff && r.signature === 'unsigned')).length,
+    notSigned: rows.filter((r) => !r.signedOff).length,
+    regions: rows.reduce((n, r) => n + r.regions, 0),
+  };
+}
+
+export function describePolicy(p: Policy): string[] {
+  return [
+    `mosaic: at most ${p.maxCellsAcross} cells across a region's shorter side, cells at least ${p.minCellSize} px`,
+    `mosaic allowed for: ${p.mosaicKinds.join(', ') || 'nothing'} (text is always covered solid)`,
+    `overlay colour: ${p.overlayColor}`,
+  ];
+}

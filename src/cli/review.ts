@@ -1,0 +1,90 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DeidError } from '../core/errors';
+import { formatFingerprint, keyFingerprint, type ReviewerKey } from '../core/signature/keys';
+import type { Io } from './io';
+import { readPolicy } from './options';
+import { defaultKeyPath, loadOrCreateReviewerKey } from './review/keys';
+import { startReviewServer } from './review/server';
+
+export interface ReviewOptions {
+  port?: string;
+  open?: boolean;
+  key?: string;
+  policy?: string;
+  idleMinutes?: string;
+}
+
+const DEFAULT_IDLE_MINUTES = 30;
+
+function parsePort(value: string | undefined): number {
+  if (value === undefined) return 0;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new DeidError('usage', `--port must be a whole number from 0 to 65535, not "${value}"`);
+  return n;
+}
+
+function parseMinutes(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_IDLE_MINUTES;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 24 * 60) throw new DeidError('usage', `--idle-minutes must be a number of minutes from 0 to 1440, not "${value}"`);
+  return n;
+}
+
+/** The platform's "open this URL" command; a failure only means the reviewer opens it by hand. */
+function openBrowser(url: string): void {
+  const [cmd, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
+  try {
+    const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
+    child.on('error', () => undefined);
+    child.unref();
+  } catch {
+    // Printed URL is the fallback.
+  }
+}
+
+/**
+ * `deid review <folder>`: serves the review page on 127.0.0.1 until Ctrl-C or the idle timeout.
+ * The exit code is 0 when it ends either way, 2 for a usage problem.
+ */
+export async function reviewCommand(folder: string, opts: ReviewOptions, io: Io): Promise<number> {
+  const root = path.resolve(folder);
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(root);
+  } catch {
+    throw new DeidError('usage', `${folder} does not exist`);
+  }
+  if (!st.isDirectory()) throw new DeidError('usage', `${folder} is not a folder`);
+  const policy = await readPolicy(opts.policy);
+  const port = parsePort(opts.port);
+  const idleMinutes = parseMinutes(opts.idleMinutes);
+  const keyFile = opts.key ? path.resolve(opts.key) : defaultKeyPath();
+  let key: ReviewerKey | null = null;
+  const loadKey = (): ReviewerKey => {
+    if (!key) {
+      const loaded = loadOrCreateReviewerKey(keyFile);
+      key = loaded.key;
+      io.out(`${loaded.created ? 'created' : 'using'} your signing key ${loaded.path} (fingerprint ${formatFingerprint(keyFingerprint(key.publicKey))})`);
+    }
+    return key;
+  };
+  let done: (why: string) => void = () => undefined;
+  const ended = new Promise<string>((resolve) => {
+    done = resolve;
+  });
+  const server = await startReviewServer({ folder: root, policy, port, idleMs: idleMinutes * 60_000, key: loadKey, onStop: (why) => done(why) });
+  const onSignal = (): void => void server.close();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  io.out(`deid review: serving ${root}`);
+  io.out(`open ${server.url}`);
+  io.out(`(only this machine can connect; Ctrl-C stops it, as does ${idleMinutes} minutes without use)`);
+  if (opts.open !== false) openBrowser(server.url);
+  const why = await ended;
+  process.removeListener('SIGINT', onSignal);
+  process.removeListener('SIGTERM', onSignal);
+  io.out(why === 'idle' ? 'deid review: stopped after the idle timeout' : 'deid review: stopped');
+  return 0;
+}

@@ -1,0 +1,75 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { isAlternateId } from '../../core/sidecar/alternate-id';
+
+/** One export found under the folder: its sidecar and the image beside it. */
+export interface IndexedExport {
+  id: string;
+  sidecarPath: string;
+  /** Null when no `<id>.jpg` / `<id>.png` is beside the sidecar. */
+  imagePath: string | null;
+}
+
+const SIDECAR_SUFFIX = '.deid.json';
+/** A folder of exports is flat or a few levels deep; this only stops a pathological tree. */
+const MAX_DEPTH = 16;
+
+/**
+ * Every `<alternateId>.deid.json` under `root` (recursively), in a stable order. Symbolic links
+ * are never followed, neither to folders nor to files: what is served and written stays inside
+ * the folder the reviewer named. The page addresses exports by alternate id only, so no path from
+ * a request ever reaches the file system.
+ */
+export function indexFolder(root: string): { exports: IndexedExport[]; duplicates: string[] } {
+  const found = new Map<string, IndexedExport>();
+  const duplicates: string[] = [];
+  const walk = (dir: string, depth: number): void => {
+    if (depth > MAX_DEPTH) return;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const names = new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
+    for (const e of entries) {
+      // Dirent types come from lstat-like data: a symlink is neither isFile() nor isDirectory().
+      if (e.isDirectory() && !e.name.startsWith('.')) walk(path.join(dir, e.name), depth + 1);
+      if (!e.isFile() || !e.name.endsWith(SIDECAR_SUFFIX)) continue;
+      const id = e.name.slice(0, -SIDECAR_SUFFIX.length);
+      if (!isAlternateId(id)) continue;
+      if (found.has(id)) {
+        duplicates.push(id);
+        continue;
+      }
+      const image = ['jpg', 'png'].map((ext) => `${id}.${ext}`).find((n) => names.has(n));
+      found.set(id, { id, sidecarPath: path.join(dir, e.name), imagePath: image ? path.join(dir, image) : null });
+    }
+  };
+  walk(root, 0);
+  return { exports: [...found.values()].sort((a, b) => (a.id < b.id ? -1 : 1)), duplicates };
+}
+
+/**
+ * Reads a file that must be a regular file and not a symbolic link (O_NOFOLLOW), so a link
+ * swapped in after the folder was listed is refused rather than followed.
+ */
+export function readRegularFile(file: string, maxBytes: number): Buffer {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new Error('not a regular file');
+    if (st.size > maxBytes) throw new Error(`larger than ${maxBytes} bytes`);
+    const buf = Buffer.alloc(st.size);
+    let off = 0;
+    while (off < st.size) {
+      const n = fs.readSync(fd, buf, off, st.size - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    return buf.subarray(0, off);
+  } finally {
+    fs.closeSync(fd);
+  }
+}

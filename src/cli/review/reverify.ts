@@ -1,0 +1,139 @@
+import { isDeidError } from '../../core/errors';
+import { sha256Hex } from '../../core/hash';
+import { scanMetadata } from '../../core/metadata/scan';
+import type { Finding } from '../../core/metadata/types';
+import { stepsInFinalCoordinates } from '../../core/pixels/apply';
+import { checkRegionObscured, JPEG_TOLERANCE, LOSSLESS_TOLERANCE } from '../../core/pixels/verify-region';
+import { combinedMosaicProblems, describeCombinedProblem } from '../../core/policy/combined';
+import type { Policy } from '../../core/policy/types';
+import { checkSidecarSignature, type SignatureStatus } from '../../core/signature/sidecar-signature';
+import { applyAutoChecks, checklistProblems } from '../../core/sidecar/checklist';
+import { parseSidecar } from '../../core/sidecar/schema';
+import type { Checklist, Sidecar, Step } from '../../core/sidecar/types';
+import { decodePixels } from '../pixels-io';
+import { readRegularFile, type IndexedExport } from './folder-index';
+
+/** Sidecars are a few kilobytes; images are capped so a stray huge file cannot exhaust memory. */
+export const MAX_SIDECAR_BYTES = 4 * 1024 * 1024;
+export const MAX_IMAGE_BYTES = 512 * 1024 * 1024;
+
+export interface RegionReport {
+  /** 1-based, in the order of the sidecar's obscuring steps as they lie in the export. */
+  number: number;
+  op: Step['op'];
+  regionKind?: Step['regionKind'];
+  cellSize?: number;
+  region: { x: number; y: number; w: number; h: number };
+  ok: boolean;
+  /** Plain words: what the check found. */
+  detail: string;
+}
+
+/** What the page and the report show for one export, re-checked now. */
+export interface ExportReport {
+  id: string;
+  /** SHA-256 of the sidecar text as read: the lost-update check compares it before writing. */
+  revision: string;
+  sidecar: Sidecar | null;
+  /** Set when the sidecar cannot be read or does not validate. */
+  error?: string;
+  hash: { ok: boolean; detail: string };
+  metadata: Finding[];
+  regions: RegionReport[];
+  /** Every re-verification problem (hash, metadata, regions): sign-off is refused while any. */
+  problems: string[];
+  /** The checklist with the automatic items filled from the checks above. */
+  checklist: Checklist | null;
+  /** What still stops sign-off on the checklist (not counting the sign-off itself). */
+  openItems: string[];
+  signature: SignatureStatus;
+}
+
+function errorText(e: unknown): string {
+  return isDeidError(e) ? e.message : e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Re-verifies one export as the panel's review does (actions/review.ts openReview): the hash,
+ * a metadata re-scan, and every recorded region against the pixels as they are now.
+ */
+export async function reverifyExport(entry: IndexedExport, policy: Policy): Promise<ExportReport> {
+  const empty = { hash: { ok: false, detail: 'not checked' }, metadata: [], regions: [], checklist: null, openItems: [], signature: { state: 'unsigned' } as SignatureStatus };
+  let raw: Buffer;
+  try {
+    raw = readRegularFile(entry.sidecarPath, MAX_SIDECAR_BYTES);
+  } catch (e) {
+    return { id: entry.id, revision: '', sidecar: null, error: `the sidecar cannot be read (${(e as NodeJS.ErrnoException).code ?? errorText(e)})`, problems: ['the sidecar cannot be read'], ...empty };
+  }
+  const revision = sha256Hex(raw);
+  const text = raw.toString('utf8');
+  let sidecar: Sidecar;
+  try {
+    sidecar = parseSidecar(text);
+  } catch (e) {
+    return { id: entry.id, revision, sidecar: null, error: errorText(e), problems: ['the sidecar does not follow the sidecar schema'], ...empty };
+  }
+  const signature = checkSidecarSignature(sidecar);
+  const problems: string[] = [];
+  let bytes: Uint8Array | null = null;
+  if (!entry.imagePath) {
+    problems.push(`the image ${sidecar.image.fileName} is not beside the sidecar`);
+  } else {
+    try {
+      bytes = readRegularFile(entry.imagePath, MAX_IMAGE_BYTES);
+    } catch (e) {
+      problems.push(`the image cannot be read (${(e as NodeJS.ErrnoException).code ?? errorText(e)})`);
+    }
+  }
+  const named = entry.imagePath !== null && entry.imagePath.endsWith(sidecar.image.fileName);
+  let hash = { ok: false, detail: 'the image is missing' };
+  let metadata: Finding[] = [];
+  let regions: RegionReport[] = [];
+  if (bytes) {
+    const same = sha256Hex(bytes) === sidecar.image.sha256 && bytes.length === sidecar.image.bytes;
+    hash = same
+      ? { ok: true, detail: 'The image is byte for byte the one the sidecar was written for (SHA-256 matches).' }
+      : { ok: false, detail: 'The image is not the one the sidecar was written for: its SHA-256 differs.' };
+    if (!same) problems.push(hash.detail);
+    if (!named) problems.push(`the sidecar names its image ${sidecar.image.fileName}`);
+    try {
+      metadata = (await scanMetadata(bytes)).findings;
+    } catch (e) {
+      problems.push(`the image could not be scanned (${errorText(e)})`);
+    }
+    for (const f of metadata) problems.push(`metadata left in the file: ${f.kind} (${f.detail})`);
+    regions = await checkRegions(bytes, sidecar, policy, problems);
+  }
+  const checklist = applyAutoChecks(sidecar.checklist, {
+    'metadata-removed': bytes && metadata.length === 0 ? { ok: true } : { ok: false, note: bytes ? `found: ${[...new Set(metadata.map((f) => f.kind))].join(', ')}` : 'image not checked' },
+    'file-named': { ok: named },
+    flattened: { ok: bytes !== null && !metadata.some((f) => f.kind === 'layers') },
+    'regions-meet-policy': bytes && regions.every((r) => r.ok) ? { ok: true } : { ok: false, note: `${regions.filter((r) => !r.ok).length} region(s) not obscured` },
+  });
+  const openItems = checklistProblems(checklist).filter((p) => p !== 'not signed off');
+  return { id: entry.id, revision, sidecar, hash, metadata, regions, problems, checklist, openItems, signature };
+}
+
+async function checkRegions(bytes: Uint8Array, sidecar: Sidecar, policy: Policy, problems: string[]): Promise<RegionReport[]> {
+  const steps = stepsInFinalCoordinates(sidecar.steps);
+  if (steps.length === 0) return [];
+  let pixels;
+  try {
+    pixels = await decodePixels(bytes, { orient: false });
+  } catch (e) {
+    problems.push(`the image could not be decoded to check its regions (${errorText(e)})`);
+    return [];
+  }
+  const tolerance = sidecar.image.format === 'png' ? LOSSLESS_TOLERANCE : JPEG_TOLERANCE;
+  const combined = new Map(combinedMosaicProblems(policy, steps).map((p) => [p.index, describeCombinedProblem(p)]));
+  return steps.map((step, i) => {
+    const r = step.region!;
+    const result = checkRegionObscured(pixels, step, policy, tolerance);
+    const why = combined.get(i);
+    const ok = result.ok && why === undefined;
+    const what = step.op === 'pixelate' ? `mosaic of ${step.cellSize ?? '?'} px cells` : 'solid overlay';
+    const detail = ok ? `Obscured as recorded: ${what}.` : (why ?? result.detail);
+    if (!ok) problems.push(`region ${i + 1} (${step.regionKind ?? 'region'}) is not obscured: ${detail}`);
+    return { number: i + 1, op: step.op, regionKind: step.regionKind, cellSize: step.cellSize, region: { ...r }, ok, detail };
+  });
+}

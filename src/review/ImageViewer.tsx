@@ -1,0 +1,78 @@
+import { useEffect, useRef, useState } from 'react';
+import type { RegionView } from './api-types';
+
+interface Props {
+  src: string;
+  width: number;
+  height: number;
+  regions: RegionView[];
+}
+
+const ZOOM_STEPS = [0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 6, 8];
+
+function label(r: RegionView): string {
+  const method = r.op === 'pixelate' ? `mosaic ${r.cellSize ?? '?'} px` : 'overlay';
+  return `${r.number} · ${r.regionKind ?? 'region'} · ${method}`;
+}
+
+/**
+ * The export shown to fit its pane, with zoom, and the recorded regions outlined and labelled
+ * (kind, method, cell size). Outlines can be hidden to look underneath them.
+ */
+export function ImageViewer({ src, width, height, regions }: Props): JSX.Element {
+  const pane = useRef<HTMLDivElement>(null);
+  const [zoom, setZoom] = useState<'fit' | number>('fit');
+  const [fit, setFit] = useState(1);
+  const [outlines, setOutlines] = useState(true);
+
+  useEffect(() => {
+    const el = pane.current;
+    if (!el) return undefined;
+    const measure = (): void => {
+      const w = el.clientWidth - 16;
+      const h = el.clientHeight - 16;
+      if (w > 0 && h > 0) setFit(Math.min(w / width, h / height));
+    };
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [width, height]);
+
+  const scale = zoom === 'fit' ? fit : zoom;
+  const stepZoom = (dir: 1 | -1): void => {
+    const next = dir > 0 ? ZOOM_STEPS.find((z) => z > scale + 1e-6) : [...ZOOM_STEPS].reverse().find((z) => z < scale - 1e-6);
+    if (next !== undefined) setZoom(next);
+  };
+
+  return (
+    <section className="viewer" aria-label="Image">
+      <div className="viewer-tools">
+        <button type="button" onClick={() => setZoom('fit')} aria-pressed={zoom === 'fit'} data-testid="zoom-fit">Fit</button>
+        <button type="button" onClick={() => stepZoom(-1)} data-testid="zoom-out" aria-label="Zoom out">−</button>
+        <button type="button" onClick={() => setZoom(1)} data-testid="zoom-100">100%</button>
+        <button type="button" onClick={() => stepZoom(1)} data-testid="zoom-in" aria-label="Zoom in">+</button>
+        <span className="muted" data-testid="zoom-level">{`${Math.round(scale * 100)}%`}</span>
+        <label className="toggle">
+          <input type="checkbox" checked={outlines} onChange={(e) => setOutlines(e.target.checked)} data-testid="toggle-outlines" />
+          Region outlines
+        </label>
+      </div>
+      <div className="viewer-pane" ref={pane}>
+        <div className="canvas" style={{ width: width * scale, height: height * scale }}>
+          <img src={src} alt="The de-identified export under review" width={width * scale} height={height * scale} draggable={false} data-testid="image" />
+          {outlines ? (
+            <svg className="outlines" viewBox={`0 0 ${width} ${height}`} preserveAspectRatio="none" data-testid="outlines">
+              {regions.map((r) => (
+                <g key={r.number} className={r.ok ? 'region ok' : 'region fail'}>
+                  <rect x={r.region.x} y={r.region.y} width={r.region.w} height={r.region.h} vectorEffect="non-scaling-stroke" />
+                  <text x={r.region.x + 4 / scale} y={r.region.y + 16 / scale} fontSize={13 / scale}>{label(r)}</text>
+                </g>
+              ))}
+            </svg>
+          ) : null}
+        </div>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,192 @@
+import { useEffect, useState } from 'react';
+import { addIssue, checklistProblems, resolveIssue, setItemStatus, signOff } from '../core/sidecar/checklist';
+import type { Checklist, ChecklistStatus } from '../core/sidecar/types';
+import type { ItemResponse } from './api-types';
+import { ApiError, fetchItem, imageUrl, postSignOff } from './api';
+import { ImageViewer } from './ImageViewer';
+import { Reverification } from './Reverification';
+
+interface Props {
+  id: string;
+  position: string;
+  reviewer: string;
+  onReviewer: (name: string) => void;
+  onBack: () => void;
+  onPrevious?: () => void;
+  onNextUnsigned: () => void;
+  onSigned: () => void;
+}
+
+/** The same four statuses, worded as in the panel's review step (src/panels/steps/ReviewStep.tsx). */
+const STATUS_OPTIONS: readonly { value: ChecklistStatus; label: string }[] = [
+  { value: 'unchecked', label: 'Not checked' },
+  { value: 'ok', label: 'Checked: dealt with' },
+  { value: 'not-present', label: 'Checked: not present' },
+  { value: 'issue', label: 'Issue' },
+];
+
+type Message = { tone: 'ok' | 'fail'; text: string; conflict?: boolean } | null;
+
+/**
+ * One export under review: re-verification results first, then the image, then the checklist
+ * from the core model the panel uses (sidecar/checklist.ts): the same rules, the same refusal
+ * while anything is open. Sign-off is sent to the server, which applies the same rules again,
+ * signs, and rewrites only the sidecar.
+ */
+export function ItemView(props: Props): JSX.Element {
+  const { id } = props;
+  const [item, setItem] = useState<ItemResponse | null>(null);
+  const [checklist, setChecklist] = useState<Checklist | null>(null);
+  const [issueText, setIssueText] = useState('');
+  const [message, setMessage] = useState<Message>(null);
+  const [busy, setBusy] = useState(false);
+  const [loadError, setLoadError] = useState<string | null>(null);
+
+  const load = async (): Promise<void> => {
+    try {
+      const fresh = await fetchItem(id);
+      setItem(fresh);
+      setChecklist(fresh.checklist);
+      setLoadError(null);
+    } catch (e) {
+      setLoadError(e instanceof Error ? e.message : String(e));
+    }
+  };
+  useEffect(() => {
+    void load();
+  }, [id]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent): void => {
+      if (e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement || e.target instanceof HTMLSelectElement) return;
+      if (e.altKey || e.ctrlKey || e.metaKey) return;
+      if (e.key === 'Escape') props.onBack();
+      else if (e.key === 'n') props.onNextUnsigned();
+      else if (e.key === 'p' && props.onPrevious) props.onPrevious();
+      else return;
+      e.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [props]);
+
+  const edit = (change: (c: Checklist) => Checklist): void => {
+    if (!checklist) return;
+    try {
+      setChecklist(change(checklist));
+      setMessage(null);
+    } catch (e) {
+      setMessage({ tone: 'fail', text: e instanceof Error ? e.message : String(e) });
+    }
+  };
+
+  const sign = async (): Promise<void> => {
+    if (!item || !checklist) return;
+    // The core's own refusal first, worded exactly as the panel words it.
+    try {
+      signOff(checklist, props.reviewer, new Date().toISOString());
+    } catch (e) {
+      setMessage({ tone: 'fail', text: e instanceof Error ? e.message : String(e) });
+      return;
+    }
+    setBusy(true);
+    try {
+      const signed = await postSignOff(id, {
+        revision: item.revision,
+        reviewer: props.reviewer,
+        items: checklist.items.map((i) => ({ id: i.id, status: i.status, note: i.note })),
+        issues: checklist.issues,
+      });
+      setItem(signed);
+      setChecklist(signed.checklist);
+      setMessage({ tone: 'ok', text: `Signed off by ${signed.checklist?.reviewer ?? ''} on ${signed.checklist?.reviewedAt ?? ''}; the sidecar was rewritten and signed (key ${signed.signature.fingerprint?.slice(0, 16) ?? ''}...). The image was not touched.` });
+      props.onSigned();
+    } catch (e) {
+      const conflict = e instanceof ApiError && e.status === 409;
+      setMessage({ tone: 'fail', text: e instanceof Error ? e.message : String(e), conflict });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const header = (
+    <header className="bar">
+      <button type="button" onClick={props.onBack} data-testid="back">← List (Esc)</button>
+      <h1>{id}</h1>
+      <span className="muted">{props.position}</span>
+      <span className="spacer" />
+      <button type="button" onClick={props.onPrevious} disabled={!props.onPrevious} data-testid="previous">Previous (p)</button>
+      <button type="button" onClick={props.onNextUnsigned} data-testid="next-unsigned">Next unsigned (n)</button>
+    </header>
+  );
+  if (loadError) return <main className="page">{header}<p className="fail" role="alert">{loadError}</p></main>;
+  if (!item) return <main className="page">{header}<p>Re-verifying the image...</p></main>;
+
+  const open = checklist ? checklistProblems(checklist).filter((p) => p !== 'not signed off') : [];
+  return (
+    <main className="page item-page">
+      {header}
+      <div className="columns">
+        {item.image ? <ImageViewer src={imageUrl(id)} width={item.image.width} height={item.image.height} regions={item.regions} /> : <section className="viewer"><p className="fail">{item.error ?? 'No image.'}</p></section>}
+        <aside className="side">
+          <Reverification item={item} />
+          {checklist ? (
+            <section aria-label="Checklist" className="checklist">
+              <h2>Checklist</h2>
+              {checklist.items.map((ci) => (
+                <div className={`check-item status-${ci.status}`} key={ci.id} data-testid={`item-${ci.id}`}>
+                  {ci.auto ? (
+                    <span className={ci.status === 'ok' ? 'status ok' : 'status fail'} data-testid={`status-${ci.id}`}>{ci.status === 'ok' ? 'Passed' : ci.status === 'issue' ? 'Failed' : 'Not checked'}</span>
+                  ) : (
+                    <select
+                      value={ci.status}
+                      aria-label={ci.label}
+                      data-testid={`status-${ci.id}`}
+                      onChange={(e) => edit((c) => setItemStatus(c, ci.id, e.target.value as ChecklistStatus))}
+                    >
+                      {STATUS_OPTIONS.map((o) => <option key={o.value} value={o.value}>{o.label}</option>)}
+                    </select>
+                  )}
+                  <span className="label">{`${ci.label}${ci.auto ? ' (automatic)' : ''}${ci.note ? `: ${ci.note}` : ''}`}</span>
+                </div>
+              ))}
+              <h3>Issues</h3>
+              {checklist.issues.length === 0 ? <p className="muted small">None noted.</p> : null}
+              {checklist.issues.map((issue, i) => (
+                <div className="issue" key={i} data-testid={`issue-${i}`}>
+                  <span>{`${issue.resolved ? 'Resolved' : 'Open'}: ${issue.description}`}</span>
+                  {issue.resolved ? null : <button type="button" onClick={() => edit((c) => resolveIssue(c, i))} data-testid={`resolve-${i}`}>Resolve</button>}
+                </div>
+              ))}
+              <div className="row">
+                <input type="text" value={issueText} placeholder="Describe an issue" onChange={(e) => setIssueText(e.target.value)} data-testid="issue-text" />
+                <button
+                  type="button"
+                  data-testid="add-issue"
+                  onClick={() => edit((c) => {
+                    const next = addIssue(c, issueText);
+                    setIssueText('');
+                    return next;
+                  })}
+                >
+                  Add issue
+                </button>
+              </div>
+              <div className="row sign">
+                <input type="text" value={props.reviewer} placeholder="Reviewer's name" aria-label="Reviewer's name" onChange={(e) => props.onReviewer(e.target.value)} data-testid="reviewer" />
+                <button type="button" className="cta" onClick={() => void sign()} disabled={busy} data-testid="sign-off">Sign off</button>
+              </div>
+              {open.length > 0 ? <p className="muted small" data-testid="open-count">{`${open.length} item(s) still open.`}</p> : null}
+            </section>
+          ) : null}
+          {message ? (
+            <div className={`message ${message.tone}`} role={message.tone === 'fail' ? 'alert' : 'status'} data-testid={message.tone === 'ok' ? 'signed' : 'refused'}>
+              <pre>{message.text}</pre>
+              {message.conflict ? <button type="button" onClick={() => { setMessage(null); void load(); }} data-testid="reload">Reload from disk</button> : null}
+            </div>
+          ) : null}
+        </aside>
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,110 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import { sha256Hex } from '../../src/core/hash';
+import { deid, json } from '../cli/run';
+import { REPO, SAMPLE, SAMPLE_RECIPE } from './paths';
+
+/** `deid apply` of the bundled sample and recipe into `dir`: one export, a new alternate id each time. */
+export async function applySample(dir: string): Promise<{ id: string; image: string; sidecar: string }> {
+  const r = await deid('apply', SAMPLE_RECIPE, SAMPLE, '--out', dir, '--json');
+  if (r.code !== 0) throw new Error(`deid apply failed: ${r.stderr}`);
+  const out = json<{ alternateId: string; image: string; sidecar: string }>(r.stdout);
+  return { id: out.alternateId, image: out.image, sidecar: out.sidecar };
+}
+
+/**
+ * An export whose mosaic was painted back with the original face, and whose sidecar was then
+ * "fixed" to the new bytes' hash: only the region check can catch it.
+ */
+export async function paintRegionBack(exp: { image: string; sidecar: string }): Promise<void> {
+  const recipe = JSON.parse(fs.readFileSync(SAMPLE_RECIPE, 'utf8')) as { steps: { op: string; region: { x: number; y: number; w: number; h: number } }[] };
+  const r = recipe.steps.find((s) => s.op === 'pixelate')!.region;
+  const face = await sharp(SAMPLE).rotate().extract({ left: r.x, top: r.y, width: r.w, height: r.h }).toBuffer();
+  const painted = await sharp(exp.image).composite([{ input: face, left: r.x, top: r.y }]).jpeg({ quality: 92 }).toBuffer();
+  fs.writeFileSync(exp.image, painted);
+  const sidecar = JSON.parse(fs.readFileSync(exp.sidecar, 'utf8'));
+  sidecar.image.sha256 = sha256Hex(painted);
+  sidecar.image.bytes = painted.length;
+  fs.writeFileSync(exp.sidecar, `${JSON.stringify(sidecar, null, 2)}\n`);
+}
+
+/** SHA-256 of every regular file under `dir` (symlinks listed as such): "nothing written" checks. */
+export function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isSymbolicLink()) out[p] = `link:${fs.readlinkSync(p)}`;
+      else if (e.isDirectory()) walk(p);
+      else out[p] = sha256Hex(fs.readFileSync(p));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** Builds the review page (webpack.review.js) into `outDir` once per test file. */
+export function buildReviewPage(outDir: string): void {
+  const build = spawnSync(process.execPath, [require.resolve('webpack-cli/bin/cli.js'), '--config', 'webpack.review.js', '--output-path', outDir], {
+    cwd: REPO,
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
+  if (build.status !== 0) throw new Error(`webpack (review page) failed (${build.status}):\n${build.stdout}\n${build.stderr}`);
+}
+
+export interface RunningReview {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts the real `deid review` (bin/deid.js, the compiled CLI) and waits for its URL. */
+export function startDeidReview(args: string[], env: Record<string, string> = {}): Promise<RunningReview> {
+  const child = spawn(process.execPath, [path.join(REPO, 'bin', 'deid.js'), 'review', ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const onData = (d: Buffer): void => {
+      out += d.toString();
+      const m = /open (http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]+)/.exec(out);
+      if (m) resolve({ child, url: m[1], output: () => out, exited });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    void exited.then((code) => reject(new Error(`deid review exited (${code}) before printing its URL:\n${out}`)));
+  });
+}
+
+export interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/**
+ * One HTTP request with exactly the headers given (fetch would not let a test set Host) and the
+ * path sent as written (no normalisation of ../ or %2e).
+ */
+export function rawRequest(port: number, opts: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer; chunks?: Buffer[] }): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method: opts.method ?? 'GET', path: opts.path, headers: opts.headers, setHost: false }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (d: Buffer) => parts.push(d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts).toString('utf8') }));
+      res.on('error', reject);
+    });
+    // The server may answer (413) and close before the whole body is sent.
+    req.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' || e.code === 'ECONNRESET' ? undefined : reject(e)));
+    if (opts.chunks) {
+      for (const c of opts.chunks) req.write(c);
+      req.end();
+    } else {
+      req.end(opts.body);
+    }
+  });
+}
