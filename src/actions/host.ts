@@ -1,5 +1,6 @@
 import type { Rect } from '../core/geometry';
 import type { Mask, PixelBuffer } from '../core/pixels/types';
+import type { ReviewerKey } from '../core/signature/keys';
 
 /**
  * The Host port: what a one-click step needs from an image editor. src/photoshop implements it
@@ -184,4 +185,10 @@ export interface Host {
    * beside a sidecar and the signed-off rewrite both need the folder.
    */
   listFiles(folder: OutputFolder): Promise<string[]>;
+  /**
+   * The reviewer's Ed25519 signing key (core/signature/keys.ts reviewerKeyFrom over UXP secure
+   * storage), created at the first sign-off. Absent: sign-offs are written unsigned, and
+   * `deid verify` reports them as signature-invalid.
+   */
+  reviewerKey?(): Promise<ReviewerKey>;
 }

@@ -6,7 +6,8 @@ import { JPEG_TOLERANCE, LOSSLESS_TOLERANCE } from '../core/pixels/verify-region
 import type { Policy } from '../core/policy/types';
 import { applyAutoChecks, signOff } from '../core/sidecar/checklist';
 import { parseSidecar, serializeSidecar, validateSidecar } from '../core/sidecar/schema';
-import type { Checklist, Sidecar } from '../core/sidecar/types';
+import { SCHEMA_VERSION, type Checklist, type Sidecar } from '../core/sidecar/types';
+import { signOffSidecar } from '../core/signature/sign-off';
 import { SIDECAR_SUFFIX } from './finish';
 import { utf8Decode, utf8Encode } from './text';
 import type { Host, OutputFolder } from './host';
@@ -78,6 +79,17 @@ export async function openReview(host: Host, folder: OutputFolder, sidecarName: 
 }
 
 /**
+ * The sign-off both tools share (core/signature/sign-off.ts): signed with the reviewer's key when
+ * the host has one. Without a key, any earlier signature is dropped (it would no longer match)
+ * and the sidecar goes back to the unsigned schema version.
+ */
+async function signedOffSidecar(host: Host, sidecar: Sidecar, checklist: Checklist, reviewer: string, dateIso: string): Promise<Sidecar> {
+  if (host.reviewerKey) return signOffSidecar(sidecar, checklist, reviewer, dateIso, await host.reviewerKey());
+  const { signature: _stale, ...unsigned } = sidecar;
+  return validateSidecar({ ...unsigned, schemaVersion: SCHEMA_VERSION, checklist: signOff(checklist, reviewer, dateIso) });
+}
+
+/**
  * Signs the (edited) checklist off and writes the sidecar back in place, atomically. Refused
  * while re-verification found anything, or while the image no longer matches its hash.
  */
@@ -89,7 +101,7 @@ export async function signOffReview(host: Host, review: ReviewState, checklist: 
   if (!image || sha256Hex(image) !== review.sidecar.image.sha256) {
     throw new DeidError('usage', 'cannot sign off: the image changed since it was checked; open it again');
   }
-  const signed = validateSidecar({ ...review.sidecar, checklist: signOff(checklist, reviewer, now().toISOString()) });
+  const signed = await signedOffSidecar(host, review.sidecar, checklist, reviewer, now().toISOString());
   await host.writeFilesAtomically(review.folder, [{ name: review.sidecarName, bytes: utf8Encode(serializeSidecar(signed)) }]);
   return signed;
 }

@@ -6,7 +6,7 @@ import { formatFingerprint, keyFingerprint, type ReviewerKey } from '../core/sig
 import type { Io } from './io';
 import { readPolicy } from './options';
 import { defaultKeyPath, loadOrCreateReviewerKey } from './review/keys';
-import { startReviewServer } from './review/server';
+import { DEFAULT_ASSETS, startReviewServer } from './review/server';
 
 export interface ReviewOptions {
   port?: string;
@@ -78,6 +78,8 @@ export async function reviewCommand(folder: string, opts: ReviewOptions, io: Io)
   const onSignal = (): void => void server.close();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  const assets = process.env.DEID_REVIEW_ASSETS ?? DEFAULT_ASSETS;
+  if (!fs.existsSync(path.join(assets, 'review.js'))) io.err(`deid review: the page is not built (${assets}); run \`npm run build\` first`);
   io.out(`deid review: serving ${root}`);
   io.out(`open ${server.url}`);
   io.out(`(only this machine can connect; Ctrl-C stops it, as does ${idleMinutes} minutes without use)`);

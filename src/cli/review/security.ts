@@ -13,7 +13,13 @@ export function sameSecret(given: string | undefined, expected: string): boolean
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export const SESSION_COOKIE = 'deid_review_session';
+/**
+ * Cookies are scoped by host, not port (RFC 6265 section 8.5): two review servers on one machine
+ * would overwrite each other's session under one name, so the port is part of it.
+ */
+export function sessionCookieName(port: number): string {
+  return `deid_review_${port}`;
+}
 export const CSRF_HEADER = 'x-deid-csrf';
 
 /**

@@ -7,7 +7,7 @@ import type { ReviewerKey } from '../../core/signature/keys';
 import { indexFolder, readRegularFile, type IndexedExport } from './folder-index';
 import { MAX_IMAGE_BYTES, reverifyExport, type ExportReport } from './reverify';
 import {
-  CSRF_HEADER, HttpError, SECURITY_HEADERS, SESSION_COOKIE, allowedHosts, cookieValue, newSecret, readJsonBody, sameSecret, send, sendJson,
+  CSRF_HEADER, HttpError, SECURITY_HEADERS, allowedHosts, cookieValue, newSecret, readJsonBody, sameSecret, send, sendJson, sessionCookieName,
 } from './security';
 import { parseSignOffRequest, signOffExport } from './sign-off';
 import { listRow, itemView } from './views';
@@ -120,11 +120,11 @@ export async function startReviewServer(opts: ReviewServerOptions): Promise<Revi
       if (!sameSecret(url.searchParams.get('token') ?? undefined, token)) throw new HttpError(403, 'wrong token: open the URL deid review printed');
       touch();
       // The token leaves the address bar (and history) at once; the cookie carries the session.
-      res.writeHead(303, { ...SECURITY_HEADERS, Location: '/', 'Set-Cookie': `${SESSION_COOKIE}=${session}; HttpOnly; SameSite=Strict; Path=/`, 'Content-Length': '0' });
+      res.writeHead(303, { ...SECURITY_HEADERS, Location: '/', 'Set-Cookie': `${sessionCookieName(port)}=${session}; HttpOnly; SameSite=Strict; Path=/`, 'Content-Length': '0' });
       res.end();
       return;
     }
-    if (!sameSecret(cookieValue(req, SESSION_COOKIE), session)) throw new HttpError(401, 'not signed in: open the URL deid review printed');
+    if (!sameSecret(cookieValue(req, sessionCookieName(port)), session)) throw new HttpError(401, 'not signed in: open the URL deid review printed');
     touch();
     if (req.method === 'POST') {
       const origin = req.headers.origin;

@@ -62,3 +62,16 @@ export function parseReviewerKey(text: string): ReviewerKey {
   if (bytesToHex(publicKey) !== json.publicKey) throw new DeidError('usage', 'the reviewer key\'s public key does not match its secret key');
   return { secretKey, publicKey };
 }
+
+/**
+ * The reviewer's key from a host's secret store (the panel: UXP secure storage, which encrypts
+ * per plugin and user), created and stored on first use. `read` resolves null when nothing is
+ * stored yet.
+ */
+export async function reviewerKeyFrom(store: { read: () => Promise<string | null>; write: (text: string) => Promise<void> }): Promise<ReviewerKey> {
+  const text = await store.read();
+  if (text !== null && text !== '') return parseReviewerKey(text);
+  const key = generateReviewerKey();
+  await store.write(serializeReviewerKey(key));
+  return key;
+}
