@@ -14,7 +14,20 @@ import { applySample, buildReviewPage, paintRegionBack, snapshot, startDeidRevie
  * driven in Debian's chromium. One browser for the whole file.
  */
 const MANUAL = ['faces', 'marks', 'jewellery-clothing', 'text', 'codes', 'background', 'dates'];
+/**
+ * The docs' screenshots come from this run. They are written into docs/img when missing or when
+ * UPDATE_DOCS_IMG=1 (alternate ids are random, so rewriting them on every run would leave every
+ * checkout dirty); otherwise into the test's temporary folder, and checked there.
+ */
 const DOCS_IMG = path.join(REPO, 'docs', 'img');
+function screenshotPath(name: string): string {
+  const docs = path.join(DOCS_IMG, name);
+  return process.env.UPDATE_DOCS_IMG === '1' || !fs.existsSync(docs) ? docs : path.join(tmp, name);
+}
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+function expectPng(file: string): void {
+  expect(fs.readFileSync(file).subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
+}
 
 let tmp: string;
 let assets: string;
@@ -86,7 +99,9 @@ test('the list: states at a glance, filters with counts, keyboard navigation', a
   expect(await page.locator('tbody tr').count()).toBe(1);
   await page.getByTestId('filter-all').click();
   fs.mkdirSync(DOCS_IMG, { recursive: true });
-  await page.screenshot({ path: path.join(DOCS_IMG, 'review-list.png') });
+  const listShot = screenshotPath('review-list.png');
+  await page.screenshot({ path: listShot });
+  expectPng(listShot);
   // Keys: j moves down, k up, Enter opens the highlighted export.
   const first = await page.locator('tbody tr').nth(0).getAttribute('data-testid');
   await page.keyboard.press('j');
@@ -131,7 +146,9 @@ test('a reviewer works through three exports: refusal while open, then signed si
   await page.getByTestId('issue-text').fill('Reflection in the window: checked, nothing visible');
   await page.getByTestId('add-issue').click();
   await page.locator('aside.side').evaluate((el) => el.scrollTo(0, 0));
-  await page.screenshot({ path: path.join(DOCS_IMG, 'review-image.png') });
+  const imageShot = screenshotPath('review-image.png');
+  await page.screenshot({ path: imageShot });
+  expectPng(imageShot);
   await page.getByTestId('resolve-0').click();
   await tickAll();
   await page.getByTestId('sign-off').click();
