@@ -66,13 +66,18 @@ function escapeXml(s) {
   return s.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]);
 }
 
-/** Axis-aligned box of a local rectangle after translate(tx, ty) rotate(deg) (SVG order). */
-function transformedBox(local, tx, ty, deg) {
+/** Corners of a local rectangle after translate(tx, ty) rotate(deg) (SVG order), clockwise from top-left. */
+function transformedQuad(local, tx, ty, deg) {
   const r = (deg * Math.PI) / 180;
   const c = Math.cos(r);
   const s = Math.sin(r);
-  const pts = [[local.x, local.y], [local.x + local.w, local.y], [local.x, local.y + local.h], [local.x + local.w, local.y + local.h]]
-    .map(([x, y]) => [tx + x * c - y * s, ty + x * s + y * c]);
+  return [[local.x, local.y], [local.x + local.w, local.y], [local.x + local.w, local.y + local.h], [local.x, local.y + local.h]]
+    .map(([x, y]) => [Math.round((tx + x * c - y * s) * 10) / 10, Math.round((ty + x * s + y * c) * 10) / 10]);
+}
+
+/** Axis-aligned box of a local rectangle after translate(tx, ty) rotate(deg). */
+function transformedBox(local, tx, ty, deg) {
+  const pts = transformedQuad(local, tx, ty, deg);
   const xs = pts.map((p) => p[0]);
   const ys = pts.map((p) => p[1]);
   const x0 = Math.min(...xs);
@@ -103,7 +108,8 @@ function textBlock(lines, tx, ty, deg, opts) {
     const x = -w / 2 + pad;
     svg += `<text x="${x.toFixed(1)}" y="${baseline.toFixed(1)}" font-family="DejaVu Sans Mono" font-weight="${l.bold ? 'bold' : 'normal'}" font-size="${l.size}" fill="${l.color ?? '#111'}">${escapeXml(l.text)}</text>`;
     const local = { x, y: baseline - ASCENT * l.size, w: widths[i], h: (ASCENT + DESCENT) * l.size };
-    labels.push({ kind: 'text', box: transformedBox(local, tx, ty, deg), note: opts.what });
+    // The quad is the line itself: a line at 45 degrees fills only part of its bounding box.
+    labels.push({ kind: 'text', box: transformedBox(local, tx, ty, deg), quad: transformedQuad(local, tx, ty, deg), note: opts.what });
     y += l.size * 1.25;
   });
   svg += '</g>';
@@ -217,7 +223,8 @@ function scene(index, rnd) {
     ] });
   }
   for (const item of items) {
-    const probe = textBlock(item.lines, 0, 0, item.deg, item.opts);
+    const opts = { ...item.opts, what: item.what };
+    const probe = textBlock(item.lines, 0, 0, item.deg, opts);
     const { w, h } = probe.extent;
     let spot;
     if (item.corner) {
@@ -229,7 +236,7 @@ function scene(index, rnd) {
     }
     if (!spot) continue;
     // Centre the block in its spot: probe.extent is relative to the block's own centre.
-    const block = textBlock(item.lines, spot.x - probe.extent.x, spot.y - probe.extent.y, item.deg, item.opts);
+    const block = textBlock(item.lines, spot.x - probe.extent.x, spot.y - probe.extent.y, item.deg, opts);
     parts.push(block.svg);
     labels.push(...block.labels);
   }

@@ -22,6 +22,9 @@ const W = 1000;
 const H = 700;
 const HEAD_AT = { left: 560, top: 120 };
 
+// Loading both models and running them takes ~10 s of CPU; on a shared 2-core machine, longer.
+const LOADED_MODELS_TIMEOUT = 300_000;
+
 let tmp: string;
 let scene: string;
 let faceBox: Rect;
@@ -70,7 +73,7 @@ beforeAll(async () => {
   recipeFile = path.join(tmp, 'draft.json');
   detectRun = run('detect', scene, '--json', '--recipe', recipeFile);
   detected = JSON.parse(detectRun.stdout);
-});
+}, LOADED_MODELS_TIMEOUT);
 
 afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
@@ -133,7 +136,7 @@ test('the draft recipe applies, and verify --pixels is quiet about what it cover
   const sidecar = parseSidecar(await fs.readFile(path.join(open, sidecarFile), 'utf8'));
   expect(sidecar.checklist.signedOff).toBe(false);
   expect(sidecar.checklist.items.find((i) => i.id === 'faces')!.status).toBe('unchecked');
-});
+}, LOADED_MODELS_TIMEOUT);
 
 test('--recipe with more than one image is a usage error and writes nothing', () => {
   const out = path.join(tmp, 'two.json');

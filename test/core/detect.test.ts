@@ -220,4 +220,13 @@ describe('evaluation scoring', () => {
     expect(scoreImage(found, labels, 'face')).toEqual({ labels: 1, found: 1, detections: 2, correct: 1 });
     expect(scoreImage(found, labels, 'text')).toEqual({ labels: 1, found: 1, detections: 2, correct: 2 });
   });
+
+  test('a line at 45 degrees is found by word boxes along it, though they cover little of its bounding box', () => {
+    // The line runs from (0, 0) to (200, 200), 20 px thick: its bounding box is 214 x 214.
+    const quad = [[7, -7], [207, 193], [193, 207], [-7, 7]] as const;
+    const label = { kind: 'text' as const, box: { x: -7, y: -7, w: 214, h: 214 }, quad };
+    const words: Detection[] = [0, 50, 100, 150].map((o) => ({ kind: 'text', box: { x: o - 8, y: o - 8, w: 66, h: 66 }, score: 0.9 }));
+    expect(scoreImage(words, [label], 'text').found).toBe(1);
+    expect(scoreImage(words.slice(0, 2), [label], 'text').found).toBe(0);
+  });
 });
