@@ -8,9 +8,11 @@
  */
 import fc from 'fast-check';
 import { DeidError } from '../../src/core/errors';
+import { iccFindings } from '../../src/core/metadata/icc';
 import { isobmffFormat } from '../../src/core/metadata/isobmff';
 import { box, fullBox, latin1, uuidBox } from '../helpers/chunks';
 import { expectIdempotent, findingsOf, mutateAll, mutationArbitrary, returnsOrDeidError } from '../helpers/container';
+import { cmykProfile, plantedMonitorProfile } from '../helpers/icc';
 import { concatBytes } from '../helpers/plant';
 
 const SECRET = 'JOHNSMITH-MRN-4711';
@@ -140,7 +142,7 @@ const HOSTILE: Array<[string, Spec, RegExp]> = [
   ['bytes after irot', { props: [ISPE, AV1C, PIXI, box('irot', Uint8Array.of(1), secretBytes)], items: [{ ...primary(), props: [1, 2, 3, 4] }] }, /bytes after the irot fields/],
   ['av1C configOBUs', { props: [ISPE, box('av1C', Uint8Array.of(0x81, 0x00, 0x0c, 0x00), secretBytes), PIXI] }, /configOBUs in av1C/],
   ['ispe flags', { props: [fullBox('ispe', 0, 0x4a4f, be(8, 4), be(8, 4)), AV1C, PIXI] }, /ispe flags set/],
-  ['ICC profile', { props: [ISPE, AV1C, PIXI, box('colr', latin1('prof'), secretBytes)], items: [{ ...primary(), props: [1, 2, 3, 4] }] }, /embedded ICC profile/],
+  ['ICC profile', { props: [ISPE, AV1C, PIXI, box('colr', latin1('prof'), secretBytes)], items: [{ ...primary(), props: [1, 2, 3, 4] }] }, /ICC profile that cannot be read/],
   ['a second colr (nclx) beside the first', { props: [ISPE, AV1C, PIXI, NCLX, NCLX], items: [{ ...primary(), props: [1, 2, 3, 4, 5] }] }, /repeats item property #4/],
   ['unused idat bytes', { idatExtra: secretBytes }, /bytes in idat that no item uses/],
   ['unreferenced mdat bytes', { mdatExtra: secretBytes }, /bytes in mdat that no item points to/],
@@ -233,6 +235,26 @@ describe('hand-built hostile HEIF/AVIF: found, never echoed, stripped', () => {
     const details = findingsOf(isobmffFormat.walk(bytes)).map((f) => f.detail);
     expect(details).toEqual(expect.arrayContaining([expect.stringMatching(/image sequence \(moov\)/), 'box of an unregistered type in moov not on the allowlist']));
     expect(() => isobmffFormat.strip!(bytes)).toThrow(expect.objectContaining({ code: 'unsupported' }));
+  });
+
+  test('ICC profiles go through the clean-profile rules: identity out, colours kept; CMYK needs conversion', () => {
+    const monitor = plantedMonitorProfile(SECRET);
+    const bytes = build({ props: [ISPE, AV1C, PIXI, box('colr', latin1('prof'), monitor)], items: [{ ...primary(), props: [1, 2, 3, 4] }] });
+    const found = findingsOf(isobmffFormat.walk(bytes));
+    expect(found.filter((f) => f.kind === 'icc').length).toBeGreaterThan(0);
+    expect(JSON.stringify(found)).not.toContain('JOHN');
+    const out = isobmffFormat.strip!(bytes);
+    expect(out.notes.join(' ')).toMatch(/clean copy/);
+    expect(contains(out.bytes, secretBytes)).toBe(false);
+    // The rebuilt profile is kept on the primary item's colr: clean to the shared ICC rules.
+    const colr = Buffer.from(out.bytes).indexOf('colrprof');
+    expect(colr).toBeGreaterThan(0);
+    const size = Buffer.from(out.bytes).readUInt32BE(colr - 4);
+    expect(iccFindings(out.bytes.subarray(colr + 8, colr - 4 + size), 'kept')).toEqual([]);
+    expect(findingsOf(isobmffFormat.walk(out.bytes))).toEqual([]);
+    const cmyk = build({ props: [ISPE, AV1C, PIXI, box('colr', latin1('prof'), cmykProfile())], items: [{ ...primary(), props: [1, 2, 3, 4] }] });
+    expect(findingsOf(isobmffFormat.walk(cmyk)).some((f) => f.kind === 'icc')).toBe(true);
+    expect(() => isobmffFormat.strip!(cmyk)).toThrow(expect.objectContaining({ code: 'needs-conversion' }));
   });
 
   test('a picture that needs an unknown essential property, or lives in another file, is refused', () => {

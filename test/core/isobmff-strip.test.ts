@@ -7,6 +7,7 @@
 import { promises as fs, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
+import { canonicalProfile } from '../../src/core/metadata/icc';
 import { stripMetadata } from '../../src/core/metadata/scan';
 import { isobmffFormat } from '../../src/core/metadata/isobmff';
 import { expectIdempotent, findingsOf } from '../helpers/container';
@@ -89,9 +90,10 @@ describe('HEIC corpus: rewritten in its own format, nothing identifying left, sa
     // Decoding a 12-megapixel grid twice takes ~10 s alone, minutes on a loaded shared machine.
   }, 300_000);
 
-  test('the iPhone file keeps only the primary grid and its tiles; the thumbnail, gain map, Exif and XMP go', () => {
+  test('the iPhone file keeps only the primary grid and its tiles; the thumbnail, gain map, Exif and XMP go; its P3 profile becomes the canonical one', () => {
     const f = path.join(CORPUS, 'heic/mobile/iphone_13_pro_max.HEIC');
     const out = stripped.get(f)!;
+    expect(Buffer.from(out).includes(Buffer.from(canonicalProfile('display-p3')))).toBe(true);
     const items = isobmffFormat.walk(out).filter((p) => p.name.startsWith('item '));
     // 48 tiles + the grid: nothing else.
     expect(items.length).toBe(49);

@@ -6,6 +6,7 @@
  */
 import { DeidError, isDeidError } from '../errors';
 import { ascii, concat, equalBytes, makeBox, makeFullBox, Reader, typeLabel, uintBytes, type Box } from './isobmff-box';
+import { cleanIcc, iccFindings, type IccClean } from './icc';
 import type { FindingKind } from './types';
 
 export interface PropertyProblem {
@@ -21,6 +22,10 @@ export interface PropertyVerdict {
   problems: PropertyProblem[];
   /** auxC only: the auxiliary type URN (23008-12 6.5.8); free text, never reported. */
   auxType?: string;
+  /** colr ICC only: the profile needs a pixel conversion (icc.ts), so no lossless rewrite keeps it. */
+  convert?: string;
+  /** colr ICC only: the profile is replaced by its clean copy (canonical space or rebuilt). */
+  iccReplaced?: boolean;
 }
 
 /** colr colour types (14496-12 12.1.5): nclx is numbers; prof/rICC embed an ICC profile. */
@@ -149,9 +154,7 @@ function parseAv1c(r: Reader, out: PropertyProblem[]): Uint8Array[] {
 function colrVerdict(b: Uint8Array, box: Box): PropertyVerdict {
   const r = new Reader(b, box.body, box.end, 'colr');
   const colourType = r.fourcc();
-  if (COLOUR_ICC.has(colourType)) {
-    return { type: 'colr', canonical: null, problems: [{ kind: 'icc', detail: 'embedded ICC profile (name, description, dates)' }] };
-  }
+  if (COLOUR_ICC.has(colourType)) return iccVerdict(b.subarray(r.pos, box.end), colourType);
   if (colourType !== 'nclx') {
     return { type: 'colr', canonical: null, problems: [{ kind: 'unknown-segment', detail: `colour information of type ${typeLabel(colourType)}` }] };
   }
@@ -162,6 +165,24 @@ function colrVerdict(b: Uint8Array, box: Box): PropertyVerdict {
   numbers[6] &= 0x80;
   if (r.left() > 0) problems.push({ kind: 'unknown-segment', detail: `${r.left()} bytes after the colr nclx fields` });
   return { type: 'colr', canonical: makeBox('colr', [ascii('nclx'), numbers]), problems };
+}
+
+/**
+ * 14496-12 12.1.5: a colr prof/rICC holds an ICC profile. It goes through the shared clean-profile
+ * rules (icc.ts): a known space becomes its canonical copy, another matrix profile is rebuilt
+ * without identity; a LUT/CMYK profile cannot be kept without converting pixels.
+ */
+function iccVerdict(profile: Uint8Array, colourType: string): PropertyVerdict {
+  const problems: PropertyProblem[] = iccFindings(profile, 'colr').map((f) => ({ kind: f.kind, detail: f.detail }));
+  let clean: IccClean;
+  try {
+    clean = cleanIcc(profile);
+  } catch (e) {
+    if (!isDeidError(e)) throw e;
+    return { type: 'colr', canonical: null, problems };
+  }
+  if (clean.kind === 'convert') return { type: 'colr', canonical: null, problems, convert: clean.reason };
+  return { type: 'colr', canonical: makeBox('colr', [ascii(colourType), clean.bytes]), problems, iccReplaced: problems.length > 0 };
 }
 
 function auxcVerdict(b: Uint8Array, box: Box): PropertyVerdict {

@@ -128,8 +128,12 @@ function collectProperties(m: MetaModel, items: KeptItem[], notes: Set<string>):
   const byBytes = new Map<string, number>();
   for (let i = 1; i <= m.props.length; i++) {
     if (!used.has(i)) continue;
-    const canonical = m.verdicts[i - 1].canonical;
+    const verdict = m.verdicts[i - 1];
+    // icc.ts: a LUT/CMYK profile keeps its colours only through a pixel conversion.
+    if (verdict.convert !== undefined) throw new DeidError('needs-conversion', `HEIF colour profile: ${verdict.convert}`);
+    const canonical = verdict.canonical;
     if (!canonical) continue;
+    if (verdict.iccReplaced) notes.add('replaced the embedded ICC profile with a clean copy (same colours, no identity)');
     const key = canonical.join(',');
     const existing = byBytes.get(key);
     if (existing !== undefined) {
@@ -149,7 +153,7 @@ function collectProperties(m: MetaModel, items: KeptItem[], notes: Set<string>):
       if (to === undefined) {
         const v = m.verdicts[a.index - 1];
         if (!v) throw new DeidError('malformed', `HEIF: item ${item.id} uses property ${a.index}, which does not exist`);
-        if (v.problems.some((p) => p.kind === 'icc')) notes.add('dropped the embedded ICC profile (colour falls back to nclx or sRGB)');
+        if (v.problems.some((p) => p.kind === 'icc')) notes.add('dropped an ICC profile that cannot be read (colour falls back to nclx or sRGB)');
         else if (a.essential) refuse('the picture needs an item property the rewrite does not know');
         continue;
       }
