@@ -51,7 +51,7 @@ export async function stripFile(task: StripTask): Promise<StripFileResult> {
         if (stripped.notes.length > 0) notice = stripped.notes.join('; ');
       } catch (e) {
         // HEIF/AVIF the rewrite cannot carry losslessly fall back to re-encoding (salvage).
-        if (!(isDeidError(e) && e.code === 'unsupported' && (format === 'heif' || format === 'avif'))) throw e;
+        if (!(isDeidError(e) && (e.code === 'unsupported' || e.code === 'needs-conversion') && (format === 'heif' || format === 'avif'))) throw e;
         salvage = e.message;
         lossless = false;
       }
