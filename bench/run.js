@@ -150,6 +150,7 @@ async function main() {
     console.log(`memory   peak RSS of this process ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
     await require('./heif').run();
     await require('./detect').run();
+    await require('./colour').run();
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

@@ -1,4 +1,6 @@
 import type { Sharp, SharpOptions } from 'sharp';
+import { DeidError } from '../core/errors';
+import { DEFAULT_LIMITS } from '../core/limits';
 import type { PixelBuffer } from '../core/pixels/types';
 
 /**
@@ -10,10 +12,20 @@ async function loadSharp(): Promise<(input?: Uint8Array | Buffer, options?: Shar
   return (await import('sharp')).default;
 }
 
-export async function decodePixels(bytes: Uint8Array, options: { orient?: boolean } = {}): Promise<PixelBuffer> {
+export async function decodePixels(
+  bytes: Uint8Array,
+  options: { orient?: boolean; maxPixels?: number; extract?: { left: number; top: number; width: number; height: number } } = {},
+): Promise<PixelBuffer> {
   const sharp = await loadSharp();
-  let pipeline = sharp(bytes, { failOn: 'error' });
+  const maxPixels = options.maxPixels ?? DEFAULT_LIMITS.maxPixels;
+  const meta = await sharp(bytes, { failOn: 'error', limitInputPixels: false }).metadata();
+  if ((meta.width ?? 0) * (meta.height ?? 0) > maxPixels) {
+    // Issue 13.5: refused before any pixel is decoded, naming the limit and how to change it.
+    throw new DeidError('unsupported', `the image is ${meta.width}x${meta.height} = ${((meta.width ?? 0) * (meta.height ?? 0) / 1e6).toFixed(0)} MP, more than the limit of ${(maxPixels / 1e6).toFixed(0)} MP (maxPixels in the policy file)`);
+  }
+  let pipeline = sharp(bytes, { failOn: 'error', limitInputPixels: maxPixels });
   if (options.orient !== false) pipeline = pipeline.rotate();
+  if (options.extract) pipeline = pipeline.extract(options.extract);
   const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   const components = info.channels as 1 | 2 | 3 | 4;
   return {
@@ -38,7 +50,10 @@ export async function encodePixels(buf: PixelBuffer, format: 'jpeg' | 'png'): Pr
   });
   const out =
     format === 'jpeg'
-      ? await image.flatten({ background: '#ffffff' }).jpeg({ quality: EXPORT_JPEG_QUALITY, chromaSubsampling: '4:4:4' }).toBuffer()
+      // optimiseCoding off: optimised Huffman tables make the encoder hold every coefficient of
+      // the image (about 1.5x the raw RGB size more for 4:4:4); without them it streams, so
+      // `deid apply` keeps to one raw copy (issue 13.5). Decoded pixels are the same either way.
+      ? await image.flatten({ background: '#ffffff' }).jpeg({ quality: EXPORT_JPEG_QUALITY, chromaSubsampling: '4:4:4', optimiseCoding: false }).toBuffer()
       : await image.png().toBuffer();
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }

@@ -3,12 +3,13 @@ import * as path from 'node:path';
 import { isDeidError } from '../../core/errors';
 import { sha256Hex } from '../../core/hash';
 import { detectContainer } from '../../core/metadata/registry';
-import { scanMetadata } from '../../core/metadata/scan';
+import { readableFindings, scanMetadata } from '../../core/metadata/scan';
 import type { Finding } from '../../core/metadata/types';
 import { stepsInFinalCoordinates } from '../../core/pixels/apply';
 import { checkRegionObscured, JPEG_TOLERANCE, LOSSLESS_TOLERANCE } from '../../core/pixels/verify-region';
 import { combinedMosaicProblems, describeCombinedProblem } from '../../core/policy/combined';
 import type { Policy } from '../../core/policy/types';
+import { DEFAULT_LIMITS } from '../../core/limits';
 import { checklistProblems } from '../../core/sidecar/checklist';
 import { signatureFindings } from '../../core/signature/sidecar-signature';
 import { parseSidecar } from '../../core/sidecar/schema';
@@ -37,7 +38,9 @@ export async function verifyFile(task: VerifyTask): Promise<VerifyFileResult> {
   try {
     findings = (await scanMetadata(bytes)).findings;
   } catch (e) {
-    return { path: file.path, format, clean: false, findings: [], error: errorText(e) };
+    // Issue 8.4: a file the walk cannot follow may still carry GPS or names that a reader can
+    // decode; report them next to the error (the file is never clean).
+    return { path: file.path, format, clean: false, findings: await readableFindings(bytes), error: errorText(e) };
   }
 
   const sidecarPath = sidecarPathFor(file.path);
@@ -54,6 +57,11 @@ export async function verifyFile(task: VerifyTask): Promise<VerifyFileResult> {
     return { path: file.path, format, clean: findings.length === 0, findings };
   }
 
+  const oversize = sidecarOverLimit(sidecarText, task.policy.maxSteps ?? DEFAULT_LIMITS.maxSteps);
+  if (oversize) {
+    findings.push({ kind: 'hash-mismatch', where: path.basename(sidecarPath), detail: oversize });
+    return { path: file.path, format, clean: false, findings };
+  }
   let sidecar: Sidecar;
   try {
     sidecar = parseSidecar(sidecarText);
@@ -63,8 +71,9 @@ export async function verifyFile(task: VerifyTask): Promise<VerifyFileResult> {
     findings.push({ kind: 'hash-mismatch', where: path.basename(sidecarPath), detail: 'the sidecar is not valid JSON or does not follow the sidecar schema, so it binds nothing' });
     return { path: file.path, format, clean: false, findings };
   }
-  findings.push(...(await checkAgainstSidecar(bytes, path.basename(file.path), sidecar, path.basename(sidecarPath), task.policy)));
-  findings.push(...signatureFindings(sidecar, path.basename(sidecarPath), task.trustedReviewers ? new Set(task.trustedReviewers) : undefined));
+  // Loops, not push(...list): a sidecar can yield more findings than a call takes arguments.
+  for (const f of await checkAgainstSidecar(bytes, path.basename(file.path), sidecar, path.basename(sidecarPath), task.policy)) findings.push(f);
+  for (const f of signatureFindings(sidecar, path.basename(sidecarPath), task.trustedReviewers ? new Set(task.trustedReviewers) : undefined)) findings.push(f);
   return { path: file.path, format, clean: findings.length === 0, findings };
 }
 
@@ -90,12 +99,18 @@ export async function checkAgainstSidecar(
   for (const problem of checklistProblems(sidecar.checklist)) {
     findings.push({ kind: 'checklist-incomplete', where, detail: problem });
   }
+  const maxSteps = policy.maxSteps ?? DEFAULT_LIMITS.maxSteps;
+  if (sidecar.steps.length > maxSteps) {
+    // Bounded work (issue 13.5): the regions are not checked, so the file cannot pass.
+    findings.push({ kind: 'not-obscured', where, detail: `the sidecar records ${sidecar.steps.length} steps, more than the limit of ${maxSteps} (maxSteps in the policy file); its regions were not checked` });
+    return findings;
+  }
   // Regions as they lie in the exported file, whichever order the steps were recorded in.
   const regionSteps = stepsInFinalCoordinates(sidecar.steps);
   if (regionSteps.length > 0) {
     let pixels;
     try {
-      pixels = await decodePixels(bytes, { orient: false });
+      pixels = await decodePixels(bytes, { orient: false, maxPixels: policy.maxPixels });
     } catch (e) {
       findings.push({ kind: 'not-obscured', where, detail: `the image could not be decoded to check regions (${errorText(e)})` });
       return findings;
@@ -116,6 +131,26 @@ export async function checkAgainstSidecar(
     });
   }
   return findings;
+}
+
+/**
+ * Issue 13.5: a sidecar with more steps or checklist items than the limit is refused before the
+ * schema validator walks it (validation costs tens of microseconds per entry), as a finding
+ * naming the limit. JSON.parse itself is iterative and linear, so any length parses.
+ */
+function sidecarOverLimit(text: string, maxSteps: number): string | null {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return null; // parseSidecar reports it
+  }
+  if (typeof json !== 'object' || json === null) return null;
+  const { steps, checklist } = json as { steps?: unknown; checklist?: { items?: unknown } };
+  const count = Math.max(Array.isArray(steps) ? steps.length : 0, Array.isArray(checklist?.items) ? checklist.items.length : 0);
+  return count > maxSteps
+    ? `the sidecar lists ${count} steps or checklist items, more than the limit of ${maxSteps} (maxSteps in the policy file), so it was not checked and binds nothing`
+    : null;
 }
 
 export function errorText(e: unknown): string {

@@ -4,7 +4,8 @@
  * and Adobe's Photoshop file format (APP13 image resources).
  *
  * The walk is an allowlist: SOI, DQT, DHT, DAC, SOFn, DRI, SOS + entropy-coded data (with RSTn),
- * DNL, EOI, a canonical APP0 JFIF without thumbnail and a canonical APP14 Adobe are clean;
+ * DNL, EOI, a canonical APP0 JFIF without thumbnail, a canonical APP14 Adobe and an APP2 ICC
+ * profile in its clean form (jpeg-icc.ts: canonical or rebuilt, canonically chunked) are clean;
  * every other segment, and any byte after EOI, is a finding. The allowlisted segments are parsed
  * exactly (jpeg-tables.ts): bytes beyond what their contents define, and tables no scan uses,
  * are findings too, since either can carry arbitrary text. Strip keeps exactly the clean parts,

@@ -24,6 +24,10 @@ const FIELD_LABELS: ReadonlyArray<[RegExp, string]> = [
   [/^(Software|CreatorTool|History|DocumentID|OriginalDocumentID|InstanceID|DerivedFrom|DocumentAncestors)$/, 'editing history/document ids'],
   [/^(ImageDescription|UserComment|XPComment|XPAuthor|XPSubject|XPKeywords|XPTitle|description|Description|title|Title|Caption|Caption-Abstract|Headline|Keywords|subject|Subject)$/, 'free text'],
   [/^(City|Country|State|Province-State|Sub-location|Location|CountryCode|Country-PrimaryLocationName)$/, 'place names'],
+  // ICC profile header and text tags (exifr's icc segment, read only for files the walk rejects).
+  [/^(ProfileDateTime|CalibrationDateTime)$/, 'dates'],
+  [/^(DeviceManufacturer|DeviceModel|ProfileCreator|DeviceMfgDesc|DeviceModelDesc)$/, 'device or creator'],
+  [/^(ProfileDescription|ProfileCopyright|ViewingCondDesc)$/, 'free text'],
 ];
 
 const SEGMENT_KIND: Record<string, FindingKind> = {
@@ -34,7 +38,11 @@ const SEGMENT_KIND: Record<string, FindingKind> = {
   ifd1: 'thumbnail',
   xmp: 'xmp',
   iptc: 'iptc',
+  icc: 'icc',
 };
+
+/** exifr output blocks that are not XMP namespaces (all disabled or mapped above). */
+const NON_XMP_SEGMENTS = new Set(['jfif', 'ihdr', 'makerNote', 'userComment', 'errors']);
 
 // exifr's Options type wants its segment blocks as FormatOptions objects; `true` is documented and
 // accepted at run time, so the literal is typed by hand (a gap in exifr's typings).
@@ -70,17 +78,22 @@ function labelFor(field: string): string | null {
  * Never throws: a file exifr cannot read simply yields no readable details (the structural walk
  * has already judged it).
  */
-export async function readableDetails(bytes: Uint8Array): Promise<ReadableDetails> {
+export async function readableDetails(bytes: Uint8Array, options: { icc?: boolean } = {}): Promise<ReadableDetails> {
   let output: unknown;
   try {
-    output = await exifr.parse(bytes, EXIFR_OPTIONS as Parameters<typeof exifr.parse>[1]);
+    // ICC is off by default: the walk judges profiles exactly (icc.ts) and a clean kept profile
+    // still has a description exifr would report.
+    const exifrOptions = options.icc ? { ...EXIFR_OPTIONS, icc: true } : EXIFR_OPTIONS;
+    output = await exifr.parse(bytes, exifrOptions as Parameters<typeof exifr.parse>[1]);
   } catch {
     return {};
   }
   const details: ReadableDetails = {};
   if (!output || typeof output !== 'object') return details;
   for (const [segment, fields] of Object.entries(output as Record<string, unknown>)) {
-    const kind = SEGMENT_KIND[segment] ?? (segment.startsWith('xmp') || segment.includes(':') ? 'xmp' : undefined);
+    // With mergeOutput off, exifr gives XMP as one object per namespace prefix ("dc",
+    // "photoshop", "xmpMM"...): every segment that is not a TIFF/IPTC/ICC block is XMP.
+    const kind = SEGMENT_KIND[segment] ?? (NON_XMP_SEGMENTS.has(segment) ? undefined : 'xmp');
     if (!kind || !fields || typeof fields !== 'object') continue;
     const labels = new Set<string>(details[kind] ?? []);
     for (const [field, value] of Object.entries(fields as Record<string, unknown>)) {

@@ -40,6 +40,15 @@ export async function scanMetadata(bytes: Uint8Array): Promise<ScanReport> {
   return { ...report, findings: mergeReadable(report.findings, readable) };
 }
 
+/**
+ * Findings from exifr alone, for a file the structural walk rejected (issue 8.4): every
+ * identifying field exifr can still decode, by kind. Never throws; never "clean" by itself (the
+ * caller reports the walk's error beside these).
+ */
+export async function readableFindings(bytes: Uint8Array): Promise<Finding[]> {
+  return mergeReadable([], await readableDetails(bytes, { icc: true }));
+}
+
 function mergeReadable(findings: Finding[], readable: Partial<Record<FindingKind, string[]>>): Finding[] {
   const out = findings.map((f) => ({ ...f }));
   for (const [kind, labels] of Object.entries(readable) as Array<[FindingKind, string[]]>) {

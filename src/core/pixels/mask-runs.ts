@@ -31,20 +31,53 @@ export function maskToRuns(mask: Mask, region: Rect): number[] {
   return runs;
 }
 
-/** The mask a Step.mask describes, placed at `region` (0 / 255). */
-export function runsToMask(runs: readonly number[], region: Rect): Mask {
+/**
+ * The mask a Step.mask describes, placed at `region` (0 / 255). With `within` (the image), only
+ * the part of the region inside it is stored: memory stays bounded by the image, however large a
+ * recorded region claims to be (issue 13.5: a 60000x60000 mask over a small photo).
+ */
+export function runsToMask(runs: readonly number[], region: Rect, within?: Rect): Mask {
   const total = region.w * region.h;
-  const data = new Uint8Array(total);
+  const x0 = within ? Math.max(region.x, within.x) : region.x;
+  const y0 = within ? Math.max(region.y, within.y) : region.y;
+  const x1 = within ? Math.min(region.x + region.w, within.x + within.w) : region.x + region.w;
+  const y1 = within ? Math.min(region.y + region.h, within.y + within.h) : region.y + region.h;
+  const bounds = { x: x0, y: y0, w: Math.max(0, x1 - x0), h: Math.max(0, y1 - y0) };
+  const data = new Uint8Array(bounds.w * bounds.h);
   let pos = 0;
   let selected = false;
   for (const run of runs) {
     if (!Number.isInteger(run) || run < 0 || pos + run > total) {
       throw new DeidError('schema', `the step's mask runs do not fit its ${region.w}x${region.h} region`);
     }
-    if (selected) data.fill(255, pos, pos + run);
+    if (selected && run > 0 && bounds.w > 0 && bounds.h > 0) fillRun(data, bounds, region, pos, pos + run);
     pos += run;
     selected = !selected;
   }
   if (pos !== total) throw new DeidError('schema', `the step's mask runs cover ${pos} of ${total} pixels of its region`);
-  return { data, bounds: { ...region } };
+  return { data, bounds };
+}
+
+/** Marks region-relative pixel indices [from, to) that fall inside `bounds`, row by row. */
+function fillRun(data: Uint8Array, bounds: Rect, region: Rect, from: number, to: number): void {
+  let at = from;
+  while (at < to) {
+    const row = Math.floor(at / region.w);
+    const col = at - row * region.w;
+    const rowEnd = Math.min(to, (row + 1) * region.w);
+    const y = region.y + row;
+    if (y >= bounds.y + bounds.h) return;
+    if (y >= bounds.y) {
+      const xs = Math.max(region.x + col, bounds.x);
+      const xe = Math.min(region.x + col + (rowEnd - at), bounds.x + bounds.w);
+      if (xe > xs) {
+        const base = (y - bounds.y) * bounds.w - bounds.x;
+        data.fill(255, base + xs, base + xe);
+      }
+      at = rowEnd;
+    } else {
+      // Skip straight to the first row inside the bounds.
+      at = Math.max(rowEnd, (bounds.y - region.y) * region.w);
+    }
+  }
 }

@@ -100,7 +100,7 @@ export function checkRegionObscured(
   let mask: Mask | null = null;
   if (step.mask) {
     try {
-      mask = runsToMask(step.mask, region);
+      mask = runsToMask(step.mask, region, { x: 0, y: 0, w: buf.width, h: buf.height });
     } catch (e) {
       return { ok: false, detail: e instanceof Error ? e.message : String(e) };
     }

@@ -1,6 +1,7 @@
 import { DeidError } from '../errors';
 import type { Rect } from '../geometry';
 import type { Step } from '../sidecar/types';
+import { coveredLater, nearGroups } from './combined-groups';
 import { minimumCellSize } from './policy';
 import type { Policy } from './types';
 
@@ -21,47 +22,23 @@ export interface CombinedMosaicProblem {
   cellSize: number;
 }
 
-function near(a: Rect, b: Rect, gap: number): boolean {
-  return a.x < b.x + b.w + gap && b.x < a.x + a.w + gap && a.y < b.y + b.h + gap && b.y < a.y + a.h + gap;
-}
-
-function union(a: Rect, b: Rect): Rect {
-  const x = Math.min(a.x, b.x);
-  const y = Math.min(a.y, b.y);
-  return { x, y, w: Math.max(a.x + a.w, b.x + b.w) - x, h: Math.max(a.y + a.h, b.y + b.h) - y };
-}
-
-function contains(outer: Rect, inner: Rect): boolean {
-  return outer.x <= inner.x && outer.y <= inner.y && outer.x + outer.w >= inner.x + inner.w && outer.y + outer.h >= inner.y + inner.h;
-}
-
-/** A step a later unmasked mosaic or overlay paints over completely shows nothing any more. */
-function paintedOver(steps: readonly Step[], index: number): boolean {
-  const region = steps[index].region as Rect;
-  return steps.slice(index + 1).some((later) => (later.op === 'pixelate' || later.op === 'overlay') && !later.mask && later.region !== undefined && contains(later.region, region));
-}
-
-/** Groups of nearby mosaic steps that still show, each with its bounding box. */
+/**
+ * Groups of nearby mosaic steps that still show, each with its bounding box. A mosaic that a
+ * later unmasked mosaic or overlay paints over completely shows nothing any more.
+ */
 function mosaicGroups(steps: readonly Step[], gap: number): Array<{ members: number[]; area: Rect }> {
-  const groups: Array<{ members: number[]; area: Rect }> = [];
-  steps.forEach((step, index) => {
-    if (step.op !== 'pixelate' || !step.region || paintedOver(steps, index)) return;
-    let merged = { members: [index], area: { ...step.region } };
-    // Merge every group this region (or the growing union) reaches; repeat until stable, since
-    // a merge can bring another group within reach.
-    for (let changed = true; changed; ) {
-      changed = false;
-      for (let g = groups.length - 1; g >= 0; g--) {
-        if (near(groups[g].area, merged.area, gap)) {
-          merged = { members: [...groups[g].members, ...merged.members], area: union(groups[g].area, merged.area) };
-          groups.splice(g, 1);
-          changed = true;
-        }
-      }
+  const mosaics = steps.map((s) => (s.op === 'pixelate' && s.region ? s.region : null));
+  const covers = steps.map((s) => ((s.op === 'pixelate' || s.op === 'overlay') && !s.mask && s.region ? s.region : null));
+  const hidden = coveredLater(mosaics, covers);
+  const indices: number[] = [];
+  const rects: Rect[] = [];
+  mosaics.forEach((r, i) => {
+    if (r && !hidden[i]) {
+      indices.push(i);
+      rects.push(r);
     }
-    groups.push(merged);
   });
-  return groups;
+  return nearGroups(rects, gap).map((g) => ({ members: g.members.map((m) => indices[m]), area: g.area }));
 }
 
 /** Every mosaic step whose cells are too fine for the area its group covers. */

@@ -23,7 +23,7 @@ export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
 });
 
 const POLICY_KEYS: readonly (keyof Policy)[] = [
-  'policyVersion', 'maxCellsAcross', 'minCellSize', 'mosaicKinds', 'overlayColor',
+  'policyVersion', 'maxCellsAcross', 'minCellSize', 'mosaicKinds', 'overlayColor', 'maxPixels', 'maxSteps',
 ];
 
 export type ObscureMethod = 'overlay' | 'pixelate';
@@ -58,7 +58,7 @@ export function loadPolicy(json: unknown): Policy {
     }
   }
   const merged: Record<string, unknown> = { ...DEFAULT_POLICY, ...json };
-  const { policyVersion, maxCellsAcross, minCellSize, mosaicKinds, overlayColor } = merged;
+  const { policyVersion, maxCellsAcross, minCellSize, mosaicKinds, overlayColor, maxPixels, maxSteps } = merged;
   if (policyVersion !== 1) {
     throw new DeidError('schema', `policy: policyVersion must be 1, got ${JSON.stringify(policyVersion)}`);
   }
@@ -73,6 +73,13 @@ export function loadPolicy(json: unknown): Policy {
   }
   if (typeof overlayColor !== 'string' || !isHexColor(overlayColor)) {
     throw new DeidError('schema', 'policy: overlayColor must be a colour written "#rrggbb"');
+  }
+  // Work limits (issue 13.5): any positive whole number; they bound effort, not strength.
+  if (maxPixels !== undefined && !isPositiveInteger(maxPixels)) {
+    throw new DeidError('schema', 'policy: maxPixels must be a whole number of pixels, at least 1');
+  }
+  if (maxSteps !== undefined && !isPositiveInteger(maxSteps)) {
+    throw new DeidError('schema', 'policy: maxSteps must be a whole number, at least 1');
   }
   if (maxCellsAcross > HARD_LIMITS.maxCellsAcrossCeiling) {
     throw new DeidError(
@@ -101,6 +108,8 @@ export function loadPolicy(json: unknown): Policy {
     minCellSize,
     mosaicKinds: [...new Set(mosaicKinds as RegionKind[])],
     overlayColor: overlayColor.toLowerCase(),
+    ...(maxPixels !== undefined ? { maxPixels: maxPixels as number } : {}),
+    ...(maxSteps !== undefined ? { maxSteps: maxSteps as number } : {}),
   };
 }
 

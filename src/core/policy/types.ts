@@ -17,4 +17,8 @@ export interface Policy {
   mosaicKinds: RegionKind[];
   /** Default overlay colour, "#rrggbb". */
   overlayColor: string;
+  /** Largest image (pixels) apply and verify decode; core/limits.ts default when absent. */
+  maxPixels?: number;
+  /** Most steps a recipe or sidecar may hold; core/limits.ts default when absent. */
+  maxSteps?: number;
 }
