@@ -10,6 +10,7 @@ import { activeDocumentOrNull, componentSizeOf, convertToSrgb, describeDocument,
 import * as files from './files';
 import { PHOTOSHOP_16BIT_MAX, readComposite, readSelectionMask, toBounds, writeLayer } from './imaging';
 import { runModal } from './modal';
+import { reviewerKeyFromSecureStorage } from './reviewer-key';
 import type { UxpFile } from './uxp-types';
 
 /** Highest JPEG quality in Photoshop's 0-12 scale: the export is the archival copy. */
@@ -162,5 +163,6 @@ export function createPhotoshopHost(): Host {
     chooseFileToSave: files.chooseFileToSave,
     writeSaveTarget: files.writeSaveTarget,
     isInFolder: files.isInFolder,
+    reviewerKey: reviewerKeyFromSecureStorage,
   };
 }

@@ -39,9 +39,20 @@ export interface LocalFileSystem {
   createSessionToken(entry: UxpEntry): string;
 }
 
+/**
+ * storage.secureStorage (UXP reference "SecureStorage"): values are encrypted per plugin under
+ * the user's account; getItem resolves the bytes stored. What it does for a key never stored is
+ * not documented, so callers treat a rejection and an empty result alike as "nothing stored".
+ */
+export interface SecureStorage {
+  getItem(key: string): Promise<Uint8Array | undefined>;
+  setItem(key: string, value: string | Uint8Array): Promise<void>;
+}
+
 export interface UxpStorage {
   localFileSystem: LocalFileSystem;
   formats: { binary: symbol; utf8: symbol };
+  secureStorage: SecureStorage;
 }
 
 export const uxpStorage = untypedStorage as UxpStorage;

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { LocalFileSystem, UxpEntry, UxpFile, UxpFolder, UxpStorage } from '../../src/photoshop/uxp-types';
+import type { LocalFileSystem, SecureStorage, UxpEntry, UxpFile, UxpFolder, UxpStorage } from '../../src/photoshop/uxp-types';
 import { strict } from './strict';
 
 const formats = { binary: Symbol('binary'), utf8: Symbol('utf8') };
@@ -158,7 +158,19 @@ const localFileSystem = {
   },
 } satisfies LocalFileSystem;
 
-export const storage: UxpStorage = strict({ localFileSystem: strict(localFileSystem, 'storage.localFileSystem', 'uxp'), formats }, 'storage', 'uxp');
+/** UXP secure storage: bytes per key, for this plugin; in memory for one test file. */
+const secureItems = new Map<string, Uint8Array>();
+const secureStorage = {
+  async getItem(key: string): Promise<Uint8Array | undefined> {
+    const v = secureItems.get(key);
+    return v ? v.slice() : undefined;
+  },
+  async setItem(key: string, value: string | Uint8Array): Promise<void> {
+    secureItems.set(key, typeof value === 'string' ? new TextEncoder().encode(value) : value.slice());
+  },
+} satisfies SecureStorage;
+
+export const storage: UxpStorage = strict({ localFileSystem: strict(localFileSystem, 'storage.localFileSystem', 'uxp'), formats, secureStorage: strict(secureStorage, 'storage.secureStorage', 'uxp') }, 'storage', 'uxp');
 
 /** Test controls (not part of UXP). */
 export const fakeUxp = {
@@ -168,6 +180,7 @@ export const fakeUxp = {
     if (controls.root) fs.rmSync(controls.root, { recursive: true, force: true });
     Object.assign(controls, { root: '', pickedFolder: null, saveFile: null, failWriteWhen: null, writes: 0 });
     controls.tokens = new Map();
+    secureItems.clear();
   },
   root,
   /** A real directory under the fake's root (e.g. the user's export folder). */
@@ -175,6 +188,11 @@ export const fakeUxp = {
     return sub(name);
   },
   tempDir: (): string => sub('plugin-temp'),
+  /** What secure storage holds under `key`, as text (null: nothing). */
+  secureItem: (key: string): string | null => {
+    const v = secureItems.get(key);
+    return v ? new TextDecoder().decode(v) : null;
+  },
   /** What the next folder picker returns (null: the user cancels). */
   pickFolder(p: string | null): void {
     controls.pickedFolder = p;

@@ -46,9 +46,9 @@ export function snapshot(dir: string): Record<string, string> {
   return out;
 }
 
-/** Builds the review page (webpack.review.js) into `outDir` once per test file. */
+/** Builds the review page (webpack.review.js) into `outDir` once per test file; development mode skips minifying (minutes on a loaded 2-core CI). */
 export function buildReviewPage(outDir: string): void {
-  const build = spawnSync(process.execPath, [require.resolve('webpack-cli/bin/cli.js'), '--config', 'webpack.review.js', '--output-path', outDir], {
+  const build = spawnSync(process.execPath, [require.resolve('webpack-cli/bin/cli.js'), '--config', 'webpack.review.js', '--mode', 'development', '--output-path', outDir], {
     cwd: REPO,
     encoding: 'utf8',
     timeout: 180_000,

@@ -9,6 +9,8 @@ import { obscureSelection, previewObscure } from '../../src/actions/obscure';
 import { cropToSelection } from '../../src/actions/crop';
 import { finishExport } from '../../src/actions/finish';
 import { openReview, signOffReview } from '../../src/actions/review';
+import { keyFingerprint, parseReviewerKey } from '../../src/core/signature/keys';
+import { checkSidecarSignature } from '../../src/core/signature/sidecar-signature';
 import { DEFAULT_POLICY } from '../../src/core/policy/policy';
 import { checkRegionObscured, JPEG_TOLERANCE, LOSSLESS_TOLERANCE } from '../../src/core/pixels/verify-region';
 import { validateSidecar } from '../../src/core/sidecar/schema';
@@ -136,6 +138,9 @@ describe('the guided flow through the adapter over the fake Photoshop', () => {
     expect(signed.checklist.signedOff).toBe(true);
     const onDisk = validateSidecar(JSON.parse(fs.readFileSync(path.join(fakeUxp.folder('exports'), `${session.alternateId}.deid.json`), 'utf8')));
     expect(onDisk.checklist).toMatchObject({ signedOff: true, reviewer: 'Dr Reviewer' });
+    // Signed with the reviewer's key, kept in UXP secure storage (core/signature).
+    const stored = parseReviewerKey(fakeUxp.secureItem('deid-photo.reviewer-key') ?? '');
+    expect(checkSidecarSignature(onDisk)).toEqual({ state: 'valid', fingerprint: keyFingerprint(stored.publicKey) });
   });
 
   test('review refuses an image that was changed after export', async () => {
