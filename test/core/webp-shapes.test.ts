@@ -88,10 +88,12 @@ describe('WebP chunk shapes', () => {
 
   test('EXIF, XMP and ICCP inside an ANMF frame are reported as exif, xmp and icc', () => {
     const frameHeader = new Uint8Array(16);
+    frameHeader[6] = 15; // width - 1
+    frameHeader[9] = 15; // height - 1
     const anmf = riffChunk('ANMF', concatBytes(frameHeader, riffChunk('EXIF', SECRET), riffChunk('XMP ', SECRET), riffChunk('ICCP', SECRET), riffChunk('ab1!', SECRET), vp8l));
     const flags = vp8xPayload();
     flags[0] |= 0x02;
-    const planted = webpFile([riffChunk('VP8X', flags), riffChunk('ANIM', new Uint8Array(6)), anmf]);
+    const planted = webpFile([riffChunk('VP8X', flags), riffChunk('ANIM', new Uint8Array([255, 255, 255, 255, 0, 0])), anmf]);
     const found = findingsOf(webpFormat.walk(planted));
     expect(found.map((f) => f.kind)).toEqual(['exif', 'xmp', 'icc', 'unknown-segment']);
     expect(found[3].detail).toBe('frame chunk with a non-letter FourCC not on the allowlist');

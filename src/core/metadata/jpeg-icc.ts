@@ -21,9 +21,9 @@ const SEGMENT_HEAD = 4; // marker + length
 /** Largest profile piece per segment: a segment length is at most 65535 (T.81 B.1.1.4). */
 const MAX_PIECE = 0xffff - 2 - ICC_HEADER;
 
-/** The piece shape jpeg.ts splits a file into (marker code, or 'ecs'/'trailer'). */
+/** The piece shape jpeg.ts splits a file into (marker code, or 'ecs'/'trailer'/'gap'). */
 export interface JpegPiece {
-  marker: number | 'ecs' | 'trailer';
+  marker: number | 'ecs' | 'trailer' | 'gap';
   offset: number;
   end: number;
 }

@@ -79,7 +79,7 @@ export interface SegmentLayout {
 
 /** The marker-delimited pieces of a JPEG, as jpeg.ts splits them. */
 export interface SegmentPiece {
-  marker: number | 'ecs' | 'trailer';
+  marker: number | 'ecs' | 'trailer' | 'gap';
   offset: number;
   end: number;
 }
@@ -228,7 +228,9 @@ function markScanUses(bytes: Uint8Array, payload: number, count: number, frameMa
   const tail = payload + 1 + SOS_COMPONENT * count;
   const ss = bytes[tail];
   const ah = bytes[tail + 2] >> 4;
-  const needsDc = lossless || (ss === 0 && !(progressive && ah !== 0));
+  // Sequential scans read both tables whatever Ss/Ah say (libjpeg-turbo ignores those values
+  // outside progressive mode, jdhuff.c), so only a progressive scan's Ss/Ah decide.
+  const needsDc = lossless || !progressive || (ss === 0 && ah === 0);
   const needsAc = !lossless && (!progressive || ss > 0);
   for (let c = payload + 1; c < tail; c += SOS_COMPONENT) {
     const component = bytes[c];

@@ -16,6 +16,7 @@ import { u16be } from '../bytes';
 import { DeidError } from '../errors';
 import { DAC, DHT, DNL, DQT, DRI, SOS, isSof, layoutSegments, type SegmentLayout, type TableDef } from './jpeg-tables';
 import { planJpegIcc } from './jpeg-icc';
+import { buildHuffman, readFrame, sequentialScanComplete, type HuffmanTable, type ScanComponent } from './jpeg-scan';
 import { minimalOrientationExif, scanExif, type ExifScan } from './tiff-ifd';
 import type { ContainerFormat, Finding, FindingKind, ImageFormat, Part, StripResult } from './types';
 
@@ -85,8 +86,9 @@ const SIG_ADOBE = ascii('Adobe');
 
 /** One marker-delimited piece of the file, in order. */
 interface Piece {
-  /** Marker code, or 'ecs' for entropy-coded data, 'trailer' for bytes after EOI. */
-  marker: number | 'ecs' | 'trailer';
+  /** Marker code, or 'ecs' for entropy-coded data, 'trailer' for bytes after EOI, 'gap' for
+   *  bytes between segments that belong to no segment (stray bytes, fill bytes). */
+  marker: number | 'ecs' | 'trailer' | 'gap';
   offset: number;
   end: number;
 }
@@ -116,34 +118,65 @@ function isRst(marker: number): boolean {
   return marker >= RST0 && marker <= RST7;
 }
 
+interface Split {
+  pieces: Piece[];
+  /** The file ends inside the last scan's entropy-coded data, without EOI. */
+  eoiMissing: boolean;
+}
+
+/**
+ * Where the next marker starts, as libjpeg's next_marker() (jdmarker.c) finds it: any bytes that
+ * are not 0xFF are skipped ("extraneous bytes before marker"), any run of 0xFF is fill (T.81
+ * B.1.1.2), and FF 00 outside scan data is skipped too. Returns the offset of the FF right
+ * before the marker code, or -1 when the file ends first.
+ */
+function nextMarker(bytes: Uint8Array, from: number): number {
+  let i = from;
+  for (;;) {
+    const ff = bytes.indexOf(MARKER, i);
+    if (ff < 0) return -1;
+    let code = ff + 1;
+    while (code < bytes.length && bytes[code] === MARKER) code++;
+    if (code >= bytes.length) return -1;
+    if (bytes[code] !== STUFFED_ZERO) return code - 1;
+    i = code + 1;
+  }
+}
+
 /**
  * Splits the file into pieces (T.81 B.1.1). Linear: entropy-coded data is skipped with indexOf
  * on 0xFF, since only 0xFF followed by neither 0x00 (stuffing) nor RSTn ends it (T.81 B.1.1.5).
+ * Bytes between segments that libjpeg steps over (stray bytes, fill bytes, FF 00) become 'gap'
+ * pieces, and a file that ends inside the scan data after at least one scan is read as if EOI
+ * followed (libjpeg warns "Premature end of JPEG file" and shows what it decoded).
  */
-function splitPieces(bytes: Uint8Array): Piece[] {
+function splitPieces(bytes: Uint8Array): Split {
   const len = bytes.length;
   if (len < MARKER_SIZE || bytes[0] !== MARKER || bytes[1] !== SOI) {
     throw new DeidError('malformed', 'JPEG: does not start with SOI (FF D8)');
   }
   const pieces: Piece[] = [{ marker: SOI, offset: 0, end: MARKER_SIZE }];
   let pos = MARKER_SIZE;
+  let scans = 0;
+  let eoiMissing = false;
   for (;;) {
-    if (pos >= len) throw new DeidError('truncated', `JPEG: ends at ${len} without EOI`);
-    if (bytes[pos] !== MARKER) {
-      throw new DeidError('malformed', `JPEG: byte 0x${bytes[pos].toString(16)} at ${pos} where a marker was expected`);
+    const start = nextMarker(bytes, pos);
+    if (start < 0) {
+      if (scans === 0) throw new DeidError('truncated', `JPEG: ends at ${len} without EOI`);
+      // After a scan: what is left is fill or stray bytes; the image is all there is.
+      if (pos < len) pieces.push({ marker: 'gap', offset: pos, end: len });
+      eoiMissing = true;
+      break;
     }
-    // Any number of 0xFF fill bytes may precede a marker (T.81 B.1.1.2); they are not kept.
-    let code = pos + 1;
-    while (code < len && bytes[code] === MARKER) code++;
-    if (code >= len) throw new DeidError('truncated', `JPEG: ends in fill bytes at ${len} without EOI`);
-    const marker = bytes[code];
-    const start = code - 1;
+    if (start > pos) pieces.push({ marker: 'gap', offset: pos, end: start });
+    const marker = bytes[start + 1];
     if (marker === EOI) {
       pieces.push({ marker, offset: start, end: start + MARKER_SIZE });
       pos = start + MARKER_SIZE;
       break;
     }
-    if (isRst(marker)) {
+    if (isRst(marker) || marker === TEM) {
+      // Parameterless markers outside scan data: libjpeg reads and ignores them.
       pieces.push({ marker, offset: start, end: start + MARKER_SIZE });
       pos = start + MARKER_SIZE;
       continue;
@@ -161,26 +194,34 @@ function splitPieces(bytes: Uint8Array): Piece[] {
     pieces.push({ marker, offset: start, end });
     pos = end;
     if (marker === SOS) {
+      scans++;
       const ecsEnd = findEntropyEnd(bytes, end);
       if (ecsEnd > end) pieces.push({ marker: 'ecs', offset: end, end: ecsEnd });
       pos = ecsEnd;
+      if (ecsEnd >= len) {
+        eoiMissing = true;
+        break;
+      }
     }
   }
   if (pos < len) pieces.push({ marker: 'trailer', offset: pos, end: len });
-  return pieces;
+  return { pieces, eoiMissing };
 }
 
+/**
+ * Where the entropy-coded data after an SOS ends: at the first FF that starts a marker other
+ * than RSTn, or at the end of the file (a file cut inside its scan data; a lone FF as its very
+ * last byte belongs to no marker and is left to the caller as a gap).
+ */
 function findEntropyEnd(bytes: Uint8Array, from: number): number {
   let i = from;
   for (;;) {
     const ff = bytes.indexOf(MARKER, i);
-    if (ff < 0 || ff + 1 >= bytes.length) {
-      throw new DeidError('truncated', `JPEG: ends inside entropy-coded data at ${bytes.length} without EOI`);
-    }
+    if (ff < 0) return bytes.length;
+    if (ff + 1 >= bytes.length) return ff;
     const next = bytes[ff + 1];
     // FF followed by a byte that names no marker (02..BF) is damaged scan data, not a segment
-    // boundary: decoders (libjpeg, and exiftool when reading) step over it, so do we. It stays
-    // inside the copied scan data, which holds pixels only.
+    // boundary: decoders (libjpeg, and exiftool when reading) step over it, so do we.
     if (next === STUFFED_ZERO || isRst(next) || (next > TEM && next < FIRST_SEGMENT_MARKER)) {
       i = ff + 2;
       continue;
@@ -189,7 +230,8 @@ function findEntropyEnd(bytes: Uint8Array, from: number): number {
       // Fill bytes: what matters is the code after them (T.81 B.1.1.2).
       let code = ff + 1;
       while (code < bytes.length && bytes[code] === MARKER) code++;
-      if (code < bytes.length && bytes[code] > TEM && bytes[code] < FIRST_SEGMENT_MARKER) {
+      if (code >= bytes.length) return ff;
+      if (bytes[code] > TEM && bytes[code] < FIRST_SEGMENT_MARKER) {
         i = code + 1;
         continue;
       }
@@ -202,26 +244,38 @@ function finding(kind: FindingKind, where: string, detail: string): Finding {
   return { kind, where, detail };
 }
 
-/** JFIF APP0: clean only in its canonical 16-byte form without thumbnail. */
-function judgeJfif(bytes: Uint8Array, piece: Piece, where: string): Verdict {
+/**
+ * The canonical JFIF APP0 (JFIF 1.02, "JFIF APP0 marker"): version 1.01, units 0, density 1:1,
+ * no thumbnail; what libjpeg writes by default (jcparam.c). Nothing in JFIF changes decoded
+ * pixels: libjpeg reads it only to know that a 3-component image is YCbCr, which its presence
+ * alone says (jdapimin.c default_decompress_parms). Density and version are free values, so any
+ * other form is rewritten to this one.
+ */
+const CANONICAL_JFIF = new Uint8Array([MARKER, APP0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0]);
+
+/**
+ * JFIF APP0: kept (canonical) only as the first segment after SOI (JFIF 1.02: "the APP0 marker
+ * must immediately follow the SOI marker"), once, in a 1- or 3-component image (JFIF is Y or
+ * YCbCr only). Anything else is dropped.
+ */
+function judgeJfif(bytes: Uint8Array, piece: Piece, where: string, applicable: boolean): Verdict {
   const payload = piece.offset + MARKER_SIZE + LENGTH_SIZE;
   const payloadLength = piece.end - payload;
+  const name = 'APP0 JFIF';
   if (payloadLength < JFIF_FIXED_PAYLOAD) {
-    return { name: 'APP0 JFIF', findings: [finding('unknown-segment', where, 'JFIF header too short to be valid')], action: 'drop' };
+    return { name, findings: [finding('unknown-segment', where, 'JFIF header too short to be valid')], action: 'drop' };
   }
   const thumbW = bytes[payload + JFIF_THUMB_WIDTH];
   const thumbH = bytes[payload + JFIF_THUMB_WIDTH + 1];
-  if (payloadLength === JFIF_FIXED_PAYLOAD && thumbW * thumbH === 0) {
-    return { name: 'APP0 JFIF', findings: [], action: 'keep' };
+  const findings: Finding[] = [];
+  if (thumbW * thumbH > 0) findings.push(finding('thumbnail', where, `JFIF thumbnail ${thumbW}x${thumbH} (an unredacted preview)`));
+  if (!applicable) {
+    findings.push(finding('unknown-segment', where, 'JFIF segment that is not the first after SOI, a repeat, or in an image JFIF cannot describe'));
+    return { name, findings, action: 'drop' };
   }
-  const replacement = new Uint8Array(MARKER_SIZE + LENGTH_SIZE + JFIF_FIXED_PAYLOAD);
-  replacement.set(bytes.subarray(piece.offset, payload + JFIF_THUMB_WIDTH));
-  replacement[2] = 0;
-  replacement[3] = LENGTH_SIZE + JFIF_FIXED_PAYLOAD;
-  const f = thumbW * thumbH > 0
-    ? finding('thumbnail', where, `JFIF thumbnail ${thumbW}x${thumbH} (an unredacted preview)`)
-    : finding('unknown-segment', where, `${payloadLength - JFIF_FIXED_PAYLOAD} extra bytes in the JFIF header`);
-  return { name: 'APP0 JFIF', findings: [f], action: 'rewrite', replacement, note: 'rewrote the JFIF header without its thumbnail/extra bytes' };
+  if (startsWith(bytes, piece.offset, piece.end, CANONICAL_JFIF) && piece.end - piece.offset === CANONICAL_JFIF.length) return { name, findings, action: 'keep' };
+  if (findings.length === 0) findings.push(finding('unknown-segment', where, 'JFIF header with non-canonical version, density or extra bytes'));
+  return { name, findings, action: 'rewrite', replacement: CANONICAL_JFIF, note: 'wrote a canonical JFIF header (version 1.01, no density, no thumbnail)' };
 }
 
 /**
@@ -374,7 +428,7 @@ function judgeSegment(bytes: Uint8Array, piece: Piece, marker: number, component
     ({ name, findings: [finding(kind, where, detail)], action: 'drop' });
   switch (marker) {
     case APP0:
-      if (is(SIG_JFIF)) return judgeJfif(bytes, piece, where);
+      if (is(SIG_JFIF)) return { name: 'APP0 JFIF', findings: [], action: 'keep' };
       if (is(SIG_JFXX)) return drop('APP0 JFXX', 'thumbnail', 'JFIF extension thumbnail (an unredacted preview)');
       if (is(SIG_CIFF)) return drop('APP0 CIFF', 'makernote', 'Canon CIFF camera record (camera data, owner, serial)');
       break;
@@ -421,48 +475,214 @@ interface Judged {
   verdict: Verdict;
 }
 
-function judge(bytes: Uint8Array): Judged[] {
-  const pieces = splitPieces(bytes);
+interface Judgement {
+  judged: Judged[];
+  eoiMissing: boolean;
+}
+
+const PROCESS_MASK = 3;
+const PROCESS_PROGRESSIVE = 2;
+const PROCESS_LOSSLESS = 3;
+/** SOS tail: Ss, Se, Ah/Al (T.81 B.2.3). */
+const SOS_TAIL = 3;
+const LAST_DCT_INDEX = 63;
+
+/**
+ * T.81 B.2.3 / Table B.3: in a sequential DCT scan Ss is 0, Se 63 and Ah/Al 0; in a lossless
+ * scan Se and Ah are 0 (Ss is the predictor, Al the point transform). libjpeg-turbo warns about
+ * and ignores other values in a sequential scan (JWRN_NOT_SEQUENTIAL), so they are three free
+ * bytes per scan: strip writes the canonical ones.
+ */
+function isCanonicalSosTail(bytes: Uint8Array, layout: SegmentLayout, frameMarker: number): boolean {
+  const tail = layout.contentEnd - SOS_TAIL;
+  const [ss, se, a] = [bytes[tail], bytes[tail + 1], bytes[tail + 2]];
+  const process = frameMarker & PROCESS_MASK;
+  if (process === PROCESS_PROGRESSIVE) return true;
+  if (process === PROCESS_LOSSLESS) return se === 0 && a >> 4 === 0;
+  return ss === 0 && se === LAST_DCT_INDEX && a === 0;
+}
+
+/**
+ * Judges every piece with the context it needs (T.81 B.2, JFIF 1.02, Adobe TN 5116): one frame,
+ * scans after it; one JFIF first; Adobe APP14 only where it changes how colour is decoded; a DRI
+ * only where a scan follows it; DNL only in a frame that leaves its height to it; nothing
+ * between segments; canonical scan headers.
+ */
+function canonicalSosTail(bytes: Uint8Array, layout: SegmentLayout, frameMarker: number): Uint8Array {
+  const tail = layout.contentEnd - SOS_TAIL;
+  return (frameMarker & PROCESS_MASK) === PROCESS_LOSSLESS ? new Uint8Array([bytes[tail], 0, bytes[tail + 2] & 0x0f]) : new Uint8Array([0, LAST_DCT_INDEX, 0]);
+}
+
+function judge(bytes: Uint8Array): Judgement {
+  const { pieces, eoiMissing } = splitPieces(bytes);
   const { layouts, components } = layoutSegments(bytes, pieces);
+  const frames = pieces.filter((p) => typeof p.marker === 'number' && isSof(p.marker));
+  if (frames.length > 1) throw new DeidError('malformed', 'JPEG: more than one frame (SOF) in the file');
+  const frame = frames[0];
+  const firstScan = pieces.findIndex((p) => p.marker === SOS);
+  if (firstScan >= 0 && (!frame || pieces.indexOf(frame) > firstScan)) throw new DeidError('malformed', 'JPEG: a scan (SOS) before the frame header (SOF)');
+  const frameMarker = frame ? (frame.marker as number) : 0;
+  if (eoiMissing) requireCompleteLastScan(bytes, pieces, frame);
+  const frameHeight = frame && frame.end - frame.offset >= MARKER_SIZE + LENGTH_SIZE + 3 ? u16be(bytes, frame.offset + MARKER_SIZE + LENGTH_SIZE + 1) : -1;
+  // libjpeg (jdapimin.c): JFIF decides 3-component colour; Adobe's transform counts only without
+  // it (3 components) or for 4 components (CMYK/YCCK); for 1 component neither is read.
+  const jfifFirst = pieces[1] && pieces[1].marker === APP0 && startsWith(bytes, pieces[1].offset + MARKER_SIZE + LENGTH_SIZE, pieces[1].end, SIG_JFIF);
+  const jfifApplies = jfifFirst && (components === 1 || components === 3);
+  const adobeApplies = components === 4 || (components === 3 && !jfifApplies);
+  let adobeSeen = false;
   let mpfSeen = false;
   // ICC chunks are judged together: one profile may span several APP2 segments.
   const icc = planJpegIcc(bytes, pieces);
-  return pieces.map((piece, index) => {
+  let scansSeen = 0;
+  let dnlSeen = false;
+  const judged = pieces.map((piece, index): Judged => {
     const layout = layouts[index];
+    const where = typeof piece.marker === 'number' ? `${segmentName(piece.marker)} @ ${piece.offset}` : `@ ${piece.offset}`;
     let verdict: Verdict;
     const iccVerdict = icc.get(index);
     if (iccVerdict) {
       verdict = iccVerdict;
     } else if (piece.marker === 'ecs') {
       verdict = { name: 'entropy-coded data', findings: [], action: 'keep' };
+    } else if (piece.marker === 'gap') {
+      const size = piece.end - piece.offset;
+      let fill = 0;
+      while (fill < size && bytes[piece.offset + fill] === MARKER) fill++;
+      const what = fill === size ? `${size} fill bytes (0xFF) before a marker` : `${size} stray bytes between segments`;
+      verdict = { name: 'gap', findings: [finding('unknown-segment', where, what)], action: 'drop', note: `dropped ${what}` };
     } else if (piece.marker === 'trailer') {
       const size = piece.end - piece.offset;
-      const where = `after EOI @ ${piece.offset}`;
+      const at = `after EOI @ ${piece.offset}`;
       verdict = mpfSeen
-        ? { name: 'MPF images', findings: [finding('mpf', where, `${size} bytes of secondary images (MPF) after EOI`)], action: 'drop' }
-        : { name: 'trailer', findings: [finding('trailer', where, `${size} bytes after EOI`)], action: 'drop' };
-    } else if (piece.marker === SOI || piece.marker === EOI || isRst(piece.marker)) {
+        ? { name: 'MPF images', findings: [finding('mpf', at, `${size} bytes of secondary images (MPF) after EOI`)], action: 'drop' }
+        : { name: 'trailer', findings: [finding('trailer', at, `${size} bytes after EOI`)], action: 'drop' };
+    } else if (piece.marker === SOI || piece.marker === EOI) {
       verdict = { name: segmentName(piece.marker), findings: [], action: 'keep' };
+    } else if (isRst(piece.marker) || piece.marker === TEM) {
+      // T.81 B.1.1.3: RSTn belongs inside scan data; between segments libjpeg ignores it.
+      verdict = { name: segmentName(piece.marker), findings: [finding('unknown-segment', where, 'marker without a segment outside scan data')], action: 'drop' };
     } else if (layout) {
       verdict = judgeLayout(bytes, layout);
+      if (piece.marker === SOS && verdict.action === 'keep' && !isCanonicalSosTail(bytes, layout, frameMarker)) {
+        const replacement = bytes.slice(piece.offset, piece.end);
+        replacement.set(canonicalSosTail(bytes, layout, frameMarker), replacement.length - SOS_TAIL);
+        verdict = { name: 'SOS', findings: [finding('unknown-segment', where, 'scan header with spectral/approximation values its coding process does not use')], action: 'rewrite', replacement, note: 'wrote the canonical scan header values' };
+      }
+      if (piece.marker === SOS) scansSeen++;
+      if (piece.marker === DNL) {
+        // T.81 B.2.5: DNL only after the first scan of a frame whose SOF height is 0.
+        if (frameHeight !== 0 || scansSeen !== 1 || dnlSeen) {
+          verdict = { name: 'DNL', findings: [...verdict.findings, finding('unknown-segment', where, 'DNL segment the frame does not need')], action: 'drop' };
+        }
+        dnlSeen = true;
+      }
     } else {
       verdict = judgeSegment(bytes, piece, piece.marker, components);
+      if (verdict.name === 'APP0 JFIF') verdict = judgeJfif(bytes, piece, where, index === 1 && jfifApplies);
+      if (verdict.name === 'APP14 Adobe' && verdict.action !== 'drop') {
+        if (adobeSeen || !adobeApplies) {
+          verdict = { name: 'APP14 Adobe', findings: [...verdict.findings, finding('unknown-segment', where, 'APP14 Adobe segment that does not change how this image is decoded, or a repeat')], action: 'drop' };
+        }
+        adobeSeen = true;
+      }
       if (verdict.findings.some((f) => f.kind === 'mpf')) mpfSeen = true;
     }
     return { piece, verdict };
   });
+  // DRI sets the restart interval for the scans after it (T.81 B.2.4.4); one followed by no scan
+  // before the next DRI or EOI sets nothing.
+  let lastDri = -1;
+  for (let i = 0; i < judged.length; i++) {
+    const m = judged[i].piece.marker;
+    if (m === DRI && judged[i].verdict.action !== 'refuse') {
+      if (lastDri >= 0) unusedDri(judged[lastDri]);
+      lastDri = i;
+    } else if (m === SOS) lastDri = -1;
+  }
+  if (lastDri >= 0) unusedDri(judged[lastDri]);
+  return { judged, eoiMissing };
 }
 
+const SOF_BASELINE = 0xc0;
+const SOF_EXTENDED = 0xc1;
+const HUFFMAN_DESTINATIONS = 4;
+
+/**
+ * A file that ends inside its last scan without EOI is accepted only when that scan holds every
+ * MCU (issue 8.2: "a missing EOI after complete scans"); otherwise part of the picture is gone
+ * and the file is truncated. Completeness is decided for sequential Huffman frames (SOF0/SOF1,
+ * what cameras write); for other processes it cannot be checked here, so the file stays truncated.
+ */
+function requireCompleteLastScan(bytes: Uint8Array, pieces: readonly Piece[], frame: Piece | undefined): void {
+  const cut = new DeidError('truncated', `JPEG: ends at ${bytes.length} inside its last scan, without EOI, before the image is complete`);
+  if (!frame || (frame.marker !== SOF_BASELINE && frame.marker !== SOF_EXTENDED)) throw cut;
+  const tables: Array<HuffmanTable | undefined> = new Array(2 * HUFFMAN_DESTINATIONS);
+  let restartInterval = 0;
+  let lastScan = -1;
+  for (let i = 0; i < pieces.length; i++) if (pieces[i].marker === SOS) lastScan = i;
+  for (let i = 0; i < lastScan; i++) {
+    const p = pieces[i];
+    if (p.marker === DHT) {
+      let at = p.offset + MARKER_SIZE + LENGTH_SIZE;
+      while (at + 17 <= p.end) {
+        const tc = bytes[at] >> 4;
+        const th = bytes[at] & 15;
+        const { table, end } = buildHuffman(bytes, at + 1);
+        if (tc > 1 || th >= HUFFMAN_DESTINATIONS || end > p.end) break;
+        tables[tc * HUFFMAN_DESTINATIONS + th] = table;
+        at = end;
+      }
+    } else if (p.marker === DRI && p.end - p.offset >= MARKER_SIZE + LENGTH_SIZE + 2) {
+      restartInterval = u16be(bytes, p.offset + MARKER_SIZE + LENGTH_SIZE);
+    }
+  }
+  const sos = pieces[lastScan];
+  const data = pieces[lastScan + 1];
+  if (!data || data.marker !== 'ecs') throw cut;
+  const payload = sos.offset + MARKER_SIZE + LENGTH_SIZE;
+  const count = bytes[payload];
+  const components: ScanComponent[] = [];
+  for (let c = 0; c < count; c++) {
+    const at = payload + 1 + 2 * c;
+    const dc = tables[bytes[at + 1] >> 4];
+    const ac = tables[HUFFMAN_DESTINATIONS + (bytes[at + 1] & 15)];
+    if (!dc || !ac) throw cut;
+    components.push({ id: bytes[at], dc, ac });
+  }
+  if (!sequentialScanComplete(bytes, data.offset, data.end, readFrame(bytes, frame.offset), components, restartInterval)) throw cut;
+}
+
+function unusedDri(j: Judged): void {
+  const where = `DRI @ ${j.piece.offset}`;
+  j.verdict = { name: 'DRI', findings: [...j.verdict.findings, finding('unknown-segment', where, 'DRI segment no scan uses')], action: 'drop' };
+}
+
+const MISSING_EOI: Finding = { kind: 'unknown-segment', where: 'end of file', detail: 'no EOI: the file ends inside the scan data' };
+
 function walkJpeg(bytes: Uint8Array): Part[] {
+  const { judged, eoiMissing } = judge(bytes);
   const parts: Part[] = [];
-  for (const { piece, verdict } of judge(bytes)) {
+  for (const { piece, verdict } of judged) {
     const length = piece.end - piece.offset;
     if (verdict.findings.length === 0) {
       parts.push({ name: verdict.name, offset: piece.offset, length, finding: null });
     }
     for (const f of verdict.findings) parts.push({ name: verdict.name, offset: piece.offset, length, finding: f });
   }
+  if (eoiMissing) parts.push({ name: 'EOI', offset: bytes.length, length: 0, finding: MISSING_EOI });
+  // The verdict and the strip agree by construction: a file with no finding is exactly what
+  // strip writes (a rule that changes bytes without saying why is caught here).
+  if (parts.every((p) => p.finding === null) && judged.every((j) => j.verdict.action !== 'refuse')) {
+    const out = assemble(bytes, judged, eoiMissing).bytes;
+    if (!sameBytes(out, bytes)) parts.push({ name: 'file', offset: 0, length: bytes.length, finding: finding('unknown-segment', 'file', 'not in the canonical form strip writes') });
+  }
   return parts;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** An APP1 "Exif\0\0" segment holding only IFD0 Orientation. */
@@ -476,14 +696,7 @@ function orientationSegment(orientation: number): Uint8Array {
   return out;
 }
 
-function stripJpeg(bytes: Uint8Array): StripResult {
-  const judged = judge(bytes);
-  const refused = judged.find((j) => j.verdict.action === 'refuse');
-  if (refused) {
-    throw new DeidError('not-clean', `JPEG: ${refused.verdict.name} @ ${refused.piece.offset} cannot be read, and decoders need it`);
-  }
-  const conversion = judged.find((j) => j.verdict.needsConversion);
-  if (conversion) throw new DeidError('needs-conversion', `JPEG: ${conversion.verdict.needsConversion}`);
+function assemble(bytes: Uint8Array, judged: readonly Judged[], eoiMissing: boolean): StripResult {
   const removed = new Set<FindingKind>();
   const notes: string[] = [];
   const firstExif = judged.find((j) => j.verdict.name === 'APP1 Exif');
@@ -504,6 +717,13 @@ function stripJpeg(bytes: Uint8Array): StripResult {
   if (keepOrientation) notes.push(`kept Orientation ${orientation} in a minimal EXIF`);
   const tail = judged[judged.length - 1];
   if (tail.piece.marker === 'trailer') notes.push(`dropped ${tail.piece.end - tail.piece.offset} bytes after EOI`);
+  if (eoiMissing) {
+    // T.81 B.2.1: a compressed image ends with EOI. libjpeg shows a file cut off after its scans
+    // as if EOI followed; writing it makes that explicit and changes no pixel.
+    chunks.push(new Uint8Array([MARKER, EOI]));
+    removed.add(MISSING_EOI.kind);
+    notes.push('wrote the missing EOI at the end of the scan data');
+  }
 
   let total = 0;
   for (const c of chunks) total += c.length;
@@ -514,6 +734,17 @@ function stripJpeg(bytes: Uint8Array): StripResult {
     at += c.length;
   }
   return { bytes: out, removed: [...removed].sort(), notes };
+}
+
+function stripJpeg(bytes: Uint8Array): StripResult {
+  const { judged, eoiMissing } = judge(bytes);
+  const refused = judged.find((j) => j.verdict.action === 'refuse');
+  if (refused) {
+    throw new DeidError('not-clean', `JPEG: ${refused.verdict.name} @ ${refused.piece.offset} cannot be read, and decoders need it`);
+  }
+  const conversion = judged.find((j) => j.verdict.needsConversion);
+  if (conversion) throw new DeidError('needs-conversion', `JPEG: ${conversion.verdict.needsConversion}`);
+  return assemble(bytes, judged, eoiMissing);
 }
 
 function detectJpeg(bytes: Uint8Array): ImageFormat | null {

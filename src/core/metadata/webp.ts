@@ -2,15 +2,20 @@
  * WebP (RFC 9649, https://www.rfc-editor.org/rfc/rfc9649): "RIFF" size(4, little-endian) "WEBP",
  * then chunks of FourCC(4) size(4, little-endian) data, each padded to an even length (2.3).
  *
- * The walk is an allowlist (research/deid-threats.md section 2): VP8, VP8L, VP8X, ALPH, ANIM and
- * ANMF (whose frame data is walked too) are clean; EXIF, XMP, ICCP, any other chunk and bytes
- * beyond the RIFF size are findings. Strip keeps exactly the clean chunks, bitstreams byte for
- * byte, fixes the VP8X flags and the RIFF size.
+ * The walk is an allowlist by need (research/deid-threats.md section 2, issue 13.1): a still
+ * image keeps one bitstream (VP8 or VP8L), an ALPH only before a VP8 in the extended format, and
+ * a VP8X whose flags say exactly what is left; an animation keeps VP8X, one ANIM and its ANMF
+ * frames (each one bitstream and an optional ALPH). Every other chunk, chunks in the wrong place
+ * or number, bytes after a VP8L or ALPH bitstream's end, and bytes beyond the RIFF size are
+ * findings. Strip copies bitstreams byte for byte (cut at their end) and writes canonical
+ * VP8X/ANIM/ANMF headers, pad bytes and the RIFF size.
  */
 import { fourcc, u32le } from '../bytes';
 import { DeidError, isDeidError } from '../errors';
 import { judgeWebpIccp, type IccpPayloadVerdict } from './webp-icc';
 import { exifBlockFindings, minimalOrientationExif, tryScanExif, type ExifScan } from './tiff-ifd';
+import { vp8Trimmed } from './webp-vp8';
+import { alphaStreamExtent, vp8lExtent } from './webp-vp8l';
 import type { ContainerFormat, Finding, FindingKind, Part, StripResult } from './types';
 
 /** "RIFF", size, "WEBP". */
@@ -33,8 +38,9 @@ const ALLOWED: ReadonlySet<string> = new Set(['VP8 ', 'VP8L', 'VP8X', 'ALPH', 'A
 const FRAME_ALLOWED: ReadonlySet<string> = new Set(['VP8 ', 'VP8L', 'ALPH']);
 /** VP8X flag bits (RFC 9649 2.7): which optional chunks the file announces. */
 const FLAG_ICC = 0x20;
+const FLAG_ALPHA = 0x10;
 const FLAG_EXIF = 0x08;
-const FLAG_XMP = 0x04;
+const FLAG_ANIMATION = 0x02;
 /** Some writers keep JPEG's "Exif\0\0" header in front of the TIFF structure. */
 const EXIF_PREFIX = 'Exif\0\0';
 /** Orientation 1 (as stored) needs no EXIF at all. */
@@ -128,36 +134,343 @@ function scanExifChunk(bytes: Uint8Array, c: Chunk, where: string): ExifScan | D
   return tryScanExif(bytes.subarray(c.dataStart + (prefixed ? EXIF_PREFIX.length : 0), c.dataEnd), where);
 }
 
-/** What one top-level chunk reveals: [] for a clean chunk. */
-function judge(bytes: Uint8Array, c: Chunk): Finding[] {
-  const where = `chunk ${idForWhere(c.id)} @ ${c.offset}`;
-  const one = (kind: FindingKind, detail: string): Finding[] => [{ kind, where, detail }];
-  switch (c.id) {
-    case 'EXIF': {
-      return exifBlockFindings(scanExifChunk(bytes, c, where), where);
-    }
-    case 'XMP ':
-      return one('xmp', 'XMP packet');
-    case 'ICCP':
-      return one('icc', 'embedded ICC profile (name, description, dates)');
-    case 'VP8X':
-      return isCanonicalVp8x(bytes, c) ? [] : one('unknown-segment', 'VP8X chunk with unexpected length or reserved bits set');
-    case 'ANIM':
-      if (c.dataEnd - c.dataStart < ANIM_PAYLOAD) throw new DeidError('malformed', `WebP: ANIM at ${c.offset} shorter than ${ANIM_PAYLOAD} bytes`);
-      return c.dataEnd - c.dataStart === ANIM_PAYLOAD ? [] : one('unknown-segment', 'ANIM chunk with unexpected length');
-    case 'ANMF':
-      return frameChunks(bytes, c)
-        .filter((f) => !FRAME_ALLOWED.has(f.id))
-        .map((f): Finding => {
-          const frameWhere = `ANMF @ ${c.offset} chunk ${idForWhere(f.id)} @ ${f.offset}`;
-          const known = METADATA_KINDS[f.id];
-          return known
-            ? { kind: known[0], where: frameWhere, detail: `${known[1]} inside an animation frame` }
-            : { kind: 'unknown-segment', where: frameWhere, detail: `frame chunk ${printable(f.id)} not on the allowlist` };
-        });
-    default:
-      return ALLOWED.has(c.id) ? [] : one('unknown-segment', `chunk ${printable(c.id)} not on the allowlist`);
+/** RFC 6386 9.1 / RFC 9649 2.5: a VP8 key frame's tag, start code and sizes (10 bytes). */
+const VP8_HEADER = 10;
+const VP8_START_CODE = [0x9d, 0x01, 0x2a];
+const VP8_SIZE_MASK = 0x3fff;
+/** RFC 6386 9.2: the top two bits of each 16-bit size are an upscaling hint. */
+const VP8_SCALE_MASK = 0xc0;
+const MAX_VP8_PROFILE = 3;
+/** RFC 9649 2.7.1.2: ALPH header byte: reserved(2) preprocessing(2) filtering(2) compression(2). */
+const ALPH_RAW = 0;
+const ALPH_LOSSLESS = 1;
+const MAX_ALPH_PREPROCESSING = 1;
+/** RFC 9649 2.7.1.1: ANMF flags byte: reserved(6) blending(1) disposal(1). */
+const ANMF_FLAGS = 15;
+const ANMF_RESERVED_FLAGS = 0xfc;
+/**
+ * The canonical ANIM background colour, what libwebp's WebPAnimEncoder writes (opaque white).
+ * RFC 9649 2.7.1.1: viewers "MAY" use it and libwebp's animation decoder and browsers fill with
+ * transparency instead, so it decodes nothing and any one fixed value carries no information.
+ */
+const CANONICAL_BACKGROUND = [0xff, 0xff, 0xff, 0xff];
+
+function u24le(b: Uint8Array, at: number): number {
+  return b[at] | (b[at + 1] << 8) | (b[at + 2] << 16);
+}
+
+interface Bitstream {
+  width: number;
+  height: number;
+  alpha: boolean;
+  /** Bytes of the payload no decoder reads (after a VP8L stream; in a VP8 partition's tail). */
+  hidden: number;
+  /** A VP8 frame header with upscaling bits set (decoders ignore them). */
+  scaleBits: boolean;
+  /** The payload strip writes when it differs from the input, else null. */
+  canonical: Uint8Array | null;
+}
+
+/**
+ * Reads a VP8 or VP8L payload as libwebp's VP8GetInfo / VP8LGetInfo check it (src/dec/vp8_dec.c,
+ * vp8l_dec.c): a VP8 must be a shown key frame with a valid start code and a first partition
+ * inside the chunk. A VP8L's end is found by reading its whole entropy-coded stream
+ * (webp-vp8l.ts); a VP8's partitions by reading its modes and every DCT token (webp-vp8.ts).
+ */
+function readBitstream(bytes: Uint8Array, c: Chunk): Bitstream {
+  const at = c.dataStart;
+  const size = c.dataEnd - c.dataStart;
+  if (c.id === 'VP8L') {
+    const { header, length } = vp8lExtent(bytes, at, c.dataEnd);
+    return { width: header.width, height: header.height, alpha: header.alphaUsed, hidden: size - length, scaleBits: false, canonical: length < size ? bytes.subarray(at, at + length) : null };
   }
+  if (size < VP8_HEADER) throw new DeidError('malformed', `WebP: VP8 chunk at ${c.offset} shorter than its frame header`);
+  const tag = bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16);
+  const keyFrame = (tag & 1) === 0;
+  const profile = (tag >> 1) & 7;
+  const shown = (tag >> 4) & 1;
+  const firstPartition = tag >>> 5;
+  if (!keyFrame || profile > MAX_VP8_PROFILE || !shown || firstPartition >= size) throw new DeidError('malformed', `WebP: VP8 chunk at ${c.offset} is not a displayable key frame`);
+  if (bytes[at + 3] !== VP8_START_CODE[0] || bytes[at + 4] !== VP8_START_CODE[1] || bytes[at + 5] !== VP8_START_CODE[2]) throw new DeidError('malformed', `WebP: VP8 start code missing at ${c.offset}`);
+  const width = (bytes[at + 6] | (bytes[at + 7] << 8)) & VP8_SIZE_MASK;
+  const height = (bytes[at + 8] | (bytes[at + 9] << 8)) & VP8_SIZE_MASK;
+  if (width === 0 || height === 0) throw new DeidError('malformed', `WebP: VP8 frame of size zero at ${c.offset}`);
+  const trimmed = vp8Trimmed(bytes, at, c.dataEnd, width, height);
+  const scaleBits = ((bytes[at + 7] | bytes[at + 9]) & VP8_SCALE_MASK) !== 0;
+  let canonical = trimmed.payload;
+  if (scaleBits) {
+    canonical = (canonical ?? bytes.subarray(at, c.dataEnd)).slice();
+    canonical[7] &= ~VP8_SCALE_MASK;
+    canonical[9] &= ~VP8_SCALE_MASK;
+  }
+  return { width, height, alpha: false, hidden: trimmed.hidden, scaleBits, canonical };
+}
+
+/**
+ * How many bytes of an ALPH payload a decoder reads (RFC 9649 2.7.1.2, libwebp alpha_dec.c
+ * ALPHInit): the header byte, then width x height raw bytes or a headerless lossless image
+ * stream. A header libwebp rejects makes the image undecodable: malformed.
+ */
+function alphaUsed(bytes: Uint8Array, c: Chunk, width: number, height: number): number {
+  const size = c.dataEnd - c.dataStart;
+  if (size < 1) throw new DeidError('malformed', `WebP: empty ALPH chunk at ${c.offset}`);
+  const header = bytes[c.dataStart];
+  const compression = header & 3;
+  const preprocessing = (header >> 4) & 3;
+  if (header >> 6 !== 0 || compression > ALPH_LOSSLESS || preprocessing > MAX_ALPH_PREPROCESSING) throw new DeidError('malformed', `WebP: ALPH header at ${c.offset} that decoders reject`);
+  if (compression === ALPH_RAW) {
+    if (size - 1 < width * height) throw new DeidError('malformed', `WebP: raw ALPH at ${c.offset} shorter than the image`);
+    return 1 + width * height;
+  }
+  return 1 + alphaStreamExtent(bytes, c.dataStart + 1, c.dataEnd, width, height);
+}
+
+/** What strip writes for one chunk. */
+type Action = { op: 'keep' } | { op: 'drop' } | { op: 'payload'; pieces: Uint8Array[] };
+
+interface Plan {
+  chunk: Chunk;
+  findings: Finding[];
+  action: Action;
+  notes: string[];
+}
+
+function planFor(c: Chunk): Plan {
+  return { chunk: c, findings: [], action: { op: 'keep' }, notes: [] };
+}
+
+function whereOf(c: Chunk, frame?: Chunk): string {
+  return frame ? `ANMF @ ${frame.offset} chunk ${idForWhere(c.id)} @ ${c.offset}` : `chunk ${idForWhere(c.id)} @ ${c.offset}`;
+}
+
+function reject(plan: Plan, kind: FindingKind, detail: string, frame?: Chunk): Plan {
+  plan.findings.push({ kind, where: whereOf(plan.chunk, frame), detail });
+  plan.action = { op: 'drop' };
+  return plan;
+}
+
+/** A chunk off the allowlist, named by what it holds. */
+function offList(bytes: Uint8Array, plan: Plan, frame?: Chunk): Plan {
+  const c = plan.chunk;
+  const where = whereOf(c, frame);
+  if (c.id === 'EXIF' && !frame) plan.findings.push(...exifBlockFindings(scanExifChunk(bytes, c, where), where));
+  else if (METADATA_KINDS[c.id]) plan.findings.push({ kind: METADATA_KINDS[c.id][0], where, detail: frame ? `${METADATA_KINDS[c.id][1]} inside an animation frame` : METADATA_KINDS[c.id][1] });
+  else plan.findings.push({ kind: 'unknown-segment', where, detail: frame ? `frame chunk ${printable(c.id)} not on the allowlist` : `chunk ${printable(c.id)} not on the allowlist` });
+  if (plan.findings.length === 0 && c.id === 'EXIF') return plan; // a minimal orientation EXIF
+  plan.action = { op: 'drop' };
+  return plan;
+}
+
+/**
+ * Writes a bitstream chunk as the decoder reads it: RFC 9649 2.3 makes the payload exactly the
+ * chunk size, and the decoder never reads past the bitstream's own end, so anything after it is
+ * free space; header bits decoders ignore are cleared.
+ */
+function useCanonical(plan: Plan, info: Pick<Bitstream, 'hidden' | 'scaleBits' | 'canonical'>, what: string, frame?: Chunk): void {
+  const c = plan.chunk;
+  if (info.hidden > 0) {
+    plan.findings.push({ kind: 'unknown-segment', where: whereOf(c, frame), detail: `${info.hidden} bytes after the end of the ${what}` });
+    plan.notes.push(`cut ${info.hidden} bytes after the end of the ${what}`);
+  }
+  if (info.scaleBits) {
+    plan.findings.push({ kind: 'unknown-segment', where: whereOf(c, frame), detail: 'VP8 upscaling bits set (decoders ignore them)' });
+    plan.notes.push('cleared the VP8 upscaling bits');
+  }
+  if (info.canonical) plan.action = { op: 'payload', pieces: [info.canonical] };
+}
+
+/** An ALPH payload cut to what its decoder reads. */
+function trimToUse(bytes: Uint8Array, plan: Plan, used: number, what: string, frame?: Chunk): void {
+  const c = plan.chunk;
+  const size = c.dataEnd - c.dataStart;
+  useCanonical(plan, { hidden: size - used, scaleBits: false, canonical: used < size ? bytes.subarray(c.dataStart, c.dataStart + used) : null }, what, frame);
+}
+
+interface ImageParts {
+  /** Index of the bitstream chunk kept, and its reading. */
+  bitstream: number;
+  info: Bitstream;
+  /** Index of the ALPH chunk kept, or -1. */
+  alph: number;
+}
+
+/**
+ * One still image out of a chunk list (the top level of a still extended file, or an ANMF
+ * frame's data): the first VP8/VP8L is the image; an ALPH counts only before a VP8 (RFC 9649
+ * 2.7.1.2: "the VP8 bitstream ... preceded by an ALPH chunk"; libwebp ignores it with VP8L and
+ * stops at the bitstream), and only the first (libwebp's demuxer, which sharp uses, stores the
+ * first and stops the frame at a second).
+ */
+function planImage(bytes: Uint8Array, plans: Plan[], indices: readonly number[], frame?: Chunk): ImageParts {
+  const bitstream = indices.find((i) => plans[i].chunk.id === 'VP8 ' || plans[i].chunk.id === 'VP8L');
+  if (bitstream === undefined) throw new DeidError('malformed', frame ? `WebP: ANMF at ${frame.offset} holds no image` : 'WebP: no image bitstream');
+  const info = readBitstream(bytes, plans[bitstream].chunk);
+  useCanonical(plans[bitstream], info, plans[bitstream].chunk.id === 'VP8L' ? 'lossless bitstream' : 'VP8 bitstream', frame);
+  let alph = -1;
+  for (const i of indices) {
+    const plan = plans[i];
+    const id = plan.chunk.id;
+    if (i === bitstream) continue;
+    if (id === 'VP8 ' || id === 'VP8L') reject(plan, 'unknown-segment', 'a second image bitstream', frame);
+    else if (id === 'ALPH') {
+      if (i > bitstream) reject(plan, 'unknown-segment', 'ALPH after the image bitstream (never read)', frame);
+      else if (plans[bitstream].chunk.id === 'VP8L') reject(plan, 'unknown-segment', 'ALPH with a lossless bitstream (never read)', frame);
+      else if (alph >= 0) reject(plan, 'unknown-segment', 'a second ALPH chunk', frame);
+      else {
+        alph = i;
+        trimToUse(bytes, plan, alphaUsed(bytes, plan.chunk, info.width, info.height), 'alpha data', frame);
+      }
+    }
+  }
+  return { bitstream, info, alph };
+}
+
+interface Assessment {
+  plans: Plan[];
+  riffEnd: number;
+  /** The VP8X payload strip writes (flags and canvas), or null for the simple format. */
+  vp8x: Uint8Array | null;
+  /** ANMF plans: their frame header and frame chunk plans. */
+  frames: Map<number, { header: Uint8Array; sub: Plan[] }>;
+  /** The clean ICC profile written right after VP8X (webp-icc.ts), or null. */
+  profile: Uint8Array | null;
+  /** A profile only a pixel conversion can keep (LUT/CMYK), or null. */
+  conversion: string | null;
+}
+
+function anmfHeader(bytes: Uint8Array, c: Chunk, canvasWidth: number, canvasHeight: number, plan: Plan): { header: Uint8Array; width: number; height: number } {
+  const at = c.dataStart;
+  const x = 2 * u24le(bytes, at);
+  const y = 2 * u24le(bytes, at + 3);
+  const width = 1 + u24le(bytes, at + 6);
+  const height = 1 + u24le(bytes, at + 9);
+  // libwebp demux (IsValidExtendedFormat): every frame lies inside the canvas.
+  if (x + width > canvasWidth || y + height > canvasHeight) throw new DeidError('malformed', `WebP: ANMF at ${c.offset} reaches outside the canvas`);
+  const header = bytes.slice(at, at + ANMF_HEADER);
+  if (header[ANMF_FLAGS] & ANMF_RESERVED_FLAGS) {
+    // RFC 9649 2.7.1.1: "Reserved: 6 bits MUST be 0. Readers MUST ignore this field."
+    header[ANMF_FLAGS] &= ~ANMF_RESERVED_FLAGS;
+    plan.findings.push({ kind: 'unknown-segment', where: whereOf(c), detail: 'ANMF reserved bits set' });
+  }
+  return { header, width, height };
+}
+
+function assess(bytes: Uint8Array): Assessment {
+  const { chunks, riffEnd } = readChunks(bytes);
+  const plans = chunks.map(planFor);
+  const frames = new Map<number, { header: Uint8Array; sub: Plan[] }>();
+  // RFC 9649 2.3: a pad byte is 0; an odd final chunk without one was written short.
+  chunks.forEach((c, i) => {
+    const size = c.dataEnd - c.dataStart;
+    if (size & 1) {
+      if (c.end === c.dataEnd) plans[i].findings.push({ kind: 'unknown-segment', where: whereOf(c), detail: 'missing pad byte' });
+      else if (bytes[c.dataEnd] !== 0) plans[i].findings.push({ kind: 'unknown-segment', where: whereOf(c), detail: 'non-zero pad byte' });
+    }
+  });
+  // ICC profiles are colour's rules (webp-icc.ts): the clean profile is written right after
+  // VP8X whatever its place; every ICCP chunk is judged there and left out of the rules below.
+  const iccp = judgeProfiles(bytes, chunks);
+  let profile: Uint8Array | null = null;
+  let conversion: string | null = null;
+  chunks.forEach((c, i) => {
+    const verdict = iccp.get(c);
+    if (!verdict) return;
+    plans[i].findings.push(...verdict.findings);
+    if (verdict.note) plans[i].notes.push(verdict.note);
+    if (verdict.needsConversion) conversion = conversion ?? verdict.needsConversion;
+    profile = profile ?? verdict.profile;
+    plans[i].action = { op: 'drop' };
+  });
+  const first = chunks[0];
+  if (first.id !== 'VP8X') {
+    // RFC 9649 2.5/2.6: the simple format is the RIFF header and ONE bitstream chunk.
+    planImage(bytes, plans, [0]);
+    for (let i = 1; i < plans.length; i++) {
+      if (iccp.has(plans[i].chunk)) continue;
+      if (!ALLOWED.has(plans[i].chunk.id)) offList(bytes, plans[i]);
+      // A simple file cannot carry anything after its bitstream, not even a minimal EXIF.
+      if (plans[i].findings.length === 0) reject(plans[i], 'unknown-segment', `${printable(plans[i].chunk.id)} chunk in a simple-format WebP (only the first chunk is read)`);
+      plans[i].action = { op: 'drop' };
+    }
+    return { plans, riffEnd, vp8x: null, frames, profile: null, conversion };
+  }
+  if (!isCanonicalVp8x(bytes, first)) plans[0].findings.push({ kind: 'unknown-segment', where: whereOf(first), detail: 'VP8X chunk with unexpected length or reserved bits set' });
+  const flags = bytes[first.dataStart];
+  const canvasWidth = 1 + u24le(bytes, first.dataStart + 4);
+  const canvasHeight = 1 + u24le(bytes, first.dataStart + 7);
+  const rest = chunks.map((_, i) => i).slice(1);
+  const hasAnmf = rest.some((i) => chunks[i].id === 'ANMF');
+  const hasBitstream = rest.some((i) => chunks[i].id === 'VP8 ' || chunks[i].id === 'VP8L');
+  const animated = hasAnmf && ((flags & FLAG_ANIMATION) !== 0 || !hasBitstream);
+  let alpha = false;
+  const imageIds = new Set(['VP8 ', 'VP8L', 'ALPH']);
+  if (!animated) {
+    const image = planImage(bytes, plans, rest.filter((i) => imageIds.has(chunks[i].id)));
+    // libwebp (ParseHeadersInternal): a still image fills the canvas exactly.
+    if (image.info.width !== canvasWidth || image.info.height !== canvasHeight) throw new DeidError('malformed', 'WebP: canvas size differs from the image size');
+    alpha = image.alph >= 0 || image.info.alpha;
+    for (const i of rest) {
+      const id = chunks[i].id;
+      if (id === 'ANIM' || id === 'ANMF') reject(plans[i], 'unknown-segment', `${id} chunk in a still image`);
+      else if (id === 'VP8X') reject(plans[i], 'unknown-segment', 'a second VP8X chunk');
+      else if (!imageIds.has(id) && !iccp.has(chunks[i])) offList(bytes, plans[i]);
+    }
+  } else {
+    const firstAnmf = rest.find((i) => chunks[i].id === 'ANMF') as number;
+    const anim = rest.find((i) => chunks[i].id === 'ANIM');
+    // libwebp demux: "ANIM chunk must come before ANMF".
+    if (anim === undefined || anim > firstAnmf) throw new DeidError('malformed', 'WebP: animation without an ANIM chunk before its frames');
+    for (const i of rest) {
+      const c = chunks[i];
+      const plan = plans[i];
+      if (c.id === 'ANIM') {
+        if (i !== anim) reject(plan, 'unknown-segment', 'a second ANIM chunk');
+        else if (c.dataEnd - c.dataStart !== ANIM_PAYLOAD) plan.findings.push({ kind: 'unknown-segment', where: whereOf(c), detail: 'ANIM chunk with unexpected length' });
+        else if (CANONICAL_BACKGROUND.some((v, k) => bytes[c.dataStart + k] !== v)) plan.findings.push({ kind: 'unknown-segment', where: whereOf(c), detail: 'ANIM background colour (decoders do not use it)' });
+        if (plan.action.op === 'keep') {
+          const payload = bytes.slice(c.dataStart, c.dataStart + ANIM_PAYLOAD);
+          payload.set(CANONICAL_BACKGROUND, 0);
+          plan.action = { op: 'payload', pieces: [payload] };
+        }
+      } else if (c.id === 'ANMF') {
+        const head = anmfHeader(bytes, c, canvasWidth, canvasHeight, plan);
+        const subChunks = frameChunks(bytes, c);
+        const sub = subChunks.map(planFor);
+        const image = planImage(bytes, sub, sub.map((_, k) => k).filter((k) => imageIds.has(subChunks[k].id)), c);
+        if (image.info.width !== head.width || image.info.height !== head.height) throw new DeidError('malformed', `WebP: ANMF at ${c.offset} size differs from its image`);
+        alpha ||= image.alph >= 0 || image.info.alpha;
+        sub.forEach((s, k) => {
+          if (!imageIds.has(subChunks[k].id)) offList(bytes, s, c);
+          if (s.chunk.id === 'EXIF') s.action = { op: 'drop' };
+          const size = s.chunk.dataEnd - s.chunk.dataStart;
+          if (size & 1 && s.chunk.end > s.chunk.dataEnd && bytes[s.chunk.dataEnd] !== 0) s.findings.push({ kind: 'unknown-segment', where: whereOf(s.chunk, c), detail: 'non-zero pad byte' });
+        });
+        frames.set(i, { header: head.header, sub });
+        plan.action = { op: 'payload', pieces: [] };
+      } else if (imageIds.has(c.id)) reject(plan, 'unknown-segment', `${printable(c.id)} chunk outside the frames of an animation`);
+      else if (c.id === 'VP8X') reject(plan, 'unknown-segment', 'a second VP8X chunk');
+      else if (!iccp.has(c)) offList(bytes, plan);
+    }
+  }
+  const exifKept = plans.some((p) => p.chunk.id === 'EXIF' && p.action.op === 'keep');
+  const iccKept = profile !== null;
+  const vp8x = new Uint8Array(VP8X_PAYLOAD);
+  vp8x.set(bytes.subarray(first.dataStart + 4, first.dataStart + VP8X_PAYLOAD), 4);
+  // Alpha: libwebp takes has_alpha from this flag (WebPGetFeatures), so a clear flag over alpha
+  // data hides the alpha from decoders and stays clear; a set flag with no alpha data goes.
+  const alphaFlag = alpha && (flags & FLAG_ALPHA) !== 0;
+  vp8x[0] = (iccKept ? FLAG_ICC : 0) | (alphaFlag ? FLAG_ALPHA : 0) | (exifKept ? FLAG_EXIF : 0) | (animated ? FLAG_ANIMATION : 0);
+  // With an ICCP chunk present, the ICC flag is judged with the profile (webp-icc.ts).
+  const compared = iccp.size > 0 ? ~FLAG_ICC & 0xff : 0xff;
+  if ((vp8x[0] & compared) !== (flags & ~VP8X_RESERVED_FLAGS & compared) && plans[0].findings.length === 0) {
+    plans[0].findings.push({ kind: 'unknown-segment', where: whereOf(first), detail: 'VP8X flags disagree with the chunks present' });
+  }
+  return { plans, riffEnd, vp8x, frames, profile, conversion };
+}
+
+/** The payload of a chunk as it appears in the file. */
+function payloadOf(bytes: Uint8Array, c: Chunk): Uint8Array {
+  return bytes.subarray(c.dataStart, c.dataEnd);
 }
 
 /**
@@ -177,20 +490,32 @@ function judgeProfiles(bytes: Uint8Array, chunks: readonly Chunk[]): Map<Chunk, 
 }
 
 function walk(bytes: Uint8Array): Part[] {
-  const { chunks, riffEnd } = readChunks(bytes);
+  const assessment = assess(bytes);
+  const { plans, riffEnd, frames } = assessment;
   const parts: Part[] = [{ name: 'RIFF header', offset: 0, length: HEADER_SIZE, finding: null }];
-  const iccp = judgeProfiles(bytes, chunks);
-  for (const c of chunks) {
-    const findings = iccp.get(c)?.findings ?? judge(bytes, c);
+  plans.forEach((p, i) => {
+    const c = p.chunk;
+    const findings = [...p.findings, ...(frames.get(i)?.sub.flatMap((s) => s.findings) ?? [])];
     const at = { name: idForWhere(c.id), offset: c.offset, length: c.end - c.offset };
     if (findings.length === 0) parts.push({ ...at, finding: null });
     else for (const finding of findings) parts.push({ ...at, finding });
-  }
+  });
   if (riffEnd < bytes.length) {
     const count = bytes.length - riffEnd;
     parts.push({ name: 'after RIFF', offset: riffEnd, length: count, finding: { kind: 'trailer', where: `@ ${riffEnd}`, detail: `${count} bytes after the RIFF chunk` } });
   }
+  // The verdict and the strip agree by construction: a file with no finding is exactly what
+  // strip writes.
+  if (parts.every((p) => p.finding === null) && !sameBytes(assemble(bytes, assessment).bytes, bytes)) {
+    parts.push({ name: 'file', offset: 0, length: bytes.length, finding: { kind: 'unknown-segment', where: 'file', detail: 'not in the canonical form strip writes' } });
+  }
   return parts;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** A whole chunk (header, payload, pad byte) from its id and payload pieces. */
@@ -207,58 +532,53 @@ function chunkBytes(id: string, payload: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** The payload of a chunk as it appears in the file. */
-function payloadOf(bytes: Uint8Array, c: Chunk): Uint8Array {
-  return bytes.subarray(c.dataStart, c.dataEnd);
+function planBytes(bytes: Uint8Array, p: Plan): Uint8Array | null {
+  if (p.action.op === 'drop') return null;
+  return chunkBytes(p.chunk.id, p.action.op === 'keep' ? [bytes.subarray(p.chunk.dataStart, p.chunk.dataEnd)] : p.action.pieces);
 }
 
 /**
- * Drops every chunk off the allowlist (and unknown chunks inside ANMF frames), rewrites the VP8X
- * flags so that they announce only what is left (a decoder trusting a stale flag would look for a
- * chunk that is gone) and the RIFF size. Bitstreams are copied byte for byte.
+ * Writes what assess() planned: the RIFF header with its size, VP8X with the flags that match
+ * what is kept, each kept chunk with a zero pad byte, ANMF frames rebuilt from their kept parts.
  *
  * Orientation: an EXIF Orientation of 2..8 is kept as a minimal orientation-only EXIF chunk in
  * the place of the original (only possible in the extended format, with VP8X). Viewers differ in
  * whether they apply it; keeping it exactly as it was cannot change what a given viewer shows,
  * and the block holds one number and nothing else (the same rule as for JPEG and PNG).
  */
-function strip(bytes: Uint8Array): StripResult {
-  const { chunks, riffEnd } = readChunks(bytes);
-  const extended = chunks[0].id === 'VP8X';
+function assemble(bytes: Uint8Array, a: Assessment): StripResult {
   const removed = new Set<FindingKind>();
   const notes: string[] = [];
   const pieces: Uint8Array[] = [];
-  let exifKept = false;
-  const iccp = judgeProfiles(bytes, chunks);
-  let profile: Uint8Array | null = null;
-  for (const verdict of iccp.values()) {
-    if (verdict.needsConversion) throw new DeidError('needs-conversion', `WebP: ${verdict.needsConversion}`);
-    if (verdict.note) notes.push(verdict.note);
-    profile = profile ?? verdict.profile;
-  }
-  for (const c of chunks) {
-    const verdict = iccp.get(c);
-    const findings = verdict?.findings ?? judge(bytes, c);
-    for (const f of findings) removed.add(f.kind);
-    if (verdict) {
-      // Written right after VP8X below, whatever its place in the input.
-      continue;
-    } else if (c.id === 'ANMF') {
-      const kept = frameChunks(bytes, c).filter((f) => FRAME_ALLOWED.has(f.id));
-      const frame = [bytes.subarray(c.dataStart, c.dataStart + ANMF_HEADER), ...kept.map((f) => bytes.subarray(f.offset, f.end))];
-      pieces.push(findings.length === 0 ? chunkBytes('ANMF', [payloadOf(bytes, c)]) : chunkBytes('ANMF', frame));
-    } else if (c.id === 'VP8X' || c.id === 'ANIM') {
-      // Structure the file needs: rewritten to its canonical shape rather than dropped (the
-      // VP8X flags are fixed below).
-      const canonical = bytes.slice(c.dataStart, c.dataStart + (c.id === 'VP8X' ? VP8X_PAYLOAD : ANIM_PAYLOAD));
-      if (c.id === 'VP8X') canonical.fill(0, 1, 1 + VP8X_RESERVED_BYTES);
-      pieces.push(chunkBytes(c.id, [canonical]));
-      if (c.id === 'VP8X' && profile) pieces.push(chunkBytes('ICCP', [profile]));
-    } else if (findings.length === 0) {
-      if (c.id === 'EXIF') exifKept = true;
-      pieces.push(chunkBytes(c.id, [payloadOf(bytes, c)]));
-    } else if (c.id === 'EXIF' && !exifKept) {
-      const exif = scanExifChunk(bytes, c, 'EXIF');
+  let exifKept = a.plans.some((p) => p.chunk.id === 'EXIF' && p.action.op === 'keep');
+  const extended = a.vp8x !== null;
+  a.plans.forEach((p, i) => {
+    const frame = a.frames.get(i);
+    for (const f of p.findings) removed.add(f.kind);
+    notes.push(...p.notes);
+    if (i === 0 && a.vp8x) {
+      pieces.push(chunkBytes('VP8X', [a.vp8x]));
+      if (a.profile) pieces.push(chunkBytes('ICCP', [a.profile]));
+      return;
+    }
+    if (frame) {
+      const parts: Uint8Array[] = [frame.header];
+      for (const s of frame.sub) {
+        for (const f of s.findings) removed.add(f.kind);
+        notes.push(...s.notes);
+        const out = planBytes(bytes, s);
+        if (out) parts.push(out);
+      }
+      pieces.push(chunkBytes('ANMF', parts));
+      return;
+    }
+    const out = planBytes(bytes, p);
+    if (out) {
+      pieces.push(out);
+      return;
+    }
+    if (p.chunk.id === 'EXIF' && !exifKept) {
+      const exif = scanExifChunk(bytes, p.chunk, 'EXIF');
       const orientation = isDeidError(exif) ? null : exif.orientation;
       if (orientation !== null && orientation !== ORIENTATION_AS_STORED) {
         if (extended) {
@@ -270,10 +590,10 @@ function strip(bytes: Uint8Array): StripResult {
         }
       }
     }
-  }
-  if (riffEnd < bytes.length) {
+  });
+  if (a.riffEnd < bytes.length) {
     removed.add('trailer');
-    notes.push(`dropped ${bytes.length - riffEnd} bytes after the RIFF chunk`);
+    notes.push(`dropped ${bytes.length - a.riffEnd} bytes after the RIFF chunk`);
   }
   const size = HEADER_SIZE + pieces.reduce((n, p) => n + p.length, 0);
   const out = new Uint8Array(size);
@@ -284,11 +604,14 @@ function strip(bytes: Uint8Array): StripResult {
     out.set(p, pos);
     pos += p.length;
   }
-  if (extended) {
-    const flags = HEADER_SIZE + CHUNK_HEADER;
-    out[flags] = (out[flags] & ~(FLAG_ICC | FLAG_XMP | FLAG_EXIF | VP8X_RESERVED_FLAGS)) | (exifKept ? FLAG_EXIF : 0) | (profile ? FLAG_ICC : 0);
-  }
+  if (extended && exifKept) out[HEADER_SIZE + CHUNK_HEADER] |= FLAG_EXIF;
   return { bytes: out, removed: [...removed].sort(), notes };
+}
+
+function strip(bytes: Uint8Array): StripResult {
+  const assessment = assess(bytes);
+  if (assessment.conversion !== null) throw new DeidError('needs-conversion', `WebP: ${assessment.conversion}`);
+  return assemble(bytes, assessment);
 }
 
 export const webpFormat: ContainerFormat = {

@@ -1,0 +1,198 @@
+/**
+ * Whether a sequential Huffman scan's entropy-coded data holds every MCU the frame needs (ITU T.81
+ * Annex F.2.2, decoding of Huffman-coded DCT data; A.2 for the MCU layout; B.2.4.4 / F.2.2.5 for
+ * restart intervals). Used for one question: a file that ends inside its last scan without EOI
+ * is complete (the image is all there; libjpeg shows it and warns of the missing EOI) or cut off
+ * (part of the picture is missing). Coefficients are decoded only as far as needed to walk the
+ * codes; nothing is kept.
+ */
+import { u16be } from '../bytes';
+
+const MARKER = 0xff;
+const STUFFED_ZERO = 0x00;
+const RST0 = 0xd0;
+const RST7 = 0xd7;
+const BLOCK = 8;
+const COEFFICIENTS = 64;
+const HUFFMAN_COUNTS = 16;
+const ZRL = 0xf0;
+const SEGMENT_HEADER = 4;
+
+export interface FrameComponent {
+  id: number;
+  h: number;
+  v: number;
+}
+
+export interface Frame {
+  width: number;
+  height: number;
+  components: FrameComponent[];
+}
+
+/** A Huffman table as T.81 F.2.2.3 decodes it (MAXCODE, VALPTR, MINCODE per length). */
+export interface HuffmanTable {
+  maxCode: Int32Array;
+  valPtr: Int32Array;
+  minCode: Int32Array;
+  values: Uint8Array;
+}
+
+/** T.81 C.2 (Figures C.1-C.3) and F.2.2.3: code tables from BITS and HUFFVAL. */
+export function buildHuffman(bytes: Uint8Array, at: number): { table: HuffmanTable; end: number } {
+  const counts = bytes.subarray(at, at + HUFFMAN_COUNTS);
+  let total = 0;
+  for (const c of counts) total += c;
+  const values = bytes.slice(at + HUFFMAN_COUNTS, at + HUFFMAN_COUNTS + total);
+  const maxCode = new Int32Array(HUFFMAN_COUNTS + 2).fill(-1);
+  const valPtr = new Int32Array(HUFFMAN_COUNTS + 2);
+  const minCode = new Int32Array(HUFFMAN_COUNTS + 2);
+  let code = 0;
+  let k = 0;
+  for (let len = 1; len <= HUFFMAN_COUNTS; len++) {
+    const n = counts[len - 1];
+    if (n > 0) {
+      valPtr[len] = k;
+      minCode[len] = code;
+      code += n;
+      k += n;
+      maxCode[len] = code - 1;
+    }
+    code <<= 1;
+  }
+  return { table: { maxCode, valPtr, minCode, values }, end: at + HUFFMAN_COUNTS + total };
+}
+
+/** Entropy-coded bits: FF 00 is a data FF; any other marker (or the end) supplies no more bits. */
+class ScanBits {
+  private bit = 0;
+  private current = 0;
+  /** A bit was asked for that the data does not hold. */
+  exhausted = false;
+
+  constructor(private readonly bytes: Uint8Array, private pos: number, private readonly end: number) {}
+
+  private nextByte(): boolean {
+    if (this.pos >= this.end) return false;
+    const b = this.bytes[this.pos];
+    if (b === MARKER) {
+      if (this.pos + 1 >= this.end || this.bytes[this.pos + 1] !== STUFFED_ZERO) return false;
+      this.pos += 2;
+    } else {
+      this.pos += 1;
+    }
+    this.current = b;
+    this.bit = 8;
+    return true;
+  }
+
+  read(): number {
+    if (this.bit === 0 && !this.nextByte()) {
+      this.exhausted = true;
+      return 0;
+    }
+    this.bit--;
+    return (this.current >> this.bit) & 1;
+  }
+
+  receive(n: number): void {
+    for (let i = 0; i < n; i++) this.read();
+  }
+
+  /** F.2.2.5 / B.2.4.4: at the end of a restart interval, skip to and over its RSTn marker. */
+  restart(): boolean {
+    this.bit = 0;
+    while (this.pos + 1 < this.end) {
+      if (this.bytes[this.pos] === MARKER && this.bytes[this.pos + 1] >= RST0 && this.bytes[this.pos + 1] <= RST7) {
+        this.pos += 2;
+        return true;
+      }
+      if (this.bytes[this.pos] === MARKER && this.bytes[this.pos + 1] !== STUFFED_ZERO && this.bytes[this.pos + 1] !== MARKER) return false;
+      this.pos++;
+    }
+    return false;
+  }
+}
+
+/** T.81 F.2.2.3 DECODE. */
+function decode(bits: ScanBits, t: HuffmanTable): number {
+  let code = bits.read();
+  for (let len = 1; len <= HUFFMAN_COUNTS; len++) {
+    if (t.maxCode[len] >= code && t.maxCode[len] >= 0) return t.values[t.valPtr[len] + code - t.minCode[len]] ?? 0;
+    code = (code << 1) | bits.read();
+    if (bits.exhausted) return 0;
+  }
+  return 0;
+}
+
+/** F.2.2.1 / F.2.2.2: one 8x8 block's DC difference and AC coefficients. */
+function skipBlock(bits: ScanBits, dc: HuffmanTable, ac: HuffmanTable): void {
+  bits.receive(decode(bits, dc));
+  for (let k = 1; k < COEFFICIENTS && !bits.exhausted; ) {
+    const rs = decode(bits, ac);
+    const r = rs >> 4;
+    const s = rs & 15;
+    if (s === 0) {
+      if (rs !== ZRL) return;
+      k += 16;
+      continue;
+    }
+    k += r;
+    bits.receive(s);
+    k++;
+  }
+}
+
+export interface ScanComponent {
+  id: number;
+  dc: HuffmanTable;
+  ac: HuffmanTable;
+}
+
+/**
+ * Whether the entropy-coded data from `start` to `end` decodes every MCU of a sequential
+ * Huffman scan over `scan` components of `frame` (A.2.2 non-interleaved, A.2.3 interleaved),
+ * with `restartInterval` MCUs between RSTn markers (0: none).
+ */
+export function sequentialScanComplete(bytes: Uint8Array, start: number, end: number, frame: Frame, scan: readonly ScanComponent[], restartInterval: number): boolean {
+  const hMax = Math.max(...frame.components.map((c) => c.h));
+  const vMax = Math.max(...frame.components.map((c) => c.v));
+  const layout = scan.map((s) => {
+    const c = frame.components.find((f) => f.id === s.id);
+    return { ...s, h: c?.h ?? 1, v: c?.v ?? 1 };
+  });
+  let mcus: number;
+  let blocksPerMcu: Array<{ dc: HuffmanTable; ac: HuffmanTable }>;
+  if (layout.length === 1) {
+    // A.2.2: a non-interleaved scan codes each block of the component as one MCU.
+    const c = layout[0];
+    const w = Math.ceil(Math.ceil((frame.width * c.h) / hMax) / BLOCK);
+    const h = Math.ceil(Math.ceil((frame.height * c.v) / vMax) / BLOCK);
+    mcus = w * h;
+    blocksPerMcu = [{ dc: c.dc, ac: c.ac }];
+  } else {
+    mcus = Math.ceil(frame.width / (BLOCK * hMax)) * Math.ceil(frame.height / (BLOCK * vMax));
+    blocksPerMcu = layout.flatMap((c) => Array.from({ length: c.h * c.v }, () => ({ dc: c.dc, ac: c.ac })));
+  }
+  const bits = new ScanBits(bytes, start, end);
+  for (let m = 0; m < mcus; m++) {
+    if (restartInterval > 0 && m > 0 && m % restartInterval === 0 && !bits.restart()) return false;
+    for (const b of blocksPerMcu) skipBlock(bits, b.dc, b.ac);
+    if (bits.exhausted) return false;
+  }
+  return true;
+}
+
+/** T.81 B.2.2: the frame header's size and components. */
+export function readFrame(bytes: Uint8Array, offset: number): Frame {
+  const p = offset + SEGMENT_HEADER;
+  const height = u16be(bytes, p + 1);
+  const width = u16be(bytes, p + 3);
+  const n = bytes[p + 5];
+  const components: FrameComponent[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = p + 6 + 3 * i;
+    components.push({ id: bytes[c], h: Math.max(1, bytes[c + 1] >> 4), v: Math.max(1, bytes[c + 1] & 15) });
+  }
+  return { width, height, components };
+}

@@ -1,0 +1,376 @@
+/**
+ * Where a WebP lossless bitstream ends (RFC 9649 section 3, "Specification for WebP Lossless
+ * Bitstream"): the header, the transforms and the entropy-coded image are read as a decoder
+ * reads them, without applying any transform and without keeping the main image's pixels; only
+ * the entropy image (which says which prefix codes each tile uses) is decoded to its values.
+ * Bytes of a VP8L chunk (or of a lossless ALPH chunk) after that point are never read by a
+ * decoder, so they can carry anything.
+ *
+ * Rules follow the RFC; where the RFC leaves a decoder latitude, libwebp's src/dec/vp8l_dec.c
+ * and src/utils/huffman_utils.c (what sharp and browsers decode with) decide: a prefix code must
+ * be complete unless it has exactly one symbol, and reading past the end of the data fails.
+ */
+import { DeidError } from '../errors';
+
+/** RFC 9649 3.2: the signature byte and the header fields' widths. */
+const VP8L_SIGNATURE = 0x2f;
+const SIZE_BITS = 14;
+const VERSION_BITS = 3;
+/** 3.3: transform types. */
+const PREDICTOR = 0;
+const CROSS_COLOR = 1;
+const SUBTRACT_GREEN = 2;
+const COLOR_INDEXING = 3;
+/** 3.6.2: colour cache bits 1..11. */
+const MAX_CACHE_BITS = 11;
+/** 3.7.2.2: alphabet sizes of the five codes of a prefix code group. */
+const NUM_LITERALS = 256;
+const NUM_LENGTH_CODES = 24;
+const NUM_DISTANCE_CODES = 40;
+/** 3.7.2.1.2: the order of the code length code lengths, and the repeat codes 16-18. */
+const CODE_LENGTH_ORDER = [17, 18, 0, 1, 2, 3, 4, 5, 16, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
+const CODE_LENGTH_CODES = 19;
+const DEFAULT_CODE_LENGTH = 8;
+const REPEAT_EXTRA_BITS = [2, 3, 7];
+const REPEAT_OFFSET = [3, 3, 11];
+const MAX_CODE_LENGTH = 15;
+/** Root table size of the prefix decoder: longer codes take the slow path. */
+const ROOT_BITS = 10;
+/** 3.5.2.2: the 120 short distance codes as (xi, yi); distance = xi + yi * width, at least 1. */
+const DISTANCE_MAP: ReadonlyArray<readonly [number, number]> = [
+  [0, 1], [1, 0], [1, 1], [-1, 1], [0, 2], [2, 0], [1, 2], [-1, 2], [2, 1], [-2, 1], [2, 2], [-2, 2], [0, 3], [3, 0],
+  [1, 3], [-1, 3], [3, 1], [-3, 1], [2, 3], [-2, 3], [3, 2], [-3, 2], [0, 4], [4, 0], [1, 4], [-1, 4], [4, 1], [-4, 1],
+  [3, 3], [-3, 3], [2, 4], [-2, 4], [4, 2], [-4, 2], [0, 5], [3, 4], [-3, 4], [4, 3], [-4, 3], [5, 0], [1, 5], [-1, 5],
+  [5, 1], [-5, 1], [2, 5], [-2, 5], [5, 2], [-5, 2], [4, 4], [-4, 4], [3, 5], [-3, 5], [5, 3], [-5, 3], [0, 6], [6, 0],
+  [1, 6], [-1, 6], [6, 1], [-6, 1], [2, 6], [-2, 6], [6, 2], [-6, 2], [4, 5], [-4, 5], [5, 4], [-5, 4], [3, 6], [-3, 6],
+  [6, 3], [-6, 3], [0, 7], [7, 0], [1, 7], [-1, 7], [5, 5], [-5, 5], [7, 1], [-7, 1], [4, 6], [-4, 6], [6, 4], [-6, 4],
+  [2, 7], [-2, 7], [7, 2], [-7, 2], [3, 7], [-3, 7], [7, 3], [-7, 3], [5, 6], [-5, 6], [6, 5], [-6, 5], [8, 0], [4, 7],
+  [-4, 7], [7, 4], [-7, 4], [8, 1], [8, 2], [6, 6], [-6, 6], [8, 3], [5, 7], [-5, 7], [7, 5], [-7, 5], [8, 4], [6, 7],
+  [-6, 7], [7, 6], [-7, 6], [8, 5], [7, 7], [-7, 7], [8, 6], [8, 7],
+];
+/** 3.6.2: the colour cache hash multiplier. */
+const CACHE_HASH = 0x1e35a7bd;
+
+export interface Vp8lHeader {
+  width: number;
+  height: number;
+  alphaUsed: boolean;
+}
+
+function malformed(what: string): DeidError {
+  return new DeidError('malformed', `WebP lossless bitstream: ${what}`);
+}
+
+/** LSB-first bit reader (RFC 9649 3.1 ReadBits). Reading past the end fails, as in libwebp. */
+class BitReader {
+  private pos: number;
+  private buf = 0;
+  private count = 0;
+  /** Bits consumed in total. */
+  consumed = 0;
+
+  constructor(private readonly bytes: Uint8Array, start: number, private readonly end: number) {
+    this.pos = start;
+  }
+
+  private fill(): void {
+    while (this.count <= 24 && this.pos < this.end) {
+      this.buf |= this.bytes[this.pos++] << this.count;
+      this.count += 8;
+    }
+  }
+
+  /** The next n (<= 24) bits without consuming them; missing bits past the end read as 0. */
+  peek(n: number): number {
+    if (this.count < n) this.fill();
+    return n === 0 ? 0 : (this.buf & ((1 << n) - 1)) >>> 0;
+  }
+
+  /** Consumes n (<= 24) bits. */
+  skip(n: number): void {
+    if (this.count < n) this.fill();
+    if (this.count < n) throw new DeidError('truncated', 'WebP lossless bitstream: ends early');
+    this.buf >>>= n;
+    this.count -= n;
+    this.consumed += n;
+  }
+
+  read(n: number): number {
+    const v = this.peek(n);
+    this.skip(n);
+    return v;
+  }
+}
+
+/** A canonical prefix code (RFC 9649 3.7.2): a root table plus a slow path for long codes. */
+interface PrefixCode {
+  /** Only one symbol: it takes no bits (3.7.2.1.1 / libwebp BuildHuffmanTable special case). */
+  single: number;
+  /** entry = symbol << 4 | length; 0 for "longer than ROOT_BITS". */
+  root: Int32Array;
+  /** Per length: number of codes; symbols sorted by (length, symbol). */
+  counts: Int32Array;
+  sorted: Int32Array;
+}
+
+function buildCode(lengths: ArrayLike<number>, size: number): PrefixCode {
+  const counts = new Int32Array(MAX_CODE_LENGTH + 1);
+  let symbols = 0;
+  let last = -1;
+  for (let s = 0; s < size; s++) {
+    if (lengths[s] > 0) {
+      counts[lengths[s]]++;
+      symbols++;
+      last = s;
+    }
+  }
+  if (symbols === 0) throw malformed('a prefix code with no symbol');
+  if (symbols === 1) return { single: last, root: new Int32Array(0), counts, sorted: new Int32Array(0) };
+  // Completeness (libwebp huffman_utils.c: "Check if tree is full").
+  let left = 1;
+  for (let len = 1; len <= MAX_CODE_LENGTH; len++) {
+    left = (left << 1) - counts[len];
+    if (left < 0) throw malformed('over-subscribed prefix code');
+  }
+  if (left !== 0) throw malformed('incomplete prefix code');
+  const offsets = new Int32Array(MAX_CODE_LENGTH + 2);
+  for (let len = 1; len <= MAX_CODE_LENGTH; len++) offsets[len + 1] = offsets[len] + counts[len];
+  const sorted = new Int32Array(symbols);
+  const next = offsets.slice();
+  for (let s = 0; s < size; s++) if (lengths[s] > 0) sorted[next[lengths[s]]++] = s;
+  const root = new Int32Array(1 << ROOT_BITS);
+  let code = 0;
+  let index = 0;
+  for (let len = 1; len <= MAX_CODE_LENGTH; len++) {
+    for (let k = 0; k < counts[len]; k++, index++, code++) {
+      if (len > ROOT_BITS) continue;
+      let reversed = 0;
+      for (let i = 0, c = code; i < len; i++, c >>>= 1) reversed = (reversed << 1) | (c & 1);
+      for (let i = reversed; i < root.length; i += 1 << len) root[i] = (sorted[index] << 4) | len;
+    }
+    code <<= 1;
+  }
+  return { single: -1, root, counts, sorted };
+}
+
+function readSymbol(r: BitReader, code: PrefixCode): number {
+  if (code.single >= 0) return code.single;
+  const entry = code.root[r.peek(ROOT_BITS)];
+  if (entry !== 0) {
+    r.skip(entry & 15);
+    return entry >>> 4;
+  }
+  // Canonical decoding one bit at a time (codes are sent most significant bit first).
+  const bits = r.peek(MAX_CODE_LENGTH);
+  let c = 0;
+  let first = 0;
+  let index = 0;
+  for (let len = 1; len <= MAX_CODE_LENGTH; len++) {
+    c |= (bits >>> (len - 1)) & 1;
+    const count = code.counts[len];
+    if (c - first < count) {
+      r.skip(len);
+      return code.sorted[index + c - first];
+    }
+    index += count;
+    first = (first + count) << 1;
+    c <<= 1;
+  }
+  throw malformed('invalid prefix code');
+}
+
+/** 3.7.2.1: one prefix code, simple or normal. */
+function readCode(r: BitReader, size: number): PrefixCode {
+  const lengths = new Uint8Array(size);
+  if (r.read(1) === 1) {
+    const symbols = r.read(1) + 1;
+    const first = r.read(r.read(1) === 1 ? 8 : 1);
+    if (first >= size) throw malformed('simple code symbol outside its alphabet');
+    lengths[first] = 1;
+    if (symbols === 2) {
+      const second = r.read(8);
+      if (second >= size) throw malformed('simple code symbol outside its alphabet');
+      lengths[second] = 1;
+    }
+    return buildCode(lengths, size);
+  }
+  const clLengths = new Uint8Array(CODE_LENGTH_CODES);
+  const numCodes = r.read(4) + 4;
+  for (let i = 0; i < numCodes; i++) clLengths[CODE_LENGTH_ORDER[i]] = r.read(3);
+  const clCode = buildCode(clLengths, CODE_LENGTH_CODES);
+  let maxSymbol = size;
+  if (r.read(1) === 1) {
+    const lengthBits = 2 + 2 * r.read(3);
+    maxSymbol = 2 + r.read(lengthBits);
+    if (maxSymbol > size) throw malformed('max_symbol beyond the alphabet');
+  }
+  let symbol = 0;
+  let previous = DEFAULT_CODE_LENGTH;
+  while (symbol < size) {
+    if (maxSymbol-- === 0) break;
+    const len = readSymbol(r, clCode);
+    if (len < 16) {
+      lengths[symbol++] = len;
+      if (len !== 0) previous = len;
+      continue;
+    }
+    const slot = len - 16;
+    const repeat = r.read(REPEAT_EXTRA_BITS[slot]) + REPEAT_OFFSET[slot];
+    if (symbol + repeat > size) throw malformed('code lengths overflow');
+    const value = slot === 0 ? previous : 0;
+    for (let k = 0; k < repeat; k++) lengths[symbol++] = value;
+  }
+  return buildCode(lengths, size);
+}
+
+/** 3.5.2.2: LZ77 prefix-coded length or distance. */
+function prefixValue(r: BitReader, symbol: number): number {
+  if (symbol < 4) return symbol + 1;
+  const extra = (symbol - 2) >> 1;
+  return ((2 + (symbol & 1)) << extra) + r.read(extra) + 1;
+}
+
+function planeDistance(width: number, code: number): number {
+  if (code > DISTANCE_MAP.length) return code - DISTANCE_MAP.length;
+  const [xi, yi] = DISTANCE_MAP[code - 1];
+  return Math.max(1, xi + yi * width);
+}
+
+function subsample(size: number, bits: number): number {
+  return (size + (1 << bits) - 1) >> bits;
+}
+
+/**
+ * 3.6 / 3.7: one entropy-coded image of width x height. `values` true: decode the ARGB values
+ * (needed for the entropy image); false: only count pixels. `main` allows a meta prefix image.
+ */
+function readImage(r: BitReader, width: number, height: number, main: boolean, values: boolean): Uint32Array | null {
+  let cacheBits = 0;
+  if (r.read(1) === 1) {
+    cacheBits = r.read(4);
+    if (cacheBits < 1 || cacheBits > MAX_CACHE_BITS) throw malformed('colour cache size out of range');
+  }
+  let groupsOf: Uint32Array | null = null;
+  let prefixBits = 0;
+  let groupCount = 1;
+  if (main && r.read(1) === 1) {
+    prefixBits = r.read(3) + 2;
+    groupsOf = readImage(r, subsample(width, prefixBits), subsample(height, prefixBits), false, true) as Uint32Array;
+    for (let i = 0; i < groupsOf.length; i++) {
+      groupsOf[i] = (groupsOf[i] >>> 8) & 0xffff;
+      if (groupsOf[i] + 1 > groupCount) groupCount = groupsOf[i] + 1;
+    }
+  }
+  const cacheSize = cacheBits > 0 ? 1 << cacheBits : 0;
+  const greenSize = NUM_LITERALS + NUM_LENGTH_CODES + cacheSize;
+  const groups: PrefixCode[][] = [];
+  for (let g = 0; g < groupCount; g++) {
+    groups.push([readCode(r, greenSize), readCode(r, NUM_LITERALS), readCode(r, NUM_LITERALS), readCode(r, NUM_LITERALS), readCode(r, NUM_DISTANCE_CODES)]);
+  }
+  const total = width * height;
+  const out = values ? new Uint32Array(total) : null;
+  const cache = values && cacheSize > 0 ? new Uint32Array(cacheSize) : null;
+  const groupsWidth = subsample(width, prefixBits);
+  const groupAt = (pos: number): PrefixCode[] => {
+    if (!groupsOf) return groups[0];
+    const x = pos % width;
+    const y = (pos - x) / width;
+    return groups[groupsOf[(y >> prefixBits) * groupsWidth + (x >> prefixBits)]];
+  };
+  const remember = (argb: number): void => {
+    if (cache) cache[Math.imul(CACHE_HASH, argb) >>> (32 - cacheBits)] = argb;
+  };
+  let pos = 0;
+  while (pos < total) {
+    const group = groupAt(pos);
+    const green = readSymbol(r, group[0]);
+    if (green < NUM_LITERALS) {
+      const red = readSymbol(r, group[1]);
+      const blue = readSymbol(r, group[2]);
+      const alpha = readSymbol(r, group[3]);
+      if (out) {
+        const argb = ((alpha << 24) | (red << 16) | (green << 8) | blue) >>> 0;
+        out[pos] = argb;
+        remember(argb);
+      }
+      pos++;
+    } else if (green < NUM_LITERALS + NUM_LENGTH_CODES) {
+      const length = prefixValue(r, green - NUM_LITERALS);
+      const distance = planeDistance(width, prefixValue(r, readSymbol(r, group[4])));
+      if (distance > pos || length > total - pos) throw malformed('backward reference outside the image');
+      if (out) {
+        for (let k = 0; k < length; k++) {
+          out[pos + k] = out[pos + k - distance];
+          remember(out[pos + k]);
+        }
+      }
+      pos += length;
+    } else {
+      const key = green - NUM_LITERALS - NUM_LENGTH_CODES;
+      if (key >= cacheSize) throw malformed('colour cache index out of range');
+      if (out && cache) {
+        out[pos] = cache[key];
+      }
+      pos++;
+    }
+  }
+  return out;
+}
+
+/**
+ * 3.8: transforms, then the main image, as they follow each other in an image stream; the width
+ * the later parts see shrinks after a colour-indexing transform (3.3.4, pixel bundling).
+ */
+function readImageStream(r: BitReader, width: number, height: number): void {
+  let xsize = width;
+  const seen = new Set<number>();
+  while (r.read(1) === 1) {
+    const type = r.read(2);
+    // 3.3: "each transform is allowed to be used only once".
+    if (seen.has(type)) throw malformed('a transform used twice');
+    seen.add(type);
+    if (type === PREDICTOR || type === CROSS_COLOR) {
+      const bits = r.read(3) + 2;
+      readImage(r, subsample(xsize, bits), subsample(height, bits), false, false);
+    } else if (type === COLOR_INDEXING) {
+      const colours = r.read(8) + 1;
+      readImage(r, colours, 1, false, false);
+      const bits = colours > 16 ? 0 : colours > 4 ? 1 : colours > 2 ? 2 : 3;
+      xsize = subsample(xsize, bits);
+    } else if (type !== SUBTRACT_GREEN) {
+      throw malformed('unknown transform');
+    }
+  }
+  readImage(r, xsize, height, true, false);
+}
+
+/** 3.2: the 5-byte header of a VP8L chunk. */
+export function readVp8lHeader(bytes: Uint8Array, start: number, end: number): Vp8lHeader {
+  if (end - start < 5 || bytes[start] !== VP8L_SIGNATURE) throw malformed('signature missing');
+  const r = new BitReader(bytes, start + 1, end);
+  const width = r.read(SIZE_BITS) + 1;
+  const height = r.read(SIZE_BITS) + 1;
+  const alphaUsed = r.read(1) === 1;
+  if (r.read(VERSION_BITS) !== 0) throw malformed('version is not 0');
+  return { width, height, alphaUsed };
+}
+
+/** Bytes a VP8L chunk's bitstream occupies from `start` (header included). */
+export function vp8lExtent(bytes: Uint8Array, start: number, end: number): { header: Vp8lHeader; length: number } {
+  const header = readVp8lHeader(bytes, start, end);
+  const r = new BitReader(bytes, start + 1, end);
+  r.skip(SIZE_BITS);
+  r.skip(SIZE_BITS + 1 + VERSION_BITS);
+  readImageStream(r, header.width, header.height);
+  return { header, length: 1 + Math.ceil(r.consumed / 8) };
+}
+
+/**
+ * Bytes a lossless-compressed ALPH payload occupies from `start` (RFC 9649 2.7.1.2: "a
+ * headerless image-stream" of the frame's size, with the green channel holding alpha).
+ */
+export function alphaStreamExtent(bytes: Uint8Array, start: number, end: number, width: number, height: number): number {
+  const r = new BitReader(bytes, start, end);
+  readImageStream(r, width, height);
+  return Math.ceil(r.consumed / 8);
+}
