@@ -5,6 +5,7 @@
  * "Runtime, React, build".
  */
 'use strict';
+const fs = require('node:fs');
 const path = require('node:path');
 const webpack = require('webpack');
 const CopyWebpackPlugin = require('copy-webpack-plugin');
@@ -19,7 +20,27 @@ function manifestWithVersion(content) {
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 
-module.exports = (_env, argv = {}) => ({
+/** The TypeScript/TSX rule shared by every bundle. */
+function swcRule() {
+  return {
+    test: /\.[jt]sx?$/,
+    exclude: /node_modules/,
+    use: {
+      loader: 'swc-loader',
+      options: {
+        jsc: {
+          parser: { syntax: 'typescript', tsx: true, decorators: true },
+          transform: { react: { runtime: 'automatic' } },
+          // UXP 7's V8 runs ES2019 at least; newer syntax is lowered rather than risked.
+          target: 'es2019',
+        },
+      },
+    },
+  };
+}
+
+const plugin = (argv) => ({
+  name: 'plugin',
   mode: argv.mode || 'production',
   entry: path.resolve(__dirname, 'src/panels/index.tsx'),
   // UXP provides `require` for its own modules; web target otherwise (no Node built-ins).
@@ -31,25 +52,7 @@ module.exports = (_env, argv = {}) => ({
   },
   // UXP forbids eval/new Function, which every eval-* devtool relies on.
   devtool: false,
-  module: {
-    rules: [
-      {
-        test: /\.[jt]sx?$/,
-        exclude: /node_modules/,
-        use: {
-          loader: 'swc-loader',
-          options: {
-            jsc: {
-              parser: { syntax: 'typescript', tsx: true },
-              transform: { react: { runtime: 'automatic' } },
-              // UXP 7's V8 runs ES2019 at least; newer syntax is lowered rather than risked.
-              target: 'es2019',
-            },
-          },
-        },
-      },
-    ],
-  },
+  module: { rules: [swcRule()] },
   resolve: {
     extensions: ['.tsx', '.ts', '.js', '.mjs', '.json'],
     alias: {
@@ -92,3 +95,44 @@ module.exports = (_env, argv = {}) => ({
   performance: { hints: false },
   optimization: { splitChunks: false },
 });
+
+/** The <style> of plugin/index.html, so the preview lays the panel out with the panel's own CSS. */
+function previewHtml(content) {
+  const panel = fs.readFileSync(path.resolve(__dirname, 'plugin/index.html'), 'utf8');
+  const style = /<style>[\s\S]*?<\/style>/.exec(panel);
+  if (!style) throw new Error('plugin/index.html has no <style> block');
+  return content.toString('utf8').replace('<!-- PANEL_STYLE: the <style> of plugin/index.html is inserted here by webpack.config.js -->', style[0]);
+}
+
+/**
+ * `npm run preview`: the panel's React tree for a browser (preview/index.tsx), with Spectrum
+ * Web Components standing in for UXP's widgets and a sample photograph as the document.
+ * Output in build/preview/; scripts/preview.js serves it on 127.0.0.1.
+ */
+const preview = (argv) => ({
+  name: 'preview',
+  mode: argv.mode || 'production',
+  entry: path.resolve(__dirname, 'preview/index.tsx'),
+  target: 'web',
+  output: { path: path.resolve(__dirname, 'build/preview'), filename: 'preview.js', clean: true },
+  devtool: false,
+  module: { rules: [swcRule()] },
+  resolve: {
+    extensions: ['.tsx', '.ts', '.js', '.mjs', '.json'],
+    alias: { exifr$: path.resolve(__dirname, 'node_modules/exifr/dist/full.esm.mjs') },
+    fallback: { fs: false, path: false, zlib: false, stream: false, crypto: false, os: false },
+  },
+  plugins: [
+    new webpack.DefinePlugin({ __DEID_VERSION__: JSON.stringify(`${pkg.version}-preview`), global: 'globalThis' }),
+    new webpack.optimize.LimitChunkCountPlugin({ maxChunks: 1 }),
+    new CopyWebpackPlugin({
+      patterns: [
+        { from: 'preview/index.html', to: 'index.html', transform: previewHtml, info: { minimized: true } },
+        { from: 'samples/patient-photo.jpg', to: 'photo.jpg' },
+      ],
+    }),
+  ],
+  performance: { hints: false },
+});
+
+module.exports = (_env, argv = {}) => [plugin(argv), preview(argv)];

@@ -39,6 +39,15 @@ function allocate(like: PixelBuffer, length: number): Uint8Array | Uint16Array {
   return like.data instanceof Uint16Array ? new Uint16Array(length) : new Uint8Array(length);
 }
 
+/** The ellipse inscribed in `rect`, as a selection mask (no anti-aliasing). */
+export function ellipseMask(rect: Rect): Mask {
+  const data = new Uint8Array(rect.w * rect.h);
+  for (let y = 0; y < rect.h; y++) for (let x = 0; x < rect.w; x++) {
+    data[y * rect.w + x] = ((x + 0.5 - rect.w / 2) / (rect.w / 2)) ** 2 + ((y + 0.5 - rect.h / 2) / (rect.h / 2)) ** 2 <= 1 ? 255 : 0;
+  }
+  return { data, bounds: rect };
+}
+
 export function cut(src: PixelBuffer, r: Rect): PixelBuffer {
   const data = allocate(src, r.w * r.h * COMPONENTS);
   for (let y = 0; y < r.h; y++) {
@@ -159,11 +168,7 @@ export class MemoryHost implements Host {
 
   async selectEllipse(docId: number, rect: Rect): Promise<void> {
     this.modal('selectEllipse');
-    const data = new Uint8Array(rect.w * rect.h);
-    for (let y = 0; y < rect.h; y++) for (let x = 0; x < rect.w; x++) {
-      data[y * rect.w + x] = ((x + 0.5 - rect.w / 2) / (rect.w / 2)) ** 2 + ((y + 0.5 - rect.h / 2) / (rect.h / 2)) ** 2 <= 1 ? 255 : 0;
-    }
-    this.doc(docId).selection = { bounds: rect, mask: { data, bounds: rect } };
+    this.doc(docId).selection = { bounds: rect, mask: ellipseMask(rect) };
   }
 
   async selectRectangle(docId: number, rect: Rect): Promise<void> {

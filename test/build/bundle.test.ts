@@ -18,7 +18,7 @@ let out: string;
 beforeAll(() => {
   // A directory of its own, so the test never clobbers a dist/ someone is using.
   out = fs.mkdtempSync(path.join(os.tmpdir(), 'deid-plugin-'));
-  const build = spawnSync(process.execPath, [require.resolve('webpack-cli/bin/cli.js'), '--config', 'webpack.config.js', '--output-path', out], {
+  const build = spawnSync(process.execPath, [require.resolve('webpack-cli/bin/cli.js'), '--config', 'webpack.config.js', '--config-name', 'plugin', '--output-path', out], {
     cwd: ROOT,
     encoding: 'utf8',
     timeout: BUILD_TIMEOUT_MS,

@@ -16,7 +16,7 @@ const OPTIONS = [
 
 describe('Spectrum UXP widgets (issue 7 findings 4 and 9)', () => {
   test('the drop-down is the documented sp-dropdown, with an explicit width', () => {
-    render(<SpDropdown value={null} options={OPTIONS} onChange={() => undefined} testId="dd" />);
+    render(<SpDropdown value={null} options={OPTIONS} onChange={() => undefined} testId="dd" width="100%" />);
     const el = screen.getByTestId('dd');
     expect(el.tagName.toLowerCase()).toBe('sp-dropdown');
     expect(el.style.width).toBe('100%');
@@ -25,7 +25,7 @@ describe('Spectrum UXP widgets (issue 7 findings 4 and 9)', () => {
 
   test('the drop-down understands the documented event (selectedIndex only) and the SWC one (value only)', async () => {
     const picked: string[] = [];
-    render(<SpDropdown value={null} options={OPTIONS} onChange={(v) => picked.push(v)} testId="dd" />);
+    render(<SpDropdown value={null} options={OPTIONS} onChange={(v) => picked.push(v)} testId="dd" width="100%" />);
     await spPick(screen.getByTestId('dd'), 'c');
     await spPickByValue(screen.getByTestId('dd'), 'b');
     expect(picked).toEqual(['c', 'b']);

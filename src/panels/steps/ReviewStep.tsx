@@ -78,8 +78,8 @@ export function ReviewStep(props: StepProps): JSX.Element {
       </div>
       {names !== null && names.length === 0 ? <sp-body data-testid="no-sidecars">No .deid.json files in this folder.</sp-body> : null}
       {names !== null && names.length > 0 ? (
-        <div className="deid-row">
-          <SpDropdown value={selected} options={names.map((n) => ({ value: n, label: n }))} onChange={setSelected} testId="sidecar-picker" />
+        <div className="deid-col">
+          <SpDropdown value={selected} options={names.map((n) => ({ value: n, label: n }))} onChange={setSelected} testId="sidecar-picker" width="100%" />
           <SpButton onClick={open} disabled={!selected || runner.busy !== null} testId="open-review">
             Open
           </SpButton>
@@ -114,6 +114,7 @@ export function ReviewStep(props: StepProps): JSX.Element {
                 onChange={(status) => edit((c) => setItemStatus(c, item.id, status))}
                 disabled={runner.busy !== null}
                 testId={`status-${item.id}`}
+                width="120px"
               />
               <sp-body>{`${item.label}${item.auto ? ' (automatic)' : ''}${item.note ? `: ${item.note}` : ''}`}</sp-body>
             </div>

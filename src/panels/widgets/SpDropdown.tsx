@@ -9,10 +9,9 @@ export interface SpDropdownProps<V extends string> {
   placeholder?: string;
   disabled?: boolean;
   testId?: string;
+  /** CSS width; the known-issues page asks for an explicit one (else it sizes to the selected item). */
+  width: string;
 }
-
-/** The known-issues page asks for an explicit width (else it sizes to the selected item). */
-const DROPDOWN_STYLE = { width: '100%' } as const;
 
 /**
  * A drop-down, as `sp-dropdown`: the element AdobeDocs/uxp documents for UXP 4.1+ (src/pages/
@@ -23,7 +22,7 @@ const DROPDOWN_STYLE = { width: '100%' } as const;
  * else the index.
  * known-issues.md: "make sure sp-dropdown elements have a width set".
  */
-export function SpDropdown<V extends string>({ value, options, onChange, placeholder, disabled, testId }: SpDropdownProps<V>): JSX.Element {
+export function SpDropdown<V extends string>({ value, options, onChange, placeholder, disabled, testId, width }: SpDropdownProps<V>): JSX.Element {
   const ref = useRef<HTMLElement>(null);
   useSpEvent(ref, 'change', (e) => {
     const index = (e.target as { selectedIndex?: unknown } | null)?.selectedIndex;
@@ -32,7 +31,7 @@ export function SpDropdown<V extends string>({ value, options, onChange, placeho
     if (picked) onChange(picked.value);
   });
   return (
-    <sp-dropdown ref={ref} placeholder={placeholder} disabled={disabled ? true : undefined} data-testid={testId} style={DROPDOWN_STYLE}>
+    <sp-dropdown ref={ref} placeholder={placeholder} disabled={disabled ? true : undefined} data-testid={testId} style={{ width, flex: 'none' }}>
       <sp-menu slot="options">
         {options.map((o) => (
           <sp-menu-item key={o.value} value={o.value} selected={o.value === value ? true : undefined}>
