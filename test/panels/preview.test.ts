@@ -88,8 +88,11 @@ async function tab(id: string): Promise<void> {
   await page.getByTestId(`panel-${id}`).waitFor();
 }
 
+/** Without hover, focus rings or transitions in flight, so the same panel gives the same image. */
 async function shoot(name: string): Promise<void> {
-  await page.screenshot({ path: path.join(IMG, `preview-${name}.png`) });
+  await page.mouse.move(1, 1);
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  await page.screenshot({ path: path.join(IMG, `preview-${name}.png`), animations: 'disabled', caret: 'hide' });
 }
 
 /** How many pixels of `r` differ from the photograph as it was first shown. */
