@@ -1,25 +1,126 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import { hostname } from 'node:os';
 import * as path from 'node:path';
+import { TEMP_PATTERN } from './what-is';
 
-/** Directories this process already made: batches write thousands of files into few folders. */
+/**
+ * Temporary files are named `.<final name>.deid-tmp-<host>-<pid>-<random>`: hidden (a walk reports
+ * them as "temporary", never as an image, so a resumed run cannot take one for an output), and
+ * tagged with this machine and process so a later run can tell a dead run's leftovers from a
+ * live run's work in progress (shards of one job may write into the same --out at once).
+ */
+const HOST = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
+
+function stagedName(finalPath: string): string {
+  return path.join(path.dirname(finalPath), `.${path.basename(finalPath)}.deid-tmp-${HOST}-${process.pid}-${randomBytes(6).toString('hex')}`);
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes temporary files of ours that a killed run left in `dir`: written on this host by a
+ * process that no longer exists. Another machine's are left alone (we cannot know whether that
+ * run is alive); they stay hidden and are never read as input or taken for outputs.
+ */
+export function sweepStaleTemps(dir: string): number {
+  let removed = 0;
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    const m = TEMP_PATTERN.exec(name);
+    if (!m || m[1] !== HOST) continue;
+    const pid = Number(m[2]);
+    if (pid === process.pid || pidAlive(pid)) continue;
+    try {
+      fs.rmSync(path.join(dir, name), { force: true });
+      removed++;
+    } catch {
+      // Gone already (another run swept it) or not ours to remove: it stays hidden either way.
+    }
+  }
+  return removed;
+}
+
+/**
+ * `mkdir -p` that always ends: Node's own recursive mkdir loops forever on some paths (under
+ * /proc, where mkdir answers ENOENT for a parent that exists), so each missing level is made
+ * in turn, from the deepest existing one down, and any error stops it.
+ */
+export function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  let at = path.resolve(dir);
+  for (;;) {
+    try {
+      if (fs.statSync(at).isDirectory()) break;
+      throw Object.assign(new Error(`${at} exists and is not a folder`), { code: 'ENOTDIR' });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    missing.push(at);
+    const parent = path.dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  for (let i = missing.length - 1; i >= 0; i--) {
+    try {
+      fs.mkdirSync(missing[i]!);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}
+
+/** Directories this thread already made (and swept): batches write thousands of files into few folders. */
 const madeDirs = new Set<string>();
+const sweptDirs = new Set<string>();
+
+function remember(set: Set<string>, dir: string): void {
+  if (set.size > 10000) set.clear();
+  set.add(dir);
+}
+
+/** Sweeps a folder of the output tree once per run and thread (a --resume run that writes
+ *  nothing new still clears what a killed run left). */
+export function sweepOnce(dir: string): void {
+  if (sweptDirs.has(dir)) return;
+  sweepStaleTemps(dir);
+  remember(sweptDirs, dir);
+}
 
 function ensureDir(dir: string): void {
   if (madeDirs.has(dir)) return;
-  fs.mkdirSync(dir, { recursive: true });
-  madeDirs.add(dir);
+  makeDirs(dir);
+  sweepOnce(dir);
+  remember(madeDirs, dir);
 }
 
-function stagedName(finalPath: string): string {
-  return path.join(path.dirname(finalPath), `.${path.basename(finalPath)}.${randomBytes(6).toString('hex')}.tmp`);
+/** Writes a new file and removes it again if the write fails part way (ENOSPC, EIO, EDQUOT). */
+function writeNew(tmp: string, bytes: Uint8Array | string): void {
+  try {
+    fs.writeFileSync(tmp, bytes, { flag: 'wx' });
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
 }
 
 /** Writes `bytes` to a new temporary file beside `finalPath` and returns its path. */
 export function stageFile(finalPath: string, bytes: Uint8Array): string {
   ensureDir(path.dirname(finalPath));
   const tmp = stagedName(finalPath);
-  fs.writeFileSync(tmp, bytes, { flag: 'wx' });
+  writeNew(tmp, bytes);
   return tmp;
 }
 
@@ -41,7 +142,7 @@ export async function writeFilesAtomically(files: ReadonlyArray<{ path: string; 
       ensureDir(path.dirname(f.path));
       const tmp = stagedName(f.path);
       staged.push({ tmp, final: f.path });
-      fs.writeFileSync(tmp, f.bytes, { flag: 'wx' });
+      writeNew(tmp, f.bytes);
     }
     for (const s of staged) {
       fs.renameSync(s.tmp, s.final);

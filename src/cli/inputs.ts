@@ -1,5 +1,7 @@
-import { promises as fs } from 'node:fs';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { fileTypeName } from './read-input';
+import { type SkipKind, TEMP_PATTERN } from './what-is';
 
 /** One file to work on, and where it sits relative to the argument that named it. */
 export interface InputFile {
@@ -7,53 +9,136 @@ export interface InputFile {
   /** Path relative to the directory argument, or the bare name for a file argument. */
   rel: string;
   /** Named on the command line itself (an unreadable or non-image file is then an error,
-   *  where inside a directory it is just skipped). */
+   *  where inside a directory it is skipped with a reason). */
   explicit: boolean;
 }
 
-export interface InputProblem {
-  path: string;
-  error: string;
+/** Everything an argument expands to: every entry is reported, none is dropped silently. */
+export type InputEntry =
+  | { kind: 'file'; file: InputFile }
+  | { kind: 'skip'; path: string; rel: string; skip: SkipKind; reason: string }
+  | { kind: 'problem'; path: string; rel: string; error: string };
+
+export interface ExpandOptions {
+  /** The real path of strip's --out: never read as input, wherever it sits. */
+  outReal?: string;
 }
+
+/** A path from the command line, or from --files-from (`fromList`): a relative path read from a
+ *  list keeps its folders in `rel`, so `find . -type f | deid strip --files-from - --out o`
+ *  mirrors the tree. */
+export type InputArg = string | { path: string; fromList: boolean };
 
 const SIDECAR_SUFFIX = '.deid.json';
 
 /**
- * Expands file and directory arguments (directories recursively, in a stable sorted order).
- * Symlinked directories are not followed, so a link loop cannot make the walk endless.
+ * Expands file and directory arguments lazily (directories depth first, each one's entries in a
+ * stable sorted order), so memory holds one directory listing at a time, not the whole tree.
+ * Symlinks inside a directory are reported and not followed (a link loop cannot make the walk
+ * endless, and a link out of the tree cannot pull in files nobody chose); a symlink named as an
+ * argument is followed, since someone chose it. Nothing is opened here: types come from lstat
+ * and directory entries, so a FIFO or device is named and refused without ever being read.
  */
-export async function expandInputs(args: readonly string[]): Promise<{ files: InputFile[]; problems: InputProblem[] }> {
-  const files: InputFile[] = [];
-  const problems: InputProblem[] = [];
-  for (const arg of args) {
-    let stat;
+export async function* expandInputs(args: Iterable<InputArg> | AsyncIterable<InputArg>, options: ExpandOptions = {}): AsyncGenerator<InputEntry> {
+  const realDirs = new Map<string, string>();
+  for await (const item of args) {
+    const arg = typeof item === 'string' ? item : item.path;
+    const fromList = typeof item !== 'string' && item.fromList;
+    let stat: fs.Stats;
     try {
-      stat = await fs.stat(arg);
+      stat = fs.statSync(arg);
     } catch (e) {
-      problems.push({ path: arg, error: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
+      yield { kind: 'problem', path: arg, rel: argRel(arg, fromList), error: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
       continue;
     }
-    if (stat.isDirectory()) await walk(arg, arg, files, problems);
-    else files.push({ path: arg, rel: path.basename(arg), explicit: true });
+    if (stat.isDirectory()) {
+      const real = fs.realpathSync(arg);
+      if (options.outReal && isInside(real, options.outReal)) {
+        yield { kind: 'problem', path: arg, rel: argRel(arg, fromList), error: 'refused: this folder is (inside) the --out directory; outputs are never read as input' };
+        continue;
+      }
+      yield* walk(arg, real, options);
+      continue;
+    }
+    const kind = fileTypeName(stat);
+    if (kind) {
+      yield { kind: 'problem', path: arg, rel: argRel(arg, fromList), error: `refused: ${kind}, not a regular file` };
+      continue;
+    }
+    if (options.outReal) {
+      const dir = path.dirname(path.resolve(arg));
+      let real = realDirs.get(dir);
+      if (real === undefined) {
+        if (realDirs.size > 4096) realDirs.clear();
+        real = fs.realpathSync(dir);
+        realDirs.set(dir, real);
+      }
+      if (isInside(real, options.outReal)) {
+        yield { kind: 'problem', path: arg, rel: argRel(arg, fromList), error: 'refused: this file is inside the --out directory; outputs are never read as input' };
+        continue;
+      }
+    }
+    yield { kind: 'file', file: { path: arg, rel: argRel(arg, fromList), explicit: true } };
   }
-  return { files, problems };
 }
 
-async function walk(root: string, dir: string, files: InputFile[], problems: InputProblem[]): Promise<void> {
-  let entries;
-  try {
-    entries = await fs.readdir(dir, { withFileTypes: true });
-  } catch (e) {
-    problems.push({ path: dir, error: `cannot list: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
-    return;
+function isInside(child: string, parent: string): boolean {
+  return child === parent || child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
+}
+
+function argRel(arg: string, fromList: boolean): string {
+  if (fromList && !path.isAbsolute(arg)) {
+    const norm = path.normalize(arg);
+    if (norm !== '..' && !norm.startsWith(`..${path.sep}`)) return norm;
   }
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const entry of entries) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) await walk(root, full, files, problems);
-    else if (entry.isFile() && !entry.name.endsWith(SIDECAR_SUFFIX) && !entry.name.startsWith('.')) {
-      files.push({ path: full, rel: path.relative(root, full), explicit: false });
+  return path.basename(arg);
+}
+
+function* walk(root: string, realRoot: string, options: ExpandOptions): Generator<InputEntry> {
+  // Depth first with an explicit stack: no recursion for a deep tree to overflow.
+  const stack: string[] = [''];
+  while (stack.length > 0) {
+    const relDir = stack.pop()!;
+    const dir = relDir ? path.join(root, relDir) : root;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch (e) {
+      yield { kind: 'problem', path: dir, rel: relDir || '.', error: `cannot list: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
+      continue;
     }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const subdirs: string[] = [];
+    for (const entry of entries) {
+      const rel = relDir ? path.join(relDir, entry.name) : entry.name;
+      const full = path.join(root, rel);
+      const skip = (kind: SkipKind, reason: string): InputEntry => ({ kind: 'skip', path: full, rel, skip: kind, reason });
+      let type: fs.Dirent | fs.Stats = entry;
+      if (!entry.isFile() && !entry.isDirectory() && !entry.isSymbolicLink() && !fileTypeName(entry)) {
+        // Some file systems do not report types in directory listings (DT_UNKNOWN).
+        try {
+          type = fs.lstatSync(full);
+        } catch (e) {
+          yield { kind: 'problem', path: full, rel, error: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
+          continue;
+        }
+      }
+      if (entry.name.startsWith('.')) {
+        if (TEMP_PATTERN.test(entry.name)) yield skip('temporary', 'temporary file of an interrupted deid run, not an output');
+        else yield skip('hidden', type.isDirectory() ? 'hidden folder, not searched' : 'hidden file');
+      } else if (type.isSymbolicLink()) {
+        yield skip('symlink', 'symbolic link, not followed');
+      } else if (type.isDirectory()) {
+        if (options.outReal && isInside(path.join(realRoot, rel), options.outReal)) continue;
+        subdirs.push(rel);
+      } else if (type.isFile()) {
+        yield { kind: 'file', file: { path: full, rel, explicit: false } };
+      } else {
+        yield skip('not-regular', `${fileTypeName(type) ?? 'not a regular file'}, not read`);
+      }
+    }
+    // Reverse onto the stack so subfolders come out in sorted order.
+    for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]!);
   }
 }
 

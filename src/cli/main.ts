@@ -3,8 +3,9 @@ import { applyCommand } from './apply-command';
 import { bagCreateCommand, bagVerifyCommand } from './bag';
 import { detectCommand, parseMargin } from './detect';
 import { defaultIo, EXIT_USAGE, type Io } from './io';
-import { jobsOption, readPolicy } from './options';
+import { addBatchOptions, readPolicy } from './options';
 import { stripCommand } from './strip';
+import { summarizeCommand } from './summarize';
 import { errorText } from './tasks/verify-file';
 import { reportCommand } from './report';
 import { reviewCommand } from './review';
@@ -27,29 +28,39 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
 
-  program
-    .command('verify')
-    .description('scan images for metadata; with a sidecar beside an image, check its hash, checklist and obscured regions')
-    .argument('<paths...>', 'image files or directories (searched recursively)')
-    .option('--json', 'print one JSON object')
-    .option('--require-sidecar', 'report images that have no <id>.deid.json beside them')
-    .option('--policy <file>', 'a stricter strength policy (JSON)')
-    .option('--pixels', 'also run the face and text detectors and report what no obscured region covers')
-    .option('--trusted-reviewers <file>', 'key fingerprints (one a line) whose sign-off signatures are accepted')
-    .addOption(jobsOption())
-    .action(async (paths: string[], opts) => {
-      exitCode = await verifyCommand(paths, opts, io);
-    });
+  addBatchOptions(
+    program
+      .command('verify')
+      .description('scan images for metadata; with a sidecar beside an image, check its hash, checklist and obscured regions')
+      .argument('[paths...]', 'image files or directories (searched recursively)')
+      .option('--json', 'print one JSON object')
+      .option('--require-sidecar', 'report images that have no <id>.deid.json beside them')
+      .option('--policy <file>', 'a stricter strength policy (JSON)')
+      .option('--pixels', 'also run the face and text detectors and report what no obscured region covers')
+      .option('--trusted-reviewers <file>', 'key fingerprints (one a line) whose sign-off signatures are accepted'),
+  ).action(async (paths: string[], opts) => {
+    exitCode = await verifyCommand(paths, opts, io);
+  });
+
+  addBatchOptions(
+    program
+      .command('strip')
+      .description('write metadata-free copies (JPEG/PNG/WebP losslessly; TIFF/HEIF/AVIF re-encoded as PNG)')
+      .argument('[paths...]', 'image files or directories (searched recursively)')
+      .requiredOption('--out <dir>', 'output directory (inputs are never overwritten; never read as input)')
+      .option('--resume', 'keep outputs already there that are newer than their input and verify clean')
+      .option('--json', 'print one JSON object'),
+  ).action(async (paths: string[], opts) => {
+    exitCode = await stripCommand(paths, opts, io);
+  });
 
   program
-    .command('strip')
-    .description('write metadata-free copies (JPEG/PNG/WebP losslessly; TIFF/HEIF/AVIF re-encoded as PNG)')
-    .argument('<paths...>', 'image files or directories (searched recursively)')
-    .requiredOption('--out <dir>', 'output directory (inputs are never overwritten)')
-    .option('--json', 'print one JSON object')
-    .addOption(jobsOption())
-    .action(async (paths: string[], opts) => {
-      exitCode = await stripCommand(paths, opts, io);
+    .command('summarize')
+    .description('merge the --jsonl outputs of shards into the summary and exit code of one run')
+    .argument('<jsonl...>', 'files written by verify/strip --jsonl (one per shard)')
+    .option('--json', 'print the merged summary as JSON')
+    .action(async (files: string[], opts) => {
+      exitCode = await summarizeCommand(files, opts, io);
     });
 
   program

@@ -1,9 +1,10 @@
 import { promises as fs } from 'node:fs';
-import { CommanderError, Option } from 'commander';
+import { type Command, CommanderError, Option } from 'commander';
 import { DeidError } from '../core/errors';
 import { DEFAULT_POLICY, loadPolicy } from '../core/policy/policy';
 import type { Policy } from '../core/policy/types';
 import { EXIT_USAGE } from './io';
+import { parseShard } from './shard';
 
 /** Options several commands share; each command block in main.ts adds the ones it takes. */
 
@@ -30,4 +31,15 @@ export async function readPolicy(file: string | undefined): Promise<Policy> {
     throw new DeidError('usage', `cannot read the policy ${file}: ${(e as NodeJS.ErrnoException).code ?? 'not JSON'}`);
   }
   return loadPolicy(json);
+}
+
+/** The options every batch command takes (batch.ts); a command block calls this once. */
+export function addBatchOptions(command: Command): Command {
+  return command
+    .option('--files-from <file>', 'read more paths from a file, one per line ("-" for stdin), e.g. from find')
+    .option('-0, --null', 'with --files-from: paths are separated by NUL (find -print0)')
+    .addOption(new Option('--shard <K/N>', 'take only share K (0-based) of N, by a hash of each relative path (Slurm arrays, parallel)').argParser(parseShard))
+    .option('--jsonl', 'print one JSON line per file as it is done, then a summary line (for deid summarize)')
+    .option('--allow-skipped', 'exit 0 even when some files were skipped (not images, hidden, symlinks) or none was checked')
+    .addOption(jobsOption());
 }

@@ -5,76 +5,179 @@ import { Worker } from 'node:worker_threads';
 import { runTask } from './tasks/run-task';
 import type { Task, TaskResult } from './tasks/types';
 
-/** Below this many files a worker's start-up costs more than it saves. */
-const MIN_FILES_FOR_WORKERS = 8;
+/** Tasks looked at before choosing threads: a batch that ends within them runs in-process. */
+const LOOKAHEAD = 48;
+/** Results waiting for an earlier, slower file before they are handed on, per worker. */
+const WINDOW_PER_JOB = 32;
 
 export interface PoolOptions {
+  /** Worker threads; undefined chooses (in-process for small batches, else one per core). */
   jobs?: number;
-  onResult?: (done: number, total: number) => void;
+  /** Called once per task, in input order, as soon as it and every earlier task are done. */
+  onResult: (result: TaskResult, index: number) => void;
+  /** Called as each result arrives, before its turn (strip tracks staged files with it). */
+  onArrive?: (result: TaskResult) => void;
+  /** Extra work on each result in the main thread, before it waits for its turn. */
+  after?: (result: TaskResult) => Promise<void>;
+  /** Results that were done but never handed on because the run failed (to clean up). */
+  onDiscard?: (result: TaskResult) => void;
 }
+
+type Exec = (task: Task) => Promise<TaskResult>;
 
 /**
- * Runs tasks across worker threads (one per core by default), keeping results in input order.
- * Each worker holds one file at a time, so memory stays at about `jobs` files whatever the batch
- * size. Falls back to the main thread for small batches or when no compiled worker exists.
+ * Runs a stream of tasks and hands results on in input order with bounded memory: tasks are
+ * pulled only while fewer than a window's worth of results wait for an earlier one, so a batch
+ * of millions holds at most that many results (and each worker one file's bytes) at a time.
+ * In-order delivery keeps output order stable and lets strip commit each output the moment it
+ * is done, with "first input wins" decided the same way on every run.
+ *
+ * Threads: worker start-up (loading the core in each) costs more than it saves on a small batch,
+ * and the main thread is busy with listing, committing and printing, so the default runs small
+ * batches in-process and large ones on one worker per core (measured in `npm run bench`).
  */
-export async function runTasks(tasks: readonly Task[], options: PoolOptions = {}): Promise<TaskResult[]> {
-  const results: TaskResult[] = new Array(tasks.length);
+export async function runPipeline(source: AsyncIterable<Task>, options: PoolOptions): Promise<number> {
+  const iterator = source[Symbol.asyncIterator]();
+  const ahead: Task[] = [];
+  let sourceDone = false;
+  if (options.jobs === undefined) {
+    while (ahead.length < LOOKAHEAD) {
+      const n = await iterator.next();
+      if (n.done) {
+        sourceDone = true;
+        break;
+      }
+      ahead.push(n.value);
+    }
+  }
   const workerFile = path.join(__dirname, 'worker.js');
-  const jobs = Math.max(1, Math.min(options.jobs ?? availableParallelism(), tasks.length));
-  let done = 0;
-  const finished = (i: number, r: TaskResult) => {
-    results[i] = r;
-    done += 1;
-    options.onResult?.(done, tasks.length);
+  const jobs = options.jobs ?? (sourceDone ? 1 : availableParallelism());
+  const useWorkers = jobs > 1 && existsSync(workerFile) && !(sourceDone && ahead.length < 8);
+  const pull = async (): Promise<Task | undefined> => {
+    if (ahead.length > 0) return ahead.shift();
+    if (sourceDone) return undefined;
+    const n = await iterator.next();
+    if (n.done) {
+      sourceDone = true;
+      return undefined;
+    }
+    return n.value;
   };
 
-  if (jobs === 1 || tasks.length < MIN_FILES_FOR_WORKERS || !existsSync(workerFile)) {
-    let next = 0;
-    const lane = async () => {
-      while (next < tasks.length) {
-        const i = next++;
-        finished(i, await runTask(tasks[i]!));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(jobs, 4) }, lane));
-    return results;
+  const workers: WorkerSlot[] = [];
+  let lanes: Exec[];
+  if (useWorkers) {
+    for (let i = 0; i < jobs; i++) workers.push(new WorkerSlot(workerFile));
+    // Two tasks in flight per worker: the next file is already queued when one finishes.
+    lanes = [...workers, ...workers].map((w) => (t: Task) => w.run(t));
+  } else {
+    // In-process: tasks are mostly synchronous CPU work; a second lane only overlaps sharp's
+    // decodes (which run on libuv's threads) with the next file's scan.
+    lanes = Array.from({ length: Math.min(Math.max(jobs, 2), 4) }, () => runTask);
   }
 
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: jobs }, () => new Promise<void>((resolve, reject) => {
-      const worker = new Worker(workerFile);
-      let current = -1;
-      let inFlight = 0;
-      const feed = () => {
-        if (next >= tasks.length) {
-          if (inFlight === 0) void worker.terminate().then(() => resolve());
-          return;
-        }
-        inFlight++;
-        current = next++;
-        worker.postMessage({ id: current, task: tasks[current] });
-      };
-      worker.on('message', (m: { id: number; result?: TaskResult; crash?: string }) => {
-        if (m.crash !== undefined) {
-          reject(new Error(`internal error on ${describe(tasks[m.id]!)}: ${m.crash}`));
-          void worker.terminate();
-          return;
-        }
-        inFlight--;
-        finished(m.id, m.result!);
-        feed();
-      });
-      worker.on('error', (e) => reject(new Error(`worker failed on ${current >= 0 ? describe(tasks[current]!) : 'start'}: ${e.message}`)));
-      // Two tasks in flight per worker: the next file is already queued when one finishes.
-      feed();
-      feed();
-    })),
-  );
-  return results;
+  const window = WINDOW_PER_JOB * Math.max(1, jobs);
+  const waiting = new Map<number, TaskResult>();
+  let nextIndex = 0;
+  let delivered = 0;
+  let failed: unknown = null;
+  let wake: (() => void) | null = null;
+  const progressed = () => {
+    const w = wake;
+    wake = null;
+    w?.();
+  };
+  const flush = () => {
+    while (waiting.has(delivered)) {
+      const r = waiting.get(delivered)!;
+      waiting.delete(delivered);
+      options.onResult(r, delivered);
+      delivered++;
+    }
+    progressed();
+  };
+
+  const lane = async (exec: Exec) => {
+    while (failed === null) {
+      while (nextIndex - delivered >= window && failed === null) await new Promise<void>((r) => (wake = chain(wake, r)));
+      if (failed !== null) return;
+      const task = await pull();
+      if (task === undefined) return;
+      const index = nextIndex++;
+      // Skipped and unreadable entries carry their result already: no thread hop.
+      const result = task.type === 'done' ? task.result : await exec(task);
+      options.onArrive?.(result);
+      if (options.after && failed === null) await options.after(result);
+      if (failed !== null) {
+        options.onDiscard?.(result);
+        return;
+      }
+      waiting.set(index, result);
+      flush();
+    }
+  };
+
+  try {
+    await Promise.all(
+      lanes.map((exec) =>
+        lane(exec).catch((e: unknown) => {
+          if (failed === null) failed = e;
+          progressed();
+        }),
+      ),
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.close()));
+  }
+  if (failed !== null) {
+    for (const r of waiting.values()) options.onDiscard?.(r);
+    waiting.clear();
+    throw failed;
+  }
+  return delivered;
 }
 
-function describe(task: Task): string {
-  return task.file.path;
+function chain(a: (() => void) | null, b: () => void): () => void {
+  return a ? () => (a(), b()) : b;
+}
+
+/** One worker thread answering tasks by id (worker.ts). */
+class WorkerSlot {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, { task: Task; resolve: (r: TaskResult) => void; reject: (e: Error) => void }>();
+  private nextId = 0;
+  private dead: Error | null = null;
+
+  constructor(file: string) {
+    this.worker = new Worker(file);
+    this.worker.on('message', (m: { id: number; result?: TaskResult; crash?: string }) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (m.crash !== undefined) p.reject(new Error(`internal error on ${p.task.file.path}: ${m.crash}`));
+      else p.resolve(m.result!);
+    });
+    this.worker.on('error', (e) => this.fail(new Error(`worker failed: ${e.message}`)));
+    this.worker.on('exit', (code) => this.fail(new Error(`worker exited (${code})`)));
+  }
+
+  private fail(e: Error): void {
+    this.dead ??= e;
+    for (const [, p] of this.pending) p.reject(new Error(`${e.message} while on ${p.task.file.path}`));
+    this.pending.clear();
+  }
+
+  run(task: Task): Promise<TaskResult> {
+    if (this.dead) return Promise.reject(this.dead);
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      this.pending.set(id, { task, resolve, reject });
+      this.worker.postMessage({ id, task });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.dead ??= new Error('closed');
+    await this.worker.terminate();
+  }
 }

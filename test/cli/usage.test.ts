@@ -27,19 +27,23 @@ test('a path that does not exist is unreadable input (exit 2) and is reported', 
   const r = await deid('verify', '--json', path.join(tmp, 'missing.jpg'));
   expect(r.code).toBe(2);
   const report = json(r.stdout);
-  expect(report.summary).toEqual({ files: 1, clean: 0, withFindings: 0, errors: 1 });
+  expect(report.summary).toEqual({ files: 1, clean: 0, withFindings: 0, errors: 1, skipped: 0, sidecars: 0 });
   expect(report.files[0].error).toMatch(/cannot read/);
 });
 
-test('a named file that is not an image is an error; inside a directory it is skipped', async () => {
+test('a named file that is not an image is an error; inside a directory it is skipped with a reason, and nothing checked is not a pass', async () => {
   const text = path.join(tmp, 'notes.txt');
   await fs.writeFile(text, 'not an image');
   const named = await deid('verify', '--json', text);
   expect(named.code).toBe(2);
   expect(json(named.stdout).files[0].error).toMatch(/not a JPEG, PNG/);
   const inDir = await deid('verify', '--json', tmp);
-  expect(inDir.code).toBe(0);
-  expect(json(inDir.stdout).summary.files).toBe(0);
+  expect(inDir.code).toBe(2);
+  expect(inDir.stderr).toMatch(/no image was checked/);
+  expect(json(inDir.stdout).summary).toMatchObject({ files: 0, skipped: 1 });
+  expect(json(inDir.stdout).files).toEqual([{ path: text, format: null, clean: false, findings: [], skipped: 'unsupported', reason: 'unsupported format (not an image deid reads)' }]);
+  const allowed = await deid('verify', '--json', '--allow-skipped', tmp);
+  expect(allowed.code).toBe(0);
 });
 
 test('--jobs must be a positive whole number', async () => {
@@ -51,8 +55,8 @@ test('strip never writes over an input, even when told to write into the input f
   await fs.copyFile(SAMPLE, input);
   const before = await fs.readFile(input);
   const r = await deid('strip', '--json', tmp, '--out', tmp);
-  expect(r.code).toBe(1);
-  expect(json(r.stdout).files[0].error).toMatch(/is an input file/);
+  expect(r.code).toBe(2);
+  expect(json(r.stdout).files[0].error).toMatch(/is \(inside\) the --out directory/);
   expect(Buffer.compare(await fs.readFile(input), before)).toBe(0);
   expect((await fs.readdir(tmp)).sort()).toEqual(['a.jpg']);
 });
@@ -80,8 +84,8 @@ test('strip never writes over an input reached through a symlinked --out', async
   const before = await fs.readFile(input);
   await fs.symlink(inputs, path.join(tmp, 'link'));
   const r = await deid('strip', '--json', input, '--out', path.join(tmp, 'link'));
-  expect(r.code).toBe(1);
-  expect(json(r.stdout).files[0].error).toMatch(/is an input file/);
+  expect(r.code).toBe(2);
+  expect(json(r.stdout).files[0].error).toMatch(/inside the --out directory/);
   expect(Buffer.compare(await fs.readFile(input), before)).toBe(0);
   expect((await fs.readdir(inputs)).sort()).toEqual(['p.jpg']);
 });
@@ -102,7 +106,7 @@ test('two inputs that map to one output: the first is written, the second refuse
   const written = await fs.readFile(path.join(out, 'photo.png'));
   expect(Buffer.compare(await sharp(written).raw().toBuffer(), await sharp(path.join(inputs, 'photo.png')).raw().toBuffer())).toBe(0);
   expect((await fs.readdir(out)).sort()).toEqual(['photo.png']);
-  expect(report.summary).toEqual({ files: 2, written: 1, errors: 1 });
+  expect(report.summary).toEqual({ files: 2, written: 1, resumed: 0, errors: 1, skipped: 0, sidecars: 0, unreadable: 0 });
 });
 
 test('two file arguments with the same name are not both written to <out>/<name>', async () => {

@@ -1,10 +1,10 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isDeidError } from '../../core/errors';
 import { DEFAULT_LIMITS } from '../../core/limits';
 import { detectContainer } from '../../core/metadata/registry';
 import { stripMetadata } from '../../core/metadata/scan';
 import { stageFile } from '../atomic';
+import { readInputFile } from '../read-input';
 import type { StripFileResult, StripTask } from './types';
 import { reencodeClean, type ReencodeFormat } from './reencode';
 import { errorText } from './verify-file';
@@ -23,7 +23,7 @@ export async function stripFile(task: StripTask): Promise<StripFileResult> {
   let bytes: Uint8Array;
   try {
     // Sync read: see atomic.ts on why batches avoid the thread-pool hop.
-    bytes = fs.readFileSync(file.path);
+    bytes = readInputFile(file.path);
   } catch (e) {
     return { input: file.path, format: null, lossless: false, error: `cannot read: ${errorText(e)}` };
   }

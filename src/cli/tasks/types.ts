@@ -1,6 +1,7 @@
 import type { Finding, ImageFormat } from '../../core/metadata/types';
 import type { Policy } from '../../core/policy/types';
 import type { InputFile } from '../inputs';
+import type { SkipKind } from '../what-is';
 
 /** `deid verify --json` per-file shape (DESIGN.md "Command line contract"). */
 export interface VerifyFileResult {
@@ -9,8 +10,11 @@ export interface VerifyFileResult {
   clean: boolean;
   findings: Finding[];
   error?: string;
-  /** A non-image file met inside a directory: left out of the report. */
-  skipped?: boolean;
+  /** Not checked, and why (a task answers `true` for "not an image"; run-task.ts names it). */
+  skipped?: true | SkipKind;
+  reason?: string;
+  /** An argument that could not be read at all (missing, a FIFO, an unlistable folder). */
+  unreadable?: boolean;
   /** `verify --pixels`: the detectors' notes for the faces and text checklist items (advice only). */
   detector?: { faces: string; text: string };
 }
@@ -23,7 +27,13 @@ export interface StripFileResult {
   lossless: boolean;
   notice?: string;
   error?: string;
-  skipped?: boolean;
+  /** Not stripped, and why (as in VerifyFileResult). */
+  skipped?: true | SkipKind;
+  reason?: string;
+  /** An argument that could not be read at all. */
+  unreadable?: boolean;
+  /** --resume: a clean output newer than the input was already there and was kept. */
+  resumed?: boolean;
   /** Internal: the temporary file holding the output until the main thread commits it. */
   staged?: string;
 }
@@ -43,7 +53,16 @@ export interface StripTask {
   outDir: string;
   /** Pixel limit for files strip has to decode (core/limits.ts default when absent). */
   maxPixels?: number;
+  /** Keep an existing output that is newer than the input and verifies clean. */
+  resume?: boolean;
 }
 
-export type Task = VerifyTask | StripTask;
+/** An entry that needs no work (a skipped file, an unreadable argument), kept in input order. */
+export interface DoneTask {
+  type: 'done';
+  file: InputFile;
+  result: VerifyFileResult | StripFileResult;
+}
+
+export type Task = VerifyTask | StripTask | DoneTask;
 export type TaskResult = VerifyFileResult | StripFileResult;

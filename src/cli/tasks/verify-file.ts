@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isDeidError } from '../../core/errors';
 import { sha256Hex } from '../../core/hash';
@@ -15,6 +14,7 @@ import { signatureFindings } from '../../core/signature/sidecar-signature';
 import { parseSidecar } from '../../core/sidecar/schema';
 import type { Sidecar } from '../../core/sidecar/types';
 import { sidecarPathFor } from '../inputs';
+import { readInputFile } from '../read-input';
 import { decodePixels } from '../pixels-io';
 import type { VerifyFileResult, VerifyTask } from './types';
 
@@ -24,7 +24,7 @@ export async function verifyFile(task: VerifyTask): Promise<VerifyFileResult> {
   let bytes: Uint8Array;
   try {
     // Sync read: see atomic.ts on why batches avoid the thread-pool hop.
-    bytes = fs.readFileSync(file.path);
+    bytes = readInputFile(file.path);
   } catch (e) {
     return { path: file.path, format: null, clean: false, findings: [], error: `cannot read: ${errorText(e)}` };
   }
@@ -46,7 +46,7 @@ export async function verifyFile(task: VerifyTask): Promise<VerifyFileResult> {
   const sidecarPath = sidecarPathFor(file.path);
   let sidecarText: string | null = null;
   try {
-    sidecarText = fs.readFileSync(sidecarPath, 'utf8');
+    sidecarText = Buffer.from(readInputFile(sidecarPath)).toString('utf8');
   } catch {
     sidecarText = null;
   }

@@ -1,0 +1,162 @@
+import { DeidError } from '../core/errors';
+import { readFileList } from './files-from';
+import { expandInputs, type ExpandOptions, type InputArg, type InputEntry, type InputFile } from './inputs';
+import { EXIT_USAGE, type Io } from './io';
+import { runPipeline } from './pool';
+import { createProgress } from './progress';
+import { inShard, type Shard } from './shard';
+import type { Task, TaskResult } from './tasks/types';
+
+/** Options every batch command (verify, strip) takes: where files come from, how results go out. */
+export interface BatchOptions {
+  filesFrom?: string;
+  null?: boolean;
+  shard?: Shard;
+  jsonl?: boolean;
+  json?: boolean;
+  allowSkipped?: boolean;
+  jobs?: number;
+}
+
+export interface BatchSpec<R extends TaskResult, S> {
+  command: 'verify' | 'strip';
+  paths: string[];
+  opts: BatchOptions;
+  io: Io;
+  expand?: ExpandOptions;
+  task(file: InputFile): Task;
+  /** The result for an entry that is not run (skipped, or an argument that cannot be read). */
+  entryResult(entry: Exclude<InputEntry, { kind: 'file' }>): R;
+  tally: { add(r: R): void; readonly summary: S };
+  humanLines(r: R): string[];
+  summaryLine(s: S): string;
+  exitCode(s: S, allowSkipped: boolean): number;
+  exitReason(s: S, allowSkipped: boolean): string | null;
+  /** Strip commits here, in input order, before the result is printed. */
+  onResult?(r: R): void;
+  onArrive?(r: R): void;
+  onDiscard?(r: R): void;
+  /** Extra work on each result in this thread before its turn (verify --pixels). */
+  after?(r: R): Promise<void>;
+}
+
+/** What `--jsonl` writes last: the counts plus what `deid summarize` needs to merge shards. */
+export interface JsonlSummaryLine<S> {
+  summary: S;
+  command: 'verify' | 'strip';
+  shard: string | null;
+  allowSkipped: boolean;
+  exitCode: number;
+}
+
+async function* argumentsOf(paths: string[], opts: BatchOptions): AsyncGenerator<InputArg> {
+  yield* paths;
+  if (opts.filesFrom === undefined) return;
+  for await (const p of readFileList(opts.filesFrom, Boolean(opts.null))) yield { path: p, fromList: true };
+}
+
+/**
+ * Runs one batch: lists the inputs lazily, keeps this shard's share, runs the tasks (pool.ts),
+ * and reports each result as its turn comes: a line per file (human or --jsonl) or one JSON
+ * object at the end (--json, which has to hold every result). Only --json and an interactive
+ * progress bar (which needs the total up front) hold the whole list; --jsonl runs in flat memory.
+ */
+export async function runBatch<R extends TaskResult, S>(spec: BatchSpec<R, S>): Promise<number> {
+  const { opts, io } = spec;
+  if (spec.paths.length === 0 && opts.filesFrom === undefined) {
+    io.err(`deid ${spec.command}: name files or folders, or give --files-from <file|->`);
+    return EXIT_USAGE;
+  }
+  if (opts.json && opts.jsonl) {
+    io.err(`deid ${spec.command}: --json and --jsonl exclude each other`);
+    return EXIT_USAGE;
+  }
+  type Item = { kind: 'task'; task: Task } | { kind: 'ready'; result: R; file: InputFile };
+  const entries = async function* (): AsyncGenerator<Item> {
+    for await (const entry of expandInputs(argumentsOf(spec.paths, opts), spec.expand)) {
+      const rel = entry.kind === 'file' ? entry.file.rel : entry.rel;
+      if (!inShard(rel, opts.shard)) continue;
+      if (entry.kind === 'file') yield { kind: 'task', task: spec.task(entry.file) };
+      else yield { kind: 'ready', result: spec.entryResult(entry), file: { path: entry.path, rel, explicit: false } };
+    }
+  };
+
+  const interactive = Boolean(process.stderr.isTTY) && !opts.jsonl;
+  let source: AsyncIterable<Item> = entries();
+  let total: number | undefined;
+  if (interactive) {
+    const all: Item[] = [];
+    for await (const item of source) all.push(item);
+    total = all.length;
+    source = (async function* () {
+      yield* all;
+    })();
+  }
+  const progress = createProgress(total, spec.command);
+  const collected: R[] = [];
+  const held: string[] = [];
+  let done = 0;
+  const onResult = (result: TaskResult) => {
+    const r = result as R;
+    spec.onResult?.(r);
+    spec.tally.add(r);
+    progress.update(++done);
+    if (opts.jsonl) io.out(JSON.stringify(r));
+    // Sidecars are counted in the summary; --json's `files` keeps to images (DESIGN.md shape).
+    else if (opts.json) {
+      if (r.skipped !== 'sidecar') collected.push(r);
+    }
+    else {
+      const lines = spec.humanLines(r);
+      if (lines.length === 0) return;
+      // A bar is being drawn on the terminal: print the lines after it, not through it.
+      if (interactive) held.push(...lines);
+      else io.out(lines.join('\n'));
+    }
+  };
+  try {
+    await runPipeline(asTasks(source), {
+      jobs: opts.jobs,
+      onResult,
+      onArrive: (r) => spec.onArrive?.(r as R),
+      onDiscard: (r) => spec.onDiscard?.(r as R),
+      ...(spec.after ? { after: (r: TaskResult) => spec.after!(r as R) } : {}),
+    });
+  } catch (e) {
+    progress.stop();
+    if (e instanceof DeidError && e.code === 'usage') {
+      io.err(`deid ${spec.command}: ${e.message}`);
+      return EXIT_USAGE;
+    }
+    throw e;
+  }
+  progress.stop();
+  const summary = spec.tally.summary;
+  const allowSkipped = Boolean(opts.allowSkipped);
+  const code = spec.exitCode(summary, allowSkipped);
+  if (opts.jsonl) {
+    const line: JsonlSummaryLine<S> = {
+      summary,
+      command: spec.command,
+      shard: opts.shard ? `${opts.shard.index}/${opts.shard.count}` : null,
+      allowSkipped,
+      exitCode: code,
+    };
+    io.out(JSON.stringify(line));
+  } else if (opts.json) {
+    io.out(JSON.stringify({ files: collected, summary }, null, 2));
+  } else {
+    if (held.length > 0) io.out(held.join('\n'));
+    io.out(spec.summaryLine(summary));
+  }
+  const reason = spec.exitReason(summary, allowSkipped);
+  if (reason && code !== 0) io.err(`deid ${spec.command}: exit ${code}: ${reason}`);
+  return code;
+}
+
+/** Entries that need no work (skipped, unreadable) ride through the pool in order as done tasks. */
+async function* asTasks<R extends TaskResult>(items: AsyncIterable<{ kind: 'task'; task: Task } | { kind: 'ready'; result: R; file: InputFile }>): AsyncGenerator<Task> {
+  for await (const item of items) {
+    yield item.kind === 'task' ? item.task : { type: 'done', file: item.file, result: item.result };
+  }
+}

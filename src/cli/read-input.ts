@@ -1,0 +1,69 @@
+import * as fs from 'node:fs';
+
+/**
+ * Largest input file read, in bytes. A 100 MP camera file is well under 300 MB and an
+ * uncompressed 16-bit 100 MP TIFF is 600 MB; a file past this is refused with a clear reason
+ * instead of being held in memory (one per worker). DEID_MAX_FILE_MB overrides it.
+ */
+export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024 * 1024;
+
+export function maxFileBytes(): number {
+  const env = Number(process.env.DEID_MAX_FILE_MB);
+  return Number.isFinite(env) && env > 0 ? Math.floor(env * 1024 * 1024) : DEFAULT_MAX_FILE_BYTES;
+}
+
+/** What a non-regular file is, in words (a refusal names it). */
+export function fileTypeName(stat: fs.Stats | fs.Dirent): string | null {
+  if (stat.isFIFO()) return 'a FIFO (named pipe)';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isDirectory()) return 'a directory';
+  if (stat.isSymbolicLink()) return 'a symbolic link';
+  return null;
+}
+
+export class InputRefused extends Error {}
+
+/**
+ * Reads a whole input file, bounded and without ever blocking: opened O_NONBLOCK (a FIFO swapped
+ * in after the directory walk then cannot stall the open), checked with fstat on the open
+ * descriptor (what is read is what was checked), refused unless it is a regular file within the
+ * size limit, and read for at most its size plus one byte (a file that grows while read is
+ * refused, not followed). Synchronous: each worker handles one file at a time (see atomic.ts).
+ */
+export function readInputFile(file: string, limit = maxFileBytes()): Uint8Array {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  try {
+    const stat = fs.fstatSync(fd);
+    const kind = fileTypeName(stat);
+    if (kind) throw new InputRefused(`refused: ${kind}, not a regular file`);
+    if (stat.size > limit) {
+      throw new InputRefused(`refused: ${stat.size} bytes is over the ${Number((limit / 1048576).toFixed(limit < 1048576 ? 2 : 0))} MB limit per file (DEID_MAX_FILE_MB)`);
+    }
+    const buf = Buffer.allocUnsafe(stat.size + 1);
+    let got = 0;
+    while (got < buf.length) {
+      const n = fs.readSync(fd, buf, got, buf.length - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    if (got > stat.size) throw new InputRefused('refused: the file grew while it was read');
+    return new Uint8Array(buf.buffer, buf.byteOffset, got);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The first bytes of a file, to name what it is (PSD, GIF, our sidecar) when it is skipped. */
+export function readHead(file: string, n = 64): Uint8Array {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  try {
+    if (fileTypeName(fs.fstatSync(fd))) return new Uint8Array(0);
+    const buf = Buffer.alloc(n);
+    const got = fs.readSync(fd, buf, 0, n, 0);
+    return new Uint8Array(buf.buffer, buf.byteOffset, got);
+  } finally {
+    fs.closeSync(fd);
+  }
+}

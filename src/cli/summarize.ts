@@ -1,0 +1,130 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { JsonlSummaryLine } from './batch';
+import { escapeText } from './escape';
+import { EXIT_USAGE, type Io } from './io';
+import {
+  StripTally,
+  stripExitCode,
+  stripExitReason,
+  stripHumanLines,
+  stripSummaryLine,
+  VerifyTally,
+  verifyExitCode,
+  verifyExitReason,
+  verifyHumanLines,
+  verifySummaryLine,
+} from './summary';
+import type { StripFileResult, VerifyFileResult } from './tasks/types';
+
+export interface SummarizeOptions {
+  json?: boolean;
+}
+
+class Refusal extends Error {}
+
+/**
+ * `deid summarize <jsonl>...` (issue 12): merges the --jsonl outputs of shards (or of any runs
+ * over disjoint inputs) by feeding every per-file record through the same tallies a single run
+ * uses, so the summary and exit code are those of one run over all the files. It refuses to give
+ * a verdict on an incomplete set: a file without its summary line (a shard that was killed), a
+ * summary line that disagrees with the records above it, shards of different splits, a missing
+ * or repeated shard, or runs with different --allow-skipped.
+ */
+export async function summarizeCommand(files: string[], opts: SummarizeOptions, io: Io): Promise<number> {
+  const verify = new VerifyTally();
+  const strip = new StripTally();
+  const problems: string[] = [];
+  let command: 'verify' | 'strip' | null = null;
+  let allowSkipped: boolean | null = null;
+  const shards = new Map<number, string>();
+  let shardCount: number | null = null;
+  let unsharded = 0;
+
+  for (const file of files) {
+    try {
+      const own = { verify: new VerifyTally(), strip: new StripTally() };
+      let last: JsonlSummaryLine<unknown> | null = null;
+      let lineNo = 0;
+      const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+      for await (const text of lines) {
+        lineNo++;
+        if (text.trim() === '') continue;
+        if (last) throw new Refusal(`line ${lineNo} follows the summary line: two runs in one file?`);
+        let record: Record<string, unknown>;
+        try {
+          record = JSON.parse(text) as Record<string, unknown>;
+        } catch {
+          throw new Refusal(`line ${lineNo} is not JSON (a cut-off write?)`);
+        }
+        if (record === null || typeof record !== 'object') throw new Refusal(`line ${lineNo} is not a JSON object`);
+        if ('summary' in record) {
+          last = record as unknown as JsonlSummaryLine<unknown>;
+          continue;
+        }
+        const kind = typeof record.path === 'string' ? 'verify' : typeof record.input === 'string' ? 'strip' : null;
+        if (!kind) throw new Refusal(`line ${lineNo} is neither a verify nor a strip record`);
+        if (command && command !== kind) throw new Refusal(`mixes ${kind} records with ${command} records`);
+        command = kind;
+        if (kind === 'verify') {
+          const r = record as unknown as VerifyFileResult;
+          if (!Array.isArray(r.findings)) throw new Refusal(`line ${lineNo} has no findings list`);
+          own.verify.add(r);
+          verify.add(r);
+          if (!opts.json) printLines(io, verifyHumanLines(r).filter((l) => !l.startsWith('clean ')));
+        } else {
+          const r = record as unknown as StripFileResult;
+          own.strip.add(r);
+          strip.add(r);
+          if (!opts.json) printLines(io, stripHumanLines(r).filter((l) => /^(REFUSED|skipped)/.test(l)));
+        }
+      }
+      if (!last) throw new Refusal('no summary line at the end: that run did not finish (killed, or still running?)');
+      if (last.command !== 'verify' && last.command !== 'strip') throw new Refusal('the summary line names no command');
+      if (command && command !== last.command) throw new Refusal(`the summary line says ${last.command} but the records are ${command}`);
+      command = last.command;
+      const recount = last.command === 'verify' ? own.verify.summary : own.strip.summary;
+      if (JSON.stringify(recount) !== JSON.stringify(last.summary)) {
+        throw new Refusal(`its summary line does not match its records (${JSON.stringify(last.summary)} against ${JSON.stringify(recount)} counted)`);
+      }
+      if (allowSkipped !== null && allowSkipped !== Boolean(last.allowSkipped)) throw new Refusal('was run with a different --allow-skipped than the others');
+      allowSkipped = Boolean(last.allowSkipped);
+      if (last.shard === null || last.shard === undefined) unsharded++;
+      else {
+        const m = /^(\d+)\/(\d+)$/.exec(String(last.shard));
+        if (!m) throw new Refusal('its shard is not K/N');
+        const [k, n] = [Number(m[1]), Number(m[2])];
+        if (shardCount !== null && n !== shardCount) throw new Refusal(`is shard ${k}/${n}, the others are of ${shardCount}`);
+        shardCount = n;
+        if (shards.has(k)) throw new Refusal(`repeats shard ${k}/${n} (also in ${shards.get(k)})`);
+        shards.set(k, file);
+      }
+    } catch (e) {
+      const why = e instanceof Refusal ? e.message : `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
+      problems.push(`${escapeText(file)}: ${why}`);
+    }
+  }
+  if (shardCount !== null) {
+    const missing: number[] = [];
+    for (let k = 0; k < shardCount; k++) if (!shards.has(k)) missing.push(k);
+    if (missing.length > 0) problems.push(`shard${missing.length === 1 ? '' : 's'} ${missing.map((k) => `${k}/${shardCount}`).join(', ')} missing: the merge would not cover every file`);
+    if (unsharded > 0) problems.push('sharded and unsharded runs mixed: files would be counted twice');
+  }
+  if (problems.length > 0 || command === null) {
+    for (const p of problems) io.err(`deid summarize: ${p}`);
+    if (command === null && problems.length === 0) io.err('deid summarize: no runs to merge');
+    io.err('deid summarize: no verdict (exit 2)');
+    return EXIT_USAGE;
+  }
+  const allow = Boolean(allowSkipped);
+  const code = command === 'verify' ? verifyExitCode(verify.summary, allow) : stripExitCode(strip.summary, allow);
+  const reason = command === 'verify' ? verifyExitReason(verify.summary, allow) : stripExitReason(strip.summary, allow);
+  if (opts.json) io.out(JSON.stringify({ command, summary: command === 'verify' ? verify.summary : strip.summary, runs: files.length, exitCode: code }, null, 2));
+  else io.out(command === 'verify' ? verifySummaryLine(verify.summary) : stripSummaryLine(strip.summary));
+  if (reason && code !== 0) io.err(`deid summarize: exit ${code}: ${reason}`);
+  return code;
+}
+
+function printLines(io: Io, lines: string[]): void {
+  if (lines.length > 0) io.out(lines.join('\n'));
+}

@@ -1,0 +1,141 @@
+import { spawnSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { stripMetadata } from '../../src/core/metadata/scan';
+import { shardOf } from '../../src/cli/shard';
+import { CORPUS, REPO, SAMPLE } from '../helpers/paths';
+import { deid, json } from './run';
+
+/** Issue 12's batch options: --files-from, --shard, --jsonl, --resume, deid summarize. */
+const DEID = path.join(REPO, 'bin', 'deid.js');
+
+let tmp: string;
+beforeEach(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'deid-batch-'));
+});
+afterEach(async () => {
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+function jsonl(text: string) {
+  const lines = text.trim().split('\n').map((l) => JSON.parse(l));
+  const last = lines.pop();
+  return { records: lines, last };
+}
+
+async function tree(dir: string): Promise<void> {
+  for (const rel of ['ward1/a.jpg', 'ward1/b.jpg', 'ward2/c.jpg']) {
+    await fs.mkdir(path.join(dir, path.dirname(rel)), { recursive: true });
+    await fs.copyFile(SAMPLE, path.join(dir, rel));
+  }
+}
+
+test('--files-from reads a list (lines, or NUL-separated from stdin with -0); relative paths keep their folders under --out', async () => {
+  await tree(path.join(tmp, 'photos'));
+  const list = path.join(tmp, 'list.txt');
+  await fs.writeFile(list, 'ward1/a.jpg\r\n\nward2/c.jpg\n');
+  const out = path.join(tmp, 'out');
+  const r = spawnSync(process.execPath, [DEID, 'strip', '--files-from', list, '--out', out, '--json'], { cwd: path.join(tmp, 'photos'), encoding: 'utf8' });
+  expect(r.status).toBe(0);
+  expect(json(r.stdout).files.map((f: { output: string }) => path.relative(out, f.output))).toEqual(['ward1/a.jpg', 'ward2/c.jpg']);
+
+  // find -print0 | deid verify --files-from - -0: a name with a newline in it survives.
+  const odd = path.join(tmp, 'photos', 'ward2', 'new\nline.jpg');
+  await fs.copyFile(SAMPLE, odd);
+  const find = spawnSync('find', [path.join(tmp, 'photos'), '-type', 'f', '-print0']);
+  const v = spawnSync(process.execPath, [DEID, 'verify', '--files-from', '-', '-0', '--jsonl'], { input: find.stdout, encoding: 'utf8' });
+  const { records, last } = jsonl(v.stdout);
+  expect(records.map((x) => x.path).sort()).toEqual([odd, ...['ward1/a.jpg', 'ward1/b.jpg', 'ward2/c.jpg'].map((p) => path.join(tmp, 'photos', p))].sort());
+  expect(last.summary).toMatchObject({ files: 4, withFindings: 4 });
+  expect(v.status).toBe(1);
+});
+
+test('--shard K/N: shares are disjoint, cover every file once, and follow the hash of the relative path', async () => {
+  const all = jsonl((await deid('verify', '--jsonl', CORPUS)).stdout).records;
+  const seen = new Map<string, number>();
+  for (let k = 0; k < 3; k++) {
+    const share = jsonl((await deid('verify', '--jsonl', '--shard', `${k}/3`, CORPUS)).stdout);
+    expect(share.last.shard).toBe(`${k}/3`);
+    expect(share.records.length).toBeGreaterThan(10);
+    for (const r of share.records) {
+      expect(seen.has(r.path)).toBe(false);
+      seen.set(r.path, k);
+      // The key is the path relative to the argument, without its extension.
+      expect(shardOf(path.relative(CORPUS, r.path).replace(/\.[^./]*$/, ''), 3)).toBe(k);
+    }
+  }
+  expect([...seen.keys()].sort()).toEqual(all.map((r) => r.path).sort());
+});
+
+test('bad batch arguments are usage errors (exit 2)', async () => {
+  for (const bad of ['3/3', '1', '-1/2', 'a/b', '0/0']) expect((await deid('verify', '--shard', bad, SAMPLE)).code).toBe(2);
+  expect((await deid('verify', '--json', '--jsonl', SAMPLE)).code).toBe(2);
+  expect((await deid('verify')).code).toBe(2);
+  expect((await deid('verify', '--files-from', path.join(tmp, 'missing.txt'))).code).toBe(2);
+});
+
+test('summarize merges runs, and gives no verdict on an incomplete or inconsistent set', async () => {
+  const files: string[] = [];
+  for (let k = 0; k < 2; k++) {
+    const f = path.join(tmp, `v${k}.jsonl`);
+    await fs.writeFile(f, (await deid('verify', '--jsonl', '--shard', `${k}/2`, path.join(CORPUS, 'jpg', 'gps'))).stdout);
+    files.push(f);
+  }
+  const one = await deid('verify', '--json', path.join(CORPUS, 'jpg', 'gps'));
+  const merged = await deid('summarize', '--json', ...files);
+  expect(json(merged.stdout).summary).toEqual(json(one.stdout).summary);
+  expect(merged.code).toBe(one.code);
+  const human = await deid('summarize', ...files);
+  expect(human.stdout).toMatch(/9 files: 0 clean, 9 with findings, 0 errors, 1 skipped\n$/);
+
+  expect((await deid('summarize', files[0]!)).stderr).toMatch(/shard 1\/2 missing/);
+  expect((await deid('summarize', files[0]!, files[0]!)).stderr).toMatch(/repeats shard 0\/2/);
+  const text = await fs.readFile(files[1]!, 'utf8');
+  const lines = text.trim().split('\n');
+  await fs.writeFile(files[1]!, `${lines.slice(0, -1).join('\n')}\n`);
+  const killed = await deid('summarize', ...files);
+  expect(killed.code).toBe(2);
+  expect(killed.stderr).toMatch(/v1\.jsonl: no summary line at the end/);
+  await fs.writeFile(files[1]!, `${lines.slice(1).join('\n')}\n`);
+  expect((await deid('summarize', ...files)).stderr).toMatch(/summary line does not match its records/);
+  await fs.writeFile(files[1]!, `${lines.slice(0, -1).join('\n')}\n{"summary": {}, "comm`);
+  expect((await deid('summarize', ...files)).stderr).toMatch(/is not JSON/);
+});
+
+test('--resume keeps clean outputs newer than their input; a changed input or a dirty output is stripped again', async () => {
+  const input = path.join(tmp, 'in');
+  await tree(input);
+  const out = path.join(tmp, 'out');
+  const first = await deid('strip', '--jsonl', input, '--out', out);
+  expect(first.code).toBe(0);
+  expect(jsonl(first.stdout).records.every((r) => !('staged' in r))).toBe(true);
+  // a.jpg: the input changed after its output was written.
+  const later = new Date(Date.now() + 5000);
+  await fs.utimes(path.join(input, 'ward1', 'a.jpg'), later, later);
+  // b.jpg: something put a file with metadata at the output's name, newer than the input.
+  await fs.copyFile(SAMPLE, path.join(out, 'ward1', 'b.jpg'));
+  await fs.utimes(path.join(out, 'ward1', 'b.jpg'), later, later);
+  const again = await deid('strip', '--jsonl', '--resume', input, '--out', out);
+  expect(again.code).toBe(0);
+  const { records, last } = jsonl(again.stdout);
+  expect(records.map((r) => [path.relative(input, r.input), Boolean(r.resumed)])).toEqual([
+    ['ward1/a.jpg', false],
+    ['ward1/b.jpg', false],
+    ['ward2/c.jpg', true],
+  ]);
+  expect(last.summary).toMatchObject({ files: 3, written: 2, resumed: 1 });
+  const clean = Buffer.from(stripMetadata(new Uint8Array(await fs.readFile(SAMPLE))).bytes);
+  expect(Buffer.compare(await fs.readFile(path.join(out, 'ward1', 'b.jpg')), clean)).toBe(0);
+});
+
+test('--jsonl prints one object per file in input order and a summary line matching --json', async () => {
+  const dir = path.join(tmp, 'in');
+  await tree(dir);
+  const lines = await deid('verify', '--jsonl', dir);
+  const whole = await deid('verify', '--json', dir);
+  const { records, last } = jsonl(lines.stdout);
+  expect(records).toEqual(json(whole.stdout).files);
+  expect(last).toEqual({ summary: json(whole.stdout).summary, command: 'verify', shard: null, allowSkipped: false, exitCode: 1 });
+  expect(lines.code).toBe(whole.code);
+});
