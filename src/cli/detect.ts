@@ -8,7 +8,7 @@ import type { ObscureMethod } from '../core/policy/policy';
 import type { Policy } from '../core/policy/types';
 import { writeFilesAtomically } from './atomic';
 import { DETECT_DEFAULTS, DETECT_THOROUGH, Detectors } from './detect/detector';
-import { expandInputs } from './inputs';
+import { collectInputs } from './inputs';
 import { EXIT_USAGE, type Io } from './io';
 import { usageError } from './options';
 import { decodePixels } from './pixels-io';
@@ -63,7 +63,7 @@ function formatHuman(files: readonly DetectFileResult[]): string {
  * detectors not installed.
  */
 export async function detectCommand(paths: string[], opts: DetectOptions, io: Io): Promise<number> {
-  const { files, problems } = await expandInputs(paths);
+  const { files, problems } = await collectInputs(paths);
   if (opts.recipe !== undefined && files.length + problems.length !== 1) {
     io.err(`deid detect: --recipe drafts the steps for ONE image; ${files.length + problems.length} were given`);
     return EXIT_USAGE;

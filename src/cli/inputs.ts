@@ -147,3 +147,23 @@ export function sidecarPathFor(imagePath: string): string {
   const ext = path.extname(imagePath);
   return path.join(path.dirname(imagePath), `${path.basename(imagePath, ext)}${SIDECAR_SUFFIX}`);
 }
+
+/**
+ * The whole expansion at once, for commands that handle a few files each by hand (detect):
+ * files to work on, arguments that could not be read, and what was skipped with its reason.
+ */
+export async function collectInputs(args: readonly string[]): Promise<{
+  files: InputFile[];
+  problems: Array<{ path: string; error: string }>;
+  skipped: Array<{ path: string; skip: SkipKind; reason: string }>;
+}> {
+  const files: InputFile[] = [];
+  const problems: Array<{ path: string; error: string }> = [];
+  const skipped: Array<{ path: string; skip: SkipKind; reason: string }> = [];
+  for await (const e of expandInputs(args)) {
+    if (e.kind === 'file') files.push(e.file);
+    else if (e.kind === 'problem') problems.push({ path: e.path, error: e.error });
+    else skipped.push({ path: e.path, skip: e.skip, reason: e.reason });
+  }
+  return { files, problems, skipped };
+}
