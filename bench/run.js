@@ -151,6 +151,7 @@ async function main() {
     await require('./heif').run();
     await require('./detect').run();
     await require('./colour').run();
+    await require('./scale').run();
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { runTask } from './tasks/run-task';
 import type { Task, TaskResult } from './tasks/types';
 
-/** Tasks looked at before choosing threads: a batch that ends within them runs in-process. */
+/** Tasks looked at before choosing threads: a batch that ends within them runs in this thread. */
 const LOOKAHEAD = 48;
 /** Results waiting for an earlier, slower file before they are handed on, per worker. */
 const WINDOW_PER_JOB = 32;
@@ -51,8 +51,7 @@ export async function runPipeline(source: AsyncIterable<Task>, options: PoolOpti
     }
   }
   const workerFile = path.join(__dirname, 'worker.js');
-  const jobs = options.jobs ?? (sourceDone ? 1 : availableParallelism());
-  const useWorkers = jobs > 1 && existsSync(workerFile) && !(sourceDone && ahead.length < 8);
+  const haveWorkers = existsSync(workerFile);
   const pull = async (): Promise<Task | undefined> => {
     if (ahead.length > 0) return ahead.shift();
     if (sourceDone) return undefined;
@@ -64,19 +63,34 @@ export async function runPipeline(source: AsyncIterable<Task>, options: PoolOpti
     return n.value;
   };
 
+  // Who runs tasks. Explicit --jobs N: N worker threads (1: this thread alone). By default: a
+  // small batch in this thread; a large one in this thread AND one worker per other core, so
+  // this thread works from the first file while the workers load, and no core waits on a
+  // thread that only hands out files (on 2 cores, 2 workers plus an idle main thread were slower
+  // than --jobs 1: every thread pays its own warm-up of the parsers). Only cores that are idle
+  // count: on a machine already busy, extra threads just take turns and lose to one.
   const workers: WorkerSlot[] = [];
   let lanes: Exec[];
-  if (useWorkers) {
-    for (let i = 0; i < jobs; i++) workers.push(new WorkerSlot(workerFile));
+  if (options.jobs !== undefined) {
+    if (options.jobs > 1 && haveWorkers) {
+      for (let i = 0; i < options.jobs; i++) workers.push(new WorkerSlot(workerFile));
+    }
+  } else if (!sourceDone && haveWorkers) {
+    for (let i = 0; i < spareCores() - 1; i++) workers.push(new WorkerSlot(workerFile));
+  }
+  const threads = workers.length + (options.jobs !== undefined && workers.length > 0 ? 0 : 1);
+  if (workers.length > 0 && options.jobs !== undefined) {
     // Two tasks in flight per worker: the next file is already queued when one finishes.
     lanes = [...workers, ...workers].map((w) => (t: Task) => w.run(t));
+  } else if (workers.length > 0) {
+    lanes = [runTask, ...[...workers, ...workers].map((w) => (t: Task) => w.run(t))];
   } else {
-    // In-process: tasks are mostly synchronous CPU work; a second lane only overlaps sharp's
-    // decodes (which run on libuv's threads) with the next file's scan.
-    lanes = Array.from({ length: Math.min(Math.max(jobs, 2), 4) }, () => runTask);
+    // This thread alone: tasks are mostly synchronous CPU work; a second lane only overlaps
+    // sharp's decodes (which run on libuv's threads) with the next file's scan.
+    lanes = [runTask, runTask];
   }
 
-  const window = WINDOW_PER_JOB * Math.max(1, jobs);
+  const window = WINDOW_PER_JOB * Math.max(1, threads);
   const waiting = new Map<number, TaskResult>();
   let nextIndex = 0;
   let delivered = 0;
@@ -135,6 +149,12 @@ export async function runPipeline(source: AsyncIterable<Task>, options: PoolOpti
     throw failed;
   }
   return delivered;
+}
+
+/** Cores this process may use (affinity, cgroup) minus what the 1-minute load already keeps busy. */
+function spareCores(): number {
+  const cores = availableParallelism();
+  return Math.max(1, Math.min(cores, Math.round(cores - loadavg()[0])));
 }
 
 function chain(a: (() => void) | null, b: () => void): () => void {

@@ -1,0 +1,138 @@
+'use strict';
+/**
+ * Issue 12's throughput and memory targets, measured against their floors in the same run:
+ * verify within 1.5x of (node starting the CLI + reading the bytes with cat), strip within 1.5x
+ * of (start-up + cp -r), the default job count never slower than --jobs 1; and peak RSS of
+ * `verify --jsonl` over 10,000 and 100,000 small generated files (target: the same at both sizes).
+ * Wall clock, best of BENCH_RUNS; nothing here asserts a number.
+ */
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const root = path.join(__dirname, '..');
+const deid = path.join(root, 'bin', 'deid.js');
+const corpus = path.resolve(root, '..', 'shared', 'corpus', 'exif-samples');
+const RUNS = Number(process.env.BENCH_RUNS || 3);
+const SMALL_SIZES = (process.env.BENCH_SMALL_FILES || '10000,100000').split(',').map(Number);
+const PER_DIR = 1000;
+
+function listFiles(dir) {
+  const out = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...listFiles(full));
+    else if (e.isFile()) out.push(full);
+  }
+  return out;
+}
+
+function once(cmd, args, options = {}) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.error) throw r.error;
+  // A deid run counts only if it finished its batch (exit 1 also means "findings").
+  const finished = cmd !== process.execPath || args.includes('--version') || /"summary"/.test(r.stdout.toString().trim().split('\n').pop());
+  if ((r.status !== 0 && r.status !== 1) || !finished) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return ms;
+}
+
+/** Best of RUNS; `args` may be a function of the run number (fresh output folders). */
+function best(cmd, args, options) {
+  let ms = Infinity;
+  for (let i = 0; i < RUNS; i++) ms = Math.min(ms, once(cmd, typeof args === 'function' ? args(i) : args, options));
+  return ms;
+}
+
+/** Peak resident memory (GNU time's %M, in KB) and wall time of one run. */
+function peak(args, expectFiles) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%M %e', process.execPath, ...args], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  if (r.error) throw r.error;
+  const last = JSON.parse(r.stdout.slice(r.stdout.lastIndexOf('\n', r.stdout.length - 2) + 1));
+  if (last.summary.files !== expectFiles) throw new Error(`verify checked ${last.summary.files} files, not ${expectFiles}: ${r.stderr}`);
+  const m = /(\d+) ([\d.]+)\s*$/.exec(r.stderr);
+  if (!m) throw new Error(`no measurement from /usr/bin/time: ${r.stderr}`);
+  return { rssMB: Number(m[1]) / 1024, seconds: Number(m[2]) };
+}
+
+const fmt = (ms) => `${ms.toFixed(0)} ms`;
+
+function throughput(work) {
+  const set = path.join(work, 'jpegs');
+  const jpegs = listFiles(path.join(corpus, 'jpg')).filter((f) => !/invalid|corrupted|tests|README/.test(f));
+  let bytes = 0;
+  let n = 0;
+  for (let c = 0; n < 349; c++) {
+    for (const f of jpegs) {
+      const dest = path.join(set, String(c), path.basename(path.dirname(f)), path.basename(f).replace(/[^\w.-]/g, '_'));
+      fs.mkdirSync(path.dirname(dest), { recursive: true });
+      fs.copyFileSync(f, dest);
+      bytes += fs.statSync(dest).size;
+      n++;
+    }
+  }
+  console.log(`scale    ${n} JPEGs (${(bytes / 1e6).toFixed(0)} MB), page cache warm, ${os.cpus().length} cores, best of ${RUNS}`);
+  once('cat', listFiles(set)); // warm the cache
+  const startup = best(process.execPath, [deid, '--version']);
+  const cat = best('sh', ['-c', `find "${set}" -type f -exec cat {} + > /dev/null`]);
+  const cp = best('cp', (i) => ['-r', set, path.join(work, `cp-${i}`)]);
+  const vDefault = best(process.execPath, [deid, 'verify', '--jsonl', set]);
+  const vOne = best(process.execPath, [deid, 'verify', '--jsonl', '--jobs', '1', set]);
+  const sDefault = best(process.execPath, (i) => [deid, 'strip', '--jsonl', set, '--out', path.join(work, `s-${i}`)]);
+  const sOne = best(process.execPath, (i) => [deid, 'strip', '--jsonl', '--jobs', '1', set, '--out', path.join(work, `s1-${i}`)]);
+  const vFloor = startup + cat;
+  const sFloor = startup + cp;
+  console.log(`         verify deid ${fmt(vDefault)} (--jobs 1: ${fmt(vOne)})  floor ${fmt(vFloor)} (start-up ${fmt(startup)} + cat ${fmt(cat)})  ${(vDefault / vFloor).toFixed(2)}x the floor (target <= 1.5x)`);
+  console.log(`         strip  deid ${fmt(sDefault)} (--jobs 1: ${fmt(sOne)})  floor ${fmt(sFloor)} (start-up ${fmt(startup)} + cp -r ${fmt(cp)})  ${(sDefault / sFloor).toFixed(2)}x the floor (target <= 1.5x)`);
+  console.log(`         default jobs vs --jobs 1: verify ${(vOne / vDefault).toFixed(2)}x, strip ${(sOne / sDefault).toFixed(2)}x (target >= 1x)`);
+}
+
+async function smallFiles(work) {
+  const sharp = require('sharp');
+  // A small camera-like JPEG: 32x32 pixels with an EXIF block naming a person, ~1 KB.
+  const one = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#a08070' } })
+    .jpeg({ quality: 80 })
+    .withExif({ IFD0: { Artist: 'JOHN SMITH', ImageDescription: 'MRN 0012345' } })
+    .toBuffer();
+  const max = Math.max(...SMALL_SIZES);
+  const dir = path.join(work, 'small');
+  for (let i = 0; i < max; i++) {
+    const sub = path.join(dir, String(Math.floor(i / PER_DIR)).padStart(4, '0'));
+    if (i % PER_DIR === 0) fs.mkdirSync(sub, { recursive: true });
+    fs.writeFileSync(path.join(sub, `f${i}.jpg`), one);
+  }
+  const parts = [];
+  for (const size of SMALL_SIZES) {
+    // The same layout (PER_DIR files per folder) at each size: only the number of files differs.
+    const list = path.join(work, `list-${size}.txt`);
+    const lines = [];
+    for (let i = 0; i < size; i++) lines.push(path.join(dir, String(Math.floor(i / PER_DIR)).padStart(4, '0'), `f${i}.jpg`));
+    fs.writeFileSync(list, `${lines.join('\n')}\n`);
+    const byDir = peak([deid, 'verify', '--jsonl', '--files-from', list], size);
+    parts.push({ size, ...byDir });
+  }
+  console.log(`         verify --jsonl over small generated files (${one.length} bytes each, ${PER_DIR} per folder):`);
+  for (const p of parts) {
+    console.log(`           ${String(p.size).padStart(6)} files: ${p.seconds.toFixed(1)} s, ${(p.size / p.seconds).toFixed(0)} files/s, peak RSS ${p.rssMB.toFixed(0)} MB`);
+  }
+  const [a, b] = [parts[0], parts[parts.length - 1]];
+  console.log(`           peak RSS at ${b.size} / at ${a.size} files: ${(b.rssMB / a.rssMB).toFixed(2)}x (target ~1x: independent of the number of files)`);
+}
+
+async function run() {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'deid-bench-scale-'));
+  try {
+    throughput(work);
+    await smallFiles(work);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+module.exports = { run };
+if (require.main === module) run().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
