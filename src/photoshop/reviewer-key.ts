@@ -1,12 +1,15 @@
+import { utf8Decode } from '../actions/text';
 import { reviewerKeyFrom, type ReviewerKey } from '../core/signature/keys';
 import { uxpStorage } from './uxp-types';
 
 /** The secure-storage key under which the reviewer's Ed25519 key pair is kept (JSON text). */
 const STORAGE_KEY = 'deid-photo.reviewer-key';
-const decoder = new TextDecoder();
 
 /**
- * The reviewer's signing key in UXP secure storage, created at the first sign-off. Adobe calls
+ * The reviewer's signing key in UXP secure storage (AdobeDocs/uxp src/pages/uxp-api/reference-js/
+ * Modules/uxp/Key-Value Storage/SecureStorage.md), created at the first sign-off; its seed comes
+ * from crypto.getRandomValues via @noble/curves (UXP v6.2+, reference-js/Global Members/Crypto/
+ * Crypto.md). TextDecoder is looked up at use (actions/text.ts), not at module load. Adobe calls
  * secure storage a cache that can be lost (uninstall, damaged credentials): a lost key means a
  * new key and fingerprint, which the study then adds to its trusted list.
  */
@@ -19,7 +22,7 @@ export function reviewerKeyFromSecureStorage(): Promise<ReviewerKey> {
       } catch {
         return null;
       }
-      return bytes && bytes.length > 0 ? decoder.decode(bytes) : null;
+      return bytes && bytes.length > 0 ? utf8Decode(bytes) : null;
     },
     write: (text) => uxpStorage.secureStorage.setItem(STORAGE_KEY, text),
   });

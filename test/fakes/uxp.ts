@@ -158,15 +158,34 @@ const localFileSystem = {
   },
 } satisfies LocalFileSystem;
 
-/** UXP secure storage: bytes per key, for this plugin; in memory for one test file. */
+/**
+ * AdobeDocs/uxp src/pages/uxp-api/reference-js/Modules/uxp/Key-Value Storage/SecureStorage.md:
+ * setItem takes a string, ArrayBuffer or TypedArray (TypeError otherwise) and rejects an empty
+ * value; getItem resolves a Uint8Array. Where the page is silent, the least convenient plausible
+ * choice: a key never set resolves undefined, a string comes back as its UTF-8 bytes, and the
+ * Uint8Array returned is a view in the middle of a larger buffer (code reading `.buffer` breaks).
+ * In memory for one test file.
+ */
 const secureItems = new Map<string, Uint8Array>();
 const secureStorage = {
-  async getItem(key: string): Promise<Uint8Array | undefined> {
-    const v = secureItems.get(key);
-    return v ? v.slice() : undefined;
+  setItem(key: string, value: string | Uint8Array): Promise<void> {
+    if (typeof key !== 'string') throw new TypeError('secureStorage.setItem: key must be a string');
+    let bytes: Uint8Array;
+    if (typeof value === 'string') bytes = new TextEncoder().encode(value);
+    else if (ArrayBuffer.isView(value)) bytes = new Uint8Array(value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength));
+    else if ((value as unknown) instanceof ArrayBuffer) bytes = new Uint8Array((value as ArrayBuffer).slice(0));
+    else throw new TypeError('secureStorage.setItem: value must be a string, ArrayBuffer or TypedArray');
+    if (bytes.length === 0) return Promise.reject(new Error('secureStorage.setItem: the value is empty'));
+    secureItems.set(key, bytes);
+    return Promise.resolve();
   },
-  async setItem(key: string, value: string | Uint8Array): Promise<void> {
-    secureItems.set(key, typeof value === 'string' ? new TextEncoder().encode(value) : value.slice());
+  getItem(key: string): Promise<Uint8Array | undefined> {
+    if (typeof key !== 'string') throw new TypeError('secureStorage.getItem: key must be a string');
+    const bytes = secureItems.get(key);
+    if (!bytes) return Promise.resolve(undefined);
+    const padded = new Uint8Array(bytes.length + 16).fill(0xa5);
+    padded.set(bytes, 8);
+    return Promise.resolve(padded.subarray(8, 8 + bytes.length));
   },
 } satisfies SecureStorage;
 
