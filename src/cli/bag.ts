@@ -9,6 +9,7 @@ import { parseSidecar } from '../core/sidecar/schema';
 import type { Sidecar } from '../core/sidecar/types';
 import { folderStore, digestFile } from './bag-store';
 import { verifyFile } from './tasks/verify-file';
+import { escapeText } from './escape';
 import type { Io } from './io';
 import { TOOL_VERSION } from './version';
 
@@ -41,11 +42,6 @@ interface Export {
 interface Refusal {
   path: string;
   reason: string;
-}
-
-/** Control and bidi characters from file names or file contents never reach the terminal raw. */
-function printable(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function isoDate(d: Date): string {
@@ -123,16 +119,16 @@ export async function bagCreateCommand(folder: string, opts: BagCreateOptions, i
   try {
     st = fs.statSync(folder);
   } catch {
-    io.err(`deid bag create: cannot read ${printable(folder)}`);
+    io.err(`deid bag create: cannot read ${escapeText(folder)}`);
     return 2;
   }
   if (!st.isDirectory()) {
-    io.err(`deid bag create: ${printable(folder)} is not a folder`);
+    io.err(`deid bag create: ${escapeText(folder)} is not a folder`);
     return 2;
   }
   const out = path.resolve(opts.out);
   if (fs.existsSync(out)) {
-    io.err(`deid bag create: ${printable(opts.out)} already exists; a bag is never written over anything`);
+    io.err(`deid bag create: ${escapeText(opts.out)} already exists; a bag is never written over anything`);
     return 2;
   }
   const root = path.resolve(folder);
@@ -176,11 +172,11 @@ export async function bagCreateCommand(folder: string, opts: BagCreateOptions, i
   }
   if (refused.length > 0) {
     io.err(`deid bag create: nothing written; ${refused.length} problem(s):`);
-    for (const r of refused) io.err(`  ${printable(r.path)}: ${printable(r.reason)}`);
+    for (const r of refused) io.err(`  ${escapeText(r.path)}: ${escapeText(r.reason)}`);
     return 1;
   }
   if (exports.length === 0) {
-    io.err(`deid bag create: nothing written; no exports (<id>.<ext> with <id>.deid.json) under ${printable(folder)}`);
+    io.err(`deid bag create: nothing written; no exports (<id>.<ext> with <id>.deid.json) under ${escapeText(folder)}`);
     return 1;
   }
 
@@ -222,14 +218,14 @@ export async function bagCreateCommand(folder: string, opts: BagCreateOptions, i
     if (opts.log) appendLog(opts.log, record);
     if (opts.json) io.out(JSON.stringify({ bag: out, identity: built.identity, exports: exports.length, unsigned, bytes: total, ignored }, null, 2));
     else {
-      io.out(`wrote bag ${printable(out)}: ${exports.length} export(s) with their sidecars, ${bagSize(total)}, identity ${built.identity}`);
+      io.out(`wrote bag ${escapeText(out)}: ${exports.length} export(s) with their sidecars, ${bagSize(total)}, identity ${built.identity}`);
       if (ignored > 0) io.out(`${ignored} other file(s) in the folder were not packed (only exports and their sidecars go into a bag)`);
       if (unsigned > 0) io.out(`${unsigned} export(s) not signed off were packed because of --allow-unsigned (recorded in bag-info.txt)`);
     }
     return 0;
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
-    io.err(`deid bag create: nothing written: ${printable(e instanceof Error ? e.message : String(e))}`);
+    io.err(`deid bag create: nothing written: ${escapeText(e instanceof Error ? e.message : String(e))}`);
     return 2;
   }
 }
@@ -264,11 +260,11 @@ export async function bagVerifyCommand(bag: string, opts: BagVerifyOptions, io: 
   try {
     st = fs.statSync(bag);
   } catch {
-    io.err(`deid bag verify: cannot read ${printable(bag)}`);
+    io.err(`deid bag verify: cannot read ${escapeText(bag)}`);
     return 2;
   }
   if (!st.isDirectory()) {
-    io.err(`deid bag verify: ${printable(bag)} is not a folder (serialized bags are not read here; unpack it first)`);
+    io.err(`deid bag verify: ${escapeText(bag)} is not a folder (serialized bags are not read here; unpack it first)`);
     return 2;
   }
   const root = path.resolve(bag);
@@ -283,14 +279,14 @@ export async function bagVerifyCommand(bag: string, opts: BagVerifyOptions, io: 
   try {
     report = await validateBag(folderStore(root));
   } catch (e) {
-    io.err(`deid bag verify: cannot read the bag: ${printable(e instanceof Error ? e.message : String(e))}`);
+    io.err(`deid bag verify: cannot read the bag: ${escapeText(e instanceof Error ? e.message : String(e))}`);
     return 2;
   }
   const images = { checked: 0, clean: 0 };
   if (report.errors.length === 0 && valuesOf(report.info, 'Deidentification-Method').length > 0) {
     await reverifyImages(root, report, images, opts.policy);
   }
-  for (const w of report.warnings) io.err(`warning: ${printable(w)}`);
+  for (const w of report.warnings) io.err(`warning: ${escapeText(w)}`);
   const valid = report.errors.length === 0;
   const manifests = fs.readdirSync(root).filter((n) => /^(tag)?manifest-[a-z0-9]+\.txt$/.test(n)).map((name) => ({ name, bytes: fs.readFileSync(path.join(root, name)) }));
   const id = bagIdentity(manifests);
@@ -316,14 +312,14 @@ export async function bagVerifyCommand(bag: string, opts: BagVerifyOptions, io: 
       fs.renameSync(tmp, target);
     } catch (e) {
       fs.rmSync(tmp, { force: true });
-      io.err(`deid bag verify: cannot write the receipt: ${printable(e instanceof Error ? e.message : String(e))}`);
+      io.err(`deid bag verify: cannot write the receipt: ${escapeText(e instanceof Error ? e.message : String(e))}`);
       return 2;
     }
   }
   if (opts.log) appendLog(opts.log, { event: opts.receipt ? 'bag-receipt' : 'bag-verify', date: receipt.date, bag: root, bagIdentity: receipt.bag.identity, receiver: receipt.receiver, method: transferMethod, result: receipt.result, payloadFiles: report.payload.files, images: images.checked, tool: receipt.tool });
   if (opts.json) io.out(JSON.stringify({ valid, version: report.version, errors: report.errors, warnings: report.warnings, payload: report.payload, images, identity: receipt.bag.identity }, null, 2));
   else {
-    for (const e of report.errors) io.out(`invalid   ${printable(e)}`);
+    for (const e of report.errors) io.out(`invalid   ${escapeText(e)}`);
     io.out(valid
       ? `valid BagIt ${report.version} bag: ${report.payload.files} payload file(s), ${report.payload.bytes} bytes${images.checked ? `, ${images.clean} of ${images.checked} image(s) re-verified clean against their sidecars` : ''}`
       : `INVALID bag: ${report.errors.length} problem(s)`);

@@ -221,7 +221,7 @@ describe('exports that must not travel', () => {
     fs.copyFileSync(SAMPLE, path.join(dir, 'evil\u001b[2Jname.jpg'));
     const r = spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'deid.js'), 'bag', 'create', dir, '--out', path.join(work, 'esc'), '--recipient', 'x', '--method', 'y'], { encoding: 'utf8' });
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain('evil\\u001b[2Jname.jpg');
+    expect(r.stderr).toContain('evil\\x1b[2Jname.jpg');
     expect(r.stderr).not.toContain('\u001b');
   });
 });
