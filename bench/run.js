@@ -152,6 +152,7 @@ async function main() {
     await require('./detect').run();
     await require('./colour').run();
     await require('./scale').run();
+    await require('./tiff').run();
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

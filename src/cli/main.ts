@@ -45,7 +45,7 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
   addBatchOptions(
     program
       .command('strip')
-      .description('write metadata-free copies (JPEG/PNG/WebP losslessly; TIFF/HEIF/AVIF re-encoded as PNG)')
+      .description('write metadata-free copies, each losslessly in its own format (PNG re-encoding only as a salvage path)')
       .argument('[paths...]', 'image files or directories (searched recursively)')
       .requiredOption('--out <dir>', 'output directory (inputs are never overwritten; never read as input)')
       .option('--resume', 'keep outputs already there that are newer than their input and verify clean')

@@ -83,7 +83,10 @@ test('strip writes every file it can make clean, at its relative path, and refus
     // A JPEG written other than losslessly says why (salvage or colour conversion), never silently.
     if (f.format === 'jpeg' && !f.lossless) expect(f.notice).toMatch(/^(salvaged|colours converted)/);
   }
-  expect(written.filter((f) => f.format === 'tiff').every((f) => !f.lossless && /re-encoded TIFF to PNG/.test(f.notice ?? ''))).toBe(true);
+  // TIFF is rewritten as TIFF (issue 9): lossless, at the input's own name.
+  const tiffs = written.filter((f) => f.format === 'tiff');
+  expect(tiffs.length).toBe(8);
+  expect(tiffs.filter((f) => !f.lossless || path.extname(f.output!) !== path.extname(f.input))).toEqual([]);
   // HEIC is rewritten in its own format (no decoder needed).
   const heif = written.filter((f) => f.format === 'heif');
   expect(heif.length).toBeGreaterThanOrEqual(5);

@@ -94,7 +94,12 @@ test('two inputs that map to one output: the first is written, the second refuse
   const inputs = path.join(tmp, 'in');
   await fs.mkdir(inputs);
   await sharp(SAMPLE).png().toFile(path.join(inputs, 'photo.png'));
-  await sharp(SAMPLE).tiff().toFile(path.join(inputs, 'photo.tif'));
+  // A TIFF libtiff reads but the lossless rewrite refuses (BitsPerSample written as LONG, not the
+  // SHORT of TIFF 6.0 section 8): it takes the salvage path, re-encoded to photo.png.
+  const grey = await sharp(SAMPLE).toColourspace('b-w').tiff({ compression: 'none' }).toBuffer();
+  const ifd = grey.readUInt32LE(4);
+  for (let i = 0; i < grey.readUInt16LE(ifd); i++) if (grey.readUInt16LE(ifd + 2 + i * 12) === 258) grey.writeUInt16LE(4, ifd + 2 + i * 12 + 2);
+  await fs.writeFile(path.join(inputs, 'photo.tif'), grey);
   const out = path.join(tmp, 'out');
   const r = await deid('strip', '--json', inputs, '--out', out);
   expect(r.code).toBe(1);

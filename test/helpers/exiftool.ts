@@ -153,6 +153,12 @@ export function identifyingKeysLeft(record: ExiftoolRecord): string[] {
     if (key === 'PNG:ProfileName') return record[key] !== 'ICC Profile';
     if (key === 'File:Comment') return true;
     if (key === 'IFD0:Orientation') return false;
+    // A TIFF file's page directories hold its image structure (exiftool names the one strip of
+    // a JPEG-compressed page PreviewImage).
+    if (record['File:FileType'] === 'TIFF' && /^IFD\d+$/.test(group)) {
+      const tag = key.slice(colon + 1);
+      return !(TIFF_STRUCTURE_TAGS.has(tag) || (/^PreviewImage(Start|Length)?$/.test(tag) && record[`${group}:Compression`] === 'JPEG'));
+    }
     // PNG's own structure (IHDR fields and the allowlisted colour chunks) names nothing.
     if (group === 'PNG') return !PNG_STRUCTURE_TAGS.has(key.slice(colon + 1));
     if (/^PNG-(pHYs|cHRM)$/.test(group)) return false;

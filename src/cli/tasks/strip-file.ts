@@ -10,13 +10,14 @@ import { reencodeClean, type ReencodeFormat } from './reencode';
 import { errorText } from './verify-file';
 
 /**
- * Strips one file into the output tree. JPEG, PNG, WebP, HEIF and AVIF are rewritten losslessly
- * by the core. A JPEG, PNG or WebP the core cannot make clean losslessly (a LUT/CMYK colour
- * profile, a structure the walk refuses) is re-encoded clean in its own format with a notice, and
- * only what no decoder reads is refused. TIFF, and a HEIF/AVIF the core refuses to rewrite (an image sequence, an item type
- * it does not carry), are decoded and re-encoded as PNG as a salvage path (no further loss,
- * orientation applied to the pixels), then stripped and re-scanned like any PNG. Nothing is written unless the result is
- * clean; commit.ts puts the staged file in place, never over an input.
+ * Strips one file into the output tree. JPEG, PNG, WebP, TIFF, HEIF and AVIF are rewritten
+ * losslessly by the core, each in its own format. A JPEG, PNG or WebP the core cannot make clean
+ * losslessly (a LUT/CMYK colour profile, a structure the walk refuses) is re-encoded clean in its
+ * own format with a notice, and only what no decoder reads is refused. A TIFF/HEIF/AVIF the core
+ * refuses to rewrite (old-style JPEG TIFF, a CMYK/LUT profile in a TIFF, an image sequence, an
+ * item type it does not carry) is decoded and re-encoded as PNG as a salvage path (no further
+ * loss, orientation applied to the pixels), then stripped and re-scanned like any PNG. Nothing is
+ * written unless the result is clean; commit.ts puts the staged file in place, never over an input.
  */
 export async function stripFile(task: StripTask): Promise<StripFileResult> {
   const { file } = task;
@@ -50,8 +51,10 @@ export async function stripFile(task: StripTask): Promise<StripFileResult> {
         outBytes = stripped.bytes;
         if (stripped.notes.length > 0) notice = stripped.notes.join('; ');
       } catch (e) {
-        // HEIF/AVIF the rewrite cannot carry losslessly fall back to re-encoding (salvage).
-        if (!(isDeidError(e) && (e.code === 'unsupported' || e.code === 'needs-conversion') && (format === 'heif' || format === 'avif'))) throw e;
+        // HEIF/AVIF/TIFF the rewrite cannot carry losslessly fall back to re-encoding (salvage):
+        // for TIFF, old-style JPEG or a broken tag the pixels depend on; a colour profile only a
+        // conversion keeps (COORD contract 1: 'needs-conversion').
+        if (!(isDeidError(e) && (e.code === 'unsupported' || e.code === 'needs-conversion') && (format === 'heif' || format === 'avif' || format === 'tiff'))) throw e;
         salvage = e.message;
         lossless = false;
       }

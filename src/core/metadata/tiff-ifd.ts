@@ -1,7 +1,8 @@
 /**
  * A bounds-checked walker over TIFF Image File Directories (TIFF 6.0 section 2, "Image File
  * Directory"), shared by every container that embeds a TIFF structure:
- * JPEG APP1 "Exif\0\0" payloads, whole TIFF files, WebP `EXIF` chunks and HEIF `Exif` items.
+ * JPEG APP1 "Exif\0\0" payloads, WebP `EXIF` chunks, HEIF `Exif` items, and the Exif/GPS trees
+ * a whole TIFF file points to (the file itself is walked by tiff-pages.ts).
  *
  * It never returns values, only which kinds of metadata are present, and it is linear in the size
  * of the block: every IFD offset is visited once (a revisit is a cycle and throws) and the total
@@ -61,13 +62,9 @@ export const TAG = {
 
 /** Offset/byte-count tag pairs locating image data: strips, tiles, old-style JPEG (TIFF 6.0). */
 const DATA_POINTER_TAGS: ReadonlyArray<readonly [number, number]> = [[0x0111, 0x0117], [0x0144, 0x0145], [0x0201, 0x0202]];
-/** Writers align values to even offsets (TIFF 6.0 section 2: "word boundary"); a few bytes of slack. */
-const ALIGNMENT_SLACK = 3;
 
 /** Tags at or above this number are private (TIFF 6.0 section 2, "Private Tags"). */
 const FIRST_PRIVATE_TAG = 32768;
-/** NewSubfileType bit 0: "reduced-resolution version of another image" (TIFF 6.0 section 8). */
-const SUBFILE_REDUCED_RESOLUTION = 1;
 /** Orientation values of TIFF 6.0 / EXIF: 1 is "as stored", 2..8 flip and rotate. */
 const ORIENTATION_MIN = 1;
 const ORIENTATION_MAX = 8;
@@ -438,104 +435,59 @@ export function minimalOrientationExif(orientation: number): Uint8Array {
   return out;
 }
 
-/**
- * Baseline and extension tags that describe only how pixels are stored (TIFF 6.0 appendix A):
- * a TIFF file holding nothing else is clean. Orientation is kept like in the EXIF design.
- */
-const IMAGE_STRUCTURE_TAGS: ReadonlySet<number> = new Set([
-  254, 255, 256, 257, 258, 259, 262, 263, 264, 265, 266, 273, 274, 277, 278, 279, 280, 281, 282, 283,
-  284, 286, 287, 288, 289, 290, 291, 292, 293, 296, 297, 301, 317, 318, 319, 320, 321, 322, 323, 324,
-  325, 332, 334, 336, 338, 339, 340, 341, 342, 347, 512, 515, 517, 518, 519, 520, 521, 529, 530, 531, 532,
-]);
-
-/** Old-style JPEG (compression 6) stores the main image through JPEGInterchangeFormat in a TIFF. */
-const OLD_JPEG_TAGS: ReadonlySet<number> = new Set([TAG.jpegInterchangeFormat, 0x0202]);
-
-/**
- * Walks every IFD of a whole TIFF file (first IFD and its chain of pages) with an allowlist:
- * image-structure tags are clean, everything else is a Part carrying a finding.
- * Throws DeidError('malformed' | 'truncated' | 'unsupported') only.
- */
-export function walkTiffFile(bytes: Uint8Array): Part[] {
-  const { reader, ifd0: first } = openTiff(bytes, 'TIFF');
-  const parts: Part[] = [{ name: 'TIFF header', offset: 0, length: TIFF_HEADER_SIZE, finding: null }];
-  if (first === 0) {
-    throw new DeidError('malformed', 'TIFF: the header points to no image directory');
-  }
-  let next = first;
-  for (let index = 0; next !== 0; index++) {
-    const name = `IFD${index}`;
-    const ifd = reader.readIfd(next, name);
-    parts.push({ name, offset: ifd.offset, length: ifd.byteLength, finding: index === 0 ? null : extraPageFinding(reader, ifd, name) });
-    parts.push(...tiffDirectoryParts(reader, ifd, name));
-    next = ifd.next;
-  }
-  parts.push(...unreferencedParts(bytes.length, reader.referenced));
-  return parts;
+/** Where the findings of a whole-file walk name a tag: "IFD0 tag 0x010d". */
+export function hexTag(tag: number): string {
+  return hex(tag);
 }
 
 /**
- * Bytes no directory accounts for: nothing reads them, so they can hold anything. Ranges are
- * sorted once and swept (linear after the sort); gaps within the alignment slack are padding.
+ * What a tag outside the image-structure allowlist of a TIFF FILE reveals, as a finding kind and
+ * a detail naming the kind of content (never its value).
  */
-function unreferencedParts(size: number, ranges: Array<[number, number]>): Part[] {
-  const parts: Part[] = [];
-  const sorted = [[0, TIFF_HEADER_SIZE] as [number, number], ...ranges].sort((a, b) => a[0] - b[0]);
-  let reached = 0;
-  for (const [start, end] of sorted) {
-    if (start >= size) continue;
-    if (start - reached > ALIGNMENT_SLACK) {
-      const count = start - reached;
-      parts.push({ name: 'unreferenced', offset: reached, length: count, finding: { kind: 'unknown-segment', where: `TIFF @ ${reached}`, detail: `${count} bytes no directory refers to` } });
-    }
-    reached = Math.max(reached, Math.min(end, size));
-  }
-  if (size - reached > ALIGNMENT_SLACK) {
-    const count = size - reached;
-    parts.push({ name: 'after the last referenced data', offset: reached, length: count, finding: { kind: 'trailer', where: `TIFF @ ${reached}`, detail: `${count} bytes after the last referenced data` } });
-  }
-  return parts;
+export function describeFileTag(tag: number): { kind: FindingKind; detail: string } {
+  const block = EMBEDDED_BLOCKS[tag];
+  if (block) return block;
+  if (TAG_LABELS[tag] !== undefined) return { kind: 'exif', detail: `${TAG_LABELS[tag]} (tag ${tag})` };
+  if (tag >= FIRST_PRIVATE_TAG) return { kind: 'unknown-segment', detail: `private tag ${tag} (not on the image-structure allowlist)` };
+  return { kind: 'unknown-segment', detail: `tag ${tag} (not on the image-structure allowlist)` };
 }
 
-function extraPageFinding(reader: IfdReader, ifd: Ifd, name: string): Finding {
-  const subfile = ifd.entries.find((e) => e.tag === TAG.newSubfileType);
-  const reduced = subfile !== undefined && ((reader.integer(subfile) ?? 0) & SUBFILE_REDUCED_RESOLUTION) !== 0;
-  return reduced
-    ? { kind: 'thumbnail', where: `TIFF ${name}`, detail: `reduced-resolution copy of the image (${name})` }
-    : { kind: 'unknown-segment', where: `TIFF ${name}`, detail: `extra page or image (${name}); only the first page is exported` };
+/** One pointer entry (ExifIFD, GPS, Interop, SubIFDs) of a classic TIFF file's directory. */
+export interface PointerEntry {
+  tag: number;
+  type: number;
+  count: number;
+  valueOffset: number;
 }
 
-/** Parts for the non-structural tags of one TIFF-file IFD. */
-function tiffDirectoryParts(reader: IfdReader, ifd: Ifd, name: string): Part[] {
-  const parts: Part[] = [];
-  const add = (entry: IfdEntry, finding: Finding) =>
-    parts.push({ name: `${name} tag ${hex(entry.tag)}`, offset: entry.entryOffset, length: IFD_ENTRY_SIZE, finding });
-  const compression = ifd.entries.find((e) => e.tag === 0x0103);
-  const oldJpeg = compression !== undefined && reader.integer(compression) === 6;
-  for (const entry of ifd.entries) {
-    if (IMAGE_STRUCTURE_TAGS.has(entry.tag) || (oldJpeg && OLD_JPEG_TAGS.has(entry.tag))) continue;
-    const where = `TIFF ${name} tag ${hex(entry.tag)}`;
-    if (entry.tag === TAG.exifIfd || entry.tag === TAG.gpsIfd || entry.tag === TAG.subIfds) {
-      // Pointer tags: scan the tree below the same way as an EXIF block.
-      const collector = new ExifCollector(reader);
-      collector.directory({ ...ifd, entries: [entry] }, name, false);
-      const labels = [...collector.labels];
-      if (entry.tag === TAG.exifIfd) {
-        add(entry, { kind: 'exif', where, detail: `Exif IFD${labels.length > 0 ? `: ${labels.join(', ')}` : ''}` });
-      }
-      for (const f of collector.findings) add(entry, f);
-      continue;
+/**
+ * A scanner for the directory trees IFD0-style pointer tags (ExifIFD, GPS, SubIFDs) of one
+ * classic TIFF file lead to, read with the EXIF walker. One reader serves the whole file, so a
+ * tree is read once however many pages point to it (a second visit is a cycle), keeping the walk
+ * linear. Each call gives the findings and the byte ranges of one pointer's tree; a tree that
+ * cannot be read is one finding of the pointer's own kind (strip drops it either way).
+ */
+export function pointerTreeScanner(bytes: Uint8Array, little: boolean): (pointer: PointerEntry, where: string) => { findings: Finding[]; ranges: Array<[number, number]> } {
+  const reader = new IfdReader(bytes, little, 'TIFF');
+  return (pointer, where) => {
+    const size = TYPE_SIZES[pointer.type];
+    const entry: IfdEntry = {
+      tag: pointer.tag, type: pointer.type, count: pointer.count, entryOffset: 0, valueOffset: pointer.valueOffset,
+      byteLength: size === undefined ? null : size * pointer.count,
+    };
+    const collector = new ExifCollector(reader);
+    const own: FindingKind = pointer.tag === TAG.gpsIfd ? 'gps' : pointer.tag === TAG.subIfds ? 'thumbnail' : 'exif';
+    const seen = reader.referenced.length;
+    try {
+      collector.directory({ offset: 0, byteLength: 0, entries: [entry], next: 0 }, where, false);
+    } catch (e) {
+      if (!isDeidError(e)) throw e;
+      return { findings: [{ kind: own, where: `TIFF ${where} tag ${hex(pointer.tag)}`, detail: `directory tree (unreadable: ${e.code})` }], ranges: reader.referenced.slice(seen) };
     }
-    const block = EMBEDDED_BLOCKS[entry.tag];
-    if (block) {
-      add(entry, { kind: block.kind, where, detail: block.detail });
-    } else if (TAG_LABELS[entry.tag] !== undefined) {
-      add(entry, { kind: 'exif', where, detail: `${TAG_LABELS[entry.tag]} (tag ${entry.tag})` });
-    } else if (entry.tag >= FIRST_PRIVATE_TAG) {
-      add(entry, { kind: 'unknown-segment', where, detail: `private tag ${entry.tag} (not on the image-structure allowlist)` });
-    } else {
-      add(entry, { kind: 'unknown-segment', where, detail: `tag ${entry.tag} (not on the image-structure allowlist)` });
-    }
-  }
-  return parts;
+    const labels = [...collector.labels];
+    const findings: Finding[] = pointer.tag === TAG.exifIfd || pointer.tag === TAG.interopIfd
+      ? [{ kind: 'exif', where: `TIFF ${where} tag ${hex(pointer.tag)}`, detail: `Exif IFD${labels.length > 0 ? `: ${labels.join(', ')}` : ''}` }]
+      : [];
+    return { findings: [...findings, ...collector.findings], ranges: reader.referenced.slice(seen) };
+  };
 }
