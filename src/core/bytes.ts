@@ -3,6 +3,10 @@ export function u16be(b: Uint8Array, at: number): number {
   return (b[at] << 8) | b[at + 1];
 }
 
+export function u16le(b: Uint8Array, at: number): number {
+  return b[at] | (b[at + 1] << 8);
+}
+
 export function u32be(b: Uint8Array, at: number): number {
   return ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
 }

@@ -9,25 +9,17 @@ import type { Policy } from '../../core/policy/types';
 import { checkSidecarSignature, type SignatureStatus } from '../../core/signature/sidecar-signature';
 import { applyAutoChecks, checklistProblems } from '../../core/sidecar/checklist';
 import { parseSidecar } from '../../core/sidecar/schema';
-import type { Checklist, Sidecar, Step } from '../../core/sidecar/types';
+import type { Checklist, Sidecar } from '../../core/sidecar/types';
 import { decodePixels } from '../pixels-io';
+import type { RegionView } from '../../review/api-types';
 import { readRegularFile, type IndexedExport } from './folder-index';
 
 /** Sidecars are a few kilobytes; images are capped so a stray huge file cannot exhaust memory. */
 export const MAX_SIDECAR_BYTES = 4 * 1024 * 1024;
 export const MAX_IMAGE_BYTES = 512 * 1024 * 1024;
 
-export interface RegionReport {
-  /** 1-based, in the order of the sidecar's obscuring steps as they lie in the export. */
-  number: number;
-  op: Step['op'];
-  regionKind?: Step['regionKind'];
-  cellSize?: number;
-  region: { x: number; y: number; w: number; h: number };
-  ok: boolean;
-  /** Plain words: what the check found. */
-  detail: string;
-}
+/** One region's check, as the page shows it (the page's own type: one shape on both sides). */
+export type RegionReport = RegionView;
 
 /** What the page and the report show for one export, re-checked now. */
 export interface ExportReport {

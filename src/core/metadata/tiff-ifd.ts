@@ -8,6 +8,7 @@
  * of the block: every IFD offset is visited once (a revisit is a cycle and throws) and the total
  * number of entries read is capped by what could fit in the block without overlap.
  */
+import { u16be, u16le, u32be, u32le } from '../bytes';
 import { DeidError, isDeidError } from '../errors';
 import type { Finding, FindingKind, Part } from './types';
 
@@ -116,17 +117,12 @@ class IfdReader {
 
   u16(offset: number): number {
     this.need(offset, 2);
-    const b = this.bytes;
-    return this.little ? b[offset] | (b[offset + 1] << 8) : (b[offset] << 8) | b[offset + 1];
+    return this.little ? u16le(this.bytes, offset) : u16be(this.bytes, offset);
   }
 
   u32(offset: number): number {
     this.need(offset, 4);
-    const b = this.bytes;
-    const value = this.little
-      ? b[offset] | (b[offset + 1] << 8) | (b[offset + 2] << 16) | (b[offset + 3] << 24)
-      : (b[offset] << 24) | (b[offset + 1] << 16) | (b[offset + 2] << 8) | b[offset + 3];
-    return value >>> 0;
+    return this.little ? u32le(this.bytes, offset) : u32be(this.bytes, offset);
   }
 
   need(offset: number, length: number): void {

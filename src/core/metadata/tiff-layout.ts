@@ -4,6 +4,7 @@
  * 64-bit offsets, 20-byte entries, 8-byte value slots). Every read throws DeidError, never
  * RangeError; offsets past 2^53 are beyond any file and read as "points past the end".
  */
+import { u16be, u16le, u32be, u32le } from '../bytes';
 import { DeidError } from '../errors';
 
 export const BYTE_ORDER_LITTLE = 0x4949;
@@ -90,17 +91,12 @@ export class TiffReader {
 
   u16(at: number): number {
     this.need(at, 2);
-    const b = this.bytes;
-    return this.little ? b[at] | (b[at + 1] << 8) : (b[at] << 8) | b[at + 1];
+    return this.little ? u16le(this.bytes, at) : u16be(this.bytes, at);
   }
 
   u32(at: number): number {
     this.need(at, 4);
-    const b = this.bytes;
-    const v = this.little
-      ? b[at] | (b[at + 1] << 8) | (b[at + 2] << 16) | (b[at + 3] << 24)
-      : (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
-    return v >>> 0;
+    return this.little ? u32le(this.bytes, at) : u32be(this.bytes, at);
   }
 
   /** A 64-bit unsigned value as a number; above 2^53 it is returned as Infinity (past any file). */
