@@ -13,21 +13,14 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { allFiles, withoutReadmes, TIFF_STRUCTURE } = require('./lib');
 
 const root = path.join(__dirname, '..');
 const corpus = path.resolve(root, '..', 'shared', 'corpus', 'exif-samples');
 const deid = path.join(root, 'bin', 'deid.js');
 const build = (p) => require(path.join(root, 'build', p));
 
-function listFiles(dir) {
-  const out = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...listFiles(full));
-    else if (e.isFile() && !/README/.test(e.name)) out.push(full);
-  }
-  return out;
-}
+const listFiles = (dir) => withoutReadmes(allFiles(dir));
 
 /** A monitor profile with maker, date and a serial in its description (hand-built, ICC.1 7.2). */
 function plantedProfile() {
@@ -79,6 +72,8 @@ function identifyingLeft(record) {
       if (tag === 'ProfileDescription' || tag === 'ProfileCopyright') return !ICC_NEUTRAL.test(String(record[key]));
       return /Desc|Metadata|Calibration|Technology|ML-/.test(tag);
     }
+    // TIFF outputs stay TIFF (issue 9): their page structure is pixels, not identity.
+    if (/^(IFD\d+|SubIFD\d*)$/.test(group) && TIFF_STRUCTURE.test(tag)) return false;
     if (group === 'PNG') return !(PNG_STRUCTURE.test(tag) || (tag === 'ProfileName' && record[key] === 'ICC Profile'));
     // HEIF box structure (brands, codec configuration, sizes); names, URLs and dates would identify.
     if (group === 'QuickTime' || group === 'Meta') return /Name|Description|URL|Location|Date|Author|Copyright|Make|Model|Software|Comment/.test(tag);

@@ -10,11 +10,11 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { allFiles, bestOf } = require('./lib');
 
 const root = path.join(__dirname, '..');
 const corpus = path.resolve(root, '..', 'shared', 'corpus', 'exif-samples', 'heic');
 const deid = path.join(root, 'bin', 'deid.js');
-const RUNS = Number(process.env.BENCH_RUNS || 3);
 const COPIES = Number(process.env.BENCH_COPIES || 10);
 const PLANT = ['-Artist=Bench Person', '-GPSLatitude=51.5', '-GPSLatitudeRef=N', '-XMP-dc:Creator=Bench Person', '-SerialNumber=123456'];
 
@@ -24,25 +24,9 @@ function run(cmd, args, cwd) {
   return r;
 }
 
-function listFiles(dir) {
-  const out = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...listFiles(full));
-    else if (e.isFile()) out.push(full);
-  }
-  return out;
-}
+const listFiles = allFiles;
 
-function time(fn) {
-  let best = Infinity;
-  for (let i = 0; i < RUNS; i++) {
-    const t0 = process.hrtime.bigint();
-    fn(i);
-    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  return best;
-}
+const time = bestOf;
 
 /** Made fixtures: a heif-enc HEIC (alpha, thumbnail) and a sharp AVIF (alpha), both planted. */
 async function makeFixtures(dir) {

@@ -9,11 +9,11 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { RUNS, allFiles, withoutReadmes, bestOf } = require('./lib');
 
 const root = path.join(__dirname, '..');
 const corpus = path.resolve(root, '..', 'shared', 'corpus', 'exif-samples');
 const deid = path.join(root, 'bin', 'deid.js');
-const RUNS = Number(process.env.BENCH_RUNS || 3);
 const COPIES = Number(process.env.BENCH_COPIES || 10);
 const MOSAIC_W = 6000;
 const MOSAIC_H = 4000;
@@ -23,25 +23,9 @@ const { pixelateRegion } = require(path.join(root, 'build', 'core', 'pixels', 'p
 const { minimumCellSize, DEFAULT_POLICY } = require(path.join(root, 'build', 'core', 'policy', 'policy.js'));
 const sharp = require('sharp');
 
-function listFiles(dir) {
-  const out = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...listFiles(full));
-    else if (e.isFile() && !/README/.test(e.name)) out.push(full);
-  }
-  return out;
-}
+const listFiles = (dir) => withoutReadmes(allFiles(dir));
 
-function time(fn) {
-  let best = Infinity;
-  for (let i = 0; i < RUNS; i++) {
-    const t0 = process.hrtime.bigint();
-    fn(i);
-    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  return best;
-}
+const time = bestOf;
 
 function run(cmd, args, cwd) {
   const r = spawnSync(cmd, args, { cwd, maxBuffer: 1 << 30, encoding: 'buffer' });

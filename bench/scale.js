@@ -10,6 +10,7 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { allFiles } = require('./lib');
 
 const root = path.join(__dirname, '..');
 const deid = path.join(root, 'bin', 'deid.js');
@@ -18,15 +19,7 @@ const RUNS = Number(process.env.BENCH_RUNS || 3);
 const SMALL_SIZES = (process.env.BENCH_SMALL_FILES || '10000,100000').split(',').map(Number);
 const PER_DIR = 1000;
 
-function listFiles(dir) {
-  const out = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...listFiles(full));
-    else if (e.isFile()) out.push(full);
-  }
-  return out;
-}
+const listFiles = allFiles;
 
 function once(cmd, args, options = {}) {
   const t0 = process.hrtime.bigint();

@@ -10,20 +10,18 @@ const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { allFiles, bestOf, TIFF_STRUCTURE: STRUCTURE } = require('./lib');
 const sharp = require('sharp');
 
 const root = path.join(__dirname, '..');
 const corpus = path.resolve(root, '..', 'shared', 'corpus', 'exif-samples');
 const deid = path.join(root, 'bin', 'deid.js');
-const RUNS = Number(process.env.BENCH_RUNS || 3);
 const COPIES = Number(process.env.BENCH_TIFF_COPIES || 10);
 const { scanStructure } = require(path.join(root, 'build', 'core', 'metadata', 'scan.js'));
 const { tiffFormat } = require(path.join(root, 'build', 'core', 'metadata', 'tiff.js'));
 
 const PLANT = ['-Artist=Jane Doe', '-DocumentName=jane-doe-wound.tif', '-HostComputer=WARD-7-PC', '-Software=Scan 2.1',
   '-ImageDescription=MRN 1234567', '-GPSLatitude=51.5', '-GPSLatitudeRef=N', '-XMP:Creator=Jane Doe', '-IPTC:By-line=Jane Doe'];
-/** exiftool groups/tags that identify (everything but page structure and exiftool's own groups). */
-const STRUCTURE = /^(ImageWidth|ImageHeight|BitsPerSample|Compression|PhotometricInterpretation|StripOffsets|Orientation|SamplesPerPixel|RowsPerStrip|StripByteCounts|XResolution|YResolution|PlanarConfiguration|ResolutionUnit|PageNumber|Predictor|ColorMap|TileWidth|TileLength|TileOffsets|TileByteCounts|ExtraSamples|SampleFormat|JPEGTables|YCbCrSubSampling|YCbCrPositioning|ReferenceBlackWhite|SubfileType|FillOrder|PreviewImage(Start|Length)?)$/;
 
 function run(cmd, args, cwd) {
   const r = spawnSync(cmd, args, { cwd, maxBuffer: 1 << 30, encoding: 'buffer' });
@@ -31,26 +29,9 @@ function run(cmd, args, cwd) {
   return r;
 }
 
-function listFiles(dir) {
-  const out = [];
-  if (!fs.existsSync(dir)) return out;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...listFiles(full));
-    else if (e.isFile()) out.push(full);
-  }
-  return out;
-}
+const listFiles = allFiles;
 
-function time(fn) {
-  let best = Infinity;
-  for (let i = 0; i < RUNS; i++) {
-    const t0 = process.hrtime.bigint();
-    fn(i);
-    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  return best;
-}
+const time = bestOf;
 
 function noise(width, height, channels) {
   const out = Buffer.alloc(width * height * channels);
