@@ -58,6 +58,7 @@ async function run() {
         const s = scoreImage(found, [label], 'face');
         const keys = [`turn ${label.turn ?? 0}`, label.box.w < 80 ? 'size 40-80 px' : label.box.w < 160 ? 'size 80-160 px' : 'size >= 160 px'];
         if (label.partial) keys.push('partly covered');
+        keys.push(label.tilt ? 'tilted 10-45 deg off the turn' : 'on a quarter turn');
         for (const k of keys) {
           faceBy[k] = faceBy[k] || { n: 0, found: 0 };
           faceBy[k].n += 1;

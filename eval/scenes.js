@@ -40,6 +40,7 @@ const REAL = [
   { file: 'rocket.jpg', labels: [] },
 ];
 
+const TILTS = [0, 30, 0, -45, 0, 15, 0, -25, 0, 40, 0, -10];
 const BACKGROUNDS = ['coffee.jpg', 'chelsea.jpg', 'rocket.jpg'];
 const SURNAMES = ['DOE', 'SMITH', 'OKAFOR', 'NOWAK', 'GARCIA', 'NGUYEN', 'MURPHY', 'KHAN', 'ROSSI', 'LINDQVIST'];
 const GIVEN = ['JANE', 'JOHN', 'AMARA', 'PIOTR', 'LUCIA', 'MINH', 'AOIFE', 'IMRAN', 'GIULIA', 'ERIK'];
@@ -168,12 +169,17 @@ function scene(index, rnd) {
   for (let f = 0; f < nFaces; f++) {
     const src = FACES[(index + f) % FACES.length];
     const turn = [0, 90, 180, 270][(index + f * 3) % 4];
+    // Half the faces also lean off their quarter turn (a head on a pillow, a camera held askew),
+    // up to 45 degrees either way, so every angle of the circle is in the set.
+    const tilt = TILTS[(index * 3 + f) % TILTS.length];
+    const deg = turn + tilt;
     const faceW = Math.round(40 * Math.pow(420 / 40, rnd()));
     const s = faceW / src.face.w;
     const cw = src.crop.w * s;
     const ch = src.crop.h * s;
-    const turnedW = turn % 180 === 0 ? cw : ch;
-    const turnedH = turn % 180 === 0 ? ch : cw;
+    const rad = (deg * Math.PI) / 180;
+    const turnedW = Math.abs(cw * Math.cos(rad)) + Math.abs(ch * Math.sin(rad));
+    const turnedH = Math.abs(cw * Math.sin(rad)) + Math.abs(ch * Math.cos(rad));
     const spot = tryPlace(Math.ceil(turnedW), Math.ceil(turnedH));
     if (!spot) continue;
     const cx = spot.x + turnedW / 2;
@@ -182,7 +188,7 @@ function scene(index, rnd) {
     // to the crop), then turned about that centre.
     const full = `<svg x="${(-cw / 2).toFixed(1)}" y="${(-ch / 2).toFixed(1)}" width="${cw.toFixed(1)}" height="${ch.toFixed(1)}" viewBox="${src.crop.x} ${src.crop.y} ${src.crop.w} ${src.crop.h}" preserveAspectRatio="none"><image x="0" y="0" width="${src.size[0]}" height="${src.size[1]}" href="${dataUri(src.file)}"/></svg>`;
     const faceLocal = { x: -cw / 2 + (src.face.x - src.crop.x) * s, y: -ch / 2 + (src.face.y - src.crop.y) * s, w: src.face.w * s, h: src.face.h * s };
-    let g = `<g transform="translate(${cx.toFixed(1)} ${cy.toFixed(1)}) rotate(${turn})">${full}`;
+    let g = `<g transform="translate(${cx.toFixed(1)} ${cy.toFixed(1)}) rotate(${deg})">${full}`;
     const partial = f === 1 && index % 2 === 0;
     if (partial) {
       // A sheet or mask over the lower third of the face: still a face a reviewer must catch.
@@ -190,7 +196,7 @@ function scene(index, rnd) {
     }
     g += '</g>';
     parts.push(g);
-    labels.push({ kind: 'face', box: transformedBox(faceLocal, cx, cy, turn), turn, partial });
+    labels.push({ kind: 'face', box: transformedBox(faceLocal, cx, cy, deg), turn, ...(tilt ? { tilt } : {}), partial });
   }
 
   // Text: a wristband at an angle, a badge, a chart label and sometimes a date stamp.

