@@ -1,11 +1,14 @@
 import { useEffect, useRef, useState } from 'react';
-import type { RegionView } from './api-types';
+import type { PossibleView, RegionView } from './api-types';
+import { POSSIBLE_WORDS } from './ResidualCheck';
 
 interface Props {
   src: string;
   width: number;
   height: number;
   regions: RegionView[];
+  /** The residual check's uncovered detections: drawn dashed, apart from the recorded regions. */
+  possible?: PossibleView[];
 }
 
 const ZOOM_STEPS = [0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 6, 8];
@@ -17,9 +20,10 @@ function label(r: RegionView): string {
 
 /**
  * The export shown to fit its pane, with zoom, and the recorded regions outlined and labelled
- * (kind, method, cell size). Outlines can be hidden to look underneath them.
+ * (kind, method, cell size), and what the detectors found uncovered in dashed amber boxes. Both
+ * can be hidden to look underneath them.
  */
-export function ImageViewer({ src, width, height, regions }: Props): JSX.Element {
+export function ImageViewer({ src, width, height, regions, possible = [] }: Props): JSX.Element {
   const pane = useRef<HTMLDivElement>(null);
   const [zoom, setZoom] = useState<'fit' | number>('fit');
   const [fit, setFit] = useState(1);
@@ -55,7 +59,7 @@ export function ImageViewer({ src, width, height, regions }: Props): JSX.Element
         <span className="muted" data-testid="zoom-level">{`${Math.round(scale * 100)}%`}</span>
         <label className="toggle">
           <input type="checkbox" checked={outlines} onChange={(e) => setOutlines(e.target.checked)} data-testid="toggle-outlines" />
-          Region outlines
+          Outlines
         </label>
       </div>
       <div className="viewer-pane" ref={pane}>
@@ -67,6 +71,16 @@ export function ImageViewer({ src, width, height, regions }: Props): JSX.Element
                 <g key={r.number} className={r.ok ? 'region ok' : 'region fail'}>
                   <rect x={r.region.x} y={r.region.y} width={r.region.w} height={r.region.h} vectorEffect="non-scaling-stroke" />
                   <text x={r.region.x + 4 / scale} y={r.region.y + 16 / scale} fontSize={13 / scale}>{label(r)}</text>
+                </g>
+              ))}
+            </svg>
+          ) : null}
+          {outlines && possible.length > 0 ? (
+            <svg className="outlines" viewBox={`0 0 ${width} ${height}`} preserveAspectRatio="none" data-testid="possible-boxes">
+              {possible.map((p, i) => (
+                <g key={i} className={`possible possible-${p.kind}`} data-testid={`possible-box-${i + 1}`}>
+                  <rect x={p.box.x} y={p.box.y} width={p.box.w} height={p.box.h} vectorEffect="non-scaling-stroke" />
+                  <text x={p.box.x + 4 / scale} y={p.box.y + p.box.h - 6 / scale} fontSize={13 / scale}>{`${i + 1} · ${POSSIBLE_WORDS[p.kind]}`}</text>
                 </g>
               ))}
             </svg>

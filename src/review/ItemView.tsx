@@ -2,8 +2,9 @@ import { useEffect, useState } from 'react';
 import { addIssue, checklistProblems, resolveIssue, setItemStatus, signOff } from '../core/sidecar/checklist';
 import type { Checklist, ChecklistStatus } from '../core/sidecar/types';
 import type { ItemResponse } from './api-types';
-import { ApiError, fetchItem, imageUrl, postSignOff } from './api';
+import { ApiError, fetchItem, fetchPixels, imageUrl, postSignOff } from './api';
 import { ImageViewer } from './ImageViewer';
+import { ResidualCheck, type PixelState } from './ResidualCheck';
 import { Reverification } from './Reverification';
 
 interface Props {
@@ -25,6 +26,9 @@ const STATUS_OPTIONS: readonly { value: ChecklistStatus; label: string }[] = [
   { value: 'issue', label: 'Issue' },
 ];
 
+/** The checklist items the detectors speak to, and which of their notes goes with each. */
+const DETECTOR_ITEMS: Readonly<Record<string, 'faces' | 'text'>> = { faces: 'faces', text: 'text' };
+
 type Message = { tone: 'ok' | 'fail'; text: string; conflict?: boolean } | null;
 
 /**
@@ -41,6 +45,7 @@ export function ItemView(props: Props): JSX.Element {
   const [message, setMessage] = useState<Message>(null);
   const [busy, setBusy] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
+  const [pixels, setPixels] = useState<PixelState>({ state: 'running' });
 
   const load = async (): Promise<void> => {
     try {
@@ -54,6 +59,24 @@ export function ItemView(props: Props): JSX.Element {
   };
   useEffect(() => {
     void load();
+  }, [id]);
+
+  // The residual check runs apart from the re-verification: it takes a second or more, and the
+  // rest of the page does not wait for it (nor need it, when the detectors are not installed).
+  useEffect(() => {
+    let current = true;
+    setPixels({ state: 'running' });
+    fetchPixels(id).then(
+      (result) => current && setPixels({ state: 'done', result }),
+      (e: unknown) => {
+        if (!current) return;
+        const text = e instanceof Error ? e.message : String(e);
+        setPixels(e instanceof ApiError && e.status === 503 ? { state: 'unavailable', message: text } : { state: 'failed', message: text });
+      },
+    );
+    return () => {
+      current = false;
+    };
   }, [id]);
 
   useEffect(() => {
@@ -127,9 +150,10 @@ export function ItemView(props: Props): JSX.Element {
     <main className="page item-page">
       {header}
       <div className="columns">
-        {item.image ? <ImageViewer src={imageUrl(id)} width={item.image.width} height={item.image.height} regions={item.regions} /> : <section className="viewer"><p className="fail">{item.error ?? 'No image.'}</p></section>}
+        {item.image ? <ImageViewer src={imageUrl(id)} width={item.image.width} height={item.image.height} regions={item.regions} possible={pixels.state === 'done' ? pixels.result.uncovered : []} /> : <section className="viewer"><p className="fail">{item.error ?? 'No image.'}</p></section>}
         <aside className="side">
           <Reverification item={item} />
+          <ResidualCheck pixels={pixels} />
           {checklist ? (
             <section aria-label="Checklist" className="checklist">
               <h2>Checklist</h2>
@@ -147,7 +171,12 @@ export function ItemView(props: Props): JSX.Element {
                       {STATUS_OPTIONS.map((o) => <option key={o.value} value={o.value}>{o.label}</option>)}
                     </select>
                   )}
-                  <span className="label">{`${ci.label}${ci.auto ? ' (automatic)' : ''}${ci.note ? `: ${ci.note}` : ''}`}</span>
+                  <span className="label">
+                    {`${ci.label}${ci.auto ? ' (automatic)' : ''}${ci.note ? `: ${ci.note}` : ''}`}
+                    {pixels.state === 'done' && DETECTOR_ITEMS[ci.id] ? (
+                      <span className="detector-note" data-testid={`detector-note-${ci.id}`}>{`Detector's note (advice, you decide): ${pixels.result.notes[DETECTOR_ITEMS[ci.id]!].replace(/^detector: /, '')}`}</span>
+                    ) : null}
+                  </span>
                 </div>
               ))}
               <h3>Issues</h3>

@@ -60,3 +60,28 @@ export interface SignOffBody {
   items: { id: string; status: Checklist['items'][number]['status']; note?: string }[];
   issues: Checklist['issues'];
 }
+
+/** One face or text region the detectors found that no obscured region covers (issue 11). */
+export interface PossibleView {
+  kind: 'face' | 'text';
+  box: { x: number; y: number; w: number; h: number };
+  /** The detector's confidence, 0..1. */
+  score: number;
+  /** How much of the box lies under obscured regions, 0..1 (below the share that counts as covered). */
+  covered: number;
+  /** The finding's own wording, as `deid verify --pixels` prints it. */
+  detail: string;
+}
+
+/**
+ * GET /api/items/:id/pixels: the residual check of the export as stored. Advice for the reviewer
+ * only: it never changes the checklist and never blocks or makes a sign-off.
+ */
+export interface PixelsResponse {
+  id: string;
+  /** How many faces and text regions the detectors found in all, covered or not. */
+  found: { faces: number; text: number };
+  uncovered: PossibleView[];
+  /** The detector's notes for the faces and text checklist items. */
+  notes: { faces: string; text: string };
+}

@@ -1,4 +1,4 @@
-import type { ItemResponse, ListResponse, SignOffBody } from './api-types';
+import type { ItemResponse, ListResponse, PixelsResponse, SignOffBody } from './api-types';
 
 /** The server puts the CSRF token in a meta tag (CSP allows no inline script). */
 function csrfToken(): string {
@@ -23,6 +23,10 @@ export function fetchList(): Promise<ListResponse> {
 
 export function fetchItem(id: string): Promise<ItemResponse> {
   return fetch(`/api/items/${encodeURIComponent(id)}`, { cache: 'no-store' }).then((r) => answer<ItemResponse>(r));
+}
+
+export function fetchPixels(id: string): Promise<PixelsResponse> {
+  return fetch(`/api/items/${encodeURIComponent(id)}/pixels`, { cache: 'no-store' }).then((r) => answer<PixelsResponse>(r));
 }
 
 export function imageUrl(id: string): string {

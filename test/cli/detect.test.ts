@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import { containedShare, iou } from '../../src/core/detect/boxes';
 import type { Rect } from '../../src/core/geometry';
 import { parseSidecar } from '../../src/core/sidecar/schema';
+import { CROP, FACE_IN_SOURCE, HEAD } from '../helpers/astronaut';
 import { REPO } from '../helpers/paths';
 
 /**
@@ -14,10 +15,6 @@ import { REPO } from '../helpers/paths';
  * once for all the files it is given, so this file runs them twice in all.
  */
 const DEID = path.join(REPO, 'bin', 'deid.js');
-const HEAD = path.join(REPO, 'eval', 'sources', 'astronaut.jpg');
-// The astronaut's face in the source photograph (eval/labels.json), and the head crop used here.
-const FACE_IN_SOURCE = { x: 181, y: 72, w: 84, h: 103 };
-const CROP = { left: 131, top: 12, width: 184, height: 210 };
 const W = 1000;
 const H = 700;
 const HEAD_AT = { left: 560, top: 120 };

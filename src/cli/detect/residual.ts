@@ -1,8 +1,5 @@
 import * as fs from 'node:fs';
-import { residualFindings, uncoveredDetections } from '../../core/detect/coverage';
-import { neutralizeObscured } from '../../core/detect/neutral';
-import { detectorNotes } from '../../core/detect/notes';
-import type { Detection } from '../../core/detect/types';
+import { residualCheck, type ResidualCheck } from '../../core/detect/residual';
 import { stepsInFinalCoordinates } from '../../core/pixels/apply';
 import { parseSidecar } from '../../core/sidecar/schema';
 import type { Step } from '../../core/sidecar/types';
@@ -31,9 +28,9 @@ function obscuredRegions(imagePath: string): Step[] {
 /**
  * `deid verify --pixels` (issue 11): runs the detectors on every image verify read and reports
  * each face or text region that no obscured region of its sidecar covers (every one, for an
- * image without a sidecar). The detectors see the obscured regions filled with their
- * surroundings (neutral.ts), so what they find is what is left uncovered. The pixels are read as stored, without EXIF orientation, because
- * that is the grid sidecar regions are recorded in. The detectors load once for the batch; if
+ * image without a sidecar), through core/detect/residual.ts as the review page does. The pixels
+ * are read as stored, without EXIF orientation, because that is the grid sidecar regions are
+ * recorded in. The detectors load once for the batch; if
  * they are not installed this throws the "not available" DeidError before anything is changed.
  */
 export async function addPixelFindings(results: VerifyFileResult[], detectors?: Detectors): Promise<void> {
@@ -42,20 +39,18 @@ export async function addPixelFindings(results: VerifyFileResult[], detectors?: 
   const d = detectors ?? (await Detectors.load());
   for (const r of todo) {
     const obscuring = obscuredRegions(r.path);
-    let found: Detection[];
+    let check: ResidualCheck;
     try {
       const pixels = await decodePixels(fs.readFileSync(r.path), { orient: false });
-      found = await d.detect(neutralizeObscured(pixels, obscuring));
+      check = await residualCheck(pixels, obscuring, d);
     } catch (e) {
       r.error = `pixels could not be checked: ${errorText(e)}`;
       r.clean = false;
       continue;
     }
-    const uncovered = uncoveredDetections(found, obscuring);
-    const findings = residualFindings(uncovered, 'pixels');
-    r.findings.push(...findings);
-    r.detector = detectorNotes(found, uncovered.map((u) => u.detection));
-    if (findings.length > 0) r.clean = false;
+    r.findings.push(...check.findings);
+    r.detector = check.notes;
+    if (check.findings.length > 0) r.clean = false;
   }
 }
 

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { Policy } from '../../core/policy/types';
 import type { ReviewerKey } from '../../core/signature/keys';
 import { indexFolder, readRegularFile, type IndexedExport } from './folder-index';
+import { PixelChecker, type DetectorLoader } from './pixel-check';
 import { MAX_IMAGE_BYTES, reverifyExport, type ExportReport } from './reverify';
 import {
   CSRF_HEADER, HttpError, SECURITY_HEADERS, allowedHosts, cookieValue, newSecret, readJsonBody, sameSecret, send, sendJson, sessionCookieName,
@@ -27,6 +28,8 @@ export interface ReviewServerOptions {
   idleMs: number;
   assetsDir?: string;
   now?: () => Date;
+  /** Loads the face and text detectors at the first residual check (default: the installed packages). */
+  detectors?: DetectorLoader;
   /** Called once when the server stops, with why. */
   onStop?: (why: 'idle' | 'closed') => void;
 }
@@ -47,6 +50,7 @@ const IMAGE_TYPES = { jpeg: 'image/jpeg', png: 'image/png' } as const;
 const ITEM_ROUTE = /^\/api\/items\/([^/]+)$/;
 const IMAGE_ROUTE = /^\/api\/items\/([^/]+)\/image$/;
 const SIGN_ROUTE = /^\/api\/items\/([^/]+)\/sign-off$/;
+const PIXELS_ROUTE = /^\/api\/items\/([^/]+)\/pixels$/;
 
 function pageHtml(csrf: string): string {
   // No inline script (CSP): the CSRF token is read from the meta tag by the bundle.
@@ -84,6 +88,7 @@ export async function startReviewServer(opts: ReviewServerOptions): Promise<Revi
   const { exports } = indexFolder(opts.folder);
   const byId = new Map<string, IndexedExport>(exports.map((e) => [e.id, e]));
   const reports = new Map<string, ExportReport>();
+  const pixelChecker = new PixelChecker(opts.detectors);
   let port = 0;
   let hosts = new Set<string>();
   let stopped = false;
@@ -176,6 +181,12 @@ export async function startReviewServer(opts: ReviewServerOptions): Promise<Revi
         throw new HttpError(404, 'the image cannot be read');
       }
       send(res, 200, bytes, IMAGE_TYPES[report.sidecar.image.format]);
+      return;
+    }
+    m = PIXELS_ROUTE.exec(route);
+    if (m) {
+      // The residual check (issue 11): advice shown beside the checklist, never part of it.
+      sendJson(res, 200, await pixelChecker.check(lookup(m[1])));
       return;
     }
     m = ITEM_ROUTE.exec(route);
