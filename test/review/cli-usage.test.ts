@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { deid } from '../cli/run';
+import { applySample, rawRequest, startDeidReview } from '../helpers/review';
 
 let tmp: string;
 beforeAll(() => {
@@ -35,4 +36,33 @@ test('report on a folder without exports still writes an honest, empty record', 
   expect(fs.readFileSync(out, 'utf8')).toMatch(/<th>Exports<\/th><td data-total="Exports">0<\/td>/);
   expect(fs.readFileSync(path.join(tmp, 'empty', 'r.csv'), 'utf8').split('\r\n')[0]).toMatch(/^alternate_id,format,/);
   fs.rmSync(path.join(tmp, 'empty'), { recursive: true });
+});
+
+test('the built deid review with its default page folder starts, and still refuses an oversized sign-off', async () => {
+  // The compiled CommonJS (not jest's transform) with DEID_REVIEW_ASSETS unset: the path the
+  // reviewer's own `deid review` takes. A local once shadowed the module's exports there, which
+  // crashed the start and lifted the body limit.
+  const folder = path.join(tmp, 'built');
+  const { id } = await applySample(folder);
+  const env = { ...process.env };
+  delete env.DEID_REVIEW_ASSETS;
+  const review = await startDeidReview([folder, '--no-open', '--key', path.join(tmp, 'key.json')], env as Record<string, string>);
+  try {
+    const port = Number(new URL(review.url).port);
+    const host = `127.0.0.1:${port}`;
+    const login = await rawRequest(port, { path: `/?token=${new URL(review.url).searchParams.get('token')!}`, headers: { Host: host } });
+    const cookie = String(login.headers['set-cookie']).split(';')[0]!;
+    const csrf = /name="deid-csrf" content="([^"]+)"/.exec((await rawRequest(port, { path: '/', headers: { Host: host, Cookie: cookie } })).body)![1]!;
+    const big = await rawRequest(port, {
+      method: 'POST',
+      path: `/api/items/${id}/sign-off`,
+      headers: { Host: host, Cookie: cookie, Origin: `http://${host}`, 'X-Deid-CSRF': csrf, 'Content-Type': 'application/json' },
+      body: ' '.repeat(2 * 1024 * 1024),
+    });
+    expect(big.status).toBe(413);
+  } finally {
+    review.child.kill('SIGINT');
+    await review.exited;
+  }
+  fs.rmSync(folder, { recursive: true });
 });

@@ -85,8 +85,10 @@ export async function startReviewServer(opts: ReviewServerOptions): Promise<Revi
   const csrf = newSecret();
   const assetsDir = opts.assetsDir ?? process.env.DEID_REVIEW_ASSETS ?? DEFAULT_ASSETS;
   const now = opts.now ?? (() => new Date());
-  const { exports } = indexFolder(opts.folder);
-  const byId = new Map<string, IndexedExport>(exports.map((e) => [e.id, e]));
+  // Not named `exports`: tsc's CommonJS output reads this module's own constants (DEFAULT_ASSETS,
+  // MAX_BODY_BYTES) as `exports.X`, which a local of that name would shadow.
+  const listed = indexFolder(opts.folder).exports;
+  const byId = new Map<string, IndexedExport>(listed.map((e) => [e.id, e]));
   const reports = new Map<string, ExportReport>();
   const pixelChecker = new PixelChecker(opts.detectors);
   let port = 0;
@@ -94,7 +96,7 @@ export async function startReviewServer(opts: ReviewServerOptions): Promise<Revi
   let stopped = false;
 
   const verified = (async () => {
-    for (const e of exports) {
+    for (const e of listed) {
       if (stopped) return;
       if (!reports.has(e.id)) reports.set(e.id, await reverifyExport(e, opts.policy));
       // Lets requests in between files: the page shows progress while the folder is checked.
@@ -163,9 +165,9 @@ export async function startReviewServer(opts: ReviewServerOptions): Promise<Revi
     }
     if (route === '/api/items') {
       sendJson(res, 200, {
-        total: exports.length,
-        verified: exports.filter((e) => reports.has(e.id)).length,
-        items: exports.map((e) => listRow(e.id, reports.get(e.id))),
+        total: listed.length,
+        verified: listed.filter((e) => reports.has(e.id)).length,
+        items: listed.map((e) => listRow(e.id, reports.get(e.id))),
       });
       return;
     }
