@@ -5,7 +5,8 @@ import { coveredShare, residualFindings, uncoveredDetections } from '../../src/c
 import { scoreImage } from '../../src/core/detect/evaluate';
 import { detectorNotes, withDetectorNotes } from '../../src/core/detect/notes';
 import { draftRecipe } from '../../src/core/detect/recipe';
-import { QUARTER_TURNS, turnRgb, unturnBox, type Rgb } from '../../src/core/detect/rotate';
+import { QUARTER_TURNS, unturnBox, type Rgb } from '../../src/core/detect/rotate';
+import { turnRgb } from '../helpers/turn';
 import { textBoxesFromMap } from '../../src/core/detect/text-boxes';
 import type { Detection } from '../../src/core/detect/types';
 import { maskToRuns } from '../../src/core/pixels/mask-runs';

@@ -61,13 +61,14 @@ describe('RetinaFace output decoding (insightface anchors and nonlinear_pred)', 
   });
 });
 
-test('retinaInput lays out RGB planes as sharp separates the channels', async () => {
+test.each([0, 90, 180, 270] as const)('retinaInput(%i) holds the planes of the picture as sharp turns it', async (turn) => {
   const W = 5;
   const H = 3;
   const data = new Uint8Array(W * H * 3).map((_, i) => (i * 37) % 256);
-  const input = retinaInput({ data, width: W, height: H });
+  const input = retinaInput({ data, width: W, height: H }, turn);
   for (const c of [0, 1, 2] as const) {
-    const plane = await sharp(Buffer.from(data), { raw: { width: W, height: H, channels: 3 } }).extractChannel(c).raw().toBuffer();
+    const { data: plane, info } = await sharp(Buffer.from(data), { raw: { width: W, height: H, channels: 3 } }).rotate(turn).extractChannel(c).raw().toBuffer({ resolveWithObject: true });
+    expect([input.width, input.height]).toEqual([info.width, info.height]);
     expect(Array.from(input.data.subarray(c * W * H, (c + 1) * W * H))).toEqual(Array.from(plane));
   }
 });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { suppress } from '../../core/detect/boxes';
 import { freeSpatialDims } from '../../core/detect/onnx-dims';
 import { decodeStride, retinaInput, STRIDES, type FaceBox } from '../../core/detect/retinaface';
-import { QUARTER_TURNS, turnRgb, unturnBox, type Rgb } from '../../core/detect/rotate';
+import { QUARTER_TURNS, unturnBox, type Rgb } from '../../core/detect/rotate';
 import type { Detection } from '../../core/detect/types';
 import { packageFile } from './optional';
 import { onnxRuntime, type Ort, type OrtSession } from './ort';
@@ -54,7 +54,7 @@ export class FaceDetector {
   async detect(rgb: Rgb, options: FaceOptions = FACE_DEFAULTS): Promise<Detection[]> {
     const found: Detection[] = [];
     for (const turn of QUARTER_TURNS) {
-      const input = retinaInput(turnRgb(rgb, turn));
+      const input = retinaInput(rgb, turn);
       for (const f of await this.run(input, options.minScore)) {
         found.push({ kind: 'face', score: f.score, turn, box: unturnBox(f.box, turn, rgb.width, rgb.height) });
       }

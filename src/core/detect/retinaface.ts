@@ -1,5 +1,6 @@
 import type { Rect } from '../geometry';
-import type { Rgb } from './rotate';
+import { turnedSize, type Rgb } from './rotate';
+import type { QuarterTurn } from './types';
 
 /**
  * Decoding of RetinaFace's outputs (Deng et al. 2019, arXiv:1905.00641) as the MobileNet-0.25
@@ -75,17 +76,26 @@ export function decodeStride(stride: Stride, maps: StrideMaps, minScore: number)
 }
 
 /**
- * The NCHW float input RetinaFace takes: RGB planes of 0..255 values, unscaled (insightface's
- * RetinaFace uses pixel_means 0 and pixel_stds 1).
+ * The NCHW float input RetinaFace takes (RGB planes of 0..255 values, unscaled: insightface's
+ * RetinaFace uses pixel_means 0 and pixel_stds 1), of the raster turned clockwise by `turn` on
+ * the way: the four orientations cost one pass over the pixels each and no turned copy. Source
+ * pixel (x, y) lands at base + x * dx + y * dy, the discrete form of rotate.ts's unturnBox rule.
  */
-export function retinaInput(rgb: Rgb): { data: Float32Array; width: number; height: number } {
-  const { width, height, data } = rgb;
-  const plane = width * height;
+export function retinaInput(rgb: Rgb, turn: QuarterTurn = 0): { data: Float32Array; width: number; height: number } {
+  const { width: W, height: H, data } = rgb;
+  const size = turnedSize(W, H, turn);
+  const plane = W * H;
+  const [base, dx, dy] =
+    turn === 0 ? [0, 1, W] : turn === 90 ? [H - 1, H, -1] : turn === 180 ? [plane - 1, -1, -W] : [(W - 1) * H, -H, 1];
   const out = new Float32Array(3 * plane);
-  for (let i = 0; i < plane; i++) {
-    out[i] = data[i * 3]!;
-    out[plane + i] = data[i * 3 + 1]!;
-    out[2 * plane + i] = data[i * 3 + 2]!;
+  let s = 0;
+  for (let y = 0; y < H; y++) {
+    let d = base + y * dy;
+    for (let x = 0; x < W; x++, s += 3, d += dx) {
+      out[d] = data[s]!;
+      out[plane + d] = data[s + 1]!;
+      out[2 * plane + d] = data[s + 2]!;
+    }
   }
-  return { data: out, width, height };
+  return { data: out, width: size.width, height: size.height };
 }
