@@ -43,3 +43,11 @@ export function addBatchOptions(command: Command): Command {
     .option('--allow-skipped', 'exit 0 even when some files were skipped (not images, hidden, symlinks) or none was checked')
     .addOption(jobsOption());
 }
+
+/** `detect --margin`: a share of the box added on each side (here, not in detect.ts, so that
+ *  declaring the command does not load the detectors). */
+export function parseMargin(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 2) throw usageError('margin', `--margin must be a share from 0 to 2 (0.25 = a quarter of the box on each side), not "${value}"`);
+  return n;
+}
