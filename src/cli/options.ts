@@ -19,7 +19,7 @@ function parseJobs(value: string): number {
 }
 
 export function jobsOption(): Option {
-  return new Option('--jobs <n>', 'worker threads (default: this thread alone unless the batch is large enough to repay starting workers, then one thread per core)').argParser(parseJobs);
+  return new Option('--jobs <n>', 'worker threads (default: this thread alone, unless the batch is large enough to repay starting workers and other cores are idle: then one worker per idle core)').argParser(parseJobs);
 }
 
 export async function readPolicy(file: string | undefined): Promise<Policy> {

@@ -55,7 +55,11 @@ export function enoughWorkMs(cores: number): number {
 /** How long this thread works alone before idle cores are counted (a few scheduler ticks). */
 export const PROBE_MS = 300;
 
-/** Idle time of every core so far, in ms (os.cpus(): /proc/stat on Linux, host counters elsewhere). */
+/**
+ * Idle time of every core so far, in ms (os.cpus(): /proc/stat on Linux, host counters
+ * elsewhere). These are all of the host's cores: a job confined to some of them (Slurm, taskset)
+ * gets no more workers than the cores it may use, and should pass --jobs anyway.
+ */
 export function idleCoreMs(): number {
   let idle = 0;
   for (const c of cpus()) idle += c.times.idle;
