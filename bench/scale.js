@@ -21,22 +21,50 @@ const PER_DIR = 1000;
 
 const listFiles = allFiles;
 
+/** Clock ticks per second for /proc's times (getconf CLK_TCK; 100 on Linux). */
+const TICKS = (() => {
+  const r = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+  return Number(r.stdout) > 0 ? Number(r.stdout) : 100;
+})();
+
+/**
+ * CPU time (user + system) of the children this process has waited for, in ms, from
+ * /proc/self/stat (cutime, cstime); null where there is no /proc. On a shared machine the CPU
+ * time of a run moves much less than its wall time.
+ */
+function childCpuMs() {
+  try {
+    const stat = fs.readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[13]) + Number(fields[14])) * 1000) / TICKS;
+  } catch {
+    return null;
+  }
+}
+
 function once(cmd, args, options = {}) {
+  const cpu0 = childCpuMs();
   const t0 = process.hrtime.bigint();
   const r = spawnSync(cmd, args, { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'], ...options });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  const cpu = cpu0 === null ? null : childCpuMs() - cpu0;
   if (r.error) throw r.error;
   // A deid run counts only if it finished its batch (exit 1 also means "findings").
   const finished = cmd !== process.execPath || args.includes('--version') || /"summary"/.test(r.stdout.toString().trim().split('\n').pop());
   if ((r.status !== 0 && r.status !== 1) || !finished) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  return ms;
+  return { ms, cpu };
 }
 
-/** Best of RUNS; `args` may be a function of the run number (fresh output folders). */
+/** Best wall time and best CPU time of RUNS; `args` may be a function of the run number (fresh output folders). */
 function best(cmd, args, options) {
   let ms = Infinity;
-  for (let i = 0; i < RUNS; i++) ms = Math.min(ms, once(cmd, typeof args === 'function' ? args(i) : args, options));
-  return ms;
+  let cpu = Infinity;
+  for (let i = 0; i < RUNS; i++) {
+    const t = once(cmd, typeof args === 'function' ? args(i) : args, options);
+    ms = Math.min(ms, t.ms);
+    cpu = t.cpu === null ? null : Math.min(cpu ?? Infinity, t.cpu);
+  }
+  return { ms, cpu };
 }
 
 /** Peak resident memory (GNU time's %M, in KB) and wall time of one run. */
@@ -52,7 +80,10 @@ function peak(args, expectFiles) {
   return { rssMB: Number(m[1]) / 1024, seconds: Number(m[2]) };
 }
 
-const fmt = (ms) => `${ms.toFixed(0)} ms`;
+const fmt = (t) => `${t.ms.toFixed(0)} ms${t.cpu === null ? '' : ` (CPU ${t.cpu.toFixed(0)})`}`;
+const ratio = (a, b) => `${(a.ms / b.ms).toFixed(2)}x${a.cpu === null || b.cpu === null ? '' : `, CPU ${(a.cpu / b.cpu).toFixed(2)}x`}`;
+const plus = (a, b) => ({ ms: a.ms + b.ms, cpu: a.cpu === null || b.cpu === null ? null : a.cpu + b.cpu });
+const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
 function throughput(work) {
   const set = path.join(work, 'jpegs');
@@ -68,7 +99,7 @@ function throughput(work) {
       n++;
     }
   }
-  console.log(`scale    ${n} JPEGs (${(bytes / 1e6).toFixed(0)} MB), page cache warm, ${os.cpus().length} cores, best of ${RUNS}`);
+  console.log(`scale    ${n} JPEGs (${(bytes / 1e6).toFixed(0)} MB), page cache warm, ${os.cpus().length} cores, best of ${RUNS} (wall; CPU = user + system), load average ${load()}`);
   once('cat', listFiles(set)); // warm the cache
   const startup = best(process.execPath, [deid, '--version']);
   const cat = best('sh', ['-c', `find "${set}" -type f -exec cat {} + > /dev/null`]);
@@ -77,11 +108,11 @@ function throughput(work) {
   const vOne = best(process.execPath, [deid, 'verify', '--jsonl', '--jobs', '1', set]);
   const sDefault = best(process.execPath, (i) => [deid, 'strip', '--jsonl', set, '--out', path.join(work, `s-${i}`)]);
   const sOne = best(process.execPath, (i) => [deid, 'strip', '--jsonl', '--jobs', '1', set, '--out', path.join(work, `s1-${i}`)]);
-  const vFloor = startup + cat;
-  const sFloor = startup + cp;
-  console.log(`         verify deid ${fmt(vDefault)} (--jobs 1: ${fmt(vOne)})  floor ${fmt(vFloor)} (start-up ${fmt(startup)} + cat ${fmt(cat)})  ${(vDefault / vFloor).toFixed(2)}x the floor (target <= 1.5x)`);
-  console.log(`         strip  deid ${fmt(sDefault)} (--jobs 1: ${fmt(sOne)})  floor ${fmt(sFloor)} (start-up ${fmt(startup)} + cp -r ${fmt(cp)})  ${(sDefault / sFloor).toFixed(2)}x the floor (target <= 1.5x)`);
-  console.log(`         default jobs vs --jobs 1: verify ${(vOne / vDefault).toFixed(2)}x, strip ${(sOne / sDefault).toFixed(2)}x (target >= 1x)`);
+  const vFloor = plus(startup, cat);
+  const sFloor = plus(startup, cp);
+  console.log(`         verify deid ${fmt(vDefault)} (--jobs 1: ${fmt(vOne)})  floor ${fmt(vFloor)} (start-up ${fmt(startup)} + cat ${fmt(cat)})  ${ratio(vDefault, vFloor)} the floor (target <= 1.5x)`);
+  console.log(`         strip  deid ${fmt(sDefault)} (--jobs 1: ${fmt(sOne)})  floor ${fmt(sFloor)} (start-up ${fmt(startup)} + cp -r ${fmt(cp)})  ${ratio(sDefault, sFloor)} the floor (target <= 1.5x)`);
+  console.log(`         default jobs vs --jobs 1: verify ${ratio(vOne, vDefault)}, strip ${ratio(sOne, sDefault)} (target >= 1x)   load average now ${load()}`);
 }
 
 async function smallFiles(work) {

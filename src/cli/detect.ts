@@ -10,15 +10,8 @@ import { writeFilesAtomically } from './atomic';
 import { DETECT_DEFAULTS, DETECT_THOROUGH, Detectors } from './detect/detector';
 import { collectInputs } from './inputs';
 import { EXIT_USAGE, type Io } from './io';
-import { usageError } from './options';
 import { decodePixels } from './pixels-io';
 import { errorText } from './tasks/verify-file';
-
-export function parseMargin(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0 || n > 2) throw usageError('margin', `--margin must be a share from 0 to 2 (0.25 = a quarter of the box on each side), not "${value}"`);
-  return n;
-}
 
 export interface DetectOptions {
   json?: boolean;

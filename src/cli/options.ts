@@ -19,7 +19,7 @@ function parseJobs(value: string): number {
 }
 
 export function jobsOption(): Option {
-  return new Option('--jobs <n>', 'worker threads (default: chosen from the batch: in-process for small batches, else one per core)').argParser(parseJobs);
+  return new Option('--jobs <n>', 'worker threads (default: this thread alone, unless the batch is large enough to repay starting workers and other cores are idle: then one worker per idle core)').argParser(parseJobs);
 }
 
 export async function readPolicy(file: string | undefined): Promise<Policy> {
@@ -42,4 +42,12 @@ export function addBatchOptions(command: Command): Command {
     .option('--jsonl', 'print one JSON line per file as it is done, then a summary line (for deid summarize)')
     .option('--allow-skipped', 'exit 0 even when some files were skipped (not images, hidden, symlinks) or none was checked')
     .addOption(jobsOption());
+}
+
+/** `detect --margin`: a share of the box added on each side (here, not in detect.ts, so that
+ *  declaring the command does not load the detectors). */
+export function parseMargin(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 2) throw usageError('margin', `--margin must be a share from 0 to 2 (0.25 = a quarter of the box on each side), not "${value}"`);
+  return n;
 }

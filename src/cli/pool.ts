@@ -1,18 +1,21 @@
-import { existsSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { existsSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { runTask } from './tasks/run-task';
 import type { Task, TaskResult } from './tasks/types';
+import { defaultWorkers, enoughWorkMs, idleCoreMs, type Machine, MAX_LOOKAHEAD, PROBE_MS, spareWorkers, taskCostMs, type ThreadPlan } from './thread-plan';
 
-/** Tasks looked at before choosing threads: a batch that ends within them runs in this thread. */
-const LOOKAHEAD = 48;
 /** Results waiting for an earlier, slower file before they are handed on, per worker. */
 const WINDOW_PER_JOB = 32;
 
 export interface PoolOptions {
-  /** Worker threads; undefined chooses (in-process for small batches, else one per core). */
+  /** Worker threads; undefined chooses from the work ahead (thread-plan.ts). */
   jobs?: number;
+  /** Told the default's choice once it is made (tests and benches look at it). */
+  onPlan?: (plan: ThreadPlan) => void;
+  /** Stand-ins for the machine, for tests: cores, how long to watch, idle time so far. */
+  machine?: Partial<Machine>;
   /** Called once per task, in input order, as soon as it and every earlier task are done. */
   onResult: (result: TaskResult, index: number) => void;
   /** Called as each result arrives, before its turn (strip tracks staged files with it). */
@@ -33,27 +36,42 @@ type Exec = (task: Task) => Promise<TaskResult>;
  * is done, with "first input wins" decided the same way on every run.
  *
  * Threads: worker start-up (loading the core in each) costs more than it saves on a small batch,
- * and the main thread is busy with listing, committing and printing, so the default runs small
- * batches in-process and large ones on one worker per core (measured in `npm run bench`).
+ * so the default runs a batch in-process unless the files and bytes ahead hold several
+ * start-ups' worth of work per worker (thread-plan.ts; measured in `npm run bench`).
  */
 export async function runPipeline(source: AsyncIterable<Task>, options: PoolOptions): Promise<number> {
   const iterator = source[Symbol.asyncIterator]();
   const ahead: Task[] = [];
+  /** Estimated cost of each task in `ahead`, and their sum. */
+  const aheadCost: number[] = [];
   let sourceDone = false;
-  if (options.jobs === undefined) {
-    while (ahead.length < LOOKAHEAD) {
+  const machine: Machine = { cores: availableParallelism(), probeMs: PROBE_MS, idleMs: idleCoreMs, ...options.machine };
+  const cores = machine.cores;
+  /** Estimated work of the tasks listed ahead and not yet started. */
+  let estimatedMs = 0;
+  if (options.jobs === undefined && cores > 1) {
+    // Listing ahead costs nothing extra: this thread lists every file anyway, and does so before
+    // reading it either way. One stat per file seen, only while deciding.
+    const enough = enoughWorkMs(cores);
+    while (estimatedMs < enough && ahead.length < MAX_LOOKAHEAD) {
       const n = await iterator.next();
       if (n.done) {
         sourceDone = true;
         break;
       }
+      const cost = n.value.type === 'done' ? 0 : taskCostMs(sizeOf(n.value.file.path));
       ahead.push(n.value);
+      aheadCost.push(cost);
+      estimatedMs += cost;
     }
   }
   const workerFile = path.join(__dirname, 'worker.js');
   const haveWorkers = existsSync(workerFile);
   const pull = async (): Promise<Task | undefined> => {
-    if (ahead.length > 0) return ahead.shift();
+    if (ahead.length > 0) {
+      estimatedMs -= aheadCost.shift()!;
+      return ahead.shift();
+    }
     if (sourceDone) return undefined;
     const n = await iterator.next();
     if (n.done) {
@@ -63,34 +81,35 @@ export async function runPipeline(source: AsyncIterable<Task>, options: PoolOpti
     return n.value;
   };
 
-  // Who runs tasks. Explicit --jobs N: N worker threads (1: this thread alone). By default: a
-  // small batch in this thread; a large one in this thread AND one worker per other core, so
-  // this thread works from the first file while the workers load, and no core waits on a
-  // thread that only hands out files (on 2 cores, 2 workers plus an idle main thread were slower
-  // than --jobs 1: every thread pays its own warm-up of the parsers). Only cores that are idle
-  // count: on a machine already busy, extra threads just take turns and lose to one.
+  // Who runs tasks. Explicit --jobs N: N worker threads (1: this thread alone). By default: this
+  // thread alone, exactly as --jobs 1, unless the work ahead pays for workers AND cores are
+  // idle to run them (thread-plan.ts); then this thread and the workers, so this thread works
+  // from the first file while they load, and no core waits on a thread that only hands out
+  // files (on 2 cores, 2 workers plus an idle main thread were slower than --jobs 1: every
+  // thread pays its own warm-up of the parsers).
   const workers: WorkerSlot[] = [];
   let lanes: Exec[];
-  if (options.jobs !== undefined) {
-    if (options.jobs > 1 && haveWorkers) {
-      for (let i = 0; i < options.jobs; i++) workers.push(new WorkerSlot(workerFile));
-    }
-  } else if (!sourceDone && haveWorkers) {
-    for (let i = 0; i < spareCores() - 1; i++) workers.push(new WorkerSlot(workerFile));
-  }
-  const threads = workers.length + (options.jobs !== undefined && workers.length > 0 ? 0 : 1);
-  if (workers.length > 0 && options.jobs !== undefined) {
+  if (options.jobs !== undefined && options.jobs > 1 && haveWorkers) {
+    for (let i = 0; i < options.jobs; i++) workers.push(new WorkerSlot(workerFile));
     // Two tasks in flight per worker: the next file is already queued when one finishes.
     lanes = [...workers, ...workers].map((w) => (t: Task) => w.run(t));
-  } else if (workers.length > 0) {
-    lanes = [runTask, ...[...workers, ...workers].map((w) => (t: Task) => w.run(t))];
   } else {
     // This thread alone: tasks are mostly synchronous CPU work; a second lane only overlaps
     // sharp's decodes (which run on libuv's threads) with the next file's scan.
     lanes = [runTask, runTask];
   }
+  const affordable = options.jobs === undefined && haveWorkers ? defaultWorkers(estimatedMs, cores) : 0;
+  let plan: ThreadPlan | null = null;
+  const decided = (p: ThreadPlan) => {
+    plan = p;
+    options.onPlan?.(p);
+  };
+  if (options.jobs === undefined && affordable === 0) decided({ workers: 0, estimatedMs, spareCores: null });
+  // The work pays for workers: whether cores are free to run them is measured while this thread
+  // works on the first files (idle time of the other cores, now, not a load average).
+  const watchFrom = { at: Date.now(), idle: affordable > 0 ? machine.idleMs() : 0 };
 
-  const window = WINDOW_PER_JOB * Math.max(1, threads);
+  let window = WINDOW_PER_JOB * Math.max(1, workers.length);
   const waiting = new Map<number, TaskResult>();
   let nextIndex = 0;
   let delivered = 0;
@@ -111,8 +130,37 @@ export async function runPipeline(source: AsyncIterable<Task>, options: PoolOpti
     progressed();
   };
 
+  const running: Array<Promise<void>> = [];
+  const startLane = (exec: Exec) => {
+    running.push(
+      lane(exec).catch((e: unknown) => {
+        if (failed === null) failed = e;
+        progressed();
+      }),
+    );
+  };
+  const maybeAddWorkers = () => {
+    if (plan !== null || affordable === 0) return;
+    const elapsed = Date.now() - watchFrom.at;
+    if (elapsed < machine.probeMs) return;
+    const spare = (machine.idleMs() - watchFrom.idle) / Math.max(1, elapsed);
+    // What is left must still repay them: more listed than the lookahead held, or enough of it.
+    const left = sourceDone ? defaultWorkers(estimatedMs, cores) : affordable;
+    const count = Math.min(left, spareWorkers(spare));
+    // Decided first: a lane started below runs this check again at once.
+    decided({ workers: count, estimatedMs, spareCores: spare });
+    window = WINDOW_PER_JOB * (1 + count);
+    for (let i = 0; i < count; i++) {
+      const w = new WorkerSlot(workerFile);
+      workers.push(w);
+      startLane((t: Task) => w.run(t));
+      startLane((t: Task) => w.run(t));
+    }
+  };
+
   const lane = async (exec: Exec) => {
     while (failed === null) {
+      maybeAddWorkers();
       while (nextIndex - delivered >= window && failed === null) await new Promise<void>((r) => (wake = chain(wake, r)));
       if (failed !== null) return;
       const task = await pull();
@@ -132,17 +180,13 @@ export async function runPipeline(source: AsyncIterable<Task>, options: PoolOpti
   };
 
   try {
-    await Promise.all(
-      lanes.map((exec) =>
-        lane(exec).catch((e: unknown) => {
-          if (failed === null) failed = e;
-          progressed();
-        }),
-      ),
-    );
+    for (const exec of lanes) startLane(exec);
+    // Lanes added later (workers that joined) are pushed before the lane that added them ends.
+    for (let i = 0; i < running.length; i++) await running[i];
   } finally {
     await Promise.all(workers.map((w) => w.close()));
   }
+  if (options.jobs === undefined && plan === null) decided({ workers: 0, estimatedMs, spareCores: null });
   if (failed !== null) {
     for (const r of waiting.values()) options.onDiscard?.(r);
     waiting.clear();
@@ -151,10 +195,13 @@ export async function runPipeline(source: AsyncIterable<Task>, options: PoolOpti
   return delivered;
 }
 
-/** Cores this process may use (affinity, cgroup) minus what the 1-minute load already keeps busy. */
-function spareCores(): number {
-  const cores = availableParallelism();
-  return Math.max(1, Math.min(cores, Math.round(cores - loadavg()[0])));
+/** A file's size for the estimate; one that cannot be stat'ed counts as empty (its task says why). */
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
 }
 
 function chain(a: (() => void) | null, b: () => void): () => void {

@@ -1,9 +1,7 @@
 import { type BatchOptions, runBatch } from './batch';
 import type { Detectors } from './detect/detector';
-import { addPixelFindings } from './detect/residual';
 import type { Io } from './io';
 import { readPolicy } from './options';
-import { readTrustedReviewers } from './review/keys';
 import { summaryLineFor, VerifyTally, verifyExitCode, verifyExitReason, verifyHumanLines } from './summary';
 import type { VerifyFileResult } from './tasks/types';
 
@@ -18,7 +16,7 @@ export interface VerifyOptions extends BatchOptions {
 /** `deid verify <paths...>` (DESIGN.md "Command line contract"; issue 12 batch options). */
 export async function verifyCommand(paths: string[], opts: VerifyOptions, io: Io): Promise<number> {
   const policy = await readPolicy(opts.policy);
-  const trustedReviewers = opts.trustedReviewers ? await readTrustedReviewers(opts.trustedReviewers) : undefined;
+  const trustedReviewers = opts.trustedReviewers ? await (await import('./review/keys')).readTrustedReviewers(opts.trustedReviewers) : undefined;
   return runBatch<VerifyFileResult, VerifyTally['summary']>({
     command: 'verify',
     paths,
@@ -49,6 +47,7 @@ function pixelChecker(): (r: VerifyFileResult) => Promise<void> {
     const run = async () => {
       if (r.error || r.skipped || r.format === null) return;
       detectors ??= import('./detect/detector').then((m) => m.Detectors.load());
+      const { addPixelFindings } = await import('./detect/residual');
       await addPixelFindings([r], await detectors);
     };
     queue = queue.then(run, run);

@@ -19,3 +19,36 @@ export function u32le(b: Uint8Array, at: number): number {
 export function fourcc(b: Uint8Array, at: number): string {
   return String.fromCharCode(b[at], b[at + 1], b[at + 2], b[at + 3]);
 }
+
+/**
+ * Whether `pieces`, joined, are exactly `bytes`: the same answer as joining them and comparing,
+ * without the copy. A piece that is `bytes` itself at the place it would land (a kept segment of
+ * an already-clean file) is equal by identity, so only rewritten or moved pieces are compared
+ * byte by byte; this keeps the "a clean file is exactly what strip writes" check of every walk
+ * from costing a full copy and compare of the image data.
+ */
+export function joinsTo(pieces: readonly Uint8Array[], bytes: Uint8Array): boolean {
+  let at = 0;
+  for (const p of pieces) {
+    if (at + p.length > bytes.length) return false;
+    const inPlace = p.buffer === bytes.buffer && p.byteOffset === bytes.byteOffset + at;
+    if (!inPlace) {
+      for (let i = 0; i < p.length; i++) if (p[i] !== bytes[at + i]) return false;
+    }
+    at += p.length;
+  }
+  return at === bytes.length;
+}
+
+/** The pieces as one new array. */
+export function joinBytes(pieces: readonly Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const p of pieces) total += p.length;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of pieces) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

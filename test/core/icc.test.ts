@@ -122,6 +122,42 @@ describe('planted identity', () => {
   });
 });
 
+describe('answers remembered across files', () => {
+  test('a repeated profile gets the same answer, and no caller can change the next one', () => {
+    const profile = plantedCameraProfile('NIKON D850 2023-11-02 ward 4');
+    const first = cleanIcc(profile) as { kind: string; bytes: Uint8Array };
+    const expected = first.bytes.slice();
+    first.bytes.fill(0x41);
+    const again = cleanIcc(profile) as { kind: string; bytes: Uint8Array };
+    expect(again.kind).toBe('canonical');
+    expect(Buffer.from(again.bytes).equals(Buffer.from(expected))).toBe(true);
+    expect(Buffer.from(again.bytes).equals(Buffer.from(canonicalProfile('srgb')))).toBe(true);
+  });
+
+  test('the answer follows the bytes, not the array: a profile changed in place is judged again', () => {
+    const profile = canonicalProfile('srgb');
+    expect(cleanIcc(profile)).toMatchObject({ kind: 'canonical', space: 'srgb' });
+    profile[36] = 0x41; // no 'acsp' signature any more
+    expect(() => cleanIcc(profile)).toThrow(/acsp/);
+    const lut = lutProfile();
+    expect(cleanIcc(lut)).toMatchObject({ kind: 'convert' });
+    expect(iccFindings(lut, 'x')[0].detail).toMatch(/LUT/);
+  });
+
+  test('more profiles than are remembered: every answer is still its own', () => {
+    const profiles = Array.from({ length: 20 }, (_, i) => plantedCameraProfile(`camera ${i}`));
+    const expected = canonicalProfile('srgb');
+    for (let round = 0; round < 2; round++) {
+      for (const p of [...profiles, lutProfile(), cmykProfile()]) {
+        const clean = cleanIcc(p);
+        if (clean.kind === 'convert') continue;
+        expect(Buffer.from(clean.bytes).equals(Buffer.from(expected))).toBe(true);
+      }
+      expect(cleanIcc(cmykProfile())).toMatchObject({ kind: 'convert', reason: expect.stringMatching(/CMYK/) });
+    }
+  });
+});
+
 describe('malformed profiles', () => {
   test('garbage, a missing signature and a tag outside the profile are DeidError malformed', () => {
     expect(() => cleanIcc(new Uint8Array(64))).toThrow(DeidError);

@@ -146,8 +146,31 @@ function rebuild(m: Matrix): Uint8Array {
   return writeProfile(c);
 }
 
+/**
+ * Answers for the profiles seen last, keyed by their exact bytes. A batch repeats a handful of
+ * profiles (every file from one camera or export preset carries the same one), and judging one
+ * evaluates every tone curve against every known space, which cost more than the rest of a JPEG
+ * walk; a lookup is one byte compare. Only whole answers are kept (a profile that fails to parse
+ * is parsed again each time), and callers get copies, so nothing they do can change an entry.
+ */
+const REMEMBERED = 8;
+const remembered: Array<{ profile: Uint8Array; clean: IccClean }> = [];
+
+function copyOf(clean: IccClean): IccClean {
+  return clean.kind === 'convert' ? { ...clean } : { ...clean, bytes: clean.bytes.slice() };
+}
+
 /** What a container keeps instead of `profile`. DeidError('malformed') on bytes that are no profile. */
 export function cleanIcc(profile: Uint8Array): IccClean {
+  const known = remembered.find((r) => sameBytes(r.profile, profile));
+  if (known) return copyOf(known.clean);
+  const clean = judgeProfile(profile);
+  if (remembered.length >= REMEMBERED) remembered.shift();
+  remembered.push({ profile: profile.slice(), clean: copyOf(clean) });
+  return clean;
+}
+
+function judgeProfile(profile: Uint8Array): IccClean {
   const parsed = parseIcc(profile);
   const reading = readMatrix(profile, parsed);
   if ('reason' in reading) return { kind: 'convert', reason: reading.reason };

@@ -12,7 +12,7 @@
  * copying scan data byte for byte and rewriting table segments to the tables decoders use, so
  * decoded pixels cannot change.
  */
-import { u16be } from '../bytes';
+import { joinBytes, joinsTo, u16be } from '../bytes';
 import { DeidError } from '../errors';
 import { DAC, DHT, DNL, DQT, DRI, SOS, isSof, layoutSegments, type SegmentLayout, type TableDef } from './jpeg-tables';
 import { planJpegIcc } from './jpeg-icc';
@@ -463,11 +463,13 @@ function judgeSegment(bytes: Uint8Array, piece: Piece, marker: number, component
   return drop(segmentName(marker), 'unknown-segment', `unrecognised ${segmentName(marker)} segment (${piece.end - payload} bytes)`);
 }
 
+/** Built once: the walk names every segment of every file. */
+const SEGMENT_NAMES: Readonly<Record<number, string>> = { [DQT]: 'DQT', [DHT]: 'DHT', [DAC]: 'DAC', [DRI]: 'DRI', [DNL]: 'DNL', [SOS]: 'SOS', [COM]: 'COM', [SOI]: 'SOI', [EOI]: 'EOI' };
+
 function segmentName(marker: number): string {
   if (marker >= APP0 && marker <= APP15) return `APP${marker - APP0}`;
   if (isSof(marker)) return `SOF${marker - SOF_FIRST}`;
-  const names: Record<number, string> = { [DQT]: 'DQT', [DHT]: 'DHT', [DAC]: 'DAC', [DRI]: 'DRI', [DNL]: 'DNL', [SOS]: 'SOS', [COM]: 'COM', [SOI]: 'SOI', [EOI]: 'EOI' };
-  return names[marker] ?? (isRst(marker) ? `RST${marker - RST0}` : `FF${marker.toString(16).toUpperCase()}`);
+  return SEGMENT_NAMES[marker] ?? (isRst(marker) ? `RST${marker - RST0}` : `FF${marker.toString(16).toUpperCase()}`);
 }
 
 interface Judged {
@@ -673,16 +675,9 @@ function walkJpeg(bytes: Uint8Array): Part[] {
   // The verdict and the strip agree by construction: a file with no finding is exactly what
   // strip writes (a rule that changes bytes without saying why is caught here).
   if (parts.every((p) => p.finding === null) && judged.every((j) => j.verdict.action !== 'refuse')) {
-    const out = assemble(bytes, judged, eoiMissing).bytes;
-    if (!sameBytes(out, bytes)) parts.push({ name: 'file', offset: 0, length: bytes.length, finding: finding('unknown-segment', 'file', 'not in the canonical form strip writes') });
+    if (!joinsTo(outputOf(bytes, judged, eoiMissing).chunks, bytes)) parts.push({ name: 'file', offset: 0, length: bytes.length, finding: finding('unknown-segment', 'file', 'not in the canonical form strip writes') });
   }
   return parts;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** An APP1 "Exif\0\0" segment holding only IFD0 Orientation. */
@@ -696,7 +691,8 @@ function orientationSegment(orientation: number): Uint8Array {
   return out;
 }
 
-function assemble(bytes: Uint8Array, judged: readonly Judged[], eoiMissing: boolean): StripResult {
+/** What strip writes, as pieces in order (kept segments are views of `bytes`), with its record. */
+function outputOf(bytes: Uint8Array, judged: readonly Judged[], eoiMissing: boolean): { chunks: Uint8Array[]; removed: Set<FindingKind>; notes: string[] } {
   const removed = new Set<FindingKind>();
   const notes: string[] = [];
   const firstExif = judged.find((j) => j.verdict.name === 'APP1 Exif');
@@ -724,16 +720,12 @@ function assemble(bytes: Uint8Array, judged: readonly Judged[], eoiMissing: bool
     removed.add(MISSING_EOI.kind);
     notes.push('wrote the missing EOI at the end of the scan data');
   }
+  return { chunks, removed, notes };
+}
 
-  let total = 0;
-  for (const c of chunks) total += c.length;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return { bytes: out, removed: [...removed].sort(), notes };
+function assemble(bytes: Uint8Array, judged: readonly Judged[], eoiMissing: boolean): StripResult {
+  const { chunks, removed, notes } = outputOf(bytes, judged, eoiMissing);
+  return { bytes: joinBytes(chunks), removed: [...removed].sort(), notes };
 }
 
 function stripJpeg(bytes: Uint8Array): StripResult {

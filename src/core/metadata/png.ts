@@ -11,7 +11,7 @@
  * keeps exactly the clean chunks byte for byte (IDAT untouched, so decoded pixels cannot change)
  * and refuses ('not-clean') when the hidden bytes are inside the image data itself.
  */
-import { fourcc, u32be as u32 } from '../bytes';
+import { fourcc, joinBytes, joinsTo, u32be as u32 } from '../bytes';
 import { crc32 } from '../crc32';
 import { DeidError, isDeidError } from '../errors';
 import { judgeIccp } from './png-icc';
@@ -547,16 +547,10 @@ function walk(bytes: Uint8Array): Part[] {
   }
   // The verdict and the strip agree by construction: a file with no finding must be exactly
   // what strip writes. Anything else is a rule above that forgot to say why.
-  if (notClean === null && parts.every((p) => p.finding === null) && !isSame(assemble(bytes, plans).bytes, bytes)) {
+  if (notClean === null && parts.every((p) => p.finding === null) && !joinsTo(outputOf(bytes, plans).pieces, bytes)) {
     parts.push({ name: 'file', offset: 0, length: bytes.length, finding: { kind: 'unknown-segment', where: 'file', detail: 'not in the canonical form strip writes' } });
   }
   return parts;
-}
-
-function isSame(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** A whole eXIf chunk holding only the minimal orientation block (CRC computed). */
@@ -573,7 +567,7 @@ function orientationChunk(orientation: number): Uint8Array {
  * keeping it exactly as it was is the only choice that cannot change how a given viewer shows the
  * picture; the block holds one number and nothing else (the same rule as for JPEG).
  */
-function assemble(bytes: Uint8Array, plans: readonly Plan[]): StripResult {
+function outputOf(bytes: Uint8Array, plans: readonly Plan[]): { pieces: Uint8Array[]; removed: Set<FindingKind>; notes: string[] } {
   const pieces: Uint8Array[] = [bytes.subarray(0, SIGNATURE_SIZE)];
   const removed = new Set<FindingKind>();
   const notes: string[] = [];
@@ -601,13 +595,12 @@ function assemble(bytes: Uint8Array, plans: readonly Plan[]): StripResult {
       }
     }
   });
-  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
-  let pos = 0;
-  for (const p of pieces) {
-    out.set(p, pos);
-    pos += p.length;
-  }
-  return { bytes: out, removed: [...removed].sort(), notes };
+  return { pieces, removed, notes };
+}
+
+function assemble(bytes: Uint8Array, plans: readonly Plan[]): StripResult {
+  const { pieces, removed, notes } = outputOf(bytes, plans);
+  return { bytes: joinBytes(pieces), removed: [...removed].sort(), notes };
 }
 
 /**
