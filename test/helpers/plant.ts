@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { TAG } from '../../src/core/metadata/tiff-ifd';
 import { writeExiftool } from './exiftool';
+import { concatBytes as concatParts } from '../../src/core/bytes';
 
 /** A deterministic noisy RGB image (so JPEG coding is not trivial) of the given size. */
 export function noiseRgb(width: number, height: number, seed = 1): Buffer {
@@ -76,13 +77,7 @@ export function jpegSegment(marker: number, payload: Uint8Array | string): Uint8
 
 /** Concatenates byte arrays. */
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatParts(parts);
 }
 
 /**

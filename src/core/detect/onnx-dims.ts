@@ -1,3 +1,5 @@
+import { concatBytes } from '../bytes';
+
 /**
  * Frees fixed spatial dimensions declared on an ONNX model's graph inputs and outputs, so a fully
  * convolutional detector exported at one size (RetinaFace's ONNX says 1x3x640x640) runs on a
@@ -83,15 +85,6 @@ function lenField(number: number, body: Uint8Array): Uint8Array {
   return out;
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /**
  * The message in buf[start, end) with each length-delimited field `number` replaced by what
@@ -99,7 +92,7 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
  */
 function rewrite(buf: Uint8Array, start: number, end: number, number: number, edit: (body: Uint8Array, index: number) => Uint8Array): Uint8Array {
   let index = 0;
-  return concat(
+  return concatBytes(
     fieldsOf(buf, start, end).map((f) =>
       f.number === number && f.wire === LEN && f.body ? lenField(number, edit(buf.subarray(f.body.start, f.body.end), index++)) : buf.subarray(f.start, f.end),
     ),
