@@ -36,17 +36,21 @@ function skipKind(r: { skipped?: true | SkipKind }): SkipKind | null {
   return r.skipped === true ? 'unsupported' : r.skipped;
 }
 
+/** Counts a skipped input (unchecked, or a sidecar beside its image); false when it was not skipped. */
+function tallySkip(r: VerifyFileResult | StripFileResult, s: { skipped: number; sidecars: number }): boolean {
+  const kind = skipKind(r);
+  if (!kind) return false;
+  if (skipCountsAsUnchecked(kind)) s.skipped++;
+  else s.sidecars++;
+  return true;
+}
+
 export class VerifyTally {
   readonly summary: VerifySummary = { files: 0, clean: 0, withFindings: 0, errors: 0, skipped: 0, sidecars: 0 };
 
   add(r: VerifyFileResult): void {
     const s = this.summary;
-    const kind = skipKind(r);
-    if (kind) {
-      if (skipCountsAsUnchecked(kind)) s.skipped++;
-      else s.sidecars++;
-      return;
-    }
+    if (tallySkip(r, s)) return;
     s.files++;
     if (r.error !== undefined) s.errors++;
     else if (r.findings.length > 0) s.withFindings++;
@@ -59,12 +63,7 @@ export class StripTally {
 
   add(r: StripFileResult): void {
     const s = this.summary;
-    const kind = skipKind(r);
-    if (kind) {
-      if (skipCountsAsUnchecked(kind)) s.skipped++;
-      else s.sidecars++;
-      return;
-    }
+    if (tallySkip(r, s)) return;
     s.files++;
     if (r.unreadable) s.unreadable++;
     if (r.error !== undefined) s.errors++;

@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { DeidError } from '../../src/core/errors';
 import { pngFormat } from '../../src/core/metadata/png';
 import { latin1, pngChunk, pngChunks } from '../helpers/chunks';
-import { findingsOf, mutateAll, mutationArbitrary } from '../helpers/container';
+import { expectWalkAndStripAgree, findingsOf, mutateAll, mutationArbitrary } from '../helpers/container';
 import { concatBytes } from '../helpers/plant';
 
 const strip = pngFormat.strip as NonNullable<typeof pngFormat.strip>;
@@ -235,36 +235,9 @@ describe('the verdict and the strip agree (properties)', () => {
     return png(ihdr(w, h, depth, colour), ...before.slice(0, 2), ...palette, ...before.slice(2), ...idats, ...after, IEND);
   });
 
-  function expectAgreement(bytes: Uint8Array, outcomes: { clean: number; found: number }): void {
-    let found;
-    try {
-      found = findingsOf(pngFormat.walk(bytes));
-    } catch (e) {
-      if (!(e instanceof DeidError)) throw e;
-      return;
-    }
-    let out: Uint8Array | null = null;
-    try {
-      out = strip(bytes).bytes;
-    } catch (e) {
-      if (!(e instanceof DeidError)) throw e;
-    }
-    if (found.length === 0) {
-      outcomes.clean++;
-      expect(out !== null && same(out, bytes)).toBe(true);
-    } else {
-      outcomes.found++;
-      expect(out !== null && same(out, bytes)).toBe(false);
-    }
-    if (out) {
-      expect(findingsOf(pngFormat.walk(out))).toEqual([]);
-      expect(same(strip(out).bytes, out)).toBe(true);
-    }
-  }
-
   test('random files: clean <=> strip is the identity', () => {
     const outcomes = { clean: 0, found: 0 };
-    fc.assert(fc.property(file, (bytes) => expectAgreement(bytes, outcomes)), { numRuns: 300 });
+    fc.assert(fc.property(file, (bytes) => expectWalkAndStripAgree(pngFormat, bytes, outcomes)), { numRuns: 300 });
     expect(outcomes.clean).toBeGreaterThan(5);
     expect(outcomes.found).toBeGreaterThan(5);
   });
@@ -273,7 +246,7 @@ describe('the verdict and the strip agree (properties)', () => {
     const outcomes = { clean: 0, found: 0 };
     const seeds = [CLEAN, png(ihdr(2, 2, 1, 3), pngChunk('PLTE', new Uint8Array([1, 2, 3, 4, 5, 6])), pngChunk('tRNS', new Uint8Array([0])), pngChunk('IDAT', deflateSync(new Uint8Array([0, 0x40, 0, 0x80]))), IEND)];
     fc.assert(
-      fc.property(fc.nat(), fc.array(mutationArbitrary, { minLength: 1, maxLength: 2 }), (pick, ms) => expectAgreement(mutateAll(seeds, pick, ms), outcomes)),
+      fc.property(fc.nat(), fc.array(mutationArbitrary, { minLength: 1, maxLength: 2 }), (pick, ms) => expectWalkAndStripAgree(pngFormat, mutateAll(seeds, pick, ms), outcomes)),
       { numRuns: 400 },
     );
     expect(outcomes.found).toBeGreaterThan(5);

@@ -111,3 +111,37 @@ export function mutate(bytes: Uint8Array, m: Mutation): Uint8Array {
 export function mutateAll(seeds: readonly Uint8Array[], pick: number, mutations: readonly Mutation[]): Uint8Array {
   return mutations.reduce(mutate, seeds[pick % seeds.length]);
 }
+
+/**
+ * The by-need contract on one file (property tests of each container): when the walk finds
+ * nothing, strip returns the file unchanged; when it finds something, strip changes it or refuses;
+ * whatever strip writes walks clean and strips to itself. Files the walk refuses are not counted.
+ */
+export function expectWalkAndStripAgree(format: ContainerFormat, bytes: Uint8Array, outcomes: { clean: number; found: number }): void {
+  const strip = format.strip as NonNullable<ContainerFormat['strip']>;
+  const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
+  let found;
+  try {
+    found = findingsOf(format.walk(bytes));
+  } catch (e) {
+    if (!(e instanceof DeidError)) throw e;
+    return;
+  }
+  let out: Uint8Array | null = null;
+  try {
+    out = strip(bytes).bytes;
+  } catch (e) {
+    if (!(e instanceof DeidError)) throw e;
+  }
+  if (found.length === 0) {
+    outcomes.clean++;
+    expect(out !== null && same(out, bytes)).toBe(true);
+  } else {
+    outcomes.found++;
+    expect(out !== null && same(out, bytes)).toBe(false);
+  }
+  if (out) {
+    expect(findingsOf(format.walk(out))).toEqual([]);
+    expect(same(strip(out).bytes, out)).toBe(true);
+  }
+}
