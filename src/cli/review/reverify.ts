@@ -2,9 +2,7 @@ import { isDeidError } from '../../core/errors';
 import { sha256Hex } from '../../core/hash';
 import { scanMetadata } from '../../core/metadata/scan';
 import type { Finding } from '../../core/metadata/types';
-import { stepsInFinalCoordinates } from '../../core/pixels/apply';
-import { checkRegionObscured, JPEG_TOLERANCE, LOSSLESS_TOLERANCE } from '../../core/pixels/verify-region';
-import { combinedMosaicProblems, describeCombinedProblem } from '../../core/policy/combined';
+import { checkRecordedRegions, recordedRegions, stepLimitProblem } from '../../core/pixels/recorded-regions';
 import type { Policy } from '../../core/policy/types';
 import { checkSidecarSignature, type SignatureStatus } from '../../core/signature/sidecar-signature';
 import { applyAutoChecks, checklistProblems } from '../../core/sidecar/checklist';
@@ -106,26 +104,28 @@ export async function reverifyExport(entry: IndexedExport, policy: Policy): Prom
   return { id: entry.id, revision, sidecar, hash, metadata, regions, problems, checklist, openItems, signature };
 }
 
+/** The recorded regions against the pixels, through the same core check `deid verify` uses. */
 async function checkRegions(bytes: Uint8Array, sidecar: Sidecar, policy: Policy, problems: string[]): Promise<RegionReport[]> {
-  const steps = stepsInFinalCoordinates(sidecar.steps);
-  if (steps.length === 0) return [];
+  const overLimit = stepLimitProblem(sidecar, policy);
+  if (overLimit) {
+    problems.push(overLimit);
+    return [];
+  }
+  if (recordedRegions(sidecar).length === 0) return [];
   let pixels;
   try {
-    pixels = await decodePixels(bytes, { orient: false });
+    pixels = await decodePixels(bytes, { orient: false, maxPixels: policy.maxPixels });
   } catch (e) {
     problems.push(`the image could not be decoded to check its regions (${errorText(e)})`);
     return [];
   }
-  const tolerance = sidecar.image.format === 'png' ? LOSSLESS_TOLERANCE : JPEG_TOLERANCE;
-  const combined = new Map(combinedMosaicProblems(policy, steps).map((p) => [p.index, describeCombinedProblem(p)]));
-  return steps.map((step, i) => {
-    const r = step.region!;
-    const result = checkRegionObscured(pixels, step, policy, tolerance);
-    const why = combined.get(i);
-    const ok = result.ok && why === undefined;
-    const what = step.op === 'pixelate' ? `mosaic of ${step.cellSize ?? '?'} px cells` : 'solid overlay';
-    const detail = ok ? `Obscured as recorded: ${what}.` : (why ?? result.detail);
-    if (!ok) problems.push(`region ${i + 1} (${step.regionKind ?? 'region'}) is not obscured: ${detail}`);
-    return { number: i + 1, op: step.op, regionKind: step.regionKind, cellSize: step.cellSize, region: { ...r }, ok, detail };
+  if (pixels.width !== sidecar.image.width || pixels.height !== sidecar.image.height) {
+    problems.push(`the image is ${pixels.width}x${pixels.height}, the sidecar says ${sidecar.image.width}x${sidecar.image.height}`);
+  }
+  return checkRecordedRegions(pixels, sidecar, policy).map((c) => {
+    const what = c.step.op === 'pixelate' ? `mosaic of ${c.step.cellSize ?? '?'} px cells` : 'solid overlay';
+    const detail = c.ok ? `Obscured as recorded: ${what}.` : (c.combined ?? c.obscured.detail);
+    if (!c.ok) problems.push(`region ${c.number} (${c.step.regionKind ?? 'region'}) is not obscured: ${detail}`);
+    return { number: c.number, op: c.step.op, regionKind: c.step.regionKind, cellSize: c.step.cellSize, region: { ...c.step.region! }, ok: c.ok, detail };
   });
 }

@@ -4,11 +4,9 @@ import { sha256Hex } from '../../core/hash';
 import { detectContainer } from '../../core/metadata/registry';
 import { readableFindings, scanMetadata } from '../../core/metadata/scan';
 import type { Finding } from '../../core/metadata/types';
-import { stepsInFinalCoordinates } from '../../core/pixels/apply';
-import { checkRegionObscured, JPEG_TOLERANCE, LOSSLESS_TOLERANCE } from '../../core/pixels/verify-region';
-import { combinedMosaicProblems, describeCombinedProblem } from '../../core/policy/combined';
-import type { Policy } from '../../core/policy/types';
 import { DEFAULT_LIMITS } from '../../core/limits';
+import { checkRecordedRegions, recordedRegions, stepLimitProblem, type RecordedRegionCheck } from '../../core/pixels/recorded-regions';
+import type { Policy } from '../../core/policy/types';
 import { checklistProblems } from '../../core/sidecar/checklist';
 import { signatureFindings } from '../../core/signature/sidecar-signature';
 import { parseSidecar } from '../../core/sidecar/schema';
@@ -99,15 +97,12 @@ export async function checkAgainstSidecar(
   for (const problem of checklistProblems(sidecar.checklist)) {
     findings.push({ kind: 'checklist-incomplete', where, detail: problem });
   }
-  const maxSteps = policy.maxSteps ?? DEFAULT_LIMITS.maxSteps;
-  if (sidecar.steps.length > maxSteps) {
-    // Bounded work (issue 13.5): the regions are not checked, so the file cannot pass.
-    findings.push({ kind: 'not-obscured', where, detail: `the sidecar records ${sidecar.steps.length} steps, more than the limit of ${maxSteps} (maxSteps in the policy file); its regions were not checked` });
+  const overLimit = stepLimitProblem(sidecar, policy);
+  if (overLimit) {
+    findings.push({ kind: 'not-obscured', where, detail: overLimit });
     return findings;
   }
-  // Regions as they lie in the exported file, whichever order the steps were recorded in.
-  const regionSteps = stepsInFinalCoordinates(sidecar.steps);
-  if (regionSteps.length > 0) {
+  if (recordedRegions(sidecar).length > 0) {
     let pixels;
     try {
       pixels = await decodePixels(bytes, { orient: false, maxPixels: policy.maxPixels });
@@ -118,17 +113,10 @@ export async function checkAgainstSidecar(
     if (pixels.width !== sidecar.image.width || pixels.height !== sidecar.image.height) {
       findings.push({ kind: 'hash-mismatch', where, detail: 'image dimensions differ from the sidecar' });
     }
-    for (const problem of combinedMosaicProblems(policy, regionSteps)) {
-      const r = regionSteps[problem.index].region!;
-      findings.push({ kind: 'not-obscured', where: `region ${problem.index + 1} (pixelate) at ${r.x},${r.y} ${r.w}x${r.h}`, detail: describeCombinedProblem(problem) });
-    }
-    regionSteps.forEach((step, index) => {
-      const result = checkRegionObscured(pixels, step, policy, sidecar.image.format === 'png' ? LOSSLESS_TOLERANCE : JPEG_TOLERANCE);
-      if (!result.ok) {
-        const r = step.region!;
-        findings.push({ kind: 'not-obscured', where: `region ${index + 1} (${step.op}) at ${r.x},${r.y} ${r.w}x${r.h}`, detail: result.detail });
-      }
-    });
+    const checks = checkRecordedRegions(pixels, sidecar, policy);
+    const at = (c: RecordedRegionCheck, op: string) => `region ${c.number} (${op}) at ${c.step.region!.x},${c.step.region!.y} ${c.step.region!.w}x${c.step.region!.h}`;
+    for (const c of checks) if (c.combined) findings.push({ kind: 'not-obscured', where: at(c, 'pixelate'), detail: c.combined });
+    for (const c of checks) if (!c.obscured.ok) findings.push({ kind: 'not-obscured', where: at(c, c.step.op), detail: c.obscured.detail });
   }
   return findings;
 }
