@@ -8,6 +8,7 @@ import { parseSidecar } from '../../src/core/sidecar/schema';
 import type { ItemResponse, PixelsResponse } from '../../src/review/api-types';
 import { deid, json } from '../cli/run';
 import { CROP, FACE_IN_SOURCE, HEAD } from '../helpers/astronaut';
+import { REPO } from '../helpers/paths';
 import { launchBrowser } from '../helpers/browser';
 import { buildReviewPage, rawRequest, snapshot, startDeidReview, type RunningReview } from '../helpers/review';
 
@@ -121,6 +122,12 @@ test('the page draws the uncovered face dashed, says so in plain words, and leav
   expect(await page.getByTestId('detector-note-text').textContent()).toMatch(/^Detector's note \(advice, you decide\): /);
   // Nothing ticked for the reviewer; the re-verification itself stays clean.
   expect(await page.getByTestId('status-faces').inputValue()).toBe('unchecked');
+  // docs/review.md shows this view; written when missing (alternate ids are random, so a rerun
+  // does not rewrite it unless UPDATE_DOCS_IMG=1), else into the temporary folder.
+  const docsShot = path.join(REPO, 'docs', 'img', 'review-possible-face.png');
+  const shot = process.env.UPDATE_DOCS_IMG === '1' || !fs.existsSync(docsShot) ? docsShot : path.join(tmp, 'review-possible-face.png');
+  await page.screenshot({ path: shot, fullPage: true });
+  expect(fs.readFileSync(shot).subarray(1, 4).toString('latin1')).toBe('PNG');
   expect(await page.getByTestId('review-clean').count()).toBe(1);
 
   // The reviewer decides (here: says it is dealt with) and signs; the possible face does not block it.
