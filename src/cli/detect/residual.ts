@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { residualCheck, type ResidualCheck } from '../../core/detect/residual';
-import { stepsInFinalCoordinates } from '../../core/pixels/apply';
+import { recordedRegions } from '../../core/pixels/recorded-regions';
 import { parseSidecar } from '../../core/sidecar/schema';
 import type { Step } from '../../core/sidecar/types';
 import { sidecarPathFor } from '../inputs';
@@ -18,7 +18,7 @@ function obscuredRegions(imagePath: string): Step[] {
     return [];
   }
   try {
-    return stepsInFinalCoordinates(parseSidecar(text).steps);
+    return recordedRegions(parseSidecar(text));
   } catch {
     // verify has already reported a sidecar that does not parse; it vouches for no region.
     return [];

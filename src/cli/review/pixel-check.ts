@@ -1,7 +1,7 @@
 import { isDeidError } from '../../core/errors';
 import { sha256Hex } from '../../core/hash';
 import { residualCheck, type DetectorRunner } from '../../core/detect/residual';
-import { stepsInFinalCoordinates } from '../../core/pixels/apply';
+import { recordedRegions } from '../../core/pixels/recorded-regions';
 import { parseSidecar } from '../../core/sidecar/schema';
 import type { PixelsResponse } from '../../review/api-types';
 import { decodePixels } from '../pixels-io';
@@ -54,7 +54,7 @@ export class PixelChecker {
     }
     let steps;
     try {
-      steps = stepsInFinalCoordinates(parseSidecar(sidecarBytes.toString('utf8')).steps);
+      steps = recordedRegions(parseSidecar(sidecarBytes.toString('utf8')));
     } catch (e) {
       throw new HttpError(422, `the sidecar cannot be read, so no region can be counted as covering anything (${errorText(e)})`);
     }
