@@ -23,7 +23,7 @@ export interface FaceOptions {
  */
 export const FACE_DEFAULTS: FaceOptions = { minScore: 0.5, side: 1440 };
 
-/** `--thorough`: 1.8x the scale, for faces of 25-40 px in a 12 MP photograph (about 3x the face time). */
+/** `--thorough`: 1.8x the scale, for faces of 25-40 px in a 12 MP photograph (about 4x the face time, 2.5x in all: bench/detect.js). */
 export const FACE_THOROUGH: FaceOptions = { ...FACE_DEFAULTS, side: 2560 };
 
 const MODEL = 'mnet.25_v2.onnx';
