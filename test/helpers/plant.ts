@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { TAG } from '../../src/core/metadata/tiff-ifd';
 import { writeExiftool } from './exiftool';
-import { concatBytes as concatParts } from '../../src/core/bytes';
+import { joinBytes } from '../../src/core/bytes';
 
 /** A deterministic noisy RGB image (so JPEG coding is not trivial) of the given size. */
 export function noiseRgb(width: number, height: number, seed = 1): Buffer {
@@ -77,7 +77,7 @@ export function jpegSegment(marker: number, payload: Uint8Array | string): Uint8
 
 /** Concatenates byte arrays. */
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  return concatParts(parts);
+  return joinBytes(parts);
 }
 
 /**

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { noiseRgb, TIFF_TYPE, writeTiff, type TiffEntrySpec } from './plant';
-import { concatBytes } from '../../src/core/bytes';
+import { joinBytes } from '../../src/core/bytes';
 
 export const W = 40;
 export const H = 30;
@@ -91,7 +91,7 @@ export const short = (tag: number, ...values: number[]): BigEntry => ({ tag, typ
 export const long8 = (tag: number, ...values: number[]): BigEntry => ({ tag, type: 16, count: values.length, value: concat(...values.map((v) => le(v, 8))) });
 export const ascii = (tag: number, text: string): BigEntry => ({ tag, type: TIFF_TYPE.ASCII, count: text.length + 1, value: Uint8Array.from(text + '\0', (c) => c.charCodeAt(0)) });
 
-const concat = (...parts: Uint8Array[]): Uint8Array => concatBytes(parts);
+const concat = (...parts: Uint8Array[]): Uint8Array => joinBytes(parts);
 
 /**
  * A little-endian BigTIFF (header 16 bytes, 20-byte entries, 8-byte slots) with one IFD per page.

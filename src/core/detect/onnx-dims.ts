@@ -1,4 +1,4 @@
-import { concatBytes } from '../bytes';
+import { joinBytes } from '../bytes';
 
 /**
  * Frees fixed spatial dimensions declared on an ONNX model's graph inputs and outputs, so a fully
@@ -92,7 +92,7 @@ function lenField(number: number, body: Uint8Array): Uint8Array {
  */
 function rewrite(buf: Uint8Array, start: number, end: number, number: number, edit: (body: Uint8Array, index: number) => Uint8Array): Uint8Array {
   let index = 0;
-  return concatBytes(
+  return joinBytes(
     fieldsOf(buf, start, end).map((f) =>
       f.number === number && f.wire === LEN && f.body ? lenField(number, edit(buf.subarray(f.body.start, f.body.end), index++)) : buf.subarray(f.start, f.end),
     ),

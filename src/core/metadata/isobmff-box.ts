@@ -4,7 +4,7 @@
  * against the end of the box it belongs to, so a lying size field is a typed error, never a
  * read past the buffer.
  */
-import { fourcc, u16be, u32be } from '../bytes';
+import { fourcc, joinBytes, u16be, u32be } from '../bytes';
 import { DeidError } from '../errors';
 
 export const BOX_HEADER = 8;
@@ -206,25 +206,13 @@ export function ascii(s: string): Uint8Array {
   return out;
 }
 
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /** A box with a 32-bit size, or a 64-bit largesize when the body needs it (14496-12 4.2). */
 export function makeBox(type: string, body: readonly Uint8Array[]): Uint8Array {
   let n = 0;
   for (const p of body) n += p.length;
   const large = n + BOX_HEADER >= TWO_32;
-  const header = large ? concat([uintBytes(1, 4), ascii(type), uintBytes(n + LARGE_BOX_HEADER, 8)]) : concat([uintBytes(n + BOX_HEADER, 4), ascii(type)]);
-  return concat([header, ...body]);
+  const header = large ? joinBytes([uintBytes(1, 4), ascii(type), uintBytes(n + LARGE_BOX_HEADER, 8)]) : joinBytes([uintBytes(n + BOX_HEADER, 4), ascii(type)]);
+  return joinBytes([header, ...body]);
 }
 
 export function makeFullBox(type: string, version: number, flags: number, body: readonly Uint8Array[]): Uint8Array {

@@ -4,8 +4,9 @@
  * them, nothing after the last field). A property whose bytes are not already canonical is a
  * finding: its extra bytes or bits are somewhere a writer could hide a value.
  */
+import { joinBytes } from '../bytes';
 import { DeidError, isDeidError } from '../errors';
-import { ascii, concat, equalBytes, makeBox, makeFullBox, Reader, typeLabel, uintBytes, type Box } from './isobmff-box';
+import { ascii, equalBytes, makeBox, makeFullBox, Reader, typeLabel, uintBytes, type Box } from './isobmff-box';
 import { cleanIcc, iccFindings, type IccClean } from './icc';
 import type { FindingKind } from './types';
 
@@ -125,7 +126,7 @@ function parseHvcc(r: Reader, out: PropertyProblem[]): Uint8Array[] {
     }
     if (HVCC_PARAMETER_SETS.has(typeByte & 0x3f)) {
       if (typeByte & 0x40) out.push({ kind: 'unknown-segment', detail: 'hvcC reserved bits not as the spec fixes them' });
-      kept.push(concat([Uint8Array.of(typeByte & 0xbf), uintBytes(count, 2), ...units]));
+      kept.push(joinBytes([Uint8Array.of(typeByte & 0xbf), uintBytes(count, 2), ...units]));
     } else {
       dropped++;
     }

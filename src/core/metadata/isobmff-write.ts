@@ -6,8 +6,9 @@
  * fields the spec defines survives. Field widths and versions follow the input where they can
  * express the result, so a file that is already clean comes back byte-identical.
  */
+import { joinBytes } from '../bytes';
 import { DeidError } from '../errors';
-import { ascii, concat, equalBytes, makeBox, makeFullBox, uintBytes } from './isobmff-box';
+import { ascii, equalBytes, makeBox, makeFullBox, uintBytes } from './isobmff-box';
 import type { Brands } from './isobmff-brands';
 import { canonicalGrid, codedUnits, itemBytes } from './isobmff-items';
 import { INFE_HIDDEN, METHOD_FILE, METHOD_IDAT, type Association, type MetaModel } from './isobmff-meta';
@@ -217,7 +218,7 @@ function ilocBox(m: MetaModel, layout: Layout, mdatBody: number): Uint8Array {
     parts.push(uintBytes(0, 2), uintBytes(baseSize > 0 ? offset : 0, baseSize));
     if (!item.data) parts.push(uintBytes(0, 2));
     else parts.push(uintBytes(1, 2), uintBytes(baseSize > 0 ? 0 : offset, offsetSize), uintBytes(item.data.length, lengthSize));
-    entries.push(concat(parts));
+    entries.push(joinBytes(parts));
   }
   const sizes = uintBytes((offsetSize << 12) | (lengthSize << 8) | (baseSize << 4), 2);
   return makeFullBox('iloc', version, 0, [sizes, uintBytes(count, version < 2 ? 2 : 4), ...entries]);
@@ -252,7 +253,7 @@ function iprpBox(m: MetaModel, items: KeptItem[], props: Uint8Array[], assoc: Ma
   const entries = withProps.map((i) => {
     const list = assoc.get(i.id) as Association[];
     const indices = list.map((a) => (large ? uintBytes(a.index | (a.essential ? 0x8000 : 0), 2) : Uint8Array.of(a.index | (a.essential ? 0x80 : 0))));
-    return concat([uintBytes(i.id, version === 0 ? 2 : 4), Uint8Array.of(list.length), ...indices]);
+    return joinBytes([uintBytes(i.id, version === 0 ? 2 : 4), Uint8Array.of(list.length), ...indices]);
   });
   const ipma = makeFullBox('ipma', version, large, [uintBytes(withProps.length, 4), ...entries]);
   return makeBox('iprp', [makeBox('ipco', props), ipma]);
@@ -302,9 +303,9 @@ export function rewriteFile(b: Uint8Array, brands: Brands, m: MetaModel, kept: S
   const mdat = mdatSize === 0
     ? new Uint8Array(0)
     : mdatHeader === MDAT_HEADER
-      ? concat([uintBytes(mdatSize, 4), ascii('mdat')])
-      : concat([uintBytes(1, 4), ascii('mdat'), uintBytes(mdatSize, 8)]);
+      ? joinBytes([uintBytes(mdatSize, 4), ascii('mdat')])
+      : joinBytes([uintBytes(1, 4), ascii('mdat'), uintBytes(mdatSize, 8)]);
   const pieces: Uint8Array[] = [];
   for (const item of layout.items) if (item.data && item.method !== METHOD_IDAT) pieces.push(item.data);
-  return { head: concat([head, meta, mdat]), pieces, notes: [...notes] };
+  return { head: joinBytes([head, meta, mdat]), pieces, notes: [...notes] };
 }

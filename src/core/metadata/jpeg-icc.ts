@@ -7,7 +7,7 @@
  * chunk, re-chunked canonically (1..n of n); LUT/CMYK profiles need a pixel conversion the core
  * cannot do ('needs-conversion').
  */
-import { concatBytes } from '../bytes';
+import { joinBytes } from '../bytes';
 import { DeidError } from '../errors';
 import { cleanIcc, iccFindings } from './icc';
 import type { Finding } from './types';
@@ -85,7 +85,7 @@ function assemble(bytes: Uint8Array, chunks: readonly JpegPiece[]): Uint8Array |
     if (seq >= 1) bySeq.set(seq, bytes.subarray(at + 2, c.end));
   }
   if (bySeq.size === 0) return null;
-  return concatBytes([...bySeq.keys()].sort((a, b) => a - b).map((k) => bySeq.get(k) as Uint8Array));
+  return joinBytes([...bySeq.keys()].sort((a, b) => a - b).map((k) => bySeq.get(k) as Uint8Array));
 }
 
 /**
@@ -133,7 +133,7 @@ export function planJpegIcc(bytes: Uint8Array, pieces: readonly JpegPiece[]): Ma
   const replacement = iccSegments(clean.bytes);
   const original = early.map((i) => bytes.subarray(pieces[i].offset, pieces[i].end));
   const contiguous = early.every((i, k) => k === 0 || i === early[k - 1] + 1);
-  const canonical = findings.length === 0 && contiguous && sameBytes(replacement, concatBytes(original));
+  const canonical = findings.length === 0 && contiguous && sameBytes(replacement, joinBytes(original));
   if (canonical) {
     for (const i of early) plan.set(i, { name: 'APP2 ICC', findings: [], action: 'keep' });
     return plan;
