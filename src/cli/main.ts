@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { defaultIo, EXIT_USAGE, type Io } from './io';
+import { installNativeByteSearch } from './native-bytes';
 import { addBatchOptions, parseMargin, readPolicy } from './options';
 import { stripCommand } from './strip';
 import { errorText } from './tasks/verify-file';
@@ -19,6 +20,7 @@ import { TOOL_VERSION } from './version';
  * the review server, the detectors or the report writer at each start (~60 ms CPU measured).
  */
 export async function runCli(argv: readonly string[], io: Io = defaultIo): Promise<number> {
+  installNativeByteSearch();
   let exitCode = 0;
   const program = new Command('deid')
     .description('Verify, strip and re-apply de-identification of photographs (deid-photo).')

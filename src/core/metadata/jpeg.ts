@@ -12,7 +12,7 @@
  * copying scan data byte for byte and rewriting table segments to the tables decoders use, so
  * decoded pixels cannot change.
  */
-import { joinBytes, joinsTo, u16be } from '../bytes';
+import { indexOfByte, joinBytes, joinsTo, u16be } from '../bytes';
 import { DeidError } from '../errors';
 import { DAC, DHT, DNL, DQT, DRI, SOS, isSof, layoutSegments, type SegmentLayout, type TableDef } from './jpeg-tables';
 import { planJpegIcc } from './jpeg-icc';
@@ -133,7 +133,7 @@ interface Split {
 function nextMarker(bytes: Uint8Array, from: number): number {
   let i = from;
   for (;;) {
-    const ff = bytes.indexOf(MARKER, i);
+    const ff = indexOfByte(bytes, MARKER, i);
     if (ff < 0) return -1;
     let code = ff + 1;
     while (code < bytes.length && bytes[code] === MARKER) code++;
@@ -216,7 +216,7 @@ function splitPieces(bytes: Uint8Array): Split {
 function findEntropyEnd(bytes: Uint8Array, from: number): number {
   let i = from;
   for (;;) {
-    const ff = bytes.indexOf(MARKER, i);
+    const ff = indexOfByte(bytes, MARKER, i);
     if (ff < 0) return bytes.length;
     if (ff + 1 >= bytes.length) return ff;
     const next = bytes[ff + 1];

@@ -1,0 +1,12 @@
+import { useByteSearch } from '../core/bytes';
+
+/**
+ * Node's Buffer search for core's indexOfByte: memchr in C++ (node_buffer.cc IndexOfNumber),
+ * called on the typed array as it is, with no copy. It takes any Uint8Array view and gives the
+ * typed array's answers for values 0-255 and offsets >= 0 (test/cli/native-bytes.test.ts holds it
+ * to Uint8Array.prototype.indexOf). Each thread installs it once: a worker loads its own core.
+ */
+export function installNativeByteSearch(): void {
+  const search = Buffer.prototype.indexOf;
+  useByteSearch((bytes, value, from) => search.call(bytes, value, from));
+}
