@@ -68,7 +68,32 @@ const EXIFR_OPTIONS: Record<string, boolean> = {
   silentErrors: true,
 };
 
+/** The TIFF-structured blocks: EXIF, GPS, interoperability and thumbnail directories. */
+const NO_TIFF_BLOCKS: Record<string, boolean> = { tiff: false, ifd0: false, exif: false, gps: false, interop: false, ifd1: false };
+
+export interface ReadableScope {
+  /** Also the ICC profile's text (for files the walk cannot follow, issue 8.4). */
+  icc?: boolean;
+  /**
+   * Only these text blocks, none of the TIFF-structured ones: for a file the walk has already
+   * found not clean (scan.ts), whose EXIF, GPS and thumbnail tags the walk names itself.
+   */
+  textBlocks?: { xmp: boolean; iptc: boolean };
+}
+
+/** Labels by field name: a batch meets the same few hundred names over and over. */
+const labelCache = new Map<string, string | null>();
+
 function labelFor(field: string): string | null {
+  const known = labelCache.get(field);
+  if (known !== undefined) return known;
+  const label = matchLabel(field);
+  // Field names come from the file (XMP); the cache stays bounded whatever a batch holds.
+  if (labelCache.size < 4096) labelCache.set(field, label);
+  return label;
+}
+
+function matchLabel(field: string): string | null {
   for (const [pattern, label] of FIELD_LABELS) if (pattern.test(field)) return label;
   return null;
 }
@@ -78,12 +103,14 @@ function labelFor(field: string): string | null {
  * Never throws: a file exifr cannot read simply yields no readable details (the structural walk
  * has already judged it).
  */
-export async function readableDetails(bytes: Uint8Array, options: { icc?: boolean } = {}): Promise<ReadableDetails> {
+export async function readableDetails(bytes: Uint8Array, options: ReadableScope = {}): Promise<ReadableDetails> {
   let output: unknown;
   try {
     // ICC is off by default: the walk judges profiles exactly (icc.ts) and a clean kept profile
     // still has a description exifr would report.
-    const exifrOptions = options.icc ? { ...EXIFR_OPTIONS, icc: true } : EXIFR_OPTIONS;
+    const blocks = options.textBlocks;
+    const base = blocks ? { ...EXIFR_OPTIONS, ...NO_TIFF_BLOCKS, xmp: blocks.xmp, iptc: blocks.iptc } : EXIFR_OPTIONS;
+    const exifrOptions = options.icc ? { ...base, icc: true } : base;
     output = await exifr.parse(bytes, exifrOptions as Parameters<typeof exifr.parse>[1]);
   } catch {
     return {};
