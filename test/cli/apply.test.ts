@@ -67,6 +67,26 @@ test('a changed pixel is caught as hash-mismatch', async () => {
   expect(json(r.stdout).files[0].findings.map((f: { kind: string }) => f.kind)).toEqual(['hash-mismatch', ...CHECKLIST_OPEN]);
 });
 
+test('verify over a folder finds each sidecar from the listing, as it does for a named file', async () => {
+  const out = await applySample('png');
+  const { data, info } = await sharp(out.image).raw().toBuffer({ resolveWithObject: true });
+  data[0] ^= 0x01;
+  await fs.writeFile(out.image, await sharp(data, { raw: info }).png().toBuffer());
+  // Beside it, an image with no sidecar (a clean copy under another name) and one whose
+  // sidecar name differs in case only (on a case-sensitive file system there is none).
+  const plain = path.join(tmp, 'plain.png');
+  await fs.copyFile(out.image, plain);
+  const upper = path.join(tmp, 'Upper.png');
+  await fs.copyFile(out.image, upper);
+  await fs.copyFile(out.sidecar, path.join(tmp, 'UPPER.deid.json'));
+  const folder = json((await deid('verify', '--json', tmp)).stdout).files as Array<{ path: string; findings: Array<{ kind: string }> }>;
+  const named = await Promise.all([out.image, plain, upper].map(async (f) => json((await deid('verify', '--json', f)).stdout).files[0]));
+  const byPath = new Map(folder.map((f) => [f.path, f.findings.map((x) => x.kind)]));
+  expect(byPath.get(out.image)).toEqual(['hash-mismatch', ...CHECKLIST_OPEN]);
+  expect(byPath.get(plain)).toEqual([]);
+  for (const n of named) expect(byPath.get(n.path)).toEqual(n.findings.map((x: { kind: string }) => x.kind));
+});
+
 test('a region painted back is caught as not-obscured', async () => {
   const out = await applySample('png');
   const original = await sharp(SAMPLE).raw().toBuffer({ resolveWithObject: true });

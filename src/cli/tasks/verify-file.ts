@@ -43,10 +43,12 @@ export async function verifyFile(task: VerifyTask): Promise<VerifyFileResult> {
 
   const sidecarPath = sidecarPathFor(file.path);
   let sidecarText: string | null = null;
-  try {
-    sidecarText = Buffer.from(readInputFile(sidecarPath)).toString('utf8');
-  } catch {
-    sidecarText = null;
+  if (file.sidecarListed !== false) {
+    try {
+      sidecarText = Buffer.from(readInputFile(sidecarPath)).toString('utf8');
+    } catch {
+      sidecarText = null;
+    }
   }
   if (sidecarText === null) {
     if (task.requireSidecar) {
