@@ -177,6 +177,9 @@ test('a reviewer works through three exports: refusal while open, then signed si
   expect(verify.code).toBe(0);
 
   await page.getByTestId('back').click();
+  // The list reloads its states on the way back: wait for that (under load it takes a moment),
+  // then read what it shows.
+  await page.waitForFunction(() => document.querySelector('[data-testid=signed-count]')?.textContent === '3 of 4 signed', null, { timeout: 10_000 }).catch(() => undefined);
   expect(await page.getByTestId('signed-count').textContent()).toBe('3 of 4 signed');
 });
 
