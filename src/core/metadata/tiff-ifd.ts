@@ -8,30 +8,14 @@
  * of the block: every IFD offset is visited once (a revisit is a cycle and throws) and the total
  * number of entries read is capped by what could fit in the block without overlap.
  */
-import { u16be, u16le, u32be, u32le } from '../bytes';
 import { DeidError, isDeidError } from '../errors';
+import { BYTE_ORDER_BIG, CLASSIC, CLASSIC_MAGIC, CLASSIC_TYPE_SIZES, TiffReader, TYPE, type RawEntry, type RawIfd } from './tiff-layout';
 import type { Finding, FindingKind, Part } from './types';
 
-/** "II" (Intel, little-endian) and "MM" (Motorola, big-endian): TIFF 6.0 section 2 header. */
-const BYTE_ORDER_LITTLE = 0x4949;
-const BYTE_ORDER_BIG = 0x4d4d;
-const TIFF_MAGIC = 42;
-/** BigTIFF (64-bit offsets) uses 43 in the magic field. */
-const BIGTIFF_MAGIC = 43;
-export const TIFF_HEADER_SIZE = 8;
-const IFD_COUNT_SIZE = 2;
-const IFD_ENTRY_SIZE = 12;
-const IFD_NEXT_SIZE = 4;
-/** Values of at most 4 bytes sit in the entry itself (TIFF 6.0, "Value Offset"). */
-const INLINE_VALUE_SIZE = 4;
-
-/** Field type codes (TIFF 6.0 section 2 plus the IFD type 13 of TIFF Technical Note 1). */
-const TYPE_SHORT = 3;
-const TYPE_LONG = 4;
-const TYPE_IFD = 13;
-const TYPE_SIZES: Readonly<Record<number, number>> = {
-  1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4,
-};
+export const TIFF_HEADER_SIZE = CLASSIC.header;
+const IFD_COUNT_SIZE = CLASSIC.countField;
+const IFD_ENTRY_SIZE = CLASSIC.entry;
+const IFD_NEXT_SIZE = CLASSIC.nextField;
 
 /** Tag numbers the walker acts on (TIFF 6.0 appendix A, EXIF 2.32 section 4.6, Adobe notes). */
 export const TAG = {
@@ -79,99 +63,32 @@ export interface ExifScan {
   onlyOrientation: boolean;
 }
 
-interface IfdEntry {
-  tag: number;
-  type: number;
-  count: number;
-  /** Absolute offset of the entry itself (12 bytes). */
-  entryOffset: number;
-  /** Absolute offset of the value: inside the entry when it fits in 4 bytes. */
-  valueOffset: number;
-  /** count x type size; null for a type this reader does not know (TIFF says: skip it). */
-  byteLength: number | null;
-}
-
-interface Ifd {
-  offset: number;
-  byteLength: number;
-  entries: IfdEntry[];
-  next: number;
-}
-
-/** Reads one TIFF structure; every read is bounds-checked and throws DeidError, never RangeError. */
+/**
+ * An EXIF-style TIFF structure, read with tiff-layout's classic reader (one IFD reader for the
+ * whole core), plus the byte ranges its directories account for: IFDs, out-of-line values, image
+ * data. Every read is bounds-checked and throws DeidError, never RangeError.
+ */
 class IfdReader {
-  private readonly visited = new Set<number>();
   /** Byte ranges [start, end) some directory accounts for: IFDs, out-of-line values, image data. */
   readonly referenced: Array<[number, number]> = [];
-  private entryBudget: number;
 
-  constructor(
-    readonly bytes: Uint8Array,
-    readonly little: boolean,
-    readonly where: string,
-  ) {
-    // Directories that do not overlap cannot hold more entries than this; more means overlap
-    // crafted to make the walk quadratic.
-    this.entryBudget = Math.floor(bytes.length / IFD_ENTRY_SIZE) + 1;
-  }
+  constructor(readonly tiff: TiffReader) {}
 
-  u16(offset: number): number {
-    this.need(offset, 2);
-    return this.little ? u16le(this.bytes, offset) : u16be(this.bytes, offset);
-  }
-
-  u32(offset: number): number {
-    this.need(offset, 4);
-    return this.little ? u32le(this.bytes, offset) : u32be(this.bytes, offset);
-  }
-
-  need(offset: number, length: number): void {
-    if (offset < 0 || offset + length > this.bytes.length) {
-      throw new DeidError('truncated', `${this.where}: TIFF structure points past the end of its ${this.bytes.length} bytes`);
-    }
+  get where(): string {
+    return this.tiff.where;
   }
 
   /** Reads the IFD at `offset`; a second visit of one offset is a cycle. */
-  readIfd(offset: number, name: string): Ifd {
-    if (offset < TIFF_HEADER_SIZE) {
-      throw new DeidError('malformed', `${this.where}: ${name} offset ${offset} lies inside the TIFF header`);
-    }
-    if (this.visited.has(offset)) {
-      throw new DeidError('malformed', `${this.where}: ${name} at ${offset} was already visited (IFD cycle)`);
-    }
-    this.visited.add(offset);
-    const count = this.u16(offset);
-    this.entryBudget -= count;
-    if (this.entryBudget < 0) {
-      throw new DeidError('malformed', `${this.where}: overlapping IFDs (more entries than the block can hold)`);
-    }
-    const byteLength = IFD_COUNT_SIZE + count * IFD_ENTRY_SIZE + IFD_NEXT_SIZE;
-    this.need(offset, byteLength);
-    const entries: IfdEntry[] = [];
-    for (let i = 0; i < count; i++) {
-      const entryOffset = offset + IFD_COUNT_SIZE + i * IFD_ENTRY_SIZE;
-      const type = this.u16(entryOffset + 2);
-      const valueCount = this.u32(entryOffset + 4);
-      const size = TYPE_SIZES[type];
-      const entryLength = size === undefined ? null : size * valueCount;
-      const inline = entryLength !== null && entryLength <= INLINE_VALUE_SIZE;
-      entries.push({
-        tag: this.u16(entryOffset),
-        type,
-        count: valueCount,
-        entryOffset,
-        valueOffset: inline ? entryOffset + 8 : this.u32(entryOffset + 8),
-        byteLength: entryLength,
-      });
-    }
-    this.referenced.push([offset, offset + byteLength]);
-    for (const e of entries) if (e.byteLength !== null && e.byteLength > INLINE_VALUE_SIZE) this.referenced.push([e.valueOffset, e.valueOffset + e.byteLength]);
-    this.referenceImageData(entries);
-    return { offset, byteLength, entries, next: this.u32(offset + byteLength - IFD_NEXT_SIZE) };
+  readIfd(offset: number, name: string): RawIfd {
+    const ifd = this.tiff.readIfd(offset, name);
+    this.referenced.push([offset, offset + ifd.byteLength]);
+    for (const e of ifd.entries) if (e.byteLength !== null && !e.inline) this.referenced.push([e.valueOffset, e.valueOffset + e.byteLength]);
+    this.referenceImageData(ifd.entries);
+    return ifd;
   }
 
   /** Records the strips, tiles and old-style JPEG stream an IFD points to (TIFF 6.0 sections 3, 15, 22). */
-  private referenceImageData(entries: readonly IfdEntry[]): void {
+  private referenceImageData(entries: readonly RawEntry[]): void {
     for (const [offsetsTag, countsTag] of DATA_POINTER_TAGS) {
       const offsets = entries.find((e) => e.tag === offsetsTag);
       const counts = entries.find((e) => e.tag === countsTag);
@@ -183,56 +100,29 @@ class IfdReader {
   }
 
   /** The SHORT or LONG values of an entry; [] when it has another type or points outside the bytes. */
-  private integers(entry: IfdEntry): number[] {
-    if ((entry.type !== TYPE_SHORT && entry.type !== TYPE_LONG) || entry.byteLength === null) return [];
-    if (entry.valueOffset + entry.byteLength > this.bytes.length) return [];
-    const out: number[] = [];
-    for (let i = 0; i < entry.count; i++) out.push(entry.type === TYPE_SHORT ? this.u16(entry.valueOffset + i * 2) : this.u32(entry.valueOffset + i * 4));
-    return out;
+  private integers(entry: RawEntry): number[] {
+    if ((entry.type !== TYPE.SHORT && entry.type !== TYPE.LONG) || entry.byteLength === null) return [];
+    if (entry.valueOffset + entry.byteLength > this.tiff.bytes.length) return [];
+    return this.tiff.integers(entry);
   }
 
   /** The IFD offsets a pointer tag holds (LONG or IFD type); [] for a pointer of the wrong type. */
-  pointers(entry: IfdEntry): number[] {
-    if ((entry.type !== TYPE_LONG && entry.type !== TYPE_IFD) || entry.byteLength === null) return [];
-    this.need(entry.valueOffset, entry.byteLength);
-    const out: number[] = [];
-    for (let i = 0; i < entry.count; i++) out.push(this.u32(entry.valueOffset + i * 4));
-    return out;
+  pointers(entry: RawEntry): number[] {
+    if ((entry.type !== TYPE.LONG && entry.type !== TYPE.IFD) || entry.byteLength === null) return [];
+    return this.tiff.integers(entry);
   }
 
   /** A single SHORT value, or null when the entry is not one. */
-  short(entry: IfdEntry): number | null {
-    if (entry.type !== TYPE_SHORT || entry.count !== 1) return null;
-    return this.u16(entry.valueOffset);
-  }
-
-  /** A single SHORT or LONG value, or null. */
-  integer(entry: IfdEntry): number | null {
-    if (entry.count !== 1) return null;
-    if (entry.type === TYPE_SHORT) return this.u16(entry.valueOffset);
-    if (entry.type === TYPE_LONG) return this.u32(entry.valueOffset);
-    return null;
+  short(entry: RawEntry): number | null {
+    if (entry.type !== TYPE.SHORT || entry.count !== 1) return null;
+    return this.tiff.u16(entry.valueOffset);
   }
 }
 
-/** Parses the 8-byte header; BigTIFF is refused as unsupported. */
+/** Opens an EXIF block: classic TIFF only (BigTIFF is refused as unsupported). */
 function openTiff(bytes: Uint8Array, where: string): { reader: IfdReader; ifd0: number } {
-  if (bytes.length < TIFF_HEADER_SIZE) {
-    throw new DeidError('truncated', `${where}: ${bytes.length} bytes is shorter than a TIFF header`);
-  }
-  const order = (bytes[0] << 8) | bytes[1];
-  if (order !== BYTE_ORDER_LITTLE && order !== BYTE_ORDER_BIG) {
-    throw new DeidError('malformed', `${where}: no TIFF byte-order mark (II or MM)`);
-  }
-  const reader = new IfdReader(bytes, order === BYTE_ORDER_LITTLE, where);
-  const magic = reader.u16(2);
-  if (magic === BIGTIFF_MAGIC) {
-    throw new DeidError('unsupported', `${where}: BigTIFF (64-bit offsets) is not supported; convert it to TIFF, PNG or JPEG first`);
-  }
-  if (magic !== TIFF_MAGIC) {
-    throw new DeidError('malformed', `${where}: TIFF magic number is ${magic}, not 42`);
-  }
-  return { reader, ifd0: reader.u32(4) };
+  const tiff = new TiffReader(bytes, { where, typeSizes: CLASSIC_TYPE_SIZES, classicOnly: true });
+  return { reader: new IfdReader(tiff), ifd0: tiff.first };
 }
 
 /** What a metadata tag reveals, for details ("camera make/model, dates"). Never values. */
@@ -294,7 +184,7 @@ class ExifCollector {
   constructor(private readonly reader: IfdReader) {}
 
   /** Walks one directory (and the sub-IFDs it points to). `mainImage` is IFD0 of the block. */
-  directory(ifd: Ifd, name: string, mainImage: boolean): void {
+  directory(ifd: RawIfd, name: string, mainImage: boolean): void {
     const where = this.reader.where;
     for (const entry of ifd.entries) {
       const at = `${where} ${name} tag ${hex(entry.tag)}`;
@@ -420,11 +310,11 @@ export function minimalOrientationExif(orientation: number): Uint8Array {
   const out = new Uint8Array(MINIMAL_BLOCK_SIZE);
   const view = new DataView(out.buffer);
   view.setUint16(0, BYTE_ORDER_BIG);
-  view.setUint16(2, TIFF_MAGIC);
+  view.setUint16(2, CLASSIC_MAGIC);
   view.setUint32(4, TIFF_HEADER_SIZE);
   view.setUint16(8, 1);
   view.setUint16(10, TAG.orientation);
-  view.setUint16(12, TYPE_SHORT);
+  view.setUint16(12, TYPE.SHORT);
   view.setUint32(14, 1);
   view.setUint16(18, orientation);
   // Bytes 20..25 are the value padding and the zero next-IFD offset.
@@ -463,13 +353,14 @@ export interface PointerEntry {
  * linear. Each call gives the findings and the byte ranges of one pointer's tree; a tree that
  * cannot be read is one finding of the pointer's own kind (strip drops it either way).
  */
-export function pointerTreeScanner(bytes: Uint8Array, little: boolean): (pointer: PointerEntry, where: string) => { findings: Finding[]; ranges: Array<[number, number]> } {
-  const reader = new IfdReader(bytes, little, 'TIFF');
+export function pointerTreeScanner(bytes: Uint8Array): (pointer: PointerEntry, where: string) => { findings: Finding[]; ranges: Array<[number, number]> } {
+  const reader = openTiff(bytes, 'TIFF').reader;
   return (pointer, where) => {
-    const size = TYPE_SIZES[pointer.type];
-    const entry: IfdEntry = {
+    const size = CLASSIC_TYPE_SIZES[pointer.type];
+    const byteLength = size === undefined ? null : size * pointer.count;
+    const entry: RawEntry = {
       tag: pointer.tag, type: pointer.type, count: pointer.count, entryOffset: 0, valueOffset: pointer.valueOffset,
-      byteLength: size === undefined ? null : size * pointer.count,
+      byteLength, inline: byteLength !== null && byteLength <= CLASSIC.slot,
     };
     const collector = new ExifCollector(reader);
     const own: FindingKind = pointer.tag === TAG.gpsIfd ? 'gps' : pointer.tag === TAG.subIfds ? 'thumbnail' : 'exif';

@@ -20,6 +20,19 @@ export const TYPE = {
 export const TYPE_SIZES: Readonly<Record<number, number>> = {
   1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4, 16: 8, 17: 8, 18: 8,
 };
+/** The types of a classic TIFF structure only (1..13): EXIF blocks; readers skip the rest. */
+export const CLASSIC_TYPE_SIZES: Readonly<Record<number, number>> = {
+  1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4,
+};
+
+export interface TiffReaderOptions {
+  /** Names the structure in errors: "TIFF" for a file, "APP1 @ 20" for an EXIF block. */
+  where?: string;
+  /** Sizes of the types this structure may use; an entry of another type has no length. */
+  typeSizes?: Readonly<Record<number, number>>;
+  /** Refuse BigTIFF as unsupported (an EXIF block is classic TIFF; no camera writes BigTIFF EXIF). */
+  classicOnly?: boolean;
+}
 
 /** The sizes that differ between classic TIFF and BigTIFF. */
 export interface Geometry {
@@ -63,29 +76,39 @@ export class TiffReader {
   private entryBudget: number;
   private readonly visited = new Set<number>();
 
-  constructor(readonly bytes: Uint8Array) {
-    if (bytes.length < CLASSIC.header) throw new DeidError('truncated', `TIFF: ${bytes.length} bytes is shorter than a TIFF header`);
+  readonly where: string;
+  private readonly typeSizes: Readonly<Record<number, number>>;
+
+  constructor(
+    readonly bytes: Uint8Array,
+    options: TiffReaderOptions = {},
+  ) {
+    const where = (this.where = options.where ?? 'TIFF');
+    this.typeSizes = options.typeSizes ?? TYPE_SIZES;
+    if (bytes.length < CLASSIC.header) throw new DeidError('truncated', `${where}: ${bytes.length} bytes is shorter than a TIFF header`);
     const order = (bytes[0] << 8) | bytes[1];
-    if (order !== BYTE_ORDER_LITTLE && order !== BYTE_ORDER_BIG) throw new DeidError('malformed', 'TIFF: no byte-order mark (II or MM)');
+    if (order !== BYTE_ORDER_LITTLE && order !== BYTE_ORDER_BIG) throw new DeidError('malformed', `${where}: no byte-order mark (II or MM)`);
     this.little = order === BYTE_ORDER_LITTLE;
     const magic = this.u16(2);
     if (magic === CLASSIC_MAGIC) {
       this.geometry = CLASSIC;
       this.first = this.u32(4);
+    } else if (magic === BIGTIFF_MAGIC && options.classicOnly) {
+      throw new DeidError('unsupported', `${where}: BigTIFF (64-bit offsets) is not supported; convert it to TIFF, PNG or JPEG first`);
     } else if (magic === BIGTIFF_MAGIC) {
       this.geometry = BIG;
       // BigTIFF header: bytesize of offsets (always 8), a zero word, then the first IFD offset.
-      if (this.u16(4) !== 8 || this.u16(6) !== 0) throw new DeidError('malformed', 'TIFF: BigTIFF header with an offset size other than 8');
+      if (this.u16(4) !== 8 || this.u16(6) !== 0) throw new DeidError('malformed', `${where}: BigTIFF header with an offset size other than 8`);
       this.first = this.u64(8);
     } else {
-      throw new DeidError('malformed', `TIFF: magic number is ${magic}, not 42 (TIFF) or 43 (BigTIFF)`);
+      throw new DeidError('malformed', `${where}: magic number is ${magic}, not 42 (TIFF) or 43 (BigTIFF)`);
     }
     this.entryBudget = Math.floor(bytes.length / this.geometry.entry) + 1;
   }
 
   need(offset: number, length: number): void {
     if (!(offset >= 0 && length >= 0 && offset + length <= this.bytes.length)) {
-      throw new DeidError('truncated', `TIFF: a structure points past the end of the ${this.bytes.length}-byte file`);
+      throw new DeidError('truncated', `${this.where}: a structure points past the end of its ${this.bytes.length} bytes`);
     }
   }
 
@@ -113,12 +136,14 @@ export class TiffReader {
 
   readIfd(offset: number, name: string): RawIfd {
     const g = this.geometry;
-    if (offset < g.header) throw new DeidError('malformed', `TIFF: ${name} offset ${offset} lies inside the header`);
-    if (this.visited.has(offset)) throw new DeidError('malformed', `TIFF: ${name} at ${offset} was already visited (IFD cycle)`);
+    if (offset < g.header) throw new DeidError('malformed', `${this.where}: ${name} offset ${offset} lies inside the header`);
+    if (this.visited.has(offset)) throw new DeidError('malformed', `${this.where}: ${name} at ${offset} was already visited (IFD cycle)`);
     this.visited.add(offset);
     const count = g.big ? this.u64(offset) : this.u16(offset);
+    // Directories that do not overlap cannot hold more entries than this; more means overlap
+    // crafted to make the walk quadratic.
     this.entryBudget -= count;
-    if (!(this.entryBudget >= 0)) throw new DeidError('malformed', 'TIFF: overlapping directories (more entries than the file can hold)');
+    if (!(this.entryBudget >= 0)) throw new DeidError('malformed', `${this.where}: overlapping directories (more entries than the bytes can hold)`);
     const byteLength = g.countField + count * g.entry + g.nextField;
     this.need(offset, byteLength);
     const entries: RawEntry[] = [];
@@ -126,7 +151,7 @@ export class TiffReader {
       const entryOffset = offset + g.countField + i * g.entry;
       const type = this.u16(entryOffset + 2);
       const valueCount = g.big ? this.u64(entryOffset + 4) : this.u32(entryOffset + 4);
-      const size = TYPE_SIZES[type];
+      const size = this.typeSizes[type];
       const length = size === undefined ? null : size * valueCount;
       const slot = entryOffset + 4 + (g.big ? 8 : 4);
       const inline = length !== null && length <= g.slot;

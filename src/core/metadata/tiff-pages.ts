@@ -86,7 +86,7 @@ class Analysis {
 
   /** The Exif/GPS/SubIFD trees of a classic file, through one shared reader (see tiff-ifd.ts). */
   pointerTree(pointer: PointerEntry, where: string): { findings: Finding[]; ranges: Array<[number, number]> } {
-    this.scanner ??= pointerTreeScanner(this.reader.bytes, this.reader.little);
+    this.scanner ??= pointerTreeScanner(this.reader.bytes);
     return this.scanner(pointer, where);
   }
 
