@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { DeidError } from '../../src/core/errors';
 import { iccFindings } from '../../src/core/metadata/icc';
 import { isobmffFormat } from '../../src/core/metadata/isobmff';
-import { box, fullBox, latin1, uuidBox } from '../helpers/chunks';
+import { be, box, fullBox, latin1, uuidBox } from '../helpers/chunks';
 import { expectIdempotent, findingsOf, mutateAll, mutationArbitrary, returnsOrDeidError } from '../helpers/container';
 import { cmykProfile, plantedMonitorProfile } from '../helpers/icc';
 import { concatBytes } from '../helpers/plant';
@@ -19,15 +19,6 @@ const SECRET = 'JOHNSMITH-MRN-4711';
 const C2PA_UUID = 'd8fec3d61b0e483c92975828877c4c4d';
 const ALPHA = 'urn:mpeg:mpegB:cicp:systems:auxiliary:alpha';
 
-function be(value: number, size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let v = value;
-  for (let i = size - 1; i >= 0; i--) {
-    out[i] = v % 256;
-    v = Math.floor(v / 256);
-  }
-  return out;
-}
 
 const cstr = (s: string) => latin1(`${s}\0`);
 /** Stand-in coded data: the walk and strip never decode it, so any bytes do. */

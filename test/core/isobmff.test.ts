@@ -7,6 +7,7 @@ import { isobmffFormat } from '../../src/core/metadata/isobmff';
 import type { FindingKind } from '../../src/core/metadata/types';
 import { findingsOf, kindsOf, returnsOrDeidError, sortedKindsOf } from '../helpers/container';
 import { kindsImpliedByExiftool, readExiftool, type ExiftoolRecord } from '../helpers/exiftool';
+import { be } from '../helpers/chunks';
 import { CORPUS } from '../helpers/paths';
 import { concatBytes, noiseRgb, plantWithExiftool, TIFF_TYPE, writeTiff } from '../helpers/plant';
 
@@ -15,15 +16,6 @@ import { concatBytes, noiseRgb, plantWithExiftool, TIFF_TYPE, writeTiff } from '
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const cstr = (s: string): Uint8Array => ascii(`${s}\0`);
 
-function be(value: number, size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let v = value;
-  for (let i = size - 1; i >= 0; i--) {
-    out[i] = v % 256;
-    v = Math.floor(v / 256);
-  }
-  return out;
-}
 
 function box(type: string, ...payload: Uint8Array[]): Uint8Array {
   const body = concatBytes(...payload);
@@ -291,6 +283,15 @@ describe('ISO-BMFF walk on AVIF written by sharp and exiftool', () => {
   });
 });
 
+/** Item location layouts (ISO/IEC 14496-12 8.11.3 iloc versions, mdat size forms) every item test runs over. */
+const ITEM_LAYOUTS = [
+  ['iloc v0, 4-byte offsets', { ilocVersion: 0 as const }],
+  ['iloc v1, 8-byte offsets and a base offset', { ilocVersion: 1 as const, offsetSize: 8 as const, baseOffsetSize: 8 as const }],
+  ['iloc v2, 32-bit ids, 4-byte base offset', { ilocVersion: 2 as const, baseOffsetSize: 4 as const }],
+  ['mdat with a 64-bit largesize', { mdatHeader: 'large' as const }],
+  ['mdat with size 0 (to the end)', { mdatHeader: 'to-end' as const }],
+] as const;
+
 describe('ISO-BMFF walk on hand-built files', () => {
   test('the minimal file is clean, and its parts cover the boxes', () => {
     const parts = isobmffFormat.walk(buildHeif(cleanSpec()));
@@ -298,13 +299,7 @@ describe('ISO-BMFF walk on hand-built files', () => {
     expect(parts.map((p) => p.name)).toEqual(expect.arrayContaining(['ftyp', 'meta', 'meta/iloc', 'meta/iinf', 'mdat', 'item 1']));
   });
 
-  test.each([
-    ['iloc v0, 4-byte offsets', { ilocVersion: 0 as const }],
-    ['iloc v1, 8-byte offsets and a base offset', { ilocVersion: 1 as const, offsetSize: 8 as const, baseOffsetSize: 8 as const }],
-    ['iloc v2, 32-bit ids, 4-byte base offset', { ilocVersion: 2 as const, baseOffsetSize: 4 as const }],
-    ['mdat with a 64-bit largesize', { mdatHeader: 'large' as const }],
-    ['mdat with size 0 (to the end)', { mdatHeader: 'to-end' as const }],
-  ])('an Exif item is followed through iloc to its GPS IFD (%s)', (_, options) => {
+  test.each(ITEM_LAYOUTS)('an Exif item is followed through iloc to its GPS IFD (%s)', (_, options) => {
     const spec: HeifSpec = { ...cleanSpec(), ...options };
     spec.items = [...spec.items, { id: 2, type: 'Exif', data: exifItem() }];
     spec.refs = [{ type: 'cdsc', from: 2, to: [1] }];
@@ -313,13 +308,7 @@ describe('ISO-BMFF walk on hand-built files', () => {
     expect(findings.every((f) => f.where.startsWith('item 2'))).toBe(true);
   });
 
-  test.each([
-    ['iloc v0, 4-byte offsets', { ilocVersion: 0 as const }],
-    ['iloc v1, 8-byte offsets and a base offset', { ilocVersion: 1 as const, offsetSize: 8 as const, baseOffsetSize: 8 as const }],
-    ['iloc v2, 32-bit ids, 4-byte base offset', { ilocVersion: 2 as const, baseOffsetSize: 4 as const }],
-    ['mdat with a 64-bit largesize', { mdatHeader: 'large' as const }],
-    ['mdat with size 0 (to the end)', { mdatHeader: 'to-end' as const }],
-  ])('strip drops the Exif item and keeps the coded item byte for byte (%s)', (_, options) => {
+  test.each(ITEM_LAYOUTS)('strip drops the Exif item and keeps the coded item byte for byte (%s)', (_, options) => {
     const spec: HeifSpec = { ...cleanSpec(), ...options };
     spec.items = [...spec.items, { id: 2, type: 'Exif', data: exifItem() }, { id: 3, type: 'mime', contentType: 'application/rdf+xml', data: ascii('<x:xmpmeta/>'), store: 'ilocVersion' in options && options.ilocVersion === 0 ? 'mdat' : 'idat' }];
     spec.refs = [{ type: 'cdsc', from: 2, to: [1] }];

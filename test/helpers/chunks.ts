@@ -17,6 +17,17 @@ function le32(n: number): Uint8Array {
   return new Uint8Array([n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff]);
 }
 
+/** A big-endian unsigned integer of `size` bytes (up to 8; values past 2^32 too). */
+export function be(value: number, size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let v = value;
+  for (let i = size - 1; i >= 0; i--) {
+    out[i] = v % 256;
+    v = Math.floor(v / 256);
+  }
+  return out;
+}
+
 function be16(n: number): Uint8Array {
   return new Uint8Array([(n >>> 8) & 0xff, n & 0xff]);
 }
