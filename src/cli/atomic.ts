@@ -119,12 +119,15 @@ function ensureDir(dir: string): void {
   remember(madeDirs, dir);
 }
 
-/** Writes a new file and removes it again if the write fails part way (ENOSPC, EIO, EDQUOT). */
+/**
+ * Writes a new file and removes it again if the write fails part way (ENOSPC, EIO, EDQUOT). A
+ * name that is already taken (EEXIST) is someone else's file: it is left alone.
+ */
 function writeNew(tmp: string, bytes: Uint8Array | string): void {
   try {
     fs.writeFileSync(tmp, bytes, { flag: 'wx' });
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') fs.rmSync(tmp, { force: true });
     throw e;
   }
 }

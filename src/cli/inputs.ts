@@ -11,12 +11,6 @@ export interface InputFile {
   /** Named on the command line itself (an unreadable or non-image file is then an error,
    *  where inside a directory it is skipped with a reason). */
   explicit: boolean;
-  /**
-   * Whether the folder listing this file came from holds its sidecar (`<stem>.deid.json`), so
-   * verify need not probe for one (a failed open costs more than a name lookup). Absent when the
-   * file was named on the command line or in a list: then verify looks.
-   */
-  sidecarListed?: boolean;
 }
 
 /** Everything an argument expands to: every entry is reported, none is dropped silently. */
@@ -114,9 +108,6 @@ function* walk(root: string, realRoot: string, options: ExpandOptions): Generato
       continue;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    // Names compared without case: on a case-insensitive file system the open would find it.
-    const sidecars = new Set<string>();
-    for (const entry of entries) if (entry.name.toLowerCase().endsWith(SIDECAR_SUFFIX)) sidecars.add(entry.name.toLowerCase());
     const subdirs: string[] = [];
     for (const entry of entries) {
       const rel = relDir ? path.join(relDir, entry.name) : entry.name;
@@ -141,7 +132,7 @@ function* walk(root: string, realRoot: string, options: ExpandOptions): Generato
         if (options.outReal && isInside(path.join(realRoot, rel), options.outReal)) continue;
         subdirs.push(rel);
       } else if (type.isFile()) {
-        yield { kind: 'file', file: { path: full, rel, explicit: false, sidecarListed: sidecars.has(sidecarNameFor(entry.name).toLowerCase()) } };
+        yield { kind: 'file', file: { path: full, rel, explicit: false } };
       } else {
         yield skip('not-regular', `${fileTypeName(type) ?? 'not a regular file'}, not read`);
       }
@@ -153,11 +144,8 @@ function* walk(root: string, realRoot: string, options: ExpandOptions): Generato
 
 /** `<dir>/<stem>.deid.json` for an exported `<stem>.<ext>`. */
 export function sidecarPathFor(imagePath: string): string {
-  return path.join(path.dirname(imagePath), sidecarNameFor(path.basename(imagePath)));
-}
-
-function sidecarNameFor(imageName: string): string {
-  return `${path.basename(imageName, path.extname(imageName))}${SIDECAR_SUFFIX}`;
+  const ext = path.extname(imagePath);
+  return path.join(path.dirname(imagePath), `${path.basename(imagePath, ext)}${SIDECAR_SUFFIX}`);
 }
 
 /**

@@ -1,4 +1,7 @@
+import { constants as bufferConstants } from 'node:buffer';
 import * as fs from 'node:fs';
+
+const MAX_LENGTH = bufferConstants.MAX_LENGTH;
 
 /**
  * Largest input file read, in bytes. A 100 MP camera file is well under 300 MB and an
@@ -25,6 +28,9 @@ export function fileTypeName(stat: fs.Stats | fs.Dirent): string | null {
 
 export class InputRefused extends Error {}
 
+/** One read call reads at most this much: fs.readSync takes no length of 2 GiB or more. */
+export const READ_CHUNK = 1024 * 1024 * 1024;
+
 /**
  * Reads a whole input file, bounded and without ever blocking: opened O_NONBLOCK (a FIFO swapped
  * in after the directory walk then cannot stall the open), checked with fstat on the open
@@ -32,7 +38,7 @@ export class InputRefused extends Error {}
  * size limit, and read for at most its size plus one byte (a file that grows while read is
  * refused, not followed). Synchronous: each worker handles one file at a time (see atomic.ts).
  */
-export function readInputFile(file: string, limit = maxFileBytes()): Uint8Array {
+export function readInputFile(file: string, limit = maxFileBytes(), chunk = READ_CHUNK): Uint8Array {
   const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   try {
     const stat = fs.fstatSync(fd);
@@ -41,10 +47,13 @@ export function readInputFile(file: string, limit = maxFileBytes()): Uint8Array 
     if (stat.size > limit) {
       throw new InputRefused(`refused: ${stat.size} bytes is over the ${Number((limit / 1048576).toFixed(limit < 1048576 ? 2 : 0))} MB limit per file (DEID_MAX_FILE_MB)`);
     }
+    if (stat.size + 1 > MAX_LENGTH) {
+      throw new InputRefused(`refused: ${stat.size} bytes is more than this Node.js can hold as one buffer (${MAX_LENGTH} bytes)`);
+    }
     const buf = Buffer.allocUnsafe(stat.size + 1);
     let got = 0;
     while (got < buf.length) {
-      const n = fs.readSync(fd, buf, got, buf.length - got, got);
+      const n = fs.readSync(fd, buf, got, Math.min(buf.length - got, chunk), got);
       if (n === 0) break;
       got += n;
     }

@@ -4,9 +4,9 @@ import { scanMetadata, stripMetadata } from '../../src/core/metadata/scan';
 import { noiseRgb } from '../helpers/plant';
 
 /**
- * What exifr is asked to read (core/metadata/scan.ts): everything on a file the walk finds clean
- * (its second reading is what could still make the file not clean); on a file the walk already
- * reports, only the XMP and IPTC blocks the walk found, whose fields the walk does not name.
+ * What exifr is asked to read (core/metadata/scan.ts): every block, except the TIFF-structured
+ * ones where the walk has read an EXIF block tag by tag and named its fields itself. A clean file,
+ * or one whose EXIF block the walk cannot read, is read whole.
  */
 const XMP = `<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator><rdf:Seq><rdf:li>Jane Doe</rdf:li></rdf:Seq></dc:creator></rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>`;
 
@@ -36,17 +36,36 @@ test('a file the walk finds clean is read by exifr whole', async () => {
   expect(askedFor()).toEqual([['exif', 'gps', 'ifd0', 'ifd1', 'interop', 'iptc', 'tiff', 'xmp']]);
 });
 
-test('a reported file: exifr reads its XMP and names the fields; the EXIF tags are named by the walk alone', async () => {
+const TEXT_BLOCKS = ['iptc', 'xmp'];
+
+test('an EXIF block the walk read tag by tag is not read again; exifr still reads XMP and names its fields', async () => {
   const report = await scanMetadata(await jpeg({ exif: true, xmp: true }));
-  expect(askedFor()).toEqual([['xmp']]);
+  expect(askedFor()).toEqual([TEXT_BLOCKS]);
   const byKind = new Map(report.findings.map((f) => [f.kind, f.detail]));
   expect(byKind.get('xmp')).toMatch(/readable: .*person or owner name/);
   expect(byKind.get('exif')).toMatch(/artist name/);
   expect(byKind.get('exif')).not.toMatch(/readable:/);
 });
 
-test('a reported file with no XMP or IPTC block is not read by exifr again', async () => {
+test('a file with EXIF only: the walk names the tags, exifr looks for XMP and IPTC only', async () => {
   const report = await scanMetadata(await jpeg({ exif: true }));
   expect(report.findings.map((f) => f.kind)).toContain('exif');
-  expect(parse).not.toHaveBeenCalled();
+  expect(askedFor()).toEqual([TEXT_BLOCKS]);
+});
+
+test('an EXIF block the walk cannot read is read by exifr whole, and what it names is reported', async () => {
+  // IFD0 intact, its next-IFD pointer sent past the end: the walk refuses the block as a whole
+  // (truncated), while a reader that stops at IFD0 still sees the artist's name.
+  const bytes = await jpeg({ exif: true });
+  const tiff = Buffer.from(bytes).indexOf('Exif\0\0') + 6;
+  const view = new DataView(bytes.buffer, bytes.byteOffset);
+  const little = bytes[tiff] === 0x49;
+  const ifd0 = tiff + view.getUint32(tiff + 4, little);
+  const count = view.getUint16(ifd0, little);
+  view.setUint32(ifd0 + 2 + 12 * count, 0xfffff000, little);
+  const report = await scanMetadata(bytes);
+  expect(askedFor()).toEqual([['exif', 'gps', 'ifd0', 'ifd1', 'interop', 'iptc', 'tiff', 'xmp']]);
+  const exif = report.findings.find((f) => f.kind === 'exif');
+  expect(exif?.detail).toMatch(/cannot be read/);
+  expect(exif?.detail).toMatch(/readable: .*person or owner name/);
 });

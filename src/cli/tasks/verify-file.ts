@@ -43,12 +43,10 @@ export async function verifyFile(task: VerifyTask): Promise<VerifyFileResult> {
 
   const sidecarPath = sidecarPathFor(file.path);
   let sidecarText: string | null = null;
-  if (file.sidecarListed !== false) {
-    try {
-      sidecarText = Buffer.from(readInputFile(sidecarPath)).toString('utf8');
-    } catch {
-      sidecarText = null;
-    }
+  try {
+    sidecarText = Buffer.from(readInputFile(sidecarPath)).toString('utf8');
+  } catch {
+    sidecarText = null;
   }
   if (sidecarText === null) {
     if (task.requireSidecar) {

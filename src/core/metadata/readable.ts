@@ -74,11 +74,8 @@ const NO_TIFF_BLOCKS: Record<string, boolean> = { tiff: false, ifd0: false, exif
 export interface ReadableScope {
   /** Also the ICC profile's text (for files the walk cannot follow, issue 8.4). */
   icc?: boolean;
-  /**
-   * Only these text blocks, none of the TIFF-structured ones: for a file the walk has already
-   * found not clean (scan.ts), whose EXIF, GPS and thumbnail tags the walk names itself.
-   */
-  textBlocks?: { xmp: boolean; iptc: boolean };
+  /** Not the TIFF-structured blocks (EXIF, GPS, interoperability, thumbnail directories). */
+  skipTiffBlocks?: boolean;
 }
 
 /** Labels by field name: a batch meets the same few hundred names over and over. */
@@ -108,8 +105,7 @@ export async function readableDetails(bytes: Uint8Array, options: ReadableScope 
   try {
     // ICC is off by default: the walk judges profiles exactly (icc.ts) and a clean kept profile
     // still has a description exifr would report.
-    const blocks = options.textBlocks;
-    const base = blocks ? { ...EXIFR_OPTIONS, ...NO_TIFF_BLOCKS, xmp: blocks.xmp, iptc: blocks.iptc } : EXIFR_OPTIONS;
+    const base = options.skipTiffBlocks ? { ...EXIFR_OPTIONS, ...NO_TIFF_BLOCKS } : EXIFR_OPTIONS;
     const exifrOptions = options.icc ? { ...base, icc: true } : base;
     output = await exifr.parse(bytes, exifrOptions as Parameters<typeof exifr.parse>[1]);
   } catch {

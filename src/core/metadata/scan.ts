@@ -1,6 +1,7 @@
 import { DeidError } from '../errors';
 import { detectContainer } from './registry';
 import { readableDetails } from './readable';
+import { EXIF_TAGS_NAMED } from './tiff-ifd';
 import type { Finding, FindingKind, ImageFormat, Part, StripResult } from './types';
 
 export interface ScanReport {
@@ -34,20 +35,17 @@ export function scanStructure(bytes: Uint8Array): ScanReport {
  * (detail). A field exifr decodes whose kind the walk missed is reported as a finding of its own,
  * so a gap in one reader is covered by the other.
  *
- * exifr reads everything it knows where that can change the verdict: on a file the walk found
- * clean. On a file the walk has already found not clean, it reads only the XMP and IPTC blocks
- * the walk reported, because the walk names EXIF, GPS and thumbnail tags itself ("EXIF tags:
- * dates, artist name, ...") and describes XMP and IPTC only as blocks; exifr's second reading of
- * the TIFF blocks repeated the walk's labels at about a third of verify's time on camera
- * originals (bench/scale.js).
+ * exifr reads every block it knows, except the TIFF-structured ones (EXIF, GPS, thumbnail
+ * directories) where the walk has read an EXIF block tag by tag and named what is there itself
+ * ("EXIF tags: dates, artist name, ..."): there exifr's second reading only repeated the walk's
+ * labels, at about a tenth of verify's time on camera originals (bench/scale.js). A file the walk
+ * finds clean, or whose EXIF block it could not read, is read by exifr whole.
  */
 export async function scanMetadata(bytes: Uint8Array): Promise<ScanReport> {
   const report = scanStructure(bytes);
-  if (report.findings.length === 0) return { ...report, findings: mergeReadable([], await readableDetails(bytes)) };
-  const xmp = report.findings.some((f) => f.kind === 'xmp');
-  const iptc = report.findings.some((f) => f.kind === 'iptc');
-  if (!xmp && !iptc) return report;
-  return { ...report, findings: mergeReadable(report.findings, await readableDetails(bytes, { textBlocks: { xmp, iptc } })) };
+  const tiffNamed = report.findings.some((f) => f.kind === 'exif' && f.detail.startsWith(EXIF_TAGS_NAMED));
+  const readable = await readableDetails(bytes, { skipTiffBlocks: tiffNamed });
+  return { ...report, findings: mergeReadable(report.findings, readable) };
 }
 
 /**

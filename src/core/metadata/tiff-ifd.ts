@@ -125,6 +125,12 @@ function openTiff(bytes: Uint8Array, where: string): { reader: IfdReader; ifd0: 
   return { reader: new IfdReader(tiff), ifd0: tiff.first };
 }
 
+/**
+ * How the `exif` finding of a block this walker read tag by tag begins: scan.ts leaves the TIFF
+ * blocks to the walk alone where it finds one (exifr would only repeat these labels).
+ */
+export const EXIF_TAGS_NAMED = 'EXIF tags: ';
+
 /** What a metadata tag reveals, for details ("camera make/model, dates"). Never values. */
 const TAG_LABELS: Readonly<Record<number, string>> = {
   [TAG.make]: 'camera make/model',
@@ -273,7 +279,7 @@ export function scanExif(tiff: Uint8Array, where: string): ExifScan {
   const exifFinding: Finding = {
     kind: 'exif',
     where: `${where} IFD0`,
-    detail: labels.length > 0 ? `EXIF tags: ${labels.join(', ')}` : 'EXIF block',
+    detail: labels.length > 0 ? `${EXIF_TAGS_NAMED}${labels.join(', ')}` : 'EXIF block',
   };
   return { findings: [exifFinding, ...collector.findings, ...chained], orientation: collector.orientation, onlyOrientation: false };
 }
