@@ -10,7 +10,7 @@
  * findings. Strip copies bitstreams byte for byte (cut at their end) and writes canonical
  * VP8X/ANIM/ANMF headers, pad bytes and the RIFF size.
  */
-import { fourcc, u32le } from '../bytes';
+import { fourcc, joinBytes, joinsTo, u32le } from '../bytes';
 import { DeidError, isDeidError } from '../errors';
 import { judgeWebpIccp, type IccpPayloadVerdict } from './webp-icc';
 import { exifBlockFindings, minimalOrientationExif, tryScanExif, type ExifScan } from './tiff-ifd';
@@ -506,35 +506,27 @@ function walk(bytes: Uint8Array): Part[] {
   }
   // The verdict and the strip agree by construction: a file with no finding is exactly what
   // strip writes.
-  if (parts.every((p) => p.finding === null) && !sameBytes(assemble(bytes, assessment).bytes, bytes)) {
+  if (parts.every((p) => p.finding === null) && !joinsTo(assemble(bytes, assessment).pieces, bytes)) {
     parts.push({ name: 'file', offset: 0, length: bytes.length, finding: { kind: 'unknown-segment', where: 'file', detail: 'not in the canonical form strip writes' } });
   }
   return parts;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** A whole chunk (header, payload, pad byte) from its id and payload pieces. */
-function chunkBytes(id: string, payload: readonly Uint8Array[]): Uint8Array {
+/**
+ * A whole chunk (header, payload, zero pad byte) as pieces: the payload pieces are not copied, so
+ * a kept chunk stays a view of the input (joinsTo compares only what was rewritten).
+ */
+function chunkPieces(id: string, payload: readonly Uint8Array[]): Uint8Array[] {
   const size = payload.reduce((n, p) => n + p.length, 0);
-  const out = new Uint8Array(CHUNK_HEADER + size + (size & 1));
-  out.set(Array.from(id, (ch) => ch.charCodeAt(0)), 0);
-  new DataView(out.buffer).setUint32(4, size, true);
-  let pos = CHUNK_HEADER;
-  for (const p of payload) {
-    out.set(p, pos);
-    pos += p.length;
-  }
-  return out;
+  const header = new Uint8Array(CHUNK_HEADER);
+  header.set(Array.from(id, (ch) => ch.charCodeAt(0)), 0);
+  new DataView(header.buffer).setUint32(4, size, true);
+  return (size & 1) === 0 ? [header, ...payload] : [header, ...payload, new Uint8Array(1)];
 }
 
-function planBytes(bytes: Uint8Array, p: Plan): Uint8Array | null {
+function planPieces(bytes: Uint8Array, p: Plan): Uint8Array[] | null {
   if (p.action.op === 'drop') return null;
-  return chunkBytes(p.chunk.id, p.action.op === 'keep' ? [bytes.subarray(p.chunk.dataStart, p.chunk.dataEnd)] : p.action.pieces);
+  return chunkPieces(p.chunk.id, p.action.op === 'keep' ? [bytes.subarray(p.chunk.dataStart, p.chunk.dataEnd)] : p.action.pieces);
 }
 
 /**
@@ -546,19 +538,21 @@ function planBytes(bytes: Uint8Array, p: Plan): Uint8Array | null {
  * whether they apply it; keeping it exactly as it was cannot change what a given viewer shows,
  * and the block holds one number and nothing else (the same rule as for JPEG and PNG).
  */
-function assemble(bytes: Uint8Array, a: Assessment): StripResult {
+function assemble(bytes: Uint8Array, a: Assessment): { pieces: Uint8Array[]; removed: FindingKind[]; notes: string[] } {
   const removed = new Set<FindingKind>();
   const notes: string[] = [];
   const pieces: Uint8Array[] = [];
   let exifKept = a.plans.some((p) => p.chunk.id === 'EXIF' && p.action.op === 'keep');
   const extended = a.vp8x !== null;
+  // A copy: its EXIF flag is settled after the loop, and the assessment stays as it was.
+  const vp8x = a.vp8x ? new Uint8Array(a.vp8x) : null;
   a.plans.forEach((p, i) => {
     const frame = a.frames.get(i);
     for (const f of p.findings) removed.add(f.kind);
     notes.push(...p.notes);
-    if (i === 0 && a.vp8x) {
-      pieces.push(chunkBytes('VP8X', [a.vp8x]));
-      if (a.profile) pieces.push(chunkBytes('ICCP', [a.profile]));
+    if (i === 0 && vp8x) {
+      pieces.push(...chunkPieces('VP8X', [vp8x]));
+      if (a.profile) pieces.push(...chunkPieces('ICCP', [a.profile]));
       return;
     }
     if (frame) {
@@ -566,15 +560,15 @@ function assemble(bytes: Uint8Array, a: Assessment): StripResult {
       for (const s of frame.sub) {
         for (const f of s.findings) removed.add(f.kind);
         notes.push(...s.notes);
-        const out = planBytes(bytes, s);
-        if (out) parts.push(out);
+        const out = planPieces(bytes, s);
+        if (out) parts.push(...out);
       }
-      pieces.push(chunkBytes('ANMF', parts));
+      pieces.push(...chunkPieces('ANMF', parts));
       return;
     }
-    const out = planBytes(bytes, p);
+    const out = planPieces(bytes, p);
     if (out) {
-      pieces.push(out);
+      pieces.push(...out);
       return;
     }
     if (p.chunk.id === 'EXIF' && !exifKept) {
@@ -582,7 +576,7 @@ function assemble(bytes: Uint8Array, a: Assessment): StripResult {
       const orientation = isDeidError(exif) ? null : exif.orientation;
       if (orientation !== null && orientation !== ORIENTATION_AS_STORED) {
         if (extended) {
-          pieces.push(chunkBytes('EXIF', [minimalOrientationExif(orientation)]));
+          pieces.push(...chunkPieces('EXIF', [minimalOrientationExif(orientation)]));
           notes.push(`kept Orientation ${orientation} in a minimal EXIF`);
           exifKept = true;
         } else {
@@ -595,23 +589,19 @@ function assemble(bytes: Uint8Array, a: Assessment): StripResult {
     removed.add('trailer');
     notes.push(`dropped ${bytes.length - a.riffEnd} bytes after the RIFF chunk`);
   }
+  if (vp8x && exifKept) vp8x[0] |= FLAG_EXIF;
   const size = HEADER_SIZE + pieces.reduce((n, p) => n + p.length, 0);
-  const out = new Uint8Array(size);
-  out.set(bytes.subarray(0, HEADER_SIZE), 0);
-  new DataView(out.buffer).setUint32(4, size - RIFF_PREAMBLE, true);
-  let pos = HEADER_SIZE;
-  for (const p of pieces) {
-    out.set(p, pos);
-    pos += p.length;
-  }
-  if (extended && exifKept) out[HEADER_SIZE + CHUNK_HEADER] |= FLAG_EXIF;
-  return { bytes: out, removed: [...removed].sort(), notes };
+  const header = new Uint8Array(HEADER_SIZE);
+  header.set(bytes.subarray(0, HEADER_SIZE));
+  new DataView(header.buffer).setUint32(4, size - RIFF_PREAMBLE, true);
+  return { pieces: [header, ...pieces], removed: [...removed].sort(), notes };
 }
 
 function strip(bytes: Uint8Array): StripResult {
   const assessment = assess(bytes);
   if (assessment.conversion !== null) throw new DeidError('needs-conversion', `WebP: ${assessment.conversion}`);
-  return assemble(bytes, assessment);
+  const { pieces, removed, notes } = assemble(bytes, assessment);
+  return { bytes: joinBytes(pieces), removed, notes };
 }
 
 export const webpFormat: ContainerFormat = {
