@@ -1,7 +1,7 @@
 import exifr from 'exifr';
 import sharp from 'sharp';
 import { scanMetadata, stripMetadata } from '../../src/core/metadata/scan';
-import { noiseRgb } from '../helpers/plant';
+import { insertJpegSegments, noiseRgb } from '../helpers/plant';
 
 /**
  * What exifr is asked to read (core/metadata/scan.ts): every block, except the TIFF-structured
@@ -10,9 +10,14 @@ import { noiseRgb } from '../helpers/plant';
  */
 const XMP = `<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator><rdf:Seq><rdf:li>Jane Doe</rdf:li></rdf:Seq></dc:creator></rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>`;
 
-async function jpeg(metadata: { exif?: boolean; xmp?: boolean }): Promise<Uint8Array> {
+async function jpeg(metadata: { exif?: boolean; xmp?: boolean; gps?: boolean }): Promise<Uint8Array> {
   let img = sharp(noiseRgb(48, 32), { raw: { width: 48, height: 32, channels: 3 } }).jpeg({ quality: 85 });
-  if (metadata.exif) img = img.withExif({ IFD0: { Artist: 'Jane Doe', DateTime: '2026:01:02 03:04:05' } });
+  if (metadata.exif) {
+    img = img.withExif({
+      IFD0: { Artist: 'Jane Doe', DateTime: '2026:01:02 03:04:05' },
+      ...(metadata.gps ? { IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '51/1 30/1 0/1', GPSLongitudeRef: 'W', GPSLongitude: '0/1 7/1 0/1' } } : {}),
+    });
+  }
   if (metadata.xmp) img = img.withXmp(XMP);
   return new Uint8Array(await img.toBuffer());
 }
@@ -68,4 +73,26 @@ test('an EXIF block the walk cannot read is read by exifr whole, and what it nam
   const exif = report.findings.find((f) => f.kind === 'exif');
   expect(exif?.detail).toMatch(/cannot be read/);
   expect(exif?.detail).toMatch(/readable: .*person or owner name/);
+});
+
+test('two EXIF blocks, the first one the walk cannot read: exifr reads whole and its GPS is reported', async () => {
+  // exifr reads only the first EXIF block. Here the first has a GPS directory and a TIFF magic
+  // number the walk refuses (43, BigTIFF), and the second is one the walk names tag by tag.
+  const withGps = await jpeg({ exif: true, gps: true });
+  const at = Buffer.from(withGps).indexOf('Exif\0\0');
+  const app1 = withGps.slice(at - 4, at - 2 + ((withGps[at - 2] << 8) | withGps[at - 1]));
+  const unreadable = app1.slice();
+  const little = unreadable[10] === 0x49;
+  new DataView(unreadable.buffer).setUint16(12, 43, little);
+  const named = (await jpeg({ exif: true })).slice();
+  const second = Buffer.from(named).indexOf('Exif\0\0');
+  const namedSegment = named.slice(second - 4, second - 2 + ((named[second - 2] << 8) | named[second - 1]));
+  const plain = await jpeg({});
+  const bytes = insertJpegSegments(plain, [unreadable, namedSegment]);
+  const report = await scanMetadata(bytes);
+  expect(askedFor()).toEqual([['exif', 'gps', 'ifd0', 'ifd1', 'interop', 'iptc', 'tiff', 'xmp']]);
+  const kinds = report.findings.map((f) => f.kind);
+  expect(kinds.filter((k) => k === 'exif')).toHaveLength(2);
+  expect(kinds).toContain('gps');
+  expect(report.findings.find((f) => f.kind === 'gps')?.where).toBe('read by exifr');
 });

@@ -36,14 +36,18 @@ export function scanStructure(bytes: Uint8Array): ScanReport {
  * so a gap in one reader is covered by the other.
  *
  * exifr reads every block it knows, except the TIFF-structured ones (EXIF, GPS, thumbnail
- * directories) where the walk has read an EXIF block tag by tag and named what is there itself
+ * directories) where the file's only EXIF block was read by the walk tag by tag, which named what
+ * is there itself
  * ("EXIF tags: dates, artist name, ..."): there exifr's second reading only repeated the walk's
  * labels, at about a tenth of verify's time on camera originals (bench/scale.js). A file the walk
  * finds clean, or whose EXIF block it could not read, is read by exifr whole.
  */
 export async function scanMetadata(bytes: Uint8Array): Promise<ScanReport> {
   const report = scanStructure(bytes);
-  const tiffNamed = report.findings.some((f) => f.kind === 'exif' && f.detail.startsWith(EXIF_TAGS_NAMED));
+  // One EXIF block, read by the walk: exifr reads only the first block it finds, so with two it
+  // may read one the walk could not (each block gives one `exif` finding in these walks).
+  const exif = report.findings.filter((f) => f.kind === 'exif');
+  const tiffNamed = exif.length === 1 && exif[0].detail.startsWith(EXIF_TAGS_NAMED);
   const readable = await readableDetails(bytes, { skipTiffBlocks: tiffNamed });
   return { ...report, findings: mergeReadable(report.findings, readable) };
 }
