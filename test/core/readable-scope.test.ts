@@ -96,3 +96,16 @@ test('two EXIF blocks, the first one the walk cannot read: exifr reads whole and
   expect(kinds).toContain('gps');
   expect(report.findings.find((f) => f.kind === 'gps')?.where).toBe('read by exifr');
 });
+
+test('exifr is given one options object per kind of read, the same on every call (it keeps every object it sees)', async () => {
+  const named = await jpeg({ exif: true });
+  const clean = stripMetadata(named).bytes;
+  for (let i = 0; i < 3; i++) {
+    await scanMetadata(named);
+    await scanMetadata(clean);
+  }
+  const options = parse.mock.calls.map(([, o]) => o);
+  expect(new Set(options).size).toBe(2);
+  expect(options[0]).toBe(options[2]);
+  expect(options[1]).toBe(options[3]);
+});

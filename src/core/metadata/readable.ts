@@ -71,6 +71,13 @@ const EXIFR_OPTIONS: Record<string, boolean> = {
 /** The TIFF-structured blocks: EXIF, GPS, interoperability and thumbnail directories. */
 const NO_TIFF_BLOCKS: Record<string, boolean> = { tiff: false, ifd0: false, exif: false, gps: false, interop: false, ifd1: false };
 
+/**
+ * Every options object exifr is ever given, made once: exifr keeps each options object it sees
+ * in a Map for ever (Options.useCached, src/options.mjs), so an object built per call grows the
+ * heap with every file (bench/scale.js's capped-heap run caught it). [skipTiffBlocks][icc].
+ */
+const EXIFR_VARIANTS = [EXIFR_OPTIONS, { ...EXIFR_OPTIONS, ...NO_TIFF_BLOCKS }].map((base) => [base, { ...base, icc: true }]);
+
 export interface ReadableScope {
   /** Also the ICC profile's text (for files the walk cannot follow, issue 8.4). */
   icc?: boolean;
@@ -105,8 +112,7 @@ export async function readableDetails(bytes: Uint8Array, options: ReadableScope 
   try {
     // ICC is off by default: the walk judges profiles exactly (icc.ts) and a clean kept profile
     // still has a description exifr would report.
-    const base = options.skipTiffBlocks ? { ...EXIFR_OPTIONS, ...NO_TIFF_BLOCKS } : EXIFR_OPTIONS;
-    const exifrOptions = options.icc ? { ...base, icc: true } : base;
+    const exifrOptions = EXIFR_VARIANTS[options.skipTiffBlocks ? 1 : 0][options.icc ? 1 : 0];
     output = await exifr.parse(bytes, exifrOptions as Parameters<typeof exifr.parse>[1]);
   } catch {
     return {};
