@@ -1,5 +1,6 @@
 import exifr from 'exifr';
 import sharp from 'sharp';
+import { labelFor } from '../../src/core/metadata/readable';
 import { scanMetadata, stripMetadata } from '../../src/core/metadata/scan';
 import { insertJpegSegments, noiseRgb } from '../helpers/plant';
 
@@ -108,4 +109,17 @@ test('exifr is given one options object per kind of read, the same on every call
   expect(new Set(options).size).toBe(2);
   expect(options[0]).toBe(options[2]);
   expect(options[1]).toBe(options[3]);
+});
+
+test('field labels: exact names, any *SerialNumber, nothing else', () => {
+  const expected: Array<[string, string | null]> = [
+    ['GPSLatitude', 'GPS position'], ['longitude', 'GPS position'], ['GPSTimeStamp', 'GPS date/time'], ['GPSAltitude', 'GPS location detail'],
+    ['DateTimeOriginal', 'dates'], ['ProfileDateTime', 'dates'], ['BodySerialNumber', 'serial or unique id'], ['LensSerialNumber', 'serial or unique id'],
+    ['ImageUniqueID', 'serial or unique id'], ['Artist', 'person or owner name'], ['By-line', 'person or owner name'], ['Make', 'camera make/model'],
+    ['CreatorTool', 'editing history/document ids'], ['Caption-Abstract', 'free text'], ['ProfileDescription', 'free text'], ['Sub-location', 'place names'],
+    ['DeviceModelDesc', 'device or creator'],
+    // Not identifying, or only part of a name: no label.
+    ['Orientation', null], ['ExposureTime', null], ['GPSLatitudeRef', null], ['SerialNumberFormat', null], ['artist', null], ['DateTimeX', null],
+  ];
+  for (const [field, label] of expected) expect([field, labelFor(field)]).toEqual([field, label]);
 });

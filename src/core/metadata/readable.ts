@@ -13,22 +13,28 @@ import type { FindingKind } from './types';
 export type ReadableDetails = Partial<Record<FindingKind, string[]>>;
 
 /** exifr output field -> what it reveals. Grouped so details stay short. */
-const FIELD_LABELS: ReadonlyArray<[RegExp, string]> = [
-  [/^(GPSLatitude|GPSLongitude|latitude|longitude)$/, 'GPS position'],
-  [/^GPS(DateStamp|TimeStamp)$/, 'GPS date/time'],
-  [/^GPS(Altitude|ImgDirection|DestLatitude|DestLongitude|AreaInformation)$/, 'GPS location detail'],
-  [/^(DateTimeOriginal|CreateDate|ModifyDate|DateTime|DateCreated|DigitalCreationDate|MetadataDate|TimeCreated)$/, 'dates'],
-  [/SerialNumber$|^(InternalSerialNumber|CameraSerialNumber|ImageUniqueID|ImageNumber)$/, 'serial or unique id'],
-  [/^(Artist|CameraOwnerName|OwnerName|Copyright|creator|Creator|By-line|Byline|rights|Rights|Credit|Contact|CopyrightNotice)$/, 'person or owner name'],
-  [/^(Make|Model|LensModel|LensMake)$/, 'camera make/model'],
-  [/^(Software|CreatorTool|History|DocumentID|OriginalDocumentID|InstanceID|DerivedFrom|DocumentAncestors)$/, 'editing history/document ids'],
-  [/^(ImageDescription|UserComment|XPComment|XPAuthor|XPSubject|XPKeywords|XPTitle|description|Description|title|Title|Caption|Caption-Abstract|Headline|Keywords|subject|Subject)$/, 'free text'],
-  [/^(City|Country|State|Province-State|Sub-location|Location|CountryCode|Country-PrimaryLocationName)$/, 'place names'],
+const FIELD_LABELS: ReadonlyArray<readonly [string, readonly string[]]> = [
+  ['GPS position', ['GPSLatitude', 'GPSLongitude', 'latitude', 'longitude']],
+  ['GPS date/time', ['GPSDateStamp', 'GPSTimeStamp']],
+  ['GPS location detail', ['GPSAltitude', 'GPSImgDirection', 'GPSDestLatitude', 'GPSDestLongitude', 'GPSAreaInformation']],
+  ['dates', ['DateTimeOriginal', 'CreateDate', 'ModifyDate', 'DateTime', 'DateCreated', 'DigitalCreationDate', 'MetadataDate', 'TimeCreated']],
+  ['serial or unique id', ['InternalSerialNumber', 'CameraSerialNumber', 'ImageUniqueID', 'ImageNumber']],
+  ['person or owner name', ['Artist', 'CameraOwnerName', 'OwnerName', 'Copyright', 'creator', 'Creator', 'By-line', 'Byline', 'rights', 'Rights', 'Credit', 'Contact', 'CopyrightNotice']],
+  ['camera make/model', ['Make', 'Model', 'LensModel', 'LensMake']],
+  ['editing history/document ids', ['Software', 'CreatorTool', 'History', 'DocumentID', 'OriginalDocumentID', 'InstanceID', 'DerivedFrom', 'DocumentAncestors']],
+  ['free text', ['ImageDescription', 'UserComment', 'XPComment', 'XPAuthor', 'XPSubject', 'XPKeywords', 'XPTitle', 'description', 'Description', 'title', 'Title', 'Caption', 'Caption-Abstract', 'Headline', 'Keywords', 'subject', 'Subject']],
+  ['place names', ['City', 'Country', 'State', 'Province-State', 'Sub-location', 'Location', 'CountryCode', 'Country-PrimaryLocationName']],
   // ICC profile header and text tags (exifr's icc segment, read only for files the walk rejects).
-  [/^(ProfileDateTime|CalibrationDateTime)$/, 'dates'],
-  [/^(DeviceManufacturer|DeviceModel|ProfileCreator|DeviceMfgDesc|DeviceModelDesc)$/, 'device or creator'],
-  [/^(ProfileDescription|ProfileCopyright|ViewingCondDesc)$/, 'free text'],
+  ['dates', ['ProfileDateTime', 'CalibrationDateTime']],
+  ['device or creator', ['DeviceManufacturer', 'DeviceModel', 'ProfileCreator', 'DeviceMfgDesc', 'DeviceModelDesc']],
+  ['free text', ['ProfileDescription', 'ProfileCopyright', 'ViewingCondDesc']],
 ];
+
+/** Field name -> label: a lookup, not thirteen regular expressions per field (V8 compiles each on first use). */
+const LABEL_OF = new Map<string, string>(FIELD_LABELS.flatMap(([label, names]) => names.map((n) => [n, label] as const)));
+
+/** Any serial number field (BodySerialNumber, LensSerialNumber, ...) whatever its prefix. */
+const SERIAL_SUFFIX = 'SerialNumber';
 
 const SEGMENT_KIND: Record<string, FindingKind> = {
   ifd0: 'exif',
@@ -85,21 +91,9 @@ export interface ReadableScope {
   skipTiffBlocks?: boolean;
 }
 
-/** Labels by field name: a batch meets the same few hundred names over and over. */
-const labelCache = new Map<string, string | null>();
-
-function labelFor(field: string): string | null {
-  const known = labelCache.get(field);
-  if (known !== undefined) return known;
-  const label = matchLabel(field);
-  // Field names come from the file (XMP); the cache stays bounded whatever a batch holds.
-  if (labelCache.size < 4096) labelCache.set(field, label);
-  return label;
-}
-
-function matchLabel(field: string): string | null {
-  for (const [pattern, label] of FIELD_LABELS) if (pattern.test(field)) return label;
-  return null;
+/** What a field reveals, or null when it is not one that identifies (exact names; SERIAL_SUFFIX). */
+export function labelFor(field: string): string | null {
+  return LABEL_OF.get(field) ?? (field.endsWith(SERIAL_SUFFIX) ? 'serial or unique id' : null);
 }
 
 /**
