@@ -12,7 +12,7 @@ import { cropToSelection } from '../../src/actions/crop';
 import { finishExport } from '../../src/actions/finish';
 import { DEFAULT_POLICY } from '../../src/core/policy/policy';
 import type { Rect } from '../../src/core/geometry';
-import { decode, resetFakes, texture } from './setup';
+import { decode, firstChangeOutside, resetFakes, texture } from './setup';
 
 const W = 120;
 const H = 90;
@@ -21,20 +21,6 @@ const LABEL: Rect = { x: 70, y: 20, w: 36, h: 18 };
 const KEEP: Rect = { x: 5, y: 6, w: 110, h: 80 };
 
 type Values = Uint8Array | Uint16Array;
-
-/** The first pixel outside `regions` that differs, or null. */
-function firstChangeOutside(before: Values, after: Values, width: number, height: number, regions: Rect[]): string | null {
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (regions.some((r) => x >= r.x && x < r.x + r.w && y >= r.y && y < r.y + r.h)) continue;
-      for (let c = 0; c < 3; c++) {
-        const i = (y * width + x) * 3 + c;
-        if (before[i] !== after[i]) return `(${x}, ${y}) channel ${c}: ${before[i]} -> ${after[i]}`;
-      }
-    }
-  }
-  return null;
-}
 
 function changedInside(before: Values, after: Values, width: number, r: Rect): number {
   let n = 0;
