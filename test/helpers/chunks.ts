@@ -17,7 +17,11 @@ function le32(n: number): Uint8Array {
   return new Uint8Array([n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff]);
 }
 
-/** A big-endian unsigned integer of `size` bytes (up to 8; values past 2^32 too). */
+/**
+ * A big-endian unsigned integer of `size` bytes (up to 8; values past 2^32 too). Written here,
+ * not imported from src/core (isobmff-box.ts uintBytes): the files tests build must not share a
+ * writer with the code they test.
+ */
 export function be(value: number, size: number): Uint8Array {
   const out = new Uint8Array(size);
   let v = value;

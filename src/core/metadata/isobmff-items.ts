@@ -9,7 +9,7 @@
  * second picture of the scene that obscuring the primary image does not cover), tone-map items,
  * additional images and items of unknown types.
  */
-import { u32be } from '../bytes';
+import { joinBytes, u32be } from '../bytes';
 import { isDeidError } from '../errors';
 import { typeLabel } from './isobmff-box';
 import { av1Units, hevcLengthSize, hevcUnits, type CodedUnits } from './isobmff-coded';
@@ -52,23 +52,14 @@ export function itemBytes(b: Uint8Array, loc: Location | undefined, m: MetaModel
     return null;
   }
   const pieces: Uint8Array[] = [];
-  let total = 0;
   for (const { offset, length } of loc.extents) {
     const start = base + offset;
     // 14496-12 8.11.3.3: length 0 means "the whole of the referenced data".
     const end = length === 0 ? limit : start + length;
     if (start > limit || end > limit || end < start) return null;
     pieces.push(b.subarray(start, end));
-    total += end - start;
   }
-  if (pieces.length === 1) return pieces[0];
-  const out = new Uint8Array(total);
-  let pos = 0;
-  for (const p of pieces) {
-    out.set(p, pos);
-    pos += p.length;
-  }
-  return out;
+  return pieces.length === 1 ? pieces[0] : joinBytes(pieces);
 }
 
 function exifFindings(data: Uint8Array | null, where: string): Finding[] {
