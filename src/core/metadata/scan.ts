@@ -36,11 +36,10 @@ export function scanStructure(bytes: Uint8Array): ScanReport {
  * so a gap in one reader is covered by the other.
  *
  * exifr reads every block it knows, except the TIFF-structured ones (EXIF, GPS, thumbnail
- * directories) where the file's only EXIF block was read by the walk tag by tag, which named what
- * is there itself
- * ("EXIF tags: dates, artist name, ..."): there exifr's second reading only repeated the walk's
- * labels, at about a tenth of verify's time on camera originals (bench/scale.js). A file the walk
- * finds clean, or whose EXIF block it could not read, is read by exifr whole.
+ * directories) when the file's only EXIF block was read by the walk tag by tag and named ("EXIF
+ * tags: dates, artist name, ..."): there exifr's second reading only repeated the walk's labels.
+ * A file the walk finds clean, whose EXIF block it could not read, or with two EXIF blocks is
+ * read by exifr whole.
  */
 export async function scanMetadata(bytes: Uint8Array): Promise<ScanReport> {
   const report = scanStructure(bytes);
