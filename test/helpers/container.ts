@@ -115,9 +115,10 @@ export function mutateAll(seeds: readonly Uint8Array[], pick: number, mutations:
 /**
  * The by-need contract on one file (property tests of each container): when the walk finds
  * nothing, strip returns the file unchanged; when it finds something, strip changes it or refuses;
- * whatever strip writes walks clean and strips to itself. Files the walk refuses are not counted.
+ * whatever strip writes walks clean and strips to itself. Files the walk refuses are not counted;
+ * strip's refusals of walkable files are, when `outcomes.refused` is given.
  */
-export function expectWalkAndStripAgree(format: ContainerFormat, bytes: Uint8Array, outcomes: { clean: number; found: number }): void {
+export function expectWalkAndStripAgree(format: ContainerFormat, bytes: Uint8Array, outcomes: { clean: number; found: number; refused?: number }): void {
   const strip = format.strip as NonNullable<ContainerFormat['strip']>;
   const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a).equals(Buffer.from(b));
   let found;
@@ -132,6 +133,7 @@ export function expectWalkAndStripAgree(format: ContainerFormat, bytes: Uint8Arr
     out = strip(bytes).bytes;
   } catch (e) {
     if (!(e instanceof DeidError)) throw e;
+    if (outcomes.refused !== undefined) outcomes.refused++;
   }
   if (found.length === 0) {
     outcomes.clean++;
