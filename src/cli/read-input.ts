@@ -28,6 +28,46 @@ export function fileTypeName(stat: fs.Stats | fs.Dirent): string | null {
 
 export class InputRefused extends Error {}
 
+/** Files up to this size are read into a kept buffer; a larger one gets a buffer of its own. */
+export const SCRATCH_MAX = 32 * 1024 * 1024;
+
+/**
+ * A read buffer kept from one file to the next. A fresh allocation per file costs a page fault
+ * per 4 KB on first touch and a collection later; reading into memory already mapped saves
+ * about 30 ms per 400 camera JPEGs (npm run bench). A view it gives is valid only until the next
+ * read through it, so a scratch belongs to one task at a time (withReadScratch).
+ */
+export class ReadScratch {
+  private kept: Buffer | null = null;
+
+  /** `size` bytes to read into: the kept buffer's start, or a fresh buffer past SCRATCH_MAX. */
+  take(size: number): Buffer {
+    if (size > SCRATCH_MAX) return Buffer.allocUnsafe(size);
+    if (this.kept === null || this.kept.length < size) {
+      // allocUnsafeSlow: never a slice of Node's shared small-buffer pool.
+      this.kept = Buffer.allocUnsafeSlow(Math.min(SCRATCH_MAX, Math.max(size, 2 * (this.kept?.length ?? 512 * 1024))));
+    }
+    return this.kept.subarray(0, size);
+  }
+}
+
+const idleScratches: ReadScratch[] = [];
+
+/**
+ * Runs `task` with a scratch no other task holds until it settles; tasks in flight at once (two
+ * lanes per thread, pool.ts) each get their own. What `task` returns must not hold a view of
+ * bytes read through it: results carry findings and paths, and strip stages its output inside
+ * the task.
+ */
+export async function withReadScratch<T>(task: (scratch: ReadScratch) => Promise<T>): Promise<T> {
+  const scratch = idleScratches.pop() ?? new ReadScratch();
+  try {
+    return await task(scratch);
+  } finally {
+    idleScratches.push(scratch);
+  }
+}
+
 /** One read call reads at most this much: fs.readSync takes no length of 2 GiB or more. */
 export const READ_CHUNK = 1024 * 1024 * 1024;
 
@@ -37,8 +77,9 @@ export const READ_CHUNK = 1024 * 1024 * 1024;
  * descriptor (what is read is what was checked), refused unless it is a regular file within the
  * size limit, and read for at most its size plus one byte (a file that grows while read is
  * refused, not followed). Synchronous: each worker handles one file at a time (see atomic.ts).
+ * With a scratch the bytes land in its kept buffer, valid until its next read.
  */
-export function readInputFile(file: string, limit = maxFileBytes(), chunk = READ_CHUNK): Uint8Array {
+export function readInputFile(file: string, limit = maxFileBytes(), chunk = READ_CHUNK, scratch?: ReadScratch): Uint8Array {
   const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   try {
     const stat = fs.fstatSync(fd);
@@ -50,7 +91,7 @@ export function readInputFile(file: string, limit = maxFileBytes(), chunk = READ
     if (stat.size + 1 > MAX_LENGTH) {
       throw new InputRefused(`refused: ${stat.size} bytes is more than this Node.js can hold as one buffer (${MAX_LENGTH} bytes)`);
     }
-    const buf = Buffer.allocUnsafe(stat.size + 1);
+    const buf = scratch ? scratch.take(stat.size + 1) : Buffer.allocUnsafe(stat.size + 1);
     let got = 0;
     while (got < buf.length) {
       const n = fs.readSync(fd, buf, got, Math.min(buf.length - got, chunk), got);

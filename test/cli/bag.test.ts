@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { SAMPLE, SAMPLE_RECIPE } from '../helpers/paths';
 import { signOffSidecarFile } from '../helpers/signoff';
 import { deid } from './run';
+import { allFiles } from '../helpers/files';
 
 let work: string;
 let exportsDir: string;
@@ -13,10 +14,6 @@ const ids: string[] = [];
 
 function sidecarOf(id: string): string {
   return path.join(exportsDir, `${id}.deid.json`);
-}
-
-function allFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((p) => path.join(dir, p)).filter((p) => fs.statSync(p).isFile());
 }
 
 function snapshot(dir: string): Record<string, string> {

@@ -3,21 +3,24 @@ import * as path from 'node:path';
 import { detectContainer } from '../../core/metadata/registry';
 import { scanMetadata } from '../../core/metadata/scan';
 import { sweepOnce } from '../atomic';
-import { readHead, readInputFile } from '../read-input';
+import { readHead, readInputFile, withReadScratch } from '../read-input';
 import { describeUnrecognised } from '../what-is';
 import { stripFile } from './strip-file';
 import type { StripFileResult, StripTask, Task, TaskResult } from './types';
 import { verifyFile } from './verify-file';
 
-/** One task, in a worker thread or in-process; what a skipped file is gets named here. */
+/**
+ * One task, in a worker thread or in-process; what a skipped file is gets named here. The input
+ * is read into a scratch buffer this task holds until it settles (read-input.ts).
+ */
 export async function runTask(task: Task): Promise<TaskResult> {
   if (task.type === 'done') return task.result;
-  if (task.type === 'verify') return nameSkip(await verifyFile(task), task.file.path);
+  if (task.type === 'verify') return nameSkip(await withReadScratch((s) => verifyFile(task, s)), task.file.path);
   if (task.resume) {
     const kept = await resumable(task);
     if (kept) return kept;
   }
-  return nameSkip(await stripFile(task), task.file.path);
+  return nameSkip(await withReadScratch((s) => stripFile(task, s)), task.file.path);
 }
 
 function nameSkip<T extends TaskResult>(result: T, file: string): T {

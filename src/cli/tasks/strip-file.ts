@@ -4,7 +4,7 @@ import { DEFAULT_LIMITS } from '../../core/limits';
 import { detectContainer } from '../../core/metadata/registry';
 import { stripMetadata } from '../../core/metadata/scan';
 import { stageFile } from '../atomic';
-import { readInputFile } from '../read-input';
+import { readInputFile, type ReadScratch } from '../read-input';
 import type { StripFileResult, StripTask } from './types';
 import { reencodeClean, type ReencodeFormat } from './reencode';
 import { errorText } from './verify-file';
@@ -18,13 +18,14 @@ import { errorText } from './verify-file';
  * item type it does not carry) is decoded and re-encoded as PNG as a salvage path (no further
  * loss, orientation applied to the pixels), then stripped and re-scanned like any PNG. Nothing is
  * written unless the result is clean; commit.ts puts the staged file in place, never over an input.
+ * The input is read through `scratch` when one is given: the output is staged before this returns.
  */
-export async function stripFile(task: StripTask): Promise<StripFileResult> {
+export async function stripFile(task: StripTask, scratch?: ReadScratch): Promise<StripFileResult> {
   const { file } = task;
   let bytes: Uint8Array;
   try {
     // Sync read: see atomic.ts on why batches avoid the thread-pool hop.
-    bytes = readInputFile(file.path);
+    bytes = readInputFile(file.path, undefined, undefined, scratch);
   } catch (e) {
     return { input: file.path, format: null, lossless: false, error: `cannot read: ${errorText(e)}` };
   }

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isDeidError } from '../../core/errors';
 import { sha256Hex } from '../../core/hash';
@@ -12,17 +13,20 @@ import { signatureFindings } from '../../core/signature/sidecar-signature';
 import { parseSidecar } from '../../core/sidecar/schema';
 import type { Sidecar } from '../../core/sidecar/types';
 import { sidecarPathFor } from '../inputs';
-import { readInputFile } from '../read-input';
+import { readInputFile, type ReadScratch } from '../read-input';
 import { decodePixels } from '../pixels-io';
 import type { VerifyFileResult, VerifyTask } from './types';
 
-/** Verifies one file: metadata (walk + exifr), then, with a sidecar beside it, the binding. */
-export async function verifyFile(task: VerifyTask): Promise<VerifyFileResult> {
+/**
+ * Verifies one file: metadata (walk + exifr), then, with a sidecar beside it, the binding. The
+ * image is read through `scratch` when one is given (its bytes are not used after this returns).
+ */
+export async function verifyFile(task: VerifyTask, scratch?: ReadScratch): Promise<VerifyFileResult> {
   const { file } = task;
   let bytes: Uint8Array;
   try {
     // Sync read: see atomic.ts on why batches avoid the thread-pool hop.
-    bytes = readInputFile(file.path);
+    bytes = readInputFile(file.path, undefined, undefined, scratch);
   } catch (e) {
     return { path: file.path, format: null, clean: false, findings: [], error: `cannot read: ${errorText(e)}` };
   }
@@ -43,10 +47,14 @@ export async function verifyFile(task: VerifyTask): Promise<VerifyFileResult> {
 
   const sidecarPath = sidecarPathFor(file.path);
   let sidecarText: string | null = null;
-  try {
-    sidecarText = Buffer.from(readInputFile(sidecarPath)).toString('utf8');
-  } catch {
-    sidecarText = null;
+  // Most images in a batch have no sidecar: a stat that answers "none" costs no thrown error.
+  // Not through the scratch, which holds the image.
+  if (fs.statSync(sidecarPath, { throwIfNoEntry: false }) !== undefined) {
+    try {
+      sidecarText = Buffer.from(readInputFile(sidecarPath)).toString('utf8');
+    } catch {
+      sidecarText = null;
+    }
   }
   if (sidecarText === null) {
     if (task.requireSidecar) {
