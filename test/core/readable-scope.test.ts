@@ -2,7 +2,10 @@ import exifr from 'exifr';
 import sharp from 'sharp';
 import { labelFor } from '../../src/core/metadata/readable';
 import { scanMetadata, stripMetadata } from '../../src/core/metadata/scan';
-import { insertJpegSegments, noiseRgb } from '../helpers/plant';
+import fc from 'fast-check';
+import '../helpers/fast-check-seed';
+import { readableDetails } from '../../src/core/metadata/readable';
+import { concatBytes, insertJpegSegments, jpegSegment, noiseRgb } from '../helpers/plant';
 
 /**
  * What exifr is asked to read (core/metadata/scan.ts): every block, except the TIFF-structured
@@ -10,6 +13,16 @@ import { insertJpegSegments, noiseRgb } from '../helpers/plant';
  * or one whose EXIF block the walk cannot read, is read whole.
  */
 const XMP = `<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator><rdf:Seq><rdf:li>Jane Doe</rdf:li></rdf:Seq></dc:creator></rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>`;
+
+const XMP_HEADER = 'http://ns.adobe.com/xap/1.0/\0';
+
+/** APP13 "Photoshop 3.0" with one 8BIM 0x0404 IPTC-IIM resource holding By-line (2:80). */
+function iptcSegment(name: string): Uint8Array {
+  const record = [0x1c, 2, 80, 0, name.length, ...Buffer.from(name, 'latin1')];
+  if (record.length % 2) record.push(0); // resource data is padded to an even length
+  const size = record.length;
+  return jpegSegment(0xed, Uint8Array.from([...Buffer.from('Photoshop 3.0\0', 'latin1'), ...Buffer.from('8BIM', 'latin1'), 0x04, 0x04, 0, 0, size >>> 24, (size >>> 16) & 255, (size >>> 8) & 255, size & 255, ...record]));
+}
 
 async function jpeg(metadata: { exif?: boolean; xmp?: boolean; gps?: boolean }): Promise<Uint8Array> {
   let img = sharp(noiseRgb(48, 32), { raw: { width: 48, height: 32, channels: 3 } }).jpeg({ quality: 85 });
@@ -53,9 +66,21 @@ test('an EXIF block the walk read tag by tag is not read again; exifr still read
   expect(byKind.get('exif')).not.toMatch(/readable:/);
 });
 
-test('a file with EXIF only: the walk names the tags, exifr looks for XMP and IPTC only', async () => {
+test('a file with EXIF only, named by the walk: exifr is not asked at all', async () => {
   const report = await scanMetadata(await jpeg({ exif: true }));
   expect(report.findings.map((f) => f.kind)).toContain('exif');
+  expect(askedFor()).toEqual([]);
+});
+
+test('a failed file whose other flagged parts are all ones exifr steps over (APP2, APP3, COM, a trailer) is not read; one flagged APP1 or APP13 is', async () => {
+  const named = await jpeg({ exif: true });
+  const stepsOver = insertJpegSegments(named, [jpegSegment(0xe2, 'FPXR\0whatever'), jpegSegment(0xe3, `${XMP_HEADER}${XMP}`), jpegSegment(0xfe, XMP)]);
+  const withTrailer = concatBytes(stepsOver, jpegSegment(0xe1, `${XMP_HEADER}${XMP}`));
+  const report = await scanMetadata(withTrailer);
+  expect(new Set(report.findings.map((f) => f.kind))).toEqual(new Set(['exif', 'unknown-segment', 'comment', 'trailer']));
+  expect(askedFor()).toEqual([]);
+  parse.mockClear();
+  await scanMetadata(insertJpegSegments(stepsOver, [iptcSegment('Jane Doe')]));
   expect(askedFor()).toEqual([TEXT_BLOCKS]);
 });
 
@@ -99,7 +124,7 @@ test('two EXIF blocks, the first one the walk cannot read: exifr reads whole and
 });
 
 test('exifr is given one options object per kind of read, the same on every call (it keeps every object it sees)', async () => {
-  const named = await jpeg({ exif: true });
+  const named = await jpeg({ exif: true, xmp: true });
   const clean = stripMetadata(named).bytes;
   for (let i = 0; i < 3; i++) {
     await scanMetadata(named);
@@ -122,4 +147,58 @@ test('field labels: exact names, any *SerialNumber, nothing else', () => {
     ['Orientation', null], ['ExposureTime', null], ['GPSLatitudeRef', null], ['SerialNumberFormat', null], ['artist', null], ['DateTimeX', null],
   ];
   for (const [field, label] of expected) expect([field, labelFor(field)]).toEqual([field, label]);
+});
+
+/**
+ * The rule that exifr is not asked, against exifr itself: on JPEGs made of a random mix of
+ * segments, each holding XMP, IPTC or an EXIF signature in a place exifr reads or steps over
+ * (APP1, APP13, APP2, APP3, COM, reserved markers, bytes between segments, after EOI), every
+ * file exifr was not asked about is one where exifr, asked, names nothing.
+ */
+test('whenever exifr is not asked, asking it names nothing (random JPEGs with metadata everywhere)', async () => {
+  const base = await jpeg({});
+  const named = await jpeg({ exif: true });
+  const exifAt = Buffer.from(named).indexOf('Exif\0\0');
+  const exifSegment = named.slice(exifAt - 4, exifAt - 2 + ((named[exifAt - 2] << 8) | named[exifAt - 1]));
+  const xmpApp1 = jpegSegment(0xe1, `${XMP_HEADER}${XMP}`);
+  const pieces: Record<string, Uint8Array> = {
+    exif: exifSegment,
+    xmp: xmpApp1,
+    xmpSpace: jpegSegment(0xe1, `http://ns.adobe.com/xap/1.0/ ${XMP}`),
+    iptc: iptcSegment('Jane Doe'),
+    app2: jpegSegment(0xe2, `ICC_PROFILE\0${XMP}`),
+    app3: jpegSegment(0xe3, `${XMP_HEADER}${XMP}`),
+    app15: jpegSegment(0xef, Buffer.concat([Buffer.from(xmpApp1), Buffer.from(iptcSegment('Jane Doe'))])),
+    com: jpegSegment(0xfe, Buffer.from(xmpApp1)),
+    reserved: jpegSegment(0xf1, Buffer.concat([Buffer.from('ab'), Buffer.from(xmpApp1)])),
+    gap: concatBytes(Uint8Array.of(0x00, 0x11), xmpApp1),
+  };
+  const names = Object.keys(pieces);
+  let skipped = 0;
+  let asked = 0;
+  await fc.assert(
+    fc.asyncProperty(fc.array(fc.constantFrom(...names), { maxLength: 5 }), fc.boolean(), async (chosen, trailer) => {
+      let bytes = insertJpegSegments(base, chosen.map((n) => pieces[n]));
+      if (trailer) bytes = concatBytes(bytes, xmpApp1, iptcSegment('Jane Doe'));
+      parse.mockClear();
+      let report;
+      try {
+        report = await scanMetadata(bytes);
+      } catch {
+        return; // the walk refused the file: readableFindings reads it whole (verify-file.ts)
+      }
+      if (parse.mock.calls.length > 0) {
+        asked++;
+        return;
+      }
+      skipped++;
+      expect(report.findings.length).toBeGreaterThan(0);
+      const exifCount = chosen.filter((n) => n === 'exif').length;
+      expect(exifCount).toBeLessThan(2);
+      expect(await readableDetails(bytes, { skipTiffBlocks: exifCount === 1 })).toEqual({});
+    }),
+    { numRuns: 300 },
+  );
+  expect(skipped).toBeGreaterThan(50);
+  expect(asked).toBeGreaterThan(50);
 });

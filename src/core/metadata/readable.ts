@@ -1,5 +1,5 @@
 import exifr from 'exifr';
-import type { FindingKind } from './types';
+import type { FindingKind, ImageFormat, Part } from './types';
 
 /**
  * The readable side of a scan: which identifying FIELDS exifr can decode (GPS position, dates,
@@ -94,6 +94,26 @@ export interface ReadableScope {
 /** What a field reveals, or null when it is not one that identifies (exact names; SERIAL_SUFFIX). */
 export function labelFor(field: string): string | null {
   return LABEL_OF.get(field) ?? (field.endsWith(SERIAL_SUFFIX) ? 'serial or unique id' : null);
+}
+
+/**
+ * JPEG segments exifr, called as readableDetails calls it, never decodes. Its JPEG reader (exifr
+ * 7.1 src/file-parsers/jpeg.mjs, findAppSegmentsInRange) steps over every APPn and COM segment
+ * by its length, decodes only APP1 (EXIF, XMP) and APP13 (IPTC) since JFIF (APP0) and ICC (APP2)
+ * are off, and stops at the first SOS. Any other segment before that SOS it reads through byte
+ * by byte, so it may find a segment hidden inside one: those stay readable here.
+ */
+const EXIFR_STEPS_OVER = /^(APP(0|[2-9]|1[0-2]|14|15)|COM)( |$)/;
+
+/**
+ * Whether exifr could read anything in `flagged` (parts of a file, walked as `parts`) that it
+ * would not simply skip. JPEG: not when each is a segment exifr steps over, or lies at or after
+ * the first SOS. Every other format: always (its readers are not mapped part by part here).
+ */
+export function exifrMayRead(format: ImageFormat, parts: readonly Part[], flagged: readonly Part[]): boolean {
+  if (format !== 'jpeg') return true;
+  const firstScan = parts.find((p) => p.name === 'SOS')?.offset ?? Infinity;
+  return flagged.some((p) => p.offset < firstScan && !EXIFR_STEPS_OVER.test(p.name));
 }
 
 /**

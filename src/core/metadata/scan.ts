@@ -1,6 +1,6 @@
 import { DeidError } from '../errors';
 import { detectContainer } from './registry';
-import { readableDetails } from './readable';
+import { exifrMayRead, readableDetails } from './readable';
 import { EXIF_TAGS_NAMED } from './tiff-ifd';
 import type { Finding, FindingKind, ImageFormat, Part, StripResult } from './types';
 
@@ -35,18 +35,24 @@ export function scanStructure(bytes: Uint8Array): ScanReport {
  * (detail). A field exifr decodes whose kind the walk missed is reported as a finding of its own,
  * so a gap in one reader is covered by the other.
  *
- * exifr reads every block it knows, except the TIFF-structured ones (EXIF, GPS, thumbnail
- * directories) when the file's only EXIF block was read by the walk tag by tag and named ("EXIF
- * tags: dates, artist name, ..."): there exifr's second reading only repeated the walk's labels.
- * A file the walk finds clean, whose EXIF block it could not read, or with two EXIF blocks is
- * read by exifr whole.
+ * A file the walk finds clean is read by exifr whole: a second opinion on the verdict. On a file
+ * the walk has already failed exifr only adds detail, so it is asked only where it can add some:
+ * - not the TIFF-structured blocks (EXIF, GPS, thumbnail directories) when the file's only EXIF
+ *   block was read by the walk tag by tag and named ("EXIF tags: dates, artist name, ...");
+ * - not at all when every other flagged part is one exifr never decodes (exifrMayRead: a JPEG's
+ *   APP2 MPF, APP3, COM, trailer...).
+ * A file whose EXIF block the walk could not read, or with two EXIF blocks, is read whole.
  */
 export async function scanMetadata(bytes: Uint8Array): Promise<ScanReport> {
   const report = scanStructure(bytes);
   // One EXIF block, read by the walk: exifr reads only the first block it finds, so with two it
   // may read one the walk could not (each block gives one `exif` finding in these walks).
-  const exif = report.findings.filter((f) => f.kind === 'exif');
-  const tiffNamed = exif.length === 1 && exif[0].detail.startsWith(EXIF_TAGS_NAMED);
+  const exif = report.parts.filter((p) => p.finding?.kind === 'exif');
+  const tiffNamed = exif.length === 1 && exif[0].finding!.detail.startsWith(EXIF_TAGS_NAMED);
+  if (report.findings.length > 0) {
+    const flagged = report.parts.filter((p) => p.finding !== null && !(tiffNamed && p.offset === exif[0].offset));
+    if (!exifrMayRead(report.format, report.parts, flagged)) return report;
+  }
   const readable = await readableDetails(bytes, { skipTiffBlocks: tiffNamed });
   return { ...report, findings: mergeReadable(report.findings, readable) };
 }
