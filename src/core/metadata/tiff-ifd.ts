@@ -47,6 +47,7 @@ export const TAG = {
 
 /** Offset/byte-count tag pairs locating image data: strips, tiles, old-style JPEG (TIFF 6.0). */
 const DATA_POINTER_TAGS: ReadonlyArray<readonly [number, number]> = [[0x0111, 0x0117], [0x0144, 0x0145], [0x0201, 0x0202]];
+const DATA_POINTER_TAG_SET: ReadonlySet<number> = new Set(DATA_POINTER_TAGS.flat());
 
 /** Tags at or above this number are private (TIFF 6.0 section 2, "Private Tags"). */
 const FIRST_PRIVATE_TAG = 32768;
@@ -89,9 +90,17 @@ class IfdReader {
 
   /** Records the strips, tiles and old-style JPEG stream an IFD points to (TIFF 6.0 sections 3, 15, 22). */
   private referenceImageData(entries: readonly RawEntry[]): void {
+    // One pass over the directory (the first entry of a tag counts, as a find would give).
+    let pointerEntries: Map<number, RawEntry> | null = null;
+    for (const e of entries) {
+      if (!DATA_POINTER_TAG_SET.has(e.tag)) continue;
+      pointerEntries ??= new Map();
+      if (!pointerEntries.has(e.tag)) pointerEntries.set(e.tag, e);
+    }
+    if (pointerEntries === null) return;
     for (const [offsetsTag, countsTag] of DATA_POINTER_TAGS) {
-      const offsets = entries.find((e) => e.tag === offsetsTag);
-      const counts = entries.find((e) => e.tag === countsTag);
+      const offsets = pointerEntries.get(offsetsTag);
+      const counts = pointerEntries.get(countsTag);
       if (!offsets || !counts) continue;
       const starts = this.integers(offsets);
       const lengths = this.integers(counts);
@@ -192,11 +201,12 @@ class ExifCollector {
   /** Walks one directory (and the sub-IFDs it points to). `mainImage` is IFD0 of the block. */
   directory(ifd: RawIfd, name: string, mainImage: boolean): void {
     const where = this.reader.where;
+    // Built only for an entry that gets a finding: most entries only add a label.
+    const at = (entry: RawEntry) => `${where} ${name} tag ${hex(entry.tag)}`;
     for (const entry of ifd.entries) {
-      const at = `${where} ${name} tag ${hex(entry.tag)}`;
       const block = EMBEDDED_BLOCKS[entry.tag];
       if (block) {
-        this.findings.push({ kind: block.kind, where: at, detail: block.detail });
+        this.findings.push({ kind: block.kind, where: at(entry), detail: block.detail });
         continue;
       }
       switch (entry.tag) {
@@ -219,13 +229,13 @@ class ExifCollector {
           // The GPS IFD is read for validity only; its tags are all location or time.
           let tags = 0;
           for (const p of pointers) tags += this.reader.readIfd(p, 'GPS IFD').entries.length;
-          this.findings.push({ kind: 'gps', where: at, detail: `GPS IFD (${tags} GPS tags: coordinates, time, direction)` });
+          this.findings.push({ kind: 'gps', where: at(entry), detail: `GPS IFD (${tags} GPS tags: coordinates, time, direction)` });
           break;
         }
         case TAG.subIfds: {
           const pointers = this.reader.pointers(entry);
           for (const p of pointers) this.directory(this.reader.readIfd(p, 'SubIFD'), 'SubIFD', false);
-          this.findings.push({ kind: 'thumbnail', where: at, detail: `${pointers.length} SubIFD image(s) (previews or alternate resolutions)` });
+          this.findings.push({ kind: 'thumbnail', where: at(entry), detail: `${pointers.length} SubIFD image(s) (previews or alternate resolutions)` });
           break;
         }
         default:
