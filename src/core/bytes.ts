@@ -37,6 +37,20 @@ export function useByteSearch(search: ByteSearch | null): void {
   byteSearch = search ?? typedArraySearch;
 }
 
+/**
+ * The same memory as a plain Uint8Array. A Node Buffer (a Uint8Array subclass) answers slice()
+ * with a view, not a copy, so a walk that copies with slice() and then writes would write into
+ * its caller's bytes: scan.ts hands every walk and strip its input through this.
+ */
+export function plainBytes(bytes: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** A copy of bytes[start, end) in memory of its own, whatever subclass `bytes` is (see plainBytes). */
+export function copyBytes(bytes: Uint8Array, start: number, end: number): Uint8Array {
+  return new Uint8Array(bytes.subarray(start, end));
+}
+
 /** Four bytes as Latin-1 text: RIFF chunk ids, ISO-BMFF box types, PNG chunk types. */
 export function fourcc(b: Uint8Array, at: number): string {
   return String.fromCharCode(b[at], b[at + 1], b[at + 2], b[at + 3]);

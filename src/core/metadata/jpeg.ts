@@ -12,7 +12,7 @@
  * copying scan data byte for byte and rewriting table segments to the tables decoders use, so
  * decoded pixels cannot change.
  */
-import { indexOfByte, joinBytes, joinsTo, u16be } from '../bytes';
+import { copyBytes, indexOfByte, joinBytes, joinsTo, u16be } from '../bytes';
 import { DeidError } from '../errors';
 import { DAC, DHT, DNL, DQT, DRI, SOS, isSof, layoutSegments, type SegmentLayout, type TableDef } from './jpeg-tables';
 import { planJpegIcc } from './jpeg-icc';
@@ -566,7 +566,7 @@ function judge(bytes: Uint8Array): Judgement {
     } else if (layout) {
       verdict = judgeLayout(bytes, layout);
       if (piece.marker === SOS && verdict.action === 'keep' && !isCanonicalSosTail(bytes, layout, frameMarker)) {
-        const replacement = bytes.slice(piece.offset, piece.end);
+        const replacement = copyBytes(bytes, piece.offset, piece.end);
         replacement.set(canonicalSosTail(bytes, layout, frameMarker), replacement.length - SOS_TAIL);
         verdict = { name: 'SOS', findings: [finding('unknown-segment', where, 'scan header with spectral/approximation values its coding process does not use')], action: 'rewrite', replacement, note: 'wrote the canonical scan header values' };
       }

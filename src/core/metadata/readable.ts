@@ -106,13 +106,24 @@ export function labelFor(field: string): string | null {
 const EXIFR_STEPS_OVER = /^(APP(0|[2-9]|1[0-2]|14|15)|COM)( |$)/;
 
 /**
+ * The segments exifr's JPEG reader steps over by their length (SOI aside): APPn, COM and the
+ * structure markers in its list (jpeg.mjs isJpgMarker: SOF0, SOF2, DHT, DQT, DRI). Through any
+ * other segment (SOF1, SOF3, DAC...) it reads byte by byte, and a marker-like pair in, say, a
+ * frame height sends it off the walk's segment chain into a comment or past the first SOS.
+ */
+const EXIFR_FOLLOWS = /^(SOI|APP\d+|COM|SOF0|SOF2|DHT|DQT|DRI)( |$)/;
+
+/**
  * Whether exifr could read anything in `flagged` (parts of a file, walked as `parts`) that it
- * would not simply skip. JPEG: not when each is a segment exifr steps over, or lies at or after
- * the first SOS. Every other format: always (its readers are not mapped part by part here).
+ * would not simply skip. JPEG: not when exifr follows the walk's segment chain up to the first
+ * SOS (every segment before it is one exifr steps over by length) and each flagged part is a
+ * segment it steps over without decoding, or lies at or after that SOS. Every other format:
+ * always (its readers are not mapped part by part here).
  */
 export function exifrMayRead(format: ImageFormat, parts: readonly Part[], flagged: readonly Part[]): boolean {
   if (format !== 'jpeg') return true;
   const firstScan = parts.find((p) => p.name === 'SOS')?.offset ?? Infinity;
+  if (parts.some((p) => p.offset < firstScan && !EXIFR_FOLLOWS.test(p.name))) return true;
   return flagged.some((p) => p.offset < firstScan && !EXIFR_STEPS_OVER.test(p.name));
 }
 
@@ -127,7 +138,12 @@ export async function readableDetails(bytes: Uint8Array, options: ReadableScope 
     // ICC is off by default: the walk judges profiles exactly (icc.ts) and a clean kept profile
     // still has a description exifr would report.
     const exifrOptions = EXIFR_VARIANTS[options.skipTiffBlocks ? 1 : 0][options.icc ? 1 : 0];
-    output = await exifr.parse(bytes, exifrOptions as Parameters<typeof exifr.parse>[1]);
+    // exifr reads a value through a view bounded by the underlying ArrayBuffer, not by the view
+    // it was given (src/util/BufferView.mjs getUint8Array), and does not check EXIF value
+    // lengths against the block: in a view of a larger buffer (a kept read buffer, Node's pool)
+    // a value running past the file's end would be read from whatever follows. A copy ends there.
+    const exact = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
+    output = await exifr.parse(exact, exifrOptions as Parameters<typeof exifr.parse>[1]);
   } catch {
     return {};
   }

@@ -1,3 +1,4 @@
+import { plainBytes } from '../bytes';
 import { DeidError } from '../errors';
 import { detectContainer } from './registry';
 import { exifrMayRead, readableDetails } from './readable';
@@ -23,7 +24,8 @@ function requireContainer(bytes: Uint8Array) {
 }
 
 /** Structural allowlist walk only (synchronous, no exifr): what the stripper and the panel use. */
-export function scanStructure(bytes: Uint8Array): ScanReport {
+export function scanStructure(input: Uint8Array): ScanReport {
+  const bytes = plainBytes(input);
   const { format, container } = requireContainer(bytes);
   const parts = container.walk(bytes);
   const findings = parts.flatMap((p) => (p.finding ? [p.finding] : []));
@@ -81,7 +83,8 @@ function mergeReadable(findings: Finding[], readable: Partial<Record<FindingKind
  * Lossless strip, then a re-walk of the result: a strip that leaves anything is refused
  * (DeidError 'not-clean'), so a caller never writes bytes that still carry metadata.
  */
-export function stripMetadata(bytes: Uint8Array): StripOutcome {
+export function stripMetadata(input: Uint8Array): StripOutcome {
+  const bytes = plainBytes(input);
   const { format, container } = requireContainer(bytes);
   if (!container.strip) {
     throw new DeidError('unsupported', `${format.toUpperCase()} cannot be stripped losslessly; it has to be re-encoded`);

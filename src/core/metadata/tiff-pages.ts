@@ -10,6 +10,7 @@
  * is dropped, as are SubIFDs (TIFF Technical Note 1), Exif/GPS/Interop trees and every tag outside
  * the allowlist.
  */
+import { copyBytes } from '../bytes';
 import { DeidError, isDeidError } from '../errors';
 import { cleanIcc, iccFindings } from './icc';
 import { codedExtent, withoutSegments } from './tiff-coded';
@@ -373,7 +374,7 @@ function spareSlot(a: Analysis, entry: RawEntry, where: string): void {
 function keptEntry(a: Analysis, entry: RawEntry, where: string): KeptEntry {
   const reader = a.reader;
   const length = entry.byteLength as number;
-  const value = reader.bytes.slice(entry.valueOffset, entry.valueOffset + length);
+  const value = copyBytes(reader.bytes, entry.valueOffset, entry.valueOffset + length);
   spareSlot(a, entry, where);
   if (entry.type === TYPE.RATIONAL) {
     const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
