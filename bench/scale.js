@@ -76,8 +76,16 @@ function peak(args, expectFiles) {
   // collection). Under 16 MB a run whose memory grew with the number of files would fail.
   const r = spawnSync('/usr/bin/time', ['-f', '%M %e', process.execPath, `--max-old-space-size=${HEAP_CAP_MB}`, ...args], { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
   if (r.error) throw r.error;
-  const last = JSON.parse(r.stdout.slice(r.stdout.lastIndexOf('\n', r.stdout.length - 2) + 1));
-  if (last.summary.files !== expectFiles) throw new Error(`verify checked ${last.summary.files} files, not ${expectFiles}: ${r.stderr}`);
+  const lastLine = r.stdout.slice(r.stdout.lastIndexOf('\n', r.stdout.length - 2) + 1);
+  let last = null;
+  try {
+    last = JSON.parse(lastLine);
+  } catch {
+    // reported below with what the run printed
+  }
+  if (!last || !last.summary || last.summary.files !== expectFiles) {
+    throw new Error(`verify did not finish ${expectFiles} files (exit ${r.status}, signal ${r.signal}); last line: ${lastLine.slice(0, 200)}; stderr: ${r.stderr.slice(-2000)}`);
+  }
   const m = /(\d+) ([\d.]+)\s*$/.exec(r.stderr);
   if (!m) throw new Error(`no measurement from /usr/bin/time: ${r.stderr}`);
   return { rssMB: Number(m[1]) / 1024, seconds: Number(m[2]) };
