@@ -27,8 +27,9 @@ export function folderEntry(folder: OutputFolder): UxpFolder {
   return entry;
 }
 
+/** Exactly these bytes in a buffer of their own (a view's .buffer can be larger). */
 function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
-  return bytes.slice().buffer as ArrayBuffer;
+  return new Uint8Array(bytes).buffer as ArrayBuffer;
 }
 
 function randomSuffix(): string {

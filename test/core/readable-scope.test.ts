@@ -1,10 +1,11 @@
 import exifr from 'exifr';
+import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { labelFor } from '../../src/core/metadata/readable';
 import { scanMetadata, stripMetadata } from '../../src/core/metadata/scan';
 import fc from 'fast-check';
 import '../helpers/fast-check-seed';
-import { readableDetails } from '../../src/core/metadata/readable';
+import { EXIFR_JPEG_STEPS_OVER, readableDetails } from '../../src/core/metadata/readable';
 import { concatBytes, insertJpegSegments, jpegSegment, noiseRgb } from '../helpers/plant';
 
 /**
@@ -262,4 +263,18 @@ test('whenever exifr is not asked, asking it names nothing (random JPEGs with me
   );
   expect(skipped).toBeGreaterThan(30);
   expect(asked).toBeGreaterThan(50);
+});
+
+/**
+ * The rule above rests on how exifr's JPEG reader moves through a file; read it again from the
+ * exifr installed (its dist, the code that runs), so an upgrade that changes it fails here.
+ */
+test('exifr still steps over exactly the JPEG segments the rule assumes, and stops at the first SOS', () => {
+  const dist = readFileSync(require.resolve('exifr'), 'utf8');
+  const names: Record<number, string> = { 0xc0: 'SOF0', 0xc2: 'SOF2', 0xc4: 'DHT', 0xdb: 'DQT', 0xdd: 'DRI', 0xda: 'SOS', 0xfe: 'COM' };
+  const jpgMarker = [...dist.matchAll(/function \w+\(e\)\{return ((?:\d+===e\|\|)*\d+===e)\}/g)].map((m) => m[1].split('||').map((t) => Number(t.split('===')[0]))).filter((codes) => codes.includes(0xda));
+  expect(jpgMarker).toHaveLength(1);
+  expect(jpgMarker[0].map((c) => names[c] ?? `0x${c.toString(16)}`).filter((n) => n !== 'SOS').sort()).toEqual([...EXIFR_JPEG_STEPS_OVER].sort());
+  expect(dist).toMatch(/function \w+\(e\)\{return e>=224&&e<=239\}/);
+  expect(dist).toMatch(/218===\w+&&!1!==\w+\.stopAfterSos\)return/);
 });

@@ -97,21 +97,21 @@ export function labelFor(field: string): string | null {
 }
 
 /**
- * JPEG segments exifr, called as readableDetails calls it, never decodes. Its JPEG reader (exifr
- * 7.1 src/file-parsers/jpeg.mjs, findAppSegmentsInRange) steps over every APPn and COM segment
- * by its length, decodes only APP1 (EXIF, XMP) and APP13 (IPTC) since JFIF (APP0) and ICC (APP2)
- * are off, and stops at the first SOS. Any other segment before that SOS it reads through byte
- * by byte, so it may find a segment hidden inside one: those stay readable here.
+ * The segments exifr's JPEG reader (exifr 7.1.3 src/file-parsers/jpeg.mjs, findAppSegmentsInRange)
+ * steps over by their length: APP0-APP15 (isAppMarker) and the structure markers of isJpgMarker
+ * other than SOS, where it stops. Through any other segment (SOF1, SOF3, DAC...) it reads byte by
+ * byte, and a marker-like pair in, say, a frame height sends it off the walk's segment chain into
+ * a comment or past the first SOS. A test re-reads both lists from the exifr that is installed.
  */
-const EXIFR_STEPS_OVER = /^(APP(0|[2-9]|1[0-2]|14|15)|COM)( |$)/;
+export const EXIFR_JPEG_STEPS_OVER = ['SOF0', 'SOF2', 'DHT', 'DQT', 'DRI', 'COM'] as const;
+const EXIFR_FOLLOWS = new RegExp(`^(SOI|APP\\d+|${EXIFR_JPEG_STEPS_OVER.join('|')})( |$)`);
 
 /**
- * The segments exifr's JPEG reader steps over by their length (SOI aside): APPn, COM and the
- * structure markers in its list (jpeg.mjs isJpgMarker: SOF0, SOF2, DHT, DQT, DRI). Through any
- * other segment (SOF1, SOF3, DAC...) it reads byte by byte, and a marker-like pair in, say, a
- * frame height sends it off the walk's segment chain into a comment or past the first SOS.
+ * Of those, the ones it never decodes as readableDetails calls it: everything but APP1 (EXIF,
+ * XMP) and APP13 (IPTC), since JFIF (APP0) and ICC (APP2) are off. A segment hidden inside one
+ * of these is never reached.
  */
-const EXIFR_FOLLOWS = /^(SOI|APP\d+|COM|SOF0|SOF2|DHT|DQT|DRI)( |$)/;
+const EXIFR_STEPS_OVER = /^(APP(0|[2-9]|1[0-2]|14|15)|COM)( |$)/;
 
 /**
  * Whether exifr could read anything in `flagged` (parts of a file, walked as `parts`) that it

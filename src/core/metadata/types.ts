@@ -38,6 +38,7 @@ export interface Part {
 }
 
 export interface StripResult {
+  /** May be the input itself (a clean TIFF) or share its memory: copy it to keep it longer. */
   bytes: Uint8Array;
   /** Kinds of what was dropped (sidecar `metadata.removed`): kinds only, never values. */
   removed: FindingKind[];
