@@ -48,7 +48,7 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
       .description('write metadata-free copies, each losslessly in its own format (PNG re-encoding only as a salvage path)')
       .argument('[paths...]', 'image files or directories (searched recursively)')
       .requiredOption('--out <dir>', 'output directory (inputs are never overwritten; never read as input)')
-      .option('--resume', 'keep outputs already there that are newer than their input and verify clean')
+      .option('--resume', 'keep outputs already there that are newer than their input and exactly what strip writes for it')
       .option('--json', 'print one JSON object'),
   ).action(async (paths: string[], opts) => {
     exitCode = await stripCommand(paths, opts, io);

@@ -129,7 +129,7 @@ export function stripHumanLines(f: StripFileResult): string[] {
   if (kind === 'sidecar') return [];
   if (kind) return [`skipped   ${input}: ${escapeText(f.reason ?? 'not an image')}`];
   if (f.error) return [`REFUSED   ${input}: ${escapeText(f.error)}`];
-  if (f.resumed) return [`kept      ${input} -> ${escapeText(f.output ?? '')} (--resume: clean and newer than the input)`];
+  if (f.resumed) return [`kept      ${input} -> ${escapeText(f.output ?? '')} (--resume: already there, newer than the input and exactly what strip writes)`];
   return [`${f.lossless ? 'stripped ' : 're-encoded'} ${input} -> ${escapeText(f.output ?? '')}${f.notice ? ` (${escapeText(f.notice)})` : ''}`];
 }
 

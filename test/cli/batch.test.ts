@@ -129,6 +129,40 @@ test('--resume keeps clean outputs newer than their input; a changed input or a 
   expect(Buffer.compare(await fs.readFile(path.join(out, 'ward1', 'b.jpg')), clean)).toBe(0);
 });
 
+test('--resume never keeps another input\'s output that has the same name (two folders, or a second camera card)', async () => {
+  const photo = (name: string) => path.join(CORPUS, 'jpg', name);
+  const [first, second] = [photo('Canon_40D.jpg'), photo('Nikon_D70.jpg')];
+  const strippedOf = async (f: string) => Buffer.from(stripMetadata(new Uint8Array(await fs.readFile(f))).bytes);
+  for (const [dir, source] of [['ward3', first], ['ward4', second]] as const) {
+    await fs.mkdir(path.join(tmp, dir));
+    await fs.copyFile(source, path.join(tmp, dir, 'a.jpg'));
+  }
+  const out = path.join(tmp, 'out');
+  const args = ['strip', '--json', path.join(tmp, 'ward3'), path.join(tmp, 'ward4'), '--out', out];
+  const once = await deid(...args);
+  expect(once.code).toBe(1);
+  const again = await deid(...args, '--resume');
+  expect(again.code).toBe(1);
+  const files = json(again.stdout).files as Array<{ input: string; resumed?: boolean; error?: string }>;
+  expect(files.map((f) => [path.relative(tmp, f.input), Boolean(f.resumed), Boolean(f.error)])).toEqual([
+    ['ward3/a.jpg', true, false],
+    ['ward4/a.jpg', false, true],
+  ]);
+  expect(files[1].error).toMatch(/ward3.a\.jpg already wrote/);
+  expect((await fs.readFile(path.join(out, 'a.jpg'))).equals(await strippedOf(first))).toBe(true);
+
+  // A second card reuses the name, its file older than the first card's output: stripped, not kept.
+  const card2 = path.join(tmp, 'card2');
+  await fs.mkdir(card2);
+  await fs.copyFile(second, path.join(card2, 'a.jpg'));
+  const old = new Date(Date.now() - 86_400_000);
+  await fs.utimes(path.join(card2, 'a.jpg'), old, old);
+  const next = await deid('strip', '--json', card2, '--out', out, '--resume');
+  expect(next.code).toBe(0);
+  expect(json(next.stdout).summary).toMatchObject({ written: 1, resumed: 0 });
+  expect((await fs.readFile(path.join(out, 'a.jpg'))).equals(await strippedOf(second))).toBe(true);
+});
+
 test('--jsonl prints one object per file in input order and a summary line matching --json', async () => {
   const dir = path.join(tmp, 'in');
   await tree(dir);

@@ -1,10 +1,12 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isDeidError } from '../../core/errors';
 import { DEFAULT_LIMITS } from '../../core/limits';
 import { detectContainer } from '../../core/metadata/registry';
 import { stripMetadata } from '../../core/metadata/scan';
-import { stageFile } from '../atomic';
+import { stageFile, sweepOnce } from '../atomic';
 import { readInputFile, type ReadScratch } from '../read-input';
+import type { ImageFormat } from '../../core/metadata/types';
 import type { StripFileResult, StripTask } from './types';
 import { reencodeClean, type ReencodeFormat } from './reencode';
 import { errorText } from './verify-file';
@@ -21,18 +23,63 @@ import { errorText } from './verify-file';
  * The input is read through `scratch` when one is given: the output is staged before this returns.
  */
 export async function stripFile(task: StripTask, scratch?: ReadScratch): Promise<StripFileResult> {
+  const planned = await planOutput(task, scratch);
+  if ('result' in planned) return planned.result;
+  const { output, bytes, format, lossless, notice } = planned;
+  const done = { input: task.file.path, output, format, lossless, ...(notice ? { notice } : {}) };
+  if (task.resume && alreadyThere(task.file.path, planned)) return { ...done, resumed: true };
+  try {
+    // Staged beside its final place (same file system, so the commit is one rename); the main
+    // thread commits every output itself, so two inputs can never race for one output name and
+    // an existing input is never replaced (commit.ts).
+    return { ...done, staged: stageFile(output, bytes) };
+  } catch (e) {
+    return { input: task.file.path, format, lossless, error: `write failed: ${errorText(e)}` };
+  }
+}
+
+/** What strip writes for one input, made in memory. */
+interface PlannedOutput {
+  output: string;
+  bytes: Uint8Array;
+  format: ImageFormat;
+  lossless: boolean;
+  notice?: string;
+}
+
+/**
+ * `--resume` (issue 12): the output already there is kept when it is newer than its input and is
+ * byte for byte what strip writes for this input now. "Newer and clean" alone kept another
+ * input's output where two inputs map to one name (ward3/a.jpg and ward4/a.jpg into one folder,
+ * a second camera card reusing IMG_0001.JPG) and reported the photo stripped. The input is read
+ * and stripped in memory either way; what resuming saves is rewriting the output.
+ */
+function alreadyThere(input: string, planned: PlannedOutput): boolean {
+  try {
+    sweepOnce(path.dirname(planned.output));
+    const [inStat, outStat] = [fs.statSync(input), fs.lstatSync(planned.output)];
+    if (!outStat.isFile() || outStat.mtimeMs <= inStat.mtimeMs || outStat.size !== planned.bytes.length) return false;
+    const existing = readInputFile(planned.output);
+    return Buffer.from(existing.buffer, existing.byteOffset, existing.length).equals(Buffer.from(planned.bytes.buffer, planned.bytes.byteOffset, planned.bytes.length));
+  } catch {
+    return false; // no output yet, or one that cannot be read: written again
+  }
+}
+
+/** The output path and bytes for one input, or the result when there is nothing to write. */
+async function planOutput(task: StripTask, scratch?: ReadScratch): Promise<PlannedOutput | { result: StripFileResult }> {
   const { file } = task;
   let bytes: Uint8Array;
   try {
     // Sync read: see atomic.ts on why batches avoid the thread-pool hop.
     bytes = readInputFile(file.path, undefined, undefined, scratch);
   } catch (e) {
-    return { input: file.path, format: null, lossless: false, error: `cannot read: ${errorText(e)}` };
+    return { result: { input: file.path, format: null, lossless: false, error: `cannot read: ${errorText(e)}` } };
   }
   const detected = detectContainer(bytes);
   if (!detected) {
-    if (!file.explicit) return { input: file.path, format: null, lossless: false, skipped: true };
-    return { input: file.path, format: null, lossless: false, error: 'not a JPEG, PNG, WebP, TIFF, HEIF or AVIF file' };
+    if (!file.explicit) return { result: { input: file.path, format: null, lossless: false, skipped: true } };
+    return { result: { input: file.path, format: null, lossless: false, error: 'not a JPEG, PNG, WebP, TIFF, HEIF or AVIF file' } };
   }
   const { format, container } = detected;
   let lossless = container.strip !== undefined;
@@ -68,17 +115,9 @@ export async function stripFile(task: StripTask, scratch?: ReadScratch): Promise
       notice = `re-encoded ${format.toUpperCase()} to PNG (${why}); orientation applied to the pixels${format === 'tiff' ? '; first page only' : ''}`;
     }
   } catch (e) {
-    return { input: file.path, format, lossless, error: `refused, nothing written: ${errorText(e)}` };
+    return { result: { input: file.path, format, lossless, error: `refused, nothing written: ${errorText(e)}` } };
   }
-  try {
-    // Staged beside its final place (same file system, so the commit is one rename); the main
-    // thread commits every output itself, so two inputs can never race for one output name and
-    // an existing input is never replaced (commit.ts).
-    const tmp = stageFile(output, outBytes);
-    return { input: file.path, output, format, lossless, ...(notice ? { notice } : {}), staged: tmp };
-  } catch (e) {
-    return { input: file.path, format, lossless, error: `write failed: ${errorText(e)}` };
-  }
+  return { output, bytes: outBytes, format, lossless, ...(notice ? { notice } : {}) };
 }
 
 /**

@@ -32,7 +32,7 @@ export interface StripFileResult {
   reason?: string;
   /** An argument that could not be read at all. */
   unreadable?: boolean;
-  /** --resume: a clean output newer than the input was already there and was kept. */
+  /** --resume: the output was already there, newer than the input and exactly what strip writes. */
   resumed?: boolean;
   /** Internal: the temporary file holding the output until the main thread commits it. */
   staged?: string;
@@ -53,7 +53,7 @@ export interface StripTask {
   outDir: string;
   /** Pixel limit for files strip has to decode (core/limits.ts default when absent). */
   maxPixels?: number;
-  /** Keep an existing output that is newer than the input and verifies clean. */
+  /** Keep an existing output that is newer than the input and exactly what strip writes for it. */
   resume?: boolean;
 }
 
