@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { isDeidError } from '../core/errors';
+import { detectContainer } from '../core/metadata/registry';
 import { applyRecipe } from './apply';
 import { EXIT_USAGE, type Io } from './io';
 import { readPolicy } from './options';
@@ -14,15 +15,26 @@ export interface ApplyOptions {
 
 /** `deid apply <recipe> <image> --out <dir>` (DESIGN.md "Command line contract"). */
 export async function applyCommand(recipe: string, image: string, opts: ApplyOptions, io: Io): Promise<number> {
-  let recipeText: string;
+  const usage = (why: string) => {
+    io.err(`deid apply: nothing written: ${why}`);
+    return EXIT_USAGE;
+  };
+  if (opts.out.trim() === '') return usage('--out is empty: name the folder to write the export and its sidecar into');
+  const outStat = await fs.stat(opts.out).catch(() => null);
+  if (outStat && !outStat.isDirectory()) return usage(`--out ${opts.out} is a file, not a folder: name the folder to write the export and its sidecar into`);
+  let recipeBytes: Uint8Array;
   let imageBytes: Uint8Array;
   try {
-    recipeText = await fs.readFile(recipe, 'utf8');
+    recipeBytes = await fs.readFile(recipe);
     imageBytes = await fs.readFile(image);
   } catch (e) {
     io.err(`deid apply: cannot read input: ${errorText(e)}`);
     return EXIT_USAGE;
   }
+  const swapped = detectContainer(recipeBytes);
+  if (swapped) return usage(`${recipe} is a ${swapped.format.toUpperCase()} image, not a recipe: the recipe comes first, then the image (deid apply <recipe> <image> --out <dir>)`);
+  // A byte-order mark (Windows Notepad saves one) is not part of the JSON.
+  const recipeText = Buffer.from(recipeBytes).toString('utf8').replace(/^\uFEFF/, '');
   try {
     const policy = await readPolicy(opts.policy);
     const result = await applyRecipe({ recipeText, imageBytes, outDir: opts.out, format: opts.format, policy });

@@ -132,6 +132,38 @@ test('a recipe that is not JSON is a usage error', async () => {
   expect(r.stderr).toMatch(/not JSON/);
 });
 
+test('a region outside the image is refused with nothing written (it would obscure nothing, and the export would say it did)', async () => {
+  const recipe = path.join(tmp, 'outside.json');
+  await fs.writeFile(recipe, JSON.stringify({ steps: [
+    { op: 'pixelate', region: { x: 150, y: 75, w: 200, h: 250 }, regionKind: 'face', cellSize: 40 },
+    { op: 'overlay', region: { x: 5000, y: 5000, w: 100, h: 40 }, regionKind: 'text', color: '#000000' },
+  ] }));
+  const out = path.join(tmp, 'out');
+  const r = await deid('apply', recipe, SAMPLE, '--out', out);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(/step 2 \(overlay\): region 100x40 at \(5000, 5000\) lies outside the 640x480 image, so it would obscure nothing/);
+  await expect(fs.readdir(out)).rejects.toThrow();
+});
+
+test('the usual slips: arguments swapped, a recipe saved with a byte-order mark, --out naming a file or nothing', async () => {
+  const out = path.join(tmp, 'out');
+  const swapped = await deid('apply', SAMPLE, SAMPLE_RECIPE, '--out', out);
+  expect(swapped.code).toBe(2);
+  expect(swapped.stderr).toMatch(/patient-photo\.jpg is a JPEG image, not a recipe: the recipe comes first, then the image/);
+  const bom = path.join(tmp, 'bom.json');
+  await fs.writeFile(bom, `\uFEFF${await fs.readFile(SAMPLE_RECIPE, 'utf8')}`);
+  expect((await deid('apply', bom, SAMPLE, '--out', out)).code).toBe(0);
+  const file = path.join(tmp, 'a-file.jpg');
+  await fs.copyFile(SAMPLE, file);
+  const onFile = await deid('apply', SAMPLE_RECIPE, SAMPLE, '--out', file);
+  expect(onFile.code).toBe(2);
+  expect(onFile.stderr).toMatch(/--out .*a-file\.jpg is a file, not a folder/);
+  expect((await fs.readFile(file)).equals(await fs.readFile(SAMPLE))).toBe(true);
+  const empty = await deid('apply', SAMPLE_RECIPE, SAMPLE, '--out', '');
+  expect(empty.code).toBe(2);
+  expect(empty.stderr).toMatch(/--out is empty/);
+});
+
 test('a sidecar that does not validate is a finding (exit 1), and its text is not echoed', async () => {
   const out = await applySample('png');
   await fs.writeFile(out.sidecar, '{"alternateId": "Jane Doe MRN 0012345", ');

@@ -1,4 +1,5 @@
 import { DeidError } from '../errors';
+import { clampRect } from '../geometry';
 import { checkCombinedMosaics } from '../policy/combined';
 import { checkStep } from '../policy/policy';
 import type { Policy } from '../policy/types';
@@ -32,7 +33,13 @@ export function applySteps(buf: PixelBuffer, steps: Step[], policy: Policy, opti
   checkCombinedMosaics(policy, stepsInFinalCoordinates(steps));
   // In place when the caller no longer needs the source (deid apply): one full copy fewer.
   let current = options.inPlace ? buf : clonePixels(buf);
-  for (const step of steps) {
+  steps.forEach((step, i) => {
+    if ((step.op === 'pixelate' || step.op === 'overlay') && step.region && !clampRect(step.region, current.width, current.height)) {
+      // The step would cover nothing, and the export would claim it did (verify then reports
+      // the region outside the image): refused, as a crop outside the image is (crop.ts).
+      const r = step.region;
+      throw new DeidError('usage', `step ${i + 1} (${step.op}): region ${r.w}x${r.h} at (${r.x}, ${r.y}) lies outside the ${current.width}x${current.height} image, so it would obscure nothing`);
+    }
     switch (step.op) {
       case 'pixelate':
         // checkStep guarantees region and cellSize on a mosaic step.
@@ -54,7 +61,7 @@ export function applySteps(buf: PixelBuffer, steps: Step[], policy: Policy, opti
         throw new DeidError('schema', `unknown step ${String(op)}`);
       }
     }
-  }
+  });
   return current;
 }
 
