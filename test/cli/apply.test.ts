@@ -56,6 +56,16 @@ test('verify checks an export against its sidecar: only the unsigned checklist i
   expect([...kinds]).toEqual(['checklist-incomplete']);
 });
 
+test('a sidecar whose image is gone is reported (exit 2), not counted away as one more sidecar', async () => {
+  const out = await applySample();
+  await fs.rm(out.image);
+  const r = await deid('verify', '--json', tmp);
+  expect(r.code).toBe(2);
+  const report = json(r.stdout);
+  expect(report.files).toEqual([expect.objectContaining({ path: out.sidecar, error: `sidecar without its image: ${path.basename(out.image)} is not in this folder (lost, renamed or moved?)` })]);
+  expect(report.summary).toMatchObject({ files: 1, errors: 1, sidecars: 0 });
+});
+
 test('a changed pixel is caught as hash-mismatch', async () => {
   const out = await applySample('png');
   // One pixel far from every region changed and the PNG re-encoded, as an editor would: a
