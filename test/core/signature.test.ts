@@ -1,7 +1,7 @@
 import { ed25519 } from '@noble/curves/ed25519';
 import { DeidError } from '../../src/core/errors';
 import { canonicalJson } from '../../src/core/signature/canonical-json';
-import { generateReviewerKey, keyFingerprint, parseReviewerKey, serializeReviewerKey } from '../../src/core/signature/keys';
+import { formatFingerprint, generateReviewerKey, keyFingerprint, parseReviewerKey, serializeReviewerKey } from '../../src/core/signature/keys';
 import { checkSidecarSignature, parseTrustedReviewers, signatureFindings, signedMessage } from '../../src/core/signature/sidecar-signature';
 import { signOffSidecar } from '../../src/core/signature/sign-off';
 import { buildSidecar } from '../../src/core/sidecar/build';
@@ -141,6 +141,15 @@ describe('signed sign-off', () => {
     expect(signatureFindings(resigned, 'x')).toEqual([]);
     expect(signatureFindings(resigned, 'x', trusted).map((f) => f.kind)).toEqual(['untrusted-reviewer']);
     expect(() => parseTrustedReviewers('not-a-fingerprint')).toThrow(/line 1/);
+  });
+
+  test('a fingerprint pasted as deid review prints it (groups of four), or with colons, is the same fingerprint; a hex-like label is not part of it', () => {
+    const fp = keyFingerprint(key.publicKey);
+    const colons = fp.replace(/(..)(?!$)/g, '$1:');
+    const parsed = parseTrustedReviewers(`${formatFingerprint(fp)}  cafe Abe\n${colons}\n${fp.toUpperCase()} Dr B\n`);
+    expect([...parsed]).toEqual([fp]);
+    expect(() => parseTrustedReviewers(formatFingerprint(fp).slice(0, -5))).toThrow(/line 1: expected a 64-hex-digit key fingerprint first/);
+    expect(() => parseTrustedReviewers(`${fp}ab`)).toThrow(/line 1/);
   });
 
   test('an unsigned, not signed-off sidecar has nothing to report here', () => {

@@ -67,20 +67,29 @@ export function checkSidecarSignature(sidecar: Sidecar): SignatureStatus {
 }
 
 /**
- * Fingerprints as a trusted-reviewers file lists them: one a line, the fingerprint first (colons
- * allowed), anything after it a label such as the reviewer's name; `#` starts a comment.
+ * Fingerprints as a trusted-reviewers file lists them: one a line, the fingerprint first (in
+ * groups as `deid review` prints it, or with colons, or in one piece), anything after it a label
+ * such as the reviewer's name; `#` starts a comment. Groups are taken until they hold 64 digits,
+ * so a label that happens to be hex ("Abe", "cafe") is not swallowed.
  */
 export function parseTrustedReviewers(text: string): Set<string> {
   const trusted = new Set<string>();
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.replace(/#.*$/, '').trim();
     if (line === '') return;
-    const compact = line.split(/\s+/)[0].replace(/:/g, '').toLowerCase();
-    if (!/^[0-9a-f]{64}$/.test(compact)) throw new DeidError('usage', `trusted reviewers, line ${i + 1}: expected a 64-hex-digit key fingerprint first`);
-    trusted.add(compact);
+    const groups = line.split(/[\s:]+/);
+    let hex = '';
+    for (let g = 0; g < groups.length && hex.length < FINGERPRINT_DIGITS && /^[0-9a-fA-F]+$/.test(groups[g]); g++) hex += groups[g].toLowerCase();
+    if (hex.length !== FINGERPRINT_DIGITS) {
+      throw new DeidError('usage', `trusted reviewers, line ${i + 1}: expected a ${FINGERPRINT_DIGITS}-hex-digit key fingerprint first (as deid review prints it; spaces or colons between groups are fine)`);
+    }
+    trusted.add(hex);
   });
   return trusted;
 }
+
+/** A key fingerprint: SHA-256 of the public key, in hex (keys.ts keyFingerprint). */
+const FINGERPRINT_DIGITS = 64;
 
 /**
  * What `deid verify` reports about a sidecar's sign-off: a signed-off checklist needs a valid
