@@ -26,7 +26,9 @@ export async function decodePixels(
   let pipeline = sharp(bytes, { failOn: 'error', limitInputPixels: maxPixels });
   if (options.orient !== false) pipeline = pipeline.rotate();
   if (options.extract) pipeline = pipeline.extract(options.extract);
-  const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  const { data, info } = await pipeline.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }).catch((e: unknown) => {
+    throw new DeidError('unsupported', `cannot decode this image here: ${decodeFailure(e)}`);
+  });
   const components = info.channels as 1 | 2 | 3 | 4;
   return {
     data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
@@ -36,6 +38,19 @@ export async function decodePixels(
     hasAlpha: components === 2 || components === 4,
     maxValue: 255,
   };
+}
+
+/**
+ * Why libvips could not decode a file, in a line a user can act on. libvips repeats itself line
+ * by line (the last says why); an HEVC-coded HEIC (every iPhone photo) needs a decoder this
+ * build of libvips does not carry, and the way out is to convert it first.
+ */
+export function decodeFailure(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  if (/compression format has not been built in/.test(message)) {
+    return 'HEVC-coded HEIC cannot be decoded by this build; export it as JPEG or PNG from Photoshop, or convert it first';
+  }
+  return message.trim().split('\n').pop() ?? message;
 }
 
 /** JPEG quality for exports: high enough that verification tolerances hold (see verify-region). */

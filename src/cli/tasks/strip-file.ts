@@ -5,6 +5,7 @@ import { DEFAULT_LIMITS } from '../../core/limits';
 import { detectContainer } from '../../core/metadata/registry';
 import { stripMetadata } from '../../core/metadata/scan';
 import { stageFile, sweepOnce } from '../atomic';
+import { decodeFailure } from '../pixels-io';
 import { readInputFile, type ReadScratch } from '../read-input';
 import type { ImageFormat } from '../../core/metadata/types';
 import type { StripFileResult, StripTask } from './types';
@@ -151,12 +152,6 @@ async function reencodeAsPng(bytes: Uint8Array, format: string): Promise<Uint8Ar
     const out = await sharp(bytes, { failOn: 'error', limitInputPixels: DEFAULT_LIMITS.maxPixels }).rotate().png({ compressionLevel: 6 }).toBuffer();
     return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    // libvips repeats itself line by line; the last line says why.
-    const reason = message.trim().split('\n').pop() ?? message;
-    const hint = /compression format has not been built in/.test(message)
-      ? 'HEVC-coded HEIC cannot be decoded by this build; export it as JPEG or PNG from Photoshop, or convert it first'
-      : reason;
-    throw new Error(`cannot decode this ${format.toUpperCase()} file here: ${hint}`);
+    throw new Error(`cannot decode this ${format.toUpperCase()} file here: ${decodeFailure(e)}`);
   }
 }

@@ -1,0 +1,19 @@
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { CORPUS, REPO } from '../helpers/paths';
+
+// An iPhone photo is HEVC-coded HEIC, which this build of libvips cannot decode. Commands that
+// need its pixels say so in one line a user can act on, not libvips' repeated decoder output.
+// The built command (the detectors' runtime does not load inside jest's module sandbox).
+const HEIC = path.join(CORPUS, 'heic', 'IMG_5195.HEIC');
+const HINT = 'HEVC-coded HEIC cannot be decoded by this build; export it as JPEG or PNG from Photoshop, or convert it first';
+const deid = (...args: string[]) => spawnSync(process.execPath, [path.join(REPO, 'bin', 'deid.js'), ...args], { encoding: 'utf8' });
+
+test('detect and verify --pixels name the HEIC problem and the way out', () => {
+  const detect = deid('detect', HEIC);
+  expect(detect.status).toBe(2);
+  expect(`${detect.stdout}${detect.stderr}`).toContain(HINT);
+  const verify = deid('verify', '--pixels', '--json', HEIC);
+  expect(verify.status).toBe(2);
+  expect(JSON.parse(verify.stdout).files[0].error).toContain(HINT);
+});
