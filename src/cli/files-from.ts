@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { DeidError } from '../core/errors';
+import { ioReason } from './io-reason';
 
 /** A path longer than this is not a path (Linux PATH_MAX is 4096 bytes): the list is garbage. */
 const MAX_LINE_BYTES = 64 * 1024;
@@ -16,6 +17,9 @@ export async function* readFileList(source: string, nul: boolean): AsyncGenerato
   let pending: Buffer[] = [];
   let pendingBytes = 0;
   const entry = (buf: Buffer): string | null => {
+    if (!nul && buf.includes(0)) {
+      throw new DeidError('usage', `--files-from ${source}: an entry holds a NUL byte; a NUL-separated list (find -print0, parallel -0) needs -0`);
+    }
     let text = buf.toString('utf8');
     if (!nul && text.endsWith('\r')) text = text.slice(0, -1);
     return text.length > 0 ? text : null;
@@ -42,7 +46,7 @@ export async function* readFileList(source: string, nul: boolean): AsyncGenerato
     }
   } catch (e) {
     if (e instanceof DeidError) throw e;
-    throw new DeidError('usage', `cannot read --files-from ${source}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw new DeidError('usage', `cannot read --files-from ${source}: ${ioReason(e)}`);
   }
   if (pending.length > 0) {
     const e = entry(Buffer.concat(pending));

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileTypeName } from './read-input';
 import { type SkipKind, TEMP_PATTERN } from './what-is';
+import { ioReason } from './io-reason';
 
 /** One file to work on, and where it sits relative to the argument that named it. */
 export interface InputFile {
@@ -48,7 +49,7 @@ export async function* expandInputs(args: Iterable<InputArg> | AsyncIterable<Inp
     try {
       stat = fs.statSync(arg);
     } catch (e) {
-      yield { kind: 'problem', path: arg, rel: argRel(arg, fromList), error: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
+      yield { kind: 'problem', path: arg, rel: argRel(arg, fromList), error: `cannot read: ${ioReason(e)}` };
       continue;
     }
     if (stat.isDirectory()) {
@@ -104,7 +105,7 @@ function* walk(root: string, realRoot: string, options: ExpandOptions): Generato
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
     } catch (e) {
-      yield { kind: 'problem', path: dir, rel: relDir || '.', error: `cannot list: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
+      yield { kind: 'problem', path: dir, rel: relDir || '.', error: `cannot list: ${ioReason(e)}` };
       continue;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -119,7 +120,7 @@ function* walk(root: string, realRoot: string, options: ExpandOptions): Generato
         try {
           type = fs.lstatSync(full);
         } catch (e) {
-          yield { kind: 'problem', path: full, rel, error: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
+          yield { kind: 'problem', path: full, rel, error: `cannot read: ${ioReason(e)}` };
           continue;
         }
       }

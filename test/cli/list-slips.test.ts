@@ -1,0 +1,32 @@
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { SAMPLE } from '../helpers/paths';
+import { deid, json } from './run';
+
+let tmp: string;
+beforeEach(async () => {
+  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'deid-slips-'));
+});
+afterEach(async () => {
+  await fs.rm(tmp, { recursive: true, force: true });
+});
+
+test('a list written by find -print0 but read without -0 is refused, saying -0 is needed', async () => {
+  const a = path.join(tmp, 'a.jpg');
+  await fs.copyFile(SAMPLE, a);
+  const list = path.join(tmp, 'list');
+  await fs.writeFile(list, `${a}\0${a}\0`);
+  const r = await deid('verify', '--files-from', list);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(/an entry holds a NUL byte; a NUL-separated list \(find -print0, parallel -0\) needs -0/);
+  expect((await deid('verify', '--json', '--files-from', list, '-0')).code).toBe(1);
+});
+
+test('a path that cannot be read says why in words, after the code', async () => {
+  await fs.writeFile(path.join(tmp, 'a-file'), 'x');
+  const r = await deid('verify', '--json', path.join(tmp, 'missing.jpg'), path.join(tmp, 'a-file', 'below'));
+  expect(r.code).toBe(2);
+  const errors = json(r.stdout).files.map((f: { error?: string }) => f.error);
+  expect(errors).toEqual(['cannot read: ENOENT (no such file or folder)', 'cannot read: ENOTDIR (a part of the path is a file, not a folder)']);
+});
