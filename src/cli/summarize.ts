@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { JsonlSummaryLine } from './batch';
@@ -40,15 +41,19 @@ export async function summarizeCommand(files: string[], opts: SummarizeOptions, 
   const shards = new Map<number, string>();
   let shardCount: number | null = null;
   let unsharded = 0;
+  /** Content hash of each run read: the same run given twice (or copied) would count twice. */
+  const seen = new Map<string, string>();
 
   for (const file of files) {
     try {
       const own = { verify: new VerifyTally(), strip: new StripTally() };
+      const content = createHash('sha256');
       let last: JsonlSummaryLine<unknown> | null = null;
       let lineNo = 0;
       const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
       for await (const text of lines) {
         lineNo++;
+        content.update(text).update('\n');
         if (text.trim() === '') continue;
         if (last) throw new Refusal(`line ${lineNo} follows the summary line: two runs in one file?`);
         let record: Record<string, unknown>;
@@ -80,6 +85,9 @@ export async function summarizeCommand(files: string[], opts: SummarizeOptions, 
         }
       }
       if (!last) throw new Refusal('no summary line at the end: that run did not finish (killed, or still running?)');
+      const digest = content.digest('hex');
+      if (seen.has(digest)) throw new Refusal(`is the same run as ${escapeText(seen.get(digest)!)} (identical content): its files would be counted twice`);
+      seen.set(digest, file);
       if (last.command !== 'verify' && last.command !== 'strip') throw new Refusal('the summary line names no command');
       if (command && command !== last.command) throw new Refusal(`the summary line says ${last.command} but the records are ${command}`);
       command = last.command;

@@ -90,7 +90,19 @@ test('summarize merges runs, and gives no verdict on an incomplete or inconsiste
   expect(human.stdout).toMatch(/9 files: 0 clean, 9 with findings, 0 errors, 1 skipped\n$/);
 
   expect((await deid('summarize', files[0]!)).stderr).toMatch(/shard 1\/2 missing/);
-  expect((await deid('summarize', files[0]!, files[0]!)).stderr).toMatch(/repeats shard 0\/2/);
+  // The same run twice (or a copy of it), sharded or not, would count its files twice.
+  expect((await deid('summarize', files[0]!, files[0]!)).stderr).toMatch(/is the same run as .*v0\.jsonl \(identical content\): its files would be counted twice/);
+  const whole = path.join(tmp, 'whole.jsonl');
+  await fs.writeFile(whole, (await deid('verify', '--jsonl', path.join(CORPUS, 'jpg', 'gps'))).stdout);
+  const copy = path.join(tmp, 'copy.jsonl');
+  await fs.copyFile(whole, copy);
+  const twice = await deid('summarize', whole, copy);
+  expect(twice.code).toBe(2);
+  expect(twice.stderr).toMatch(/copy\.jsonl: is the same run as/);
+  // The same shard from another run of it (here: one blank line more) is still a repeated shard.
+  const again = path.join(tmp, 'again.jsonl');
+  await fs.writeFile(again, `\n${await fs.readFile(files[0]!, 'utf8')}`);
+  expect((await deid('summarize', files[0]!, again)).stderr).toMatch(/repeats shard 0\/2/);
   const text = await fs.readFile(files[1]!, 'utf8');
   const lines = text.trim().split('\n');
   await fs.writeFile(files[1]!, `${lines.slice(0, -1).join('\n')}\n`);
