@@ -30,7 +30,7 @@ class Refusal extends Error {}
  * uses, so the summary and exit code are those of one run over all the files. It refuses to give
  * a verdict on an incomplete set: a file without its summary line (a shard that was killed), a
  * summary line that disagrees with the records above it, shards of different splits, a missing
- * or repeated shard, or runs with different --allow-skipped.
+ * or repeated shard, the same run given twice, or runs with different --allow-skipped.
  */
 export async function summarizeCommand(files: string[], opts: SummarizeOptions, io: Io): Promise<number> {
   const verify = new VerifyTally();

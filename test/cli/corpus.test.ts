@@ -91,7 +91,11 @@ test('strip writes every file it can make clean, at its relative path, and refus
   const heif = written.filter((f) => f.format === 'heif');
   expect(heif.length).toBeGreaterThanOrEqual(5);
   expect(heif.every((f) => f.lossless)).toBe(true);
-  for (const f of strip.files.filter((x) => x.error)) expect(f.error).toMatch(/^(refused, nothing written|cannot read)/);
+  for (const f of strip.files.filter((x) => x.error)) {
+    expect(f.error).toMatch(/^(refused, nothing written|cannot read)/);
+    // Nothing was written: not "lossless" either.
+    expect(f.lossless).toBe(false);
+  }
   // A refused file left nothing behind.
   const refusedOutputs = strip.files.filter((x) => x.error).map((x) => path.join(out, path.relative(CORPUS, x.input)));
   return Promise.all(refusedOutputs.map((p) => expect(fs.stat(p)).rejects.toThrow()));

@@ -105,6 +105,8 @@ test('a full disk (ENOSPC on a small tmpfs, else a file-size limit) refuses the 
     const refused = report.files.filter((f: { error?: string }) => f.error);
     expect(refused.length).toBeGreaterThan(0);
     for (const f of refused) expect(f.error).toMatch(mounted ? /ENOSPC/ : /EFBIG/);
+    // Nothing was written: not "lossless" either.
+    for (const f of refused) expect(f.lossless).toBe(false);
     const left = listAll(out);
     expect(left.filter(isTemp)).toEqual([]);
     // What was written is whole.

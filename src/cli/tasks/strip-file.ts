@@ -35,7 +35,7 @@ export async function stripFile(task: StripTask, scratch?: ReadScratch): Promise
     // an existing input is never replaced (commit.ts).
     return { ...done, staged: stageFile(output, bytes) };
   } catch (e) {
-    return { input: task.file.path, format, lossless, error: `write failed: ${errorText(e)}` };
+    return { input: task.file.path, format, lossless: false, error: `write failed: ${errorText(e)}` };
   }
 }
 
@@ -116,7 +116,8 @@ async function planOutput(task: StripTask, scratch?: ReadScratch): Promise<Plann
       notice = `re-encoded ${format.toUpperCase()} to PNG (${why}); orientation applied to the pixels${format === 'tiff' ? '; first page only' : ''}`;
     }
   } catch (e) {
-    return { result: { input: file.path, format, lossless, error: `refused, nothing written: ${errorText(e)}` } };
+    // Nothing was written, lossless or not.
+    return { result: { input: file.path, format, lossless: false, error: `refused, nothing written: ${errorText(e)}` } };
   }
   return { output, bytes: outBytes, format, lossless, ...(notice ? { notice } : {}) };
 }
