@@ -70,6 +70,10 @@ export async function reviewCommand(folder: string, opts: ReviewOptions, io: Io)
     }
     return key;
   };
+  // A key that is already there is read now: a key others can read, or a file that is not a key,
+  // is refused before the reviewer spends an hour on checklists, and its fingerprint is printed
+  // for the study's trusted list. A reviewer without one gets it at the first sign-off.
+  if (fs.existsSync(keyFile)) loadKey();
   let done: (why: string) => void = () => undefined;
   const ended = new Promise<string>((resolve) => {
     done = resolve;

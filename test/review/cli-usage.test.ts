@@ -1,7 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { deid } from '../cli/run';
+import { REPO } from '../helpers/paths';
 import { applySample, rawRequest, startDeidReview } from '../helpers/review';
 
 let tmp: string;
@@ -26,6 +28,25 @@ test('review and report: a missing folder, a file, a bad port or a missing --out
     expect(r.stderr).not.toBe('');
   }
   expect(fs.readdirSync(tmp)).toEqual(['not-a-folder.txt']);
+});
+
+test('review reads a signing key that is already there at start: a key others can read or a non-key is refused at once', () => {
+  // The built command with a time limit: a review that did not read the key would start serving.
+  const review = (key: string) => spawnSync(process.execPath, [path.join(REPO, 'bin', 'deid.js'), 'review', folder, '--no-open', '--key', key], { encoding: 'utf8', timeout: 15_000 });
+  const folder = path.join(tmp, 'keyed');
+  fs.mkdirSync(folder);
+  const open = path.join(tmp, 'open-key.json');
+  fs.writeFileSync(open, 'not a key');
+  fs.chmodSync(open, 0o644);
+  const readable = review(open);
+  expect(readable.status).toBe(2);
+  expect(readable.stderr).toMatch(/can be read by other users \(mode 644\); chmod 600 it/);
+  fs.chmodSync(open, 0o600);
+  const notKey = review(open);
+  expect(notKey.status).toBe(2);
+  expect(notKey.stderr).toMatch(/the reviewer key is not JSON/);
+  expect(notKey.stdout).not.toMatch(/serving/);
+  fs.rmSync(folder, { recursive: true });
 });
 
 test('report on a folder without exports still writes an honest, empty record', async () => {
