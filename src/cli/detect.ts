@@ -6,10 +6,10 @@ import { isDeidError } from '../core/errors';
 import { detectContainer } from '../core/metadata/registry';
 import type { ObscureMethod } from '../core/policy/policy';
 import type { Policy } from '../core/policy/types';
-import { writeFilesAtomically } from './atomic';
 import { DETECT_DEFAULTS, DETECT_THOROUGH, Detectors } from './detect/detector';
 import { collectInputs } from './inputs';
 import { EXIT_USAGE, type Io } from './io';
+import { newFileProblem, writeNewFile } from './output-paths';
 import { decodePixels } from './pixels-io';
 import { errorText } from './tasks/verify-file';
 
@@ -52,10 +52,17 @@ function formatHuman(files: readonly DetectFileResult[]): string {
  * `deid detect <image|dir>... [--json] [--recipe out.json]` (issue 11; DESIGN.md "assessment"):
  * candidate faces and text regions in each picture, in the coordinates `deid apply` uses (EXIF
  * orientation applied). With --recipe, a draft recipe for one picture: a person reviews it, then
- * runs `deid apply`. Exit 0 nothing found, 1 candidates found, 2 usage, unreadable input, or
- * detectors not installed.
+ * runs `deid apply`. The draft goes to a new file: an existing one (the photo itself, a recipe
+ * someone checked) is refused before anything is detected. Exit 0 nothing found, 1 candidates
+ * found, 2 usage, unreadable input, or detectors not installed.
  */
 export async function detectCommand(paths: string[], opts: DetectOptions, io: Io): Promise<number> {
+  // Usage first: a wrong --recipe costs a message, not a model load and a scan.
+  const recipeProblem = opts.recipe === undefined ? null : newFileProblem('--recipe', opts.recipe);
+  if (recipeProblem) {
+    io.err(`deid detect: ${recipeProblem}`);
+    return EXIT_USAGE;
+  }
   const { files, problems } = await collectInputs(paths);
   if (opts.recipe !== undefined && files.length + problems.length !== 1) {
     io.err(`deid detect: --recipe drafts the steps for ONE image; ${files.length + problems.length} were given`);
@@ -100,7 +107,13 @@ export async function detectCommand(paths: string[], opts: DetectOptions, io: Io
       faceMethod: opts.faceMethod,
       at: new Date().toISOString(),
     });
-    await writeFilesAtomically([{ path: opts.recipe, bytes: new TextEncoder().encode(`${JSON.stringify(recipe, null, 2)}\n`) }]);
+    try {
+      // Never over a file, even one that appeared since the check above.
+      writeNewFile(opts.recipe, `${JSON.stringify(recipe, null, 2)}\n`);
+    } catch (e) {
+      io.err(`deid detect: no recipe written to ${JSON.stringify(opts.recipe)}: ${errorText(e)}`);
+      return EXIT_USAGE;
+    }
     io.err(`draft recipe with ${recipe.steps.length} step(s) written to ${JSON.stringify(opts.recipe)}: check every region (and what the detector missed) before \`deid apply\``);
   }
 

@@ -113,7 +113,7 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
     .description('find candidate faces and text in images (offline detectors); --recipe drafts the steps for deid apply')
     .argument('<paths...>', 'image files or directories (searched recursively)')
     .option('--json', 'print one JSON object')
-    .option('--recipe <file>', 'write a draft recipe for the (one) image, for a person to review before deid apply')
+    .option('--recipe <file>', 'write a draft recipe for the (one) image to this new file (never over an existing one), for a person to review before deid apply')
     .option('--margin <share>', 'pad each region by this share of its size (default 0.25 faces, 0.15 text)', parseMargin)
     .addOption(new Option('--face-method <method>', 'how the draft obscures faces (default: the policy\'s default, overlay)').choices(['overlay', 'pixelate']))
     .option('--thorough', 'also look for faces of 25-40 px in 12 MP photographs (scans faces at 2560 px, not 1440; a 12 MP photo takes about 2.5x as long)')
