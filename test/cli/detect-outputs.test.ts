@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { REPO, SAMPLE } from '../helpers/paths';
 
 /**
- * What `deid detect` writes, through the built CLI as a user runs it (the detectors'
+ * What `deid detect` writes and lists, through the built CLI as a user runs it (the detectors'
  * WebAssembly runtimes load outside jest's module sandbox, as in detect.test.ts). Refusals must
  * come before the detectors load: stdout stays empty.
  */
@@ -55,4 +55,56 @@ describe('--recipe never writes over anything', () => {
     expect(empty.stderr).toMatch(/--recipe needs a path; an empty one was given/);
     expect(fs.readdirSync(tmp)).toEqual([]);
   });
+});
+
+describe('files that are not images', () => {
+  function mixedFolder(): string {
+    const mix = path.join(tmp, 'mix');
+    fs.mkdirSync(mix);
+    fs.copyFileSync(SAMPLE, path.join(mix, 'a.jpg'));
+    fs.writeFileSync(path.join(mix, 'notes.txt'), 'ward round notes\n');
+    fs.writeFileSync(path.join(mix, '.hidden.jpg'), 'x');
+    fs.writeFileSync(path.join(mix, 'a.deid.json'), '{"schema": "x"}\n');
+    return mix;
+  }
+
+  test('are listed as skipped with their reason, in the human output and in --json', () => {
+    const mix = mixedFolder();
+    const human = run('detect', mix);
+    expect(human.code).toBe(1);
+    expect(human.stdout).toContain(`skipped   ${JSON.stringify(path.join(mix, 'notes.txt'))}: unsupported format (not an image deid reads)`);
+    expect(human.stdout).toContain(`skipped   ${JSON.stringify(path.join(mix, '.hidden.jpg'))}: hidden file`);
+    expect(human.stdout).toContain('(+1 sidecar, not images)');
+    const json = run('detect', mix, '--json');
+    const out = JSON.parse(json.stdout) as { files: { path: string; skipped?: string; reason?: string }[]; summary: Record<string, number> };
+    expect(out.files.map((f) => [path.basename(f.path), f.skipped ?? null])).toEqual([
+      ['.hidden.jpg', 'hidden'],
+      ['a.deid.json', 'sidecar'],
+      ['a.jpg', null],
+      ['notes.txt', 'unsupported'],
+    ]);
+    expect(out.summary).toMatchObject({ files: 1, errors: 0, skipped: 2, sidecars: 1 });
+  }, LOADED_MODELS_TIMEOUT);
+
+  test('--recipe counts images: one image among other files drafts its recipe; two images say "2 images"', () => {
+    const mix = mixedFolder();
+    const recipe = path.join(tmp, 'draft.json');
+    const one = run('detect', mix, '--recipe', recipe);
+    expect(one.stderr).toMatch(/draft recipe with \d+ step\(s\) written/);
+    expect(one.stdout).toContain('skipped   ');
+    expect(JSON.parse(fs.readFileSync(recipe, 'utf8')).steps.length).toBeGreaterThan(0);
+
+    fs.copyFileSync(SAMPLE, path.join(mix, 'b.jpg'));
+    const two = run('detect', mix, '--recipe', path.join(tmp, 'two.json'));
+    expect(two.code).toBe(2);
+    expect(two.stderr).toMatch(/--recipe drafts the steps for ONE image; the arguments hold 2 images \(3 other files skipped\)/);
+    expect(fs.existsSync(path.join(tmp, 'two.json'))).toBe(false);
+
+    // One input that cannot be read: said before the detectors load, nothing written.
+    const missing = run('detect', path.join(tmp, 'missing.jpg'), '--recipe', path.join(tmp, 'missing.json'));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/no recipe written: ".*missing\.jpg": cannot read: ENOENT/);
+    expect(missing.stdout).toBe('');
+    expect(fs.existsSync(path.join(tmp, 'missing.json'))).toBe(false);
+  }, LOADED_MODELS_TIMEOUT);
 });
