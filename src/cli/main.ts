@@ -141,8 +141,8 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
     .command('report')
     .description('write an audit record of a folder of exports (HTML, optionally CSV), re-verified now')
     .argument('<folder>', 'a folder of exports, searched recursively')
-    .requiredOption('--out <file>', 'the HTML report to write')
-    .option('--csv <file>', 'also write the table as CSV')
+    .requiredOption('--out <file>', 'the HTML report to write, outside the folder; an existing file is replaced only if it is an earlier deid report')
+    .option('--csv <file>', 'also write the table as CSV (a file of its own, outside the folder; replaces only an earlier deid CSV report)')
     .option('--thumbnails', 'include small thumbnails of the exports (patient pixels: off by default)')
     .option('--policy <file>', 'a stricter strength policy (JSON)')
     .action(async (folder: string, opts) => {
