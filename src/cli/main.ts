@@ -89,7 +89,7 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
     .option('--description <text>', 'bag-info External-Description')
     .option('--transfer-date <YYYY-MM-DD>', 'bag-info Transfer-Date (default: today)')
     .option('--allow-unsigned', 'pack exports whose checklist is not signed off (recorded in bag-info.txt)')
-    .option('--log <file>', 'append one line recording this transfer to a log file')
+    .option('--log <file>', 'append one line recording this transfer to a log file (outside the bag, in a folder that exists; an existing file must be a deid log)')
     .option('--policy <file>', 'a stricter strength policy (JSON) for the re-verification')
     .option('--json', 'print the result as JSON')
     .action(async (folder: string, opts) => {
@@ -101,7 +101,7 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
     .argument('<bag>', 'the bag folder')
     .option('--receipt <file>', 'write a receipt (JSON) to this file, outside the bag')
     .option('--receiver <name>', 'who received the bag (required with --receipt)')
-    .option('--log <file>', 'append one line recording this check to a log file')
+    .option('--log <file>', 'append one line recording this check to a log file (outside the bag, in a folder that exists; an existing file must be a deid log)')
     .option('--policy <file>', 'a stricter strength policy (JSON) for the re-verification')
     .option('--json', 'print the result as JSON')
     .action(async (bagDir: string, opts) => {
