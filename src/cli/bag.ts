@@ -12,7 +12,7 @@ import { folderStore, digestFile } from './bag-store';
 import { verifyFile } from './tasks/verify-file';
 import { escapeText } from './escape';
 import type { Io } from './io';
-import { isInside, realTarget } from './output-paths';
+import { isInside, newFileProblem, realTarget, writeNewFile } from './output-paths';
 import { TOOL_VERSION } from './version';
 
 
@@ -304,7 +304,7 @@ export interface BagVerifyOptions {
 
 /** The usage problem with a bag verify run, or null: checked before the bag is read. */
 function verifyUsageProblem(bag: string, opts: BagVerifyOptions): string | null {
-  if (opts.receipt && !opts.receiver) return '--receipt needs --receiver "<who received the bag>"';
+  if (opts.receipt !== undefined && !opts.receiver) return '--receipt needs --receiver "<who received the bag>"';
   let st: fs.Stats;
   try {
     st = fs.statSync(bag);
@@ -312,22 +312,18 @@ function verifyUsageProblem(bag: string, opts: BagVerifyOptions): string | null 
     return `cannot read ${escapeText(bag)}`;
   }
   if (!st.isDirectory()) return `${escapeText(bag)} is not a folder (serialized bags are not read here; unpack it first)`;
-  if (opts.receipt && path.resolve(opts.receipt).startsWith(path.resolve(bag) + path.sep)) return 'the receipt must be written outside the bag (a bag is never modified)';
-  return opts.log === undefined ? null : logProblem(opts.log, bag);
+  const receipt = opts.receipt === undefined ? null : receiptProblem(opts.receipt, bag);
+  if (receipt) return receipt;
+  const log = opts.log === undefined ? null : logProblem(opts.log, bag);
+  if (log) return log;
+  if (opts.receipt !== undefined && opts.log !== undefined && realTarget(opts.receipt) === realTarget(opts.log)) return '--receipt and --log name the same file; give each its own';
+  return null;
 }
 
-/** Writes the receipt (never half a file); throws what the write met. */
-function writeReceipt(file: string, receipt: object): void {
-  const target = path.resolve(file);
-  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(tmp, `${JSON.stringify(receipt, null, 2)}\n`, { flag: 'wx' });
-    fs.renameSync(tmp, target);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
+/** A receipt is a new file outside the bag: it never replaces anything (a log, another receipt). */
+function receiptProblem(receipt: string, bag: string): string | null {
+  if (receipt !== '' && isInside(realTarget(receipt), realTarget(bag))) return 'the receipt must be written outside the bag (a bag is never modified)';
+  return newFileProblem('--receipt', receipt);
 }
 
 /**
@@ -379,9 +375,10 @@ export async function bagVerifyCommand(bag: string, opts: BagVerifyOptions, io: 
     io.err(`deid bag verify: nothing written: cannot append to --log ${escapeText(opts.log ?? '')}: ${messageOf(e)}`);
     return 2;
   }
-  if (opts.receipt) {
+  if (opts.receipt !== undefined) {
     try {
-      writeReceipt(opts.receipt, receipt);
+      // Never over a file, even one that appeared since the check.
+      writeNewFile(opts.receipt, `${JSON.stringify(receipt, null, 2)}\n`);
     } catch (e) {
       if (log) abandonLog(log);
       io.err(`deid bag verify: cannot write the receipt: ${messageOf(e)}`);
@@ -397,8 +394,8 @@ export async function bagVerifyCommand(bag: string, opts: BagVerifyOptions, io: 
   }
   const code = valid ? 0 : 1;
   if (!log) return code;
-  const record = { event: opts.receipt ? 'bag-receipt' : 'bag-verify', date: receipt.date, bag: root, bagIdentity: receipt.bag.identity, receiver: receipt.receiver, method: transferMethod, result: receipt.result, payloadFiles: report.payload.files, images: images.checked, tool: receipt.tool };
-  const written = opts.receipt ? `the receipt was written to ${escapeText(path.resolve(opts.receipt))}` : 'the bag was checked';
+  const record = { event: opts.receipt !== undefined ? 'bag-receipt' : 'bag-verify', date: receipt.date, bag: root, bagIdentity: receipt.bag.identity, receiver: receipt.receiver, method: transferMethod, result: receipt.result, payloadFiles: report.payload.files, images: images.checked, tool: receipt.tool };
+  const written = opts.receipt !== undefined ? `the receipt was written to ${escapeText(path.resolve(opts.receipt))}` : 'the bag was checked';
   const logged = logRecord(log, record, `deid bag verify: ${written} but NOT logged`, io);
   return logged !== 0 ? logged : code;
 }

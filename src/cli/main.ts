@@ -99,7 +99,7 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
     .command('verify')
     .description('validate a bag (RFC 8493) and re-verify every image against its sidecar; optionally write a receipt')
     .argument('<bag>', 'the bag folder')
-    .option('--receipt <file>', 'write a receipt (JSON) to this file, outside the bag')
+    .option('--receipt <file>', 'write a receipt (JSON) to this new file, outside the bag (an existing file is never replaced)')
     .option('--receiver <name>', 'who received the bag (required with --receipt)')
     .option('--log <file>', 'append one line recording this check to a log file (outside the bag, in a folder that exists; an existing file must be a deid log)')
     .option('--policy <file>', 'a stricter strength policy (JSON) for the re-verification')

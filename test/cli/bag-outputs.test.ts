@@ -103,11 +103,33 @@ describe('bag create --log is checked before the bag is made', () => {
   });
 });
 
-describe('bag verify never writes into the bag', () => {
+describe('bag verify never writes over a file or into the bag', () => {
+  test('an existing --receipt is refused and left as it was', async () => {
+    const existing = path.join(work, 'tlog.log');
+    fs.writeFileSync(existing, 'a study log\n');
+    await refused(['bag', 'verify', bag, '--receipt', existing, '--receiver', 'X'], /--receipt .*tlog\.log already exists and is never written over; choose another name or remove it/);
+    await refused(['bag', 'verify', bag, '--receipt', work, '--receiver', 'X'], /--receipt .* is a folder/);
+    await refused(['bag', 'verify', bag, '--receipt', '', '--receiver', 'X'], /--receipt needs a path; an empty one was given/);
+    fs.rmSync(existing);
+  });
+
   test('a --log inside the bag is refused, whether it exists (a sidecar) or not', async () => {
     await refused(['bag', 'verify', bag, '--log', path.join(bag, 'data', `${id}.deid.json`)], /--log .*\.deid\.json is inside the bag; a bag is never modified/);
     await refused(['bag', 'verify', bag, '--log', path.join(bag, 'check.log')], /--log .* is inside the bag/);
     await refused(['bag', 'verify', bag, '--log', path.join(bag, 'data', '..', '..', path.basename(bag), 'x.log')], /is inside the bag/);
     await refused(['bag', 'verify', bag, '--log', ''], /--log needs a path; an empty one was given/);
+  });
+
+  test('--receipt and --log naming one file is refused; apart, both are written', async () => {
+    const same = path.join(work, 'same.json');
+    await refused(['bag', 'verify', bag, '--receipt', same, '--receiver', 'X', '--log', same], /--receipt and --log name the same file/);
+    const receipt = path.join(work, 'receipt.json');
+    const log = path.join(work, 'checks.log');
+    const r = await deid('bag', 'verify', bag, '--receipt', receipt, '--receiver', 'X', '--log', log);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(fs.readFileSync(receipt, 'utf8')).result).toBe('valid');
+    expect(JSON.parse(fs.readFileSync(log, 'utf8')).event).toBe('bag-receipt');
+    fs.rmSync(receipt);
+    fs.rmSync(log);
   });
 });
