@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { bagIdentity, bagSize, buildTagFiles, payloadOxum, validateBag, valuesOf, type BagReport, type PayloadEntry } from '../core/bagit';
+import { bagIdentity, bagSize, buildTagFiles, isCalendarDate, payloadOxum, validateBag, valuesOf, type BagReport, type PayloadEntry } from '../core/bagit';
 import { isDeidError } from '../core/errors';
 import { detectContainer } from '../core/metadata/registry';
 import type { Policy } from '../core/policy/types';
@@ -135,7 +135,7 @@ function createUsageProblem(folder: string, opts: BagCreateOptions): string | nu
   if (!st.isDirectory()) return `${escapeText(folder)} is not a folder`;
   if (occupied(opts.out)) return `${escapeText(opts.out)} already exists; a bag is never written over anything`;
   if (isInside(realTarget(opts.out), fs.realpathSync(folder))) return '--out must not be inside the folder being bagged';
-  if (opts.transferDate !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(opts.transferDate)) return '--transfer-date must be YYYY-MM-DD';
+  if (opts.transferDate !== undefined && !isCalendarDate(opts.transferDate)) return `--transfer-date ${escapeText(opts.transferDate)} is not a date on the calendar; give it as YYYY-MM-DD`;
   return opts.log === undefined ? null : logProblem(opts.log, opts.out);
 }
 

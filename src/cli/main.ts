@@ -87,7 +87,7 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
     .option('--contact <name>', 'who to contact about the bag (bag-info Contact-Name)')
     .option('--source-org <organization>', 'the sending organization (bag-info Source-Organization)')
     .option('--description <text>', 'bag-info External-Description')
-    .option('--transfer-date <YYYY-MM-DD>', 'bag-info Transfer-Date (default: today)')
+    .option('--transfer-date <YYYY-MM-DD>', 'bag-info Transfer-Date, a day on the calendar (default: today)')
     .option('--allow-unsigned', 'pack exports whose checklist is not signed off (recorded in bag-info.txt)')
     .option('--log <file>', 'append one line recording this transfer to a log file (outside the bag, in a folder that exists; an existing file must be a deid log)')
     .option('--policy <file>', 'a stricter strength policy (JSON) for the re-verification')

@@ -133,3 +133,15 @@ describe('bag verify never writes over a file or into the bag', () => {
     fs.rmSync(log);
   });
 });
+
+describe('bag create usage', () => {
+  test('an impossible --transfer-date is refused; 29 February of a leap year is a date', async () => {
+    for (const date of ['2024-13-01', '2024-02-30', '2023-02-29', '2024-00-10', '2024-04-31']) {
+      await refused(createArgs(path.join(work, 'bagD'), '--transfer-date', date), /--transfer-date .* is not a date on the calendar/);
+    }
+    const out = path.join(work, 'bagLeap');
+    expect((await deid(...createArgs(out, '--transfer-date', '2024-02-29'))).code).toBe(0);
+    expect(fs.readFileSync(path.join(out, 'bag-info.txt'), 'utf8')).toMatch(/^Transfer-Date: 2024-02-29$/m);
+    fs.rmSync(out, { recursive: true });
+  });
+});
