@@ -12,7 +12,7 @@ import { folderStore, digestFile } from './bag-store';
 import { verifyFile } from './tasks/verify-file';
 import { escapeText } from './escape';
 import type { Io } from './io';
-import { isInside, newFileProblem, realTarget, writeNewFile } from './output-paths';
+import { emptyPathProblem, isInside, newFileProblem, realTarget, writeNewFile } from './output-paths';
 import { TOOL_VERSION } from './version';
 
 
@@ -133,6 +133,9 @@ function createUsageProblem(folder: string, opts: BagCreateOptions): string | nu
     return `cannot read ${escapeText(folder)}`;
   }
   if (!st.isDirectory()) return `${escapeText(folder)} is not a folder`;
+  // An empty --out would resolve to the current folder (" already exists", or a bag renamed there).
+  const emptyOut = emptyPathProblem('--out', opts.out);
+  if (emptyOut) return emptyOut;
   if (occupied(opts.out)) return `${escapeText(opts.out)} already exists; a bag is never written over anything`;
   if (isInside(realTarget(opts.out), fs.realpathSync(folder))) return '--out must not be inside the folder being bagged';
   if (opts.transferDate !== undefined && !isCalendarDate(opts.transferDate)) return `--transfer-date ${escapeText(opts.transferDate)} is not a date on the calendar; give it as YYYY-MM-DD`;

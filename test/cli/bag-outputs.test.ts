@@ -144,4 +144,8 @@ describe('bag create usage', () => {
     expect(fs.readFileSync(path.join(out, 'bag-info.txt'), 'utf8')).toMatch(/^Transfer-Date: 2024-02-29$/m);
     fs.rmSync(out, { recursive: true });
   });
+
+  test('an empty --out is a usage error that says so', async () => {
+    await refused(createArgs(''), /--out needs a path; an empty one was given/);
+  });
 });
