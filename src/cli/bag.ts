@@ -1,16 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { bagIdentity, bagSize, buildTagFiles, payloadOxum, validateBag, valuesOf, type BagReport, type PayloadEntry } from '../core/bagit';
+import { bagIdentity, bagSize, buildTagFiles, isCalendarDate, payloadOxum, validateBag, valuesOf, type BagReport, type PayloadEntry } from '../core/bagit';
 import { isDeidError } from '../core/errors';
 import { detectContainer } from '../core/metadata/registry';
 import type { Policy } from '../core/policy/types';
 import { parseSidecar } from '../core/sidecar/schema';
 import type { Sidecar } from '../core/sidecar/types';
+import { abandonLog, appendLine, logLine, logProblem, openLog, type OpenLog } from './bag-log';
 import { folderStore, digestFile } from './bag-store';
 import { verifyFile } from './tasks/verify-file';
 import { escapeText } from './escape';
 import type { Io } from './io';
+import { emptyPathProblem, isInside, newFileProblem, realTarget, writeNewFile } from './output-paths';
 import { TOOL_VERSION } from './version';
 
 
@@ -112,36 +114,39 @@ function findExports(folder: string): { exports: Export[]; refused: Refusal[]; i
   return { exports, refused, ignored };
 }
 
-/** `deid bag create`: a BagIt 1.0 bag of verified, signed-off exports with the transfer record. */
-export async function bagCreateCommand(folder: string, opts: BagCreateOptions, io: Io): Promise<number> {
-  const now = opts.now ?? new Date();
+/** Anything at the path, a dangling link included: a bag is renamed into place over nothing. */
+function occupied(p: string): boolean {
+  try {
+    fs.lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The usage problem with a bag create run, or null: checked before any export is read. */
+function createUsageProblem(folder: string, opts: BagCreateOptions): string | null {
   let st: fs.Stats;
   try {
     st = fs.statSync(folder);
   } catch {
-    io.err(`deid bag create: cannot read ${escapeText(folder)}`);
-    return 2;
+    return `cannot read ${escapeText(folder)}`;
   }
-  if (!st.isDirectory()) {
-    io.err(`deid bag create: ${escapeText(folder)} is not a folder`);
-    return 2;
-  }
-  const out = path.resolve(opts.out);
-  if (fs.existsSync(out)) {
-    io.err(`deid bag create: ${escapeText(opts.out)} already exists; a bag is never written over anything`);
-    return 2;
-  }
-  const root = path.resolve(folder);
-  if (out === root || out.startsWith(root + path.sep)) {
-    io.err('deid bag create: --out must not be inside the folder being bagged');
-    return 2;
-  }
-  if (opts.transferDate !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(opts.transferDate)) {
-    io.err('deid bag create: --transfer-date must be YYYY-MM-DD');
-    return 2;
-  }
+  if (!st.isDirectory()) return `${escapeText(folder)} is not a folder`;
+  // An empty --out would resolve to the current folder (" already exists", or a bag renamed there).
+  const emptyOut = emptyPathProblem('--out', opts.out);
+  if (emptyOut) return emptyOut;
+  if (occupied(opts.out)) return `${escapeText(opts.out)} already exists; a bag is never written over anything`;
+  if (isInside(realTarget(opts.out), fs.realpathSync(folder))) return '--out must not be inside the folder being bagged';
+  if (opts.transferDate !== undefined && !isCalendarDate(opts.transferDate)) return `--transfer-date ${escapeText(opts.transferDate)} is not a date on the calendar; give it as YYYY-MM-DD`;
+  return opts.log === undefined ? null : logProblem(opts.log, opts.out);
+}
 
-  const { exports, refused, ignored } = findExports(folder);
+/**
+ * Re-verifies every export (refusals are added to `refused`) and counts those packed unsigned
+ * under --allow-unsigned.
+ */
+async function checkExports(exports: readonly Export[], refused: Refusal[], opts: BagCreateOptions): Promise<number> {
   const byName = new Map<string, string>();
   let unsigned = 0;
   for (const ex of exports) {
@@ -170,18 +175,35 @@ export async function bagCreateCommand(folder: string, opts: BagCreateOptions, i
       unsigned++;
     }
   }
-  if (refused.length > 0) {
-    io.err(`deid bag create: nothing written; ${refused.length} problem(s):`);
-    for (const r of refused) io.err(`  ${escapeText(r.path)}: ${escapeText(r.reason)}`);
-    return 1;
-  }
-  if (exports.length === 0) {
-    io.err(`deid bag create: nothing written; no exports (<id>.<ext> with <id>.deid.json) under ${escapeText(folder)}`);
-    return 1;
-  }
+  return unsigned;
+}
 
-  // Built under a temporary name beside the target and renamed into place, so a bag either
-  // exists complete or not at all.
+type InfoElement = { label: string; value: string };
+
+function bagInfo(opts: BagCreateOptions, now: Date, payload: readonly PayloadEntry[], exports: number, unsigned: number): InfoElement[] {
+  const info: InfoElement[] = [];
+  if (opts.sourceOrganization) info.push({ label: 'Source-Organization', value: opts.sourceOrganization });
+  if (opts.contact) info.push({ label: 'Contact-Name', value: opts.contact });
+  info.push(
+    { label: 'External-Description', value: opts.description ?? `${exports} de-identified photograph(s), each with its deid-photo sidecar (<id>.deid.json)` },
+    { label: 'Bagging-Date', value: isoDate(now) },
+    { label: 'Payload-Oxum', value: payloadOxum(payload) },
+    { label: 'Bag-Size', value: bagSize(payload.reduce((s, p) => s + p.size, 0)) },
+    { label: 'Recipient-Organization', value: opts.recipient },
+    { label: 'Transfer-Method', value: opts.method },
+    { label: 'Transfer-Date', value: opts.transferDate ?? isoDate(now) },
+    { label: 'Deidentification-Method', value: DEID_METHOD },
+    { label: 'Bag-Software-Agent', value: `deid-photo ${TOOL_VERSION}` },
+  );
+  if (opts.allowUnsigned) info.push({ label: 'Unsigned-Exports-Allowed', value: `yes (--allow-unsigned): ${unsigned} of ${exports} export(s) not signed off by a reviewer` });
+  return info;
+}
+
+/**
+ * Builds the bag under a temporary name beside the target and renames it into place, so a bag
+ * either exists complete or not at all. Returns its identity and payload size.
+ */
+async function writeBag(out: string, exports: readonly Export[], info: (payload: readonly PayloadEntry[]) => InfoElement[]): Promise<{ identity: string; bytes: number }> {
   const tmp = path.join(path.dirname(out), `.${path.basename(out)}.${randomBytes(6).toString('hex')}.partial`);
   try {
     fs.mkdirSync(path.join(tmp, 'data'), { recursive: true });
@@ -195,45 +217,83 @@ export async function bagCreateCommand(folder: string, opts: BagCreateOptions, i
         payload.push({ path: rel, size: fs.statSync(path.join(tmp, rel)).size, sha256: d.sha256, sha512: d.sha512 });
       }
     }
-    const total = payload.reduce((s, p) => s + p.size, 0);
-    const info: Array<{ label: string; value: string }> = [];
-    if (opts.sourceOrganization) info.push({ label: 'Source-Organization', value: opts.sourceOrganization });
-    if (opts.contact) info.push({ label: 'Contact-Name', value: opts.contact });
-    info.push(
-      { label: 'External-Description', value: opts.description ?? `${exports.length} de-identified photograph(s), each with its deid-photo sidecar (<id>.deid.json)` },
-      { label: 'Bagging-Date', value: isoDate(now) },
-      { label: 'Payload-Oxum', value: payloadOxum(payload) },
-      { label: 'Bag-Size', value: bagSize(total) },
-      { label: 'Recipient-Organization', value: opts.recipient },
-      { label: 'Transfer-Method', value: opts.method },
-      { label: 'Transfer-Date', value: opts.transferDate ?? isoDate(now) },
-      { label: 'Deidentification-Method', value: DEID_METHOD },
-      { label: 'Bag-Software-Agent', value: `deid-photo ${TOOL_VERSION}` },
-    );
-    if (opts.allowUnsigned) info.push({ label: 'Unsigned-Exports-Allowed', value: `yes (--allow-unsigned): ${unsigned} of ${exports.length} export(s) not signed off by a reviewer` });
-    const built = buildTagFiles(payload, info);
+    const built = buildTagFiles(payload, info(payload));
     for (const f of built.files) fs.writeFileSync(path.join(tmp, f.name), f.bytes, { flag: 'wx' });
     fs.renameSync(tmp, out);
-    const record = { event: 'bag-create', date: now.toISOString(), bag: out, bagIdentity: built.identity, recipient: opts.recipient, method: opts.method, transferDate: opts.transferDate ?? isoDate(now), exports: exports.length, unsigned, bytes: total, tool: `deid-photo ${TOOL_VERSION}` };
-    if (opts.log) appendLog(opts.log, record);
-    if (opts.json) io.out(JSON.stringify({ bag: out, identity: built.identity, exports: exports.length, unsigned, bytes: total, ignored }, null, 2));
-    else {
-      io.out(`wrote bag ${escapeText(out)}: ${exports.length} export(s) with their sidecars, ${bagSize(total)}, identity ${built.identity}`);
-      if (ignored > 0) io.out(`${ignored} other file(s) in the folder were not packed (only exports and their sidecars go into a bag)`);
-      if (unsigned > 0) io.out(`${unsigned} export(s) not signed off were packed because of --allow-unsigned (recorded in bag-info.txt)`);
-    }
-    return 0;
+    return { identity: built.identity, bytes: payload.reduce((s, p) => s + p.size, 0) };
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
-    io.err(`deid bag create: nothing written: ${escapeText(e instanceof Error ? e.message : String(e))}`);
-    return 2;
+    throw e;
   }
 }
 
-/** One JSON line per event, appended: a study keeps one file of every transfer and receipt. */
-function appendLog(file: string, record: object): void {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  fs.appendFileSync(file, `${JSON.stringify(record)}\n`);
+function messageOf(e: unknown): string {
+  return escapeText(e instanceof Error ? e.message : String(e));
+}
+
+/** `deid bag create`: a BagIt 1.0 bag of verified, signed-off exports with the transfer record. */
+export async function bagCreateCommand(folder: string, opts: BagCreateOptions, io: Io): Promise<number> {
+  const now = opts.now ?? new Date();
+  const usage = createUsageProblem(folder, opts);
+  if (usage) {
+    io.err(`deid bag create: ${usage}`);
+    return 2;
+  }
+  const out = path.resolve(opts.out);
+  const { exports, refused, ignored } = findExports(folder);
+  const unsigned = await checkExports(exports, refused, opts);
+  if (refused.length > 0) {
+    io.err(`deid bag create: nothing written; ${refused.length} problem(s):`);
+    for (const r of refused) io.err(`  ${escapeText(r.path)}: ${escapeText(r.reason)}`);
+    return 1;
+  }
+  if (exports.length === 0) {
+    io.err(`deid bag create: nothing written; no exports (<id>.<ext> with <id>.deid.json) under ${escapeText(folder)}`);
+    return 1;
+  }
+
+  // The log is opened before the bag is written: a log that cannot take the record stops the
+  // run while nothing exists yet, instead of leaving a bag whose transfer no log records.
+  let log: OpenLog | null = null;
+  try {
+    if (opts.log !== undefined) log = openLog(opts.log);
+  } catch (e) {
+    io.err(`deid bag create: nothing written: cannot append to --log ${escapeText(opts.log ?? '')}: ${messageOf(e)}`);
+    return 2;
+  }
+  let bag: { identity: string; bytes: number };
+  try {
+    bag = await writeBag(out, exports, (payload) => bagInfo(opts, now, payload, exports.length, unsigned));
+  } catch (e) {
+    if (log) abandonLog(log);
+    io.err(`deid bag create: nothing written: ${messageOf(e)}`);
+    return 2;
+  }
+  if (opts.json) io.out(JSON.stringify({ bag: out, identity: bag.identity, exports: exports.length, unsigned, bytes: bag.bytes, ignored }, null, 2));
+  else {
+    io.out(`wrote bag ${escapeText(out)}: ${exports.length} export(s) with their sidecars, ${bagSize(bag.bytes)}, identity ${bag.identity}`);
+    if (ignored > 0) io.out(`${ignored} other file(s) in the folder were not packed (only exports and their sidecars go into a bag)`);
+    if (unsigned > 0) io.out(`${unsigned} export(s) not signed off were packed because of --allow-unsigned (recorded in bag-info.txt)`);
+  }
+  if (!log) return 0;
+  const record = { event: 'bag-create', date: now.toISOString(), bag: out, bagIdentity: bag.identity, recipient: opts.recipient, method: opts.method, transferDate: opts.transferDate ?? isoDate(now), exports: exports.length, unsigned, bytes: bag.bytes, tool: `deid-photo ${TOOL_VERSION}` };
+  return logRecord(log, record, `deid bag create: the bag was written to ${escapeText(out)} (complete; identity ${bag.identity}) but NOT logged`, io);
+}
+
+/**
+ * Appends the record; if that fails once the bag or receipt exists, says so (never "nothing
+ * written") and prints the line for the study's log, with exit 2.
+ */
+function logRecord(log: OpenLog, record: object, whatWasWritten: string, io: Io): number {
+  const line = logLine(record);
+  try {
+    appendLine(log, line);
+    return 0;
+  } catch (e) {
+    io.err(`${whatWasWritten}: cannot append to --log ${escapeText(log.file)}: ${messageOf(e)}. Add this line to the log yourself:`);
+    io.err(line);
+    return 2;
+  }
 }
 
 export interface BagVerifyOptions {
@@ -245,41 +305,48 @@ export interface BagVerifyOptions {
   now?: Date;
 }
 
-/**
- * `deid bag verify`: RFC 8493 validation, then, in a bag deid made (bag-info names a
- * Deidentification-Method), every image re-verified against its sidecar. Reads only; a receipt
- * goes to a separate file.
- */
-export async function bagVerifyCommand(bag: string, opts: BagVerifyOptions, io: Io): Promise<number> {
-  const now = opts.now ?? new Date();
-  if (opts.receipt && !opts.receiver) {
-    io.err('deid bag verify: --receipt needs --receiver "<who received the bag>"');
-    return 2;
-  }
+/** The usage problem with a bag verify run, or null: checked before the bag is read. */
+function verifyUsageProblem(bag: string, opts: BagVerifyOptions): string | null {
+  if (opts.receipt !== undefined && !opts.receiver) return '--receipt needs --receiver "<who received the bag>"';
   let st: fs.Stats;
   try {
     st = fs.statSync(bag);
   } catch {
-    io.err(`deid bag verify: cannot read ${escapeText(bag)}`);
-    return 2;
+    return `cannot read ${escapeText(bag)}`;
   }
-  if (!st.isDirectory()) {
-    io.err(`deid bag verify: ${escapeText(bag)} is not a folder (serialized bags are not read here; unpack it first)`);
+  if (!st.isDirectory()) return `${escapeText(bag)} is not a folder (serialized bags are not read here; unpack it first)`;
+  const receipt = opts.receipt === undefined ? null : receiptProblem(opts.receipt, bag);
+  if (receipt) return receipt;
+  const log = opts.log === undefined ? null : logProblem(opts.log, bag);
+  if (log) return log;
+  if (opts.receipt !== undefined && opts.log !== undefined && realTarget(opts.receipt) === realTarget(opts.log)) return '--receipt and --log name the same file; give each its own';
+  return null;
+}
+
+/** A receipt is a new file outside the bag: it never replaces anything (a log, another receipt). */
+function receiptProblem(receipt: string, bag: string): string | null {
+  if (receipt !== '' && isInside(realTarget(receipt), realTarget(bag))) return 'the receipt must be written outside the bag (a bag is never modified)';
+  return newFileProblem('--receipt', receipt);
+}
+
+/**
+ * `deid bag verify`: RFC 8493 validation, then, in a bag deid made (bag-info names a
+ * Deidentification-Method), every image re-verified against its sidecar. Reads only; a receipt
+ * and a log line go to files outside the bag, checked before the bag is read.
+ */
+export async function bagVerifyCommand(bag: string, opts: BagVerifyOptions, io: Io): Promise<number> {
+  const now = opts.now ?? new Date();
+  const usage = verifyUsageProblem(bag, opts);
+  if (usage) {
+    io.err(`deid bag verify: ${usage}`);
     return 2;
   }
   const root = path.resolve(bag);
-  if (opts.receipt) {
-    const r = path.resolve(opts.receipt);
-    if (r.startsWith(root + path.sep)) {
-      io.err('deid bag verify: the receipt must be written outside the bag (a bag is never modified)');
-      return 2;
-    }
-  }
   let report: BagReport;
   try {
     report = await validateBag(folderStore(root));
   } catch (e) {
-    io.err(`deid bag verify: cannot read the bag: ${escapeText(e instanceof Error ? e.message : String(e))}`);
+    io.err(`deid bag verify: cannot read the bag: ${messageOf(e)}`);
     return 2;
   }
   const images = { checked: 0, clean: 0 };
@@ -303,20 +370,24 @@ export async function bagVerifyCommand(bag: string, opts: BagVerifyOptions, io: 
     problems: report.errors,
     tool: `deid-photo ${TOOL_VERSION}`,
   };
-  if (opts.receipt) {
-    const target = path.resolve(opts.receipt);
-    const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+  // Opened before the receipt is written, as bag create opens it before the bag.
+  let log: OpenLog | null = null;
+  try {
+    if (opts.log !== undefined) log = openLog(opts.log);
+  } catch (e) {
+    io.err(`deid bag verify: nothing written: cannot append to --log ${escapeText(opts.log ?? '')}: ${messageOf(e)}`);
+    return 2;
+  }
+  if (opts.receipt !== undefined) {
     try {
-      fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.writeFileSync(tmp, `${JSON.stringify(receipt, null, 2)}\n`, { flag: 'wx' });
-      fs.renameSync(tmp, target);
+      // Never over a file, even one that appeared since the check.
+      writeNewFile(opts.receipt, `${JSON.stringify(receipt, null, 2)}\n`);
     } catch (e) {
-      fs.rmSync(tmp, { force: true });
-      io.err(`deid bag verify: cannot write the receipt: ${escapeText(e instanceof Error ? e.message : String(e))}`);
+      if (log) abandonLog(log);
+      io.err(`deid bag verify: cannot write the receipt: ${messageOf(e)}`);
       return 2;
     }
   }
-  if (opts.log) appendLog(opts.log, { event: opts.receipt ? 'bag-receipt' : 'bag-verify', date: receipt.date, bag: root, bagIdentity: receipt.bag.identity, receiver: receipt.receiver, method: transferMethod, result: receipt.result, payloadFiles: report.payload.files, images: images.checked, tool: receipt.tool });
   if (opts.json) io.out(JSON.stringify({ valid, version: report.version, errors: report.errors, warnings: report.warnings, payload: report.payload, images, identity: receipt.bag.identity }, null, 2));
   else {
     for (const e of report.errors) io.out(`invalid   ${escapeText(e)}`);
@@ -324,7 +395,12 @@ export async function bagVerifyCommand(bag: string, opts: BagVerifyOptions, io: 
       ? `valid BagIt ${report.version} bag: ${report.payload.files} payload file(s), ${report.payload.bytes} bytes${images.checked ? `, ${images.clean} of ${images.checked} image(s) re-verified clean against their sidecars` : ''}`
       : `INVALID bag: ${report.errors.length} problem(s)`);
   }
-  return valid ? 0 : 1;
+  const code = valid ? 0 : 1;
+  if (!log) return code;
+  const record = { event: opts.receipt !== undefined ? 'bag-receipt' : 'bag-verify', date: receipt.date, bag: root, bagIdentity: receipt.bag.identity, receiver: receipt.receiver, method: transferMethod, result: receipt.result, payloadFiles: report.payload.files, images: images.checked, tool: receipt.tool };
+  const written = opts.receipt !== undefined ? `the receipt was written to ${escapeText(path.resolve(opts.receipt))}` : 'the bag was checked';
+  const logged = logRecord(log, record, `deid bag verify: ${written} but NOT logged`, io);
+  return logged !== 0 ? logged : code;
 }
 
 async function reverifyImages(root: string, report: BagReport, images: { checked: number; clean: number }, policy: Policy): Promise<void> {

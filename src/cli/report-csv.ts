@@ -16,8 +16,18 @@ export function csvField(value: string | number | boolean | null): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
+const HEADER = COLUMNS.join(',');
+
+/**
+ * Whether a file's first bytes are a CSV auditCsv wrote: its whole header line, not just a first
+ * column (a linkage file of alternate ids to patients can start the same way).
+ */
+export function isAuditCsv(head: string): boolean {
+  return head.startsWith(`${HEADER}\r\n`);
+}
+
 export function auditCsv(rows: readonly AuditRow[]): string {
-  const lines = [COLUMNS.join(',')];
+  const lines = [HEADER];
   for (const r of rows) {
     lines.push([
       r.id, r.format, r.width, r.height, r.sha256, r.regions, r.obscured.join('; '), r.metadataRemoved.join(' '), r.reverification, r.problems.join('; '),

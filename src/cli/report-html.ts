@@ -59,6 +59,16 @@ function row(r: AuditRow, thumb: string | undefined): string {
   return `<tr data-id="${escapeHtml(r.id)}">${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
 }
 
+const TITLE = 'De-identification audit report';
+
+/**
+ * Whether a file's first bytes are a report auditHtml wrote (its doctype and title), so
+ * `deid report` may replace it with a newer one and nothing else.
+ */
+export function isAuditHtml(head: string): boolean {
+  return head.startsWith('<!doctype html>\n') && head.includes(`<title>${TITLE}</title>`);
+}
+
 /**
  * The audit record of a batch as one self-contained HTML file (styles inline, no scripts, images
  * only as data: URIs with --thumbnails), laid out to print on A4 landscape. Exports are named by
@@ -75,11 +85,11 @@ export function auditHtml(input: AuditHtmlInput): string {
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>De-identification audit report</title>
+<title>${TITLE}</title>
 <style>${CSS}</style>
 </head>
 <body>
-<h1>De-identification audit report</h1>
+<h1>${TITLE}</h1>
 <p class="meta">Generated ${escapeHtml(input.generatedAt)} by deid-photo ${escapeHtml(input.toolVersion)}. Every export was re-verified (hash, metadata, obscured regions) when this report was made.</p>
 <h2>Totals</h2>
 <table class="totals"><tbody>${totals.map(([k, v]) => `<tr><th>${k}</th><td data-total="${escapeHtml(k)}">${v}</td></tr>`).join('')}</tbody></table>

@@ -2,10 +2,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { DeidError } from '../core/errors';
-import type { Io } from './io';
+import { escapeText } from './escape';
+import { EXIT_USAGE, type Io } from './io';
 import { readPolicy } from './options';
-import { auditCsv } from './report-csv';
-import { auditHtml } from './report-html';
+import { emptyPathProblem, isInside, parentProblem, pathKind, realTarget } from './output-paths';
+import { readHead } from './read-input';
+import { auditCsv, isAuditCsv } from './report-csv';
+import { auditHtml, isAuditHtml } from './report-html';
 import { auditRow, auditTotals, describePolicy } from './report-model';
 import { writeFilesAtomically } from './atomic';
 import { indexFolder, readRegularFile } from './review/folder-index';
@@ -22,14 +25,50 @@ export interface ReportOptions {
 /** Small enough to keep a report of hundreds of exports printable and mailable. */
 const THUMB_PX = 160;
 
+/** Enough of an existing file to recognise an earlier report by its first line or its <title>. */
+const REPORT_HEAD_BYTES = 2048;
+
+/**
+ * Where one report file may go: outside the folder reported on (inside, it could replace a signed
+ * export or sidecar, and the next report or bag would read it as part of the folder), and over an
+ * existing file only when that file is an earlier report of ours (`ours` recognises its start).
+ */
+function reportTargetProblem(flag: string, target: string, folderReal: string, ours: (head: string) => boolean): string | null {
+  const empty = emptyPathProblem(flag, target);
+  if (empty) return empty;
+  const shown = `${flag} ${escapeText(target)}`;
+  if (isInside(realTarget(target), folderReal)) return `${shown} is inside the folder being reported; write the report outside it`;
+  const kind = pathKind(target);
+  if (kind === 'folder') return `${shown} is a folder; name the file to write`;
+  if (kind !== 'missing' && !(kind === 'file' && ours(Buffer.from(readHead(target, REPORT_HEAD_BYTES)).toString('utf8')))) {
+    return `${shown} already exists and is not a report deid wrote; choose another name or remove it (only an earlier report is replaced)`;
+  }
+  const parent = parentProblem(target);
+  return parent ? `${shown}: ${parent}` : null;
+}
+
+/** Both targets checked before anything is re-verified, and never one file for both. */
+function reportTargetsProblem(folderReal: string, opts: ReportOptions): string | null {
+  const problem = reportTargetProblem('--out', opts.out, folderReal, isAuditHtml) ?? (opts.csv === undefined ? null : reportTargetProblem('--csv', opts.csv, folderReal, isAuditCsv));
+  if (problem) return problem;
+  if (opts.csv !== undefined && realTarget(opts.out) === realTarget(opts.csv)) return '--out and --csv name the same file; give each its own';
+  return null;
+}
+
 /**
  * `deid report <folder> --out report.html [--csv report.csv] [--thumbnails]`: the audit record
  * of a batch, re-verified now. No patient pixels unless --thumbnails; never a file name.
+ * Written outside the folder, over nothing but an earlier report (reportTargetProblem).
  * Exit 0 when written (the report itself states any problems), 2 for a usage problem.
  */
 export async function reportCommand(folder: string, opts: ReportOptions, io: Io): Promise<number> {
   const root = path.resolve(folder);
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new DeidError('usage', `${folder} is not a folder`);
+  const targetProblem = reportTargetsProblem(fs.realpathSync(root), opts);
+  if (targetProblem) {
+    io.err(`deid report: ${targetProblem}`);
+    return EXIT_USAGE;
+  }
   const policy = await readPolicy(opts.policy);
   const { exports } = indexFolder(root);
   const rows = [];
@@ -49,7 +88,7 @@ export async function reportCommand(folder: string, opts: ReportOptions, io: Io)
   const totals = auditTotals(rows);
   const html = auditHtml({ rows, totals, policy: describePolicy(policy), generatedAt: new Date().toISOString(), toolVersion: TOOL_VERSION, thumbnails: opts.thumbnails ? thumbnails : undefined });
   const files: { path: string; bytes: string }[] = [{ path: path.resolve(opts.out), bytes: html }];
-  if (opts.csv) files.push({ path: path.resolve(opts.csv), bytes: auditCsv(rows) });
+  if (opts.csv !== undefined) files.push({ path: path.resolve(opts.csv), bytes: auditCsv(rows) });
   await writeFilesAtomically(files);
   io.out(`wrote ${files.map((f) => f.path).join(' and ')}: ${totals.exports} export(s), ${totals.signedValid} signed off with a valid signature, ${totals.withProblems} with problems now`);
   return 0;

@@ -1,4 +1,5 @@
-import { parseDeclaration } from '../../src/core/bagit';
+import fc from 'fast-check';
+import { isCalendarDate, parseDeclaration } from '../../src/core/bagit';
 import { buildTagFiles, payloadOxum } from '../../src/core/bagit/build';
 import { outOfScope, parseManifest } from '../../src/core/bagit/manifest';
 import { parseTagFile } from '../../src/core/bagit/tag-file';
@@ -108,5 +109,22 @@ describe('writing a bag', () => {
     expect(tagEntries.errors).toEqual([]);
     expect([...tagEntries.entries.keys()].sort()).toEqual(['bag-info.txt', 'bagit.txt', 'manifest-sha256.txt', 'manifest-sha512.txt']);
     expect(built.identity).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('bag-info dates (YYYY-MM-DD)', () => {
+  test('every day of the calendar is a date, written as ISO 8601 writes it', () => {
+    fc.assert(
+      fc.property(fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z') }), (d) => {
+        expect(isCalendarDate(d.toISOString().slice(0, 10))).toBe(true);
+      }),
+    );
+  });
+  test.each(['2024-13-01', '2024-00-10', '2024-02-30', '2023-02-29', '1900-02-29', '2024-04-31', '2024-01-00', '2024-1-01', '24-01-01', '2024/01/01', ' 2024-01-01', '2024-01-01T00:00'])('refuses %s', (text) => {
+    expect(isCalendarDate(text)).toBe(false);
+  });
+  test('29 February of a leap year, including a century divisible by 400', () => {
+    expect(isCalendarDate('2024-02-29')).toBe(true);
+    expect(isCalendarDate('2000-02-29')).toBe(true);
   });
 });

@@ -50,13 +50,17 @@ test('review reads a signing key that is already there at start: a key others ca
 });
 
 test('report on a folder without exports still writes an honest, empty record', async () => {
-  const out = path.join(tmp, 'empty', 'report.html');
-  fs.mkdirSync(path.dirname(out));
-  const r = await deid('report', path.dirname(out), '--out', out, '--csv', path.join(tmp, 'empty', 'r.csv'));
+  // Written beside the folder: a report inside the folder it reports on is refused.
+  const empty = path.join(tmp, 'empty');
+  const out = path.join(tmp, 'report-out', 'report.html');
+  const csv = path.join(tmp, 'report-out', 'r.csv');
+  fs.mkdirSync(empty);
+  const r = await deid('report', empty, '--out', out, '--csv', csv);
   expect(r.code).toBe(0);
   expect(fs.readFileSync(out, 'utf8')).toMatch(/<th>Exports<\/th><td data-total="Exports">0<\/td>/);
-  expect(fs.readFileSync(path.join(tmp, 'empty', 'r.csv'), 'utf8').split('\r\n')[0]).toMatch(/^alternate_id,format,/);
-  fs.rmSync(path.join(tmp, 'empty'), { recursive: true });
+  expect(fs.readFileSync(csv, 'utf8').split('\r\n')[0]).toMatch(/^alternate_id,format,/);
+  fs.rmSync(empty, { recursive: true });
+  fs.rmSync(path.dirname(out), { recursive: true });
 });
 
 test('the built deid review with its default page folder starts, and still refuses an oversized sign-off', async () => {
