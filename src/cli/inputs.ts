@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { fileTypeName } from './read-input';
 import { type SkipKind, TEMP_PATTERN } from './what-is';
 import { ioReason } from './io-reason';
+import { isInside } from './output-paths';
 
 /** One file to work on, and where it sits relative to the argument that named it. */
 export interface InputFile {
@@ -83,10 +84,6 @@ export async function* expandInputs(args: Iterable<InputArg> | AsyncIterable<Inp
   }
 }
 
-function isInside(child: string, parent: string): boolean {
-  return child === parent || child.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
-}
-
 function argRel(arg: string, fromList: boolean): string {
   if (fromList && !path.isAbsolute(arg)) {
     const norm = path.normalize(arg);
@@ -147,24 +144,4 @@ function* walk(root: string, realRoot: string, options: ExpandOptions): Generato
 export function sidecarPathFor(imagePath: string): string {
   const ext = path.extname(imagePath);
   return path.join(path.dirname(imagePath), `${path.basename(imagePath, ext)}${SIDECAR_SUFFIX}`);
-}
-
-/**
- * The whole expansion at once, for commands that handle a few files each by hand (detect):
- * files to work on, arguments that could not be read, and what was skipped with its reason.
- */
-export async function collectInputs(args: readonly string[]): Promise<{
-  files: InputFile[];
-  problems: Array<{ path: string; error: string }>;
-  skipped: Array<{ path: string; skip: SkipKind; reason: string }>;
-}> {
-  const files: InputFile[] = [];
-  const problems: Array<{ path: string; error: string }> = [];
-  const skipped: Array<{ path: string; skip: SkipKind; reason: string }> = [];
-  for await (const e of expandInputs(args)) {
-    if (e.kind === 'file') files.push(e.file);
-    else if (e.kind === 'problem') problems.push({ path: e.path, error: e.error });
-    else skipped.push({ path: e.path, skip: e.skip, reason: e.reason });
-  }
-  return { files, problems, skipped };
 }
