@@ -27,6 +27,8 @@ export interface AuditRow {
 
 export interface AuditTotals {
   exports: number;
+  /** Image files in the folder that no sidecar documents (report.ts adds the count). */
+  undocumented?: number;
   clean: number;
   withProblems: number;
   signedValid: number;

@@ -70,7 +70,7 @@ export async function reportCommand(folder: string, opts: ReportOptions, io: Io)
     return EXIT_USAGE;
   }
   const policy = await readPolicy(opts.policy);
-  const { exports } = indexFolder(root);
+  const { exports, undocumented } = indexFolder(root);
   const rows = [];
   const thumbnails = new Map<string, string>();
   for (const entry of exports) {
@@ -85,11 +85,18 @@ export async function reportCommand(folder: string, opts: ReportOptions, io: Io)
       }
     }
   }
-  const totals = auditTotals(rows);
+  const totals = { ...auditTotals(rows), undocumented: undocumented.length };
   const html = auditHtml({ rows, totals, policy: describePolicy(policy), generatedAt: new Date().toISOString(), toolVersion: TOOL_VERSION, thumbnails: opts.thumbnails ? thumbnails : undefined });
   const files: { path: string; bytes: string }[] = [{ path: path.resolve(opts.out), bytes: html }];
   if (opts.csv !== undefined) files.push({ path: path.resolve(opts.csv), bytes: auditCsv(rows) });
   await writeFilesAtomically(files);
   io.out(`wrote ${files.map((f) => f.path).join(' and ')}: ${totals.exports} export(s), ${totals.signedValid} signed off with a valid signature, ${totals.withProblems} with problems now`);
+  // Images with no sidecar have no alternate id, and their names may be the originals' (names,
+  // dates): listed here for the person running the report, counted but not named in the record.
+  for (const f of undocumented) io.err(`no sidecar   ${escapeText(path.relative(root, f))}`);
+  if (undocumented.length > 0) {
+    io.err(`deid report: exit 1: ${undocumented.length} image(s) in ${escapeText(folder)} have no sidecar, so the record does not cover them (a lost sidecar, or a photo that never went through deid)`);
+    return 1;
+  }
   return 0;
 }

@@ -11,18 +11,22 @@ export interface IndexedExport {
 }
 
 const SIDECAR_SUFFIX = '.deid.json';
+/** A file named as an image of a kind deid reads: one without a sidecar is not documented. */
+const IMAGE_NAME = /\.(jpe?g|png|tiff?|webp|hei[cf]|avif)$/i;
 /** A folder of exports is flat or a few levels deep; this only stops a pathological tree. */
 const MAX_DEPTH = 16;
 
 /**
- * Every `<alternateId>.deid.json` under `root` (recursively), in a stable order. Symbolic links
+ * Every `<alternateId>.deid.json` under `root` (recursively), in a stable order, and the image
+ * files no sidecar documents (a lost sidecar, or a photo that never went through deid). Symbolic links
  * are never followed, neither to folders nor to files: what is served and written stays inside
  * the folder the reviewer named. The page addresses exports by alternate id only, so no path from
  * a request ever reaches the file system.
  */
-export function indexFolder(root: string): { exports: IndexedExport[]; duplicates: string[] } {
+export function indexFolder(root: string): { exports: IndexedExport[]; duplicates: string[]; undocumented: string[] } {
   const found = new Map<string, IndexedExport>();
   const duplicates: string[] = [];
+  const images: string[] = [];
   const walk = (dir: string, depth: number): void => {
     if (depth > MAX_DEPTH) return;
     let entries: fs.Dirent[];
@@ -36,6 +40,7 @@ export function indexFolder(root: string): { exports: IndexedExport[]; duplicate
     for (const e of entries) {
       // Dirent types come from lstat-like data: a symlink is neither isFile() nor isDirectory().
       if (e.isDirectory() && !e.name.startsWith('.')) walk(path.join(dir, e.name), depth + 1);
+      if (e.isFile() && IMAGE_NAME.test(e.name)) images.push(path.join(dir, e.name));
       if (!e.isFile() || !e.name.endsWith(SIDECAR_SUFFIX)) continue;
       const id = e.name.slice(0, -SIDECAR_SUFFIX.length);
       if (!isAlternateId(id)) continue;
@@ -48,7 +53,8 @@ export function indexFolder(root: string): { exports: IndexedExport[]; duplicate
     }
   };
   walk(root, 0);
-  return { exports: [...found.values()].sort((a, b) => (a.id < b.id ? -1 : 1)), duplicates };
+  const documented = new Set([...found.values()].map((x) => x.imagePath));
+  return { exports: [...found.values()].sort((a, b) => (a.id < b.id ? -1 : 1)), duplicates, undocumented: images.filter((f) => !documented.has(f)) };
 }
 
 /**
