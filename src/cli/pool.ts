@@ -9,6 +9,32 @@ import { defaultWorkers, enoughWorkMs, idleCoreMs, type Machine, MAX_LOOKAHEAD, 
 /** Results waiting for an earlier, slower file before they are handed on, per worker. */
 const WINDOW_PER_JOB = 32;
 
+/**
+ * Longest this thread runs tasks without letting the event loop turn. Tasks in this thread read
+ * and write synchronously and the awaits between files resolve as microtasks, so without a turn
+ * nothing else runs until real I/O happens (sharp, a worker's answer): not the SIGINT/SIGTERM
+ * handlers, not the 'error' of a closed stdout pipe. A whole batch of camera JPEGs ran to the
+ * end through Ctrl-C. A turn (setImmediate) every 50 ms bounds how long a signal waits beyond
+ * the file in hand and costs nothing measurable; it is not taken per file (see turnIfDue).
+ */
+const TURN_EVERY_MS = 50;
+let lastTurn = Date.now();
+
+/**
+ * Lets the event loop turn if this thread has not done so for TURN_EVERY_MS, so signal handlers
+ * and stream errors run (batch.ts stops the batch on them). Null when no turn is due, so the
+ * caller pays no promise.
+ */
+export function turnIfDue(): Promise<void> | null {
+  if (Date.now() - lastTurn < TURN_EVERY_MS) return null;
+  return new Promise<void>((resolve) =>
+    setImmediate(() => {
+      lastTurn = Date.now();
+      resolve();
+    }),
+  );
+}
+
 export interface PoolOptions {
   /** Worker threads; undefined chooses from the work ahead (thread-plan.ts). */
   jobs?: number;
@@ -54,6 +80,9 @@ export async function runPipeline(source: AsyncIterable<Task>, options: PoolOpti
     // reading it either way. One stat per file seen, only while deciding.
     const enough = enoughWorkMs(cores);
     while (estimatedMs < enough && ahead.length < MAX_LOOKAHEAD) {
+      // Listing is synchronous work too (a stat per file): let a signal in.
+      const turn = turnIfDue();
+      if (turn) await turn;
       const n = await iterator.next();
       if (n.done) {
         sourceDone = true;
@@ -68,6 +97,8 @@ export async function runPipeline(source: AsyncIterable<Task>, options: PoolOpti
   const workerFile = path.join(__dirname, 'worker.js');
   const haveWorkers = existsSync(workerFile);
   const pull = async (): Promise<Task | undefined> => {
+    const turn = turnIfDue();
+    if (turn) await turn;
     if (ahead.length > 0) {
       estimatedMs -= aheadCost.shift()!;
       return ahead.shift();
