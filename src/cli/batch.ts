@@ -44,11 +44,25 @@ export interface BatchSpec<R extends TaskResult, S> {
   abandonNow?(): void;
 }
 
-/** What stopped a batch before its end. */
-type StopReason = 'SIGINT' | 'SIGTERM';
+/** What stopped a batch before its end: a signal, or stdout's reader going away. */
+type StopReason = 'SIGINT' | 'SIGTERM' | 'output-closed';
 
-/** 128 + the signal's number, as a shell reports a process the signal ended. */
-const STOP_CODE: Record<StopReason, number> = { SIGINT: 130, SIGTERM: 143 };
+/** 128 + the signal's number, as a shell reports a process the signal ended; 2 when the output
+ *  was closed (not every result was delivered: bin/deid.js has said so). */
+const STOP_CODE: Record<StopReason, number> = { SIGINT: 130, SIGTERM: 143, 'output-closed': EXIT_USAGE };
+
+/** How to stop each batch in progress (one per runBatch call). */
+const running = new Set<(why: StopReason) => void>();
+
+/**
+ * Stops the batches in progress because stdout's reader has gone (`deid strip ... | head -1`):
+ * bin/deid.js calls it on EPIPE. Each stops as on a signal (after the files in hand, temporary
+ * files removed) and returns exit 2. False when no batch is running.
+ */
+export function stopForClosedOutput(): boolean {
+  for (const stop of running) stop('output-closed');
+  return running.size > 0;
+}
 
 /** What `--jsonl` writes last: the counts plus what `deid summarize` needs to merge shards. */
 export interface JsonlSummaryLine<S> {
@@ -101,18 +115,20 @@ export async function runBatch<R extends TaskResult, S>(spec: BatchSpec<R, S>): 
     if (stopped === null) {
       stopped = why;
       stopper.abort();
-    } else {
+    } else if (why !== 'output-closed') {
       // Files a worker staged and had not reported yet may stay; a later run removes a dead process's.
       spec.abandonNow?.();
       process.exit(STOP_CODE[why]);
     }
   };
   const onSignal = (signal: NodeJS.Signals) => stop(signal === 'SIGINT' ? 'SIGINT' : 'SIGTERM');
+  running.add(stop);
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
     return await runStoppable(spec, entries, stopper.signal, () => stopped);
   } finally {
+    running.delete(stop);
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
   }
@@ -190,6 +206,7 @@ async function runStoppable<R extends TaskResult, S>(
   if (why !== null) {
     // No summary: it would count a part as the whole (and `deid summarize` refuses a --jsonl run
     // without one, as it should an interrupted shard). The lines already printed stand.
+    if (why === 'output-closed') return STOP_CODE[why];
     if (held.length > 0) io.out(held.join('\n'));
     const rest = spec.command === 'strip'
       ? 'every output written is complete and kept, and no temporary file is left; --resume finishes the rest'

@@ -28,10 +28,10 @@ export async function stripCommand(paths: string[], opts: StripOptions, io: Io):
     return EXIT_USAGE;
   }
   const committer = new Committer();
-  // Stopped early (Ctrl-C, Slurm's SIGTERM at the time limit: batch.ts) or failed: committed
-  // outputs stay (a --resume run picks up from them); every staged file not yet in place is
-  // removed, those this thread knows of (the committer's) and those a terminated worker wrote
-  // but never reported (found by folder, named by this host and pid: atomic.ts).
+  // Stopped early (Ctrl-C, Slurm's SIGTERM at the time limit, a closed output: batch.ts) or
+  // failed: committed outputs stay (a --resume run picks up from them); every staged file not
+  // yet in place is removed, those this thread knows of (the committer's) and those a terminated
+  // worker wrote but never reported (found by folder, named by this host and pid: atomic.ts).
   const abandonedDirs = new Set<string>();
   const onAbandon = (task: Task) => {
     if (task.type !== 'strip') return;
