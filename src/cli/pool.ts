@@ -19,20 +19,27 @@ const WINDOW_PER_JOB = 32;
  */
 const TURN_EVERY_MS = 50;
 let lastTurn = Date.now();
+/** The turn under way: every lane that comes for one waits on this same one. */
+let turning: Promise<void> | null = null;
 
 /**
  * Lets the event loop turn if this thread has not done so for TURN_EVERY_MS, so signal handlers
  * and stream errors run (batch.ts stops the batch on them). Null when no turn is due, so the
- * caller pays no promise.
+ * caller pays no promise. One turn for all lanes: with a setImmediate each, the second lane's
+ * ran in the same check phase as the first and worked another 50 ms before the loop could poll,
+ * so a signal waited two turns (~100 ms measured).
  */
 export function turnIfDue(): Promise<void> | null {
+  if (turning) return turning;
   if (Date.now() - lastTurn < TURN_EVERY_MS) return null;
-  return new Promise<void>((resolve) =>
+  turning = new Promise<void>((resolve) =>
     setImmediate(() => {
       lastTurn = Date.now();
+      turning = null;
       resolve();
     }),
   );
+  return turning;
 }
 
 export interface PoolOptions {
@@ -85,7 +92,10 @@ export async function runPipeline(source: AsyncIterable<Task>, options: PoolOpti
    * adds a reaction to it per task, kept until the end of the batch.
    */
   const waitingOnSource = new Set<(r: IteratorResult<Task>) => void>();
+  /** `stop.aborted`, kept here: that getter checks its receiver, and it is read several times per file. */
+  let halted = stop?.aborted === true;
   const releaseSource = () => {
+    halted = true;
     for (const resolve of waitingOnSource) resolve(ENDED);
     waitingOnSource.clear();
   };
@@ -93,7 +103,7 @@ export async function runPipeline(source: AsyncIterable<Task>, options: PoolOpti
   /** The next task from the source. Not an async function: that costs microtask hops per file. */
   const next = (): Promise<IteratorResult<Task>> => {
     if (!stop) return iterator.next();
-    if (stop.aborted) return Promise.resolve(ENDED);
+    if (halted) return Promise.resolve(ENDED);
     return new Promise<IteratorResult<Task>>((resolve, reject) => {
       waitingOnSource.add(resolve);
       iterator.next().then(
@@ -140,7 +150,7 @@ export async function runPipeline(source: AsyncIterable<Task>, options: PoolOpti
   const pull = async (): Promise<Task | undefined> => {
     const turn = turnIfDue();
     if (turn) await turn;
-    if (stop?.aborted) return undefined;
+    if (halted) return undefined;
     if (ahead.length > 0) {
       estimatedMs -= aheadCost.shift()!;
       return ahead.shift();
@@ -221,13 +231,13 @@ export async function runPipeline(source: AsyncIterable<Task>, options: PoolOpti
     running.push(
       lane(exec).catch((e: unknown) => {
         // After a stop, a terminated worker's unanswered tasks reject: that is the stop, not a failure.
-        if (failed === null && !stop?.aborted) failed = e;
+        if (failed === null && !halted) failed = e;
         progressed();
       }),
     );
   };
   const maybeAddWorkers = () => {
-    if (plan !== null || affordable === 0 || stop?.aborted) return;
+    if (plan !== null || affordable === 0 || halted) return;
     const elapsed = Date.now() - watchFrom.at;
     if (elapsed < machine.probeMs) return;
     const spare = (machine.idleMs() - watchFrom.idle) / Math.max(1, elapsed);
@@ -245,7 +255,7 @@ export async function runPipeline(source: AsyncIterable<Task>, options: PoolOpti
     }
   };
 
-  const ended = () => failed !== null || stop?.aborted === true;
+  const ended = () => failed !== null || halted;
   const lane = async (exec: Exec) => {
     while (!ended()) {
       maybeAddWorkers();
@@ -287,7 +297,7 @@ export async function runPipeline(source: AsyncIterable<Task>, options: PoolOpti
   }
   // Stopped: the source was left part way (perhaps still waiting, see `next`); closing it closes
   // a --files-from file. Not awaited: a source still waiting on its input would hold this up.
-  if (stop?.aborted) void iterator.return?.(undefined).catch(() => undefined);
+  if (halted) void iterator.return?.(undefined).catch(() => undefined);
   return delivered;
 }
 
