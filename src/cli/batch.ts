@@ -38,7 +38,7 @@ export interface BatchSpec<R extends TaskResult, S> {
   onDiscard?(r: R): void;
   /** Extra work on each result in this thread before its turn (verify --pixels). */
   after?(r: R): Promise<void>;
-  /** A task a worker was on when the run was stopped (pool.ts onAbandon): strip removes what it staged. */
+  /** A task a worker was on when the run stopped or failed (pool.ts onAbandon): strip removes what it staged. */
   onAbandon?(task: Task): void;
   /** A second signal exits at once: remove what is staged and not committed, synchronously. */
   abandonNow?(): void;
