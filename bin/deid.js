@@ -10,15 +10,28 @@ if (!fs.existsSync(main)) {
 }
 // A reader that stops early (`deid verify ... | head`) closes the pipe. Stop quietly, as command
 // line tools do on SIGPIPE, with exit 2 (not every result was delivered), instead of Node's
-// unhandled 'error' stack trace. A strip stopped here is as safe as one killed (atomic.ts).
+// unhandled 'error' stack trace. A batch in progress stops as on Ctrl-C (after the files in hand,
+// its temporary files removed, batch.ts) and then ends here; anything else ends at once.
+let outputClosed = false;
 process.stdout.on('error', (e) => {
   if (e && e.code === 'EPIPE') {
+    if (outputClosed) return;
+    outputClosed = true;
     process.stderr.write('deid: stopped: the output pipe was closed before every result was printed\n');
-    process.exit(2);
+    const { stopForClosedOutput } = require(path.join(__dirname, '..', 'build', 'cli', 'batch.js'));
+    if (!stopForClosedOutput()) process.exit(2);
+    return;
   }
   throw e;
 });
+// 130 and 143 are only an interrupted batch's (batch.ts): it has cleaned up, and a read still
+// pending (`--files-from -` on a terminal or a slow pipe) must not keep the process alive.
+const STOPPED = new Set([130, 143]);
 require(main).runCli(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+    if (outputClosed) process.exit(2);
+    if (STOPPED.has(code)) process.exit(code);
+  },
   (e) => { process.stderr.write(`deid: internal error: ${e && e.stack ? e.stack : e}\n`); process.exitCode = 2; },
 );

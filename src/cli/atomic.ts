@@ -44,6 +44,21 @@ function pidAlive(pid: number): boolean {
  * run is alive); they stay hidden and are never read as input or taken for outputs.
  */
 export function sweepStaleTemps(dir: string): number {
+  return removeTemps(dir, (pid) => pid !== process.pid && !pidAlive(pid));
+}
+
+/**
+ * Removes this process's own temporary files in `dir` (any thread's: workers share the pid), for
+ * a run that ends early (stopped, or failed) once its workers are terminated: a file a worker
+ * staged whose result never reached the main thread is known by its folder alone. Only such a
+ * run may call it: any temporary file of ours there is then one nobody will commit.
+ */
+export function removeOwnTemps(dir: string): number {
+  return removeTemps(dir, (pid) => pid === process.pid);
+}
+
+/** Removes the temporary files of this host in `dir` whose writer's pid `remove` accepts. */
+function removeTemps(dir: string, remove: (pid: number) => boolean): number {
   let removed = 0;
   let names: string[];
   try {
@@ -53,9 +68,7 @@ export function sweepStaleTemps(dir: string): number {
   }
   for (const name of names) {
     const m = TEMP_PATTERN.exec(name);
-    if (!m || m[1] !== HOST) continue;
-    const pid = Number(m[2]);
-    if (pid === process.pid || pidAlive(pid)) continue;
+    if (!m || m[1] !== HOST || !remove(Number(m[2]))) continue;
     try {
       fs.rmSync(path.join(dir, name), { force: true });
       removed++;

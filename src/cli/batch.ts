@@ -2,7 +2,7 @@ import { DeidError } from '../core/errors';
 import { readFileList } from './files-from';
 import { expandInputs, type ExpandOptions, type InputArg, type InputEntry, type InputFile } from './inputs';
 import { EXIT_USAGE, type Io } from './io';
-import { runPipeline } from './pool';
+import { runPipeline, turnIfDue } from './pool';
 import { createProgress } from './progress';
 import { inShard, type Shard } from './shard';
 import type { Task, TaskResult } from './tasks/types';
@@ -38,6 +38,30 @@ export interface BatchSpec<R extends TaskResult, S> {
   onDiscard?(r: R): void;
   /** Extra work on each result in this thread before its turn (verify --pixels). */
   after?(r: R): Promise<void>;
+  /** A task a worker was on when the run stopped or failed (pool.ts onAbandon): strip removes what it staged. */
+  onAbandon?(task: Task): void;
+  /** A second signal exits at once: remove what is staged and not committed, synchronously. */
+  abandonNow?(): void;
+}
+
+/** What stopped a batch before its end: a signal, or stdout's reader going away. */
+type StopReason = 'SIGINT' | 'SIGTERM' | 'output-closed';
+
+/** 128 + the signal's number, as a shell reports a process the signal ended; 2 when the output
+ *  was closed (not every result was delivered: bin/deid.js has said so). */
+const STOP_CODE: Record<StopReason, number> = { SIGINT: 130, SIGTERM: 143, 'output-closed': EXIT_USAGE };
+
+/** How to stop each batch in progress (one per runBatch call). */
+const running = new Set<(why: StopReason) => void>();
+
+/**
+ * Stops the batches in progress because stdout's reader has gone (`deid strip ... | head -1`):
+ * bin/deid.js calls it on EPIPE. Each stops as on a signal (after the files in hand, temporary
+ * files removed) and returns exit 2. False when no batch is running.
+ */
+export function stopForClosedOutput(): boolean {
+  for (const stop of running) stop('output-closed');
+  return running.size > 0;
 }
 
 /** What `--jsonl` writes last: the counts plus what `deid summarize` needs to merge shards. */
@@ -71,8 +95,7 @@ export async function runBatch<R extends TaskResult, S>(spec: BatchSpec<R, S>): 
     io.err(`deid ${spec.command}: --json and --jsonl exclude each other`);
     return EXIT_USAGE;
   }
-  type Item = { kind: 'task'; task: Task } | { kind: 'ready'; result: R; file: InputFile };
-  const entries = async function* (): AsyncGenerator<Item> {
+  const entries = async function* (): AsyncGenerator<Item<R>> {
     for await (const entry of expandInputs(argumentsOf(spec.paths, opts), spec.expand)) {
       const rel = entry.kind === 'file' ? entry.file.rel : entry.rel;
       if (!inShard(rel, opts.shard)) continue;
@@ -81,12 +104,58 @@ export async function runBatch<R extends TaskResult, S>(spec: BatchSpec<R, S>): 
     }
   };
 
+  // A person's Ctrl-C or Slurm's SIGTERM at the time limit (docs/scale.md): no file is started
+  // after it, the files in hand finish, nothing more is committed, temporary files are removed
+  // (strip), a line says so and the exit code is 128 + the signal's number. The pool lets the
+  // event loop turn often enough for these handlers to run (pool.ts turnIfDue). A second signal
+  // exits at once.
+  const stopper = new AbortController();
+  let stopped: StopReason | null = null;
+  const stop = (why: StopReason) => {
+    if (stopped === null) {
+      stopped = why;
+      stopper.abort();
+    } else if (why !== 'output-closed') {
+      // Files a worker staged and had not reported yet may stay; a later run removes a dead process's.
+      spec.abandonNow?.();
+      process.exit(STOP_CODE[why]);
+    }
+  };
+  const onSignal = (signal: NodeJS.Signals) => stop(signal === 'SIGINT' ? 'SIGINT' : 'SIGTERM');
+  running.add(stop);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await runStoppable(spec, entries, stopper.signal, () => stopped);
+  } finally {
+    running.delete(stop);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+}
+
+type Item<R> = { kind: 'task'; task: Task } | { kind: 'ready'; result: R; file: InputFile };
+
+/** runBatch's work, which `stop` ends early; `stopped` says why. */
+async function runStoppable<R extends TaskResult, S>(
+  spec: BatchSpec<R, S>,
+  entries: () => AsyncGenerator<Item<R>>,
+  stop: AbortSignal,
+  stopped: () => StopReason | null,
+): Promise<number> {
+  const { opts, io } = spec;
   const interactive = Boolean(process.stderr.isTTY) && !opts.jsonl;
-  let source: AsyncIterable<Item> = entries();
+  let source: AsyncIterable<Item<R>> = entries();
   let total: number | undefined;
   if (interactive) {
-    const all: Item[] = [];
-    for await (const item of source) all.push(item);
+    const all: Item<R>[] = [];
+    for await (const item of source) {
+      all.push(item);
+      // Listing a large tree is synchronous work too: let a signal in.
+      const turn = turnIfDue();
+      if (turn) await turn;
+      if (stop.aborted) break;
+    }
     total = all.length;
     source = (async function* () {
       yield* all;
@@ -121,6 +190,8 @@ export async function runBatch<R extends TaskResult, S>(spec: BatchSpec<R, S>): 
       onArrive: (r) => spec.onArrive?.(r as R),
       onDiscard: (r) => spec.onDiscard?.(r as R),
       ...(spec.after ? { after: (r: TaskResult) => spec.after!(r as R) } : {}),
+      stop,
+      ...(spec.onAbandon ? { onAbandon: (t: Task) => spec.onAbandon!(t) } : {}),
     });
   } catch (e) {
     progress.stop();
@@ -131,6 +202,18 @@ export async function runBatch<R extends TaskResult, S>(spec: BatchSpec<R, S>): 
     throw e;
   }
   progress.stop();
+  const why = stopped();
+  if (why !== null) {
+    // No summary: it would count a part as the whole (and `deid summarize` refuses a --jsonl run
+    // without one, as it should an interrupted shard). The lines already printed stand.
+    if (why === 'output-closed') return STOP_CODE[why];
+    if (held.length > 0) io.out(held.join('\n'));
+    const rest = spec.command === 'strip'
+      ? 'every output written is complete and kept, and no temporary file is left; --resume finishes the rest'
+      : 'the remaining files were not checked';
+    io.err(`deid ${spec.command}: interrupted by ${why} after ${done} file${done === 1 ? '' : 's'}: ${rest}`);
+    return STOP_CODE[why];
+  }
   const summary = spec.tally.summary;
   const allowSkipped = Boolean(opts.allowSkipped);
   const code = spec.exitCode(summary, allowSkipped);
@@ -155,7 +238,7 @@ export async function runBatch<R extends TaskResult, S>(spec: BatchSpec<R, S>): 
 }
 
 /** Entries that need no work (skipped, unreadable) ride through the pool in order as done tasks. */
-async function* asTasks<R extends TaskResult>(items: AsyncIterable<{ kind: 'task'; task: Task } | { kind: 'ready'; result: R; file: InputFile }>): AsyncGenerator<Task> {
+async function* asTasks<R extends TaskResult>(items: AsyncIterable<Item<R>>): AsyncGenerator<Task> {
   for await (const item of items) {
     yield item.kind === 'task' ? item.task : { type: 'done', file: item.file, result: item.result };
   }

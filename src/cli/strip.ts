@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { makeDirs, sweepOnce } from './atomic';
+import { makeDirs, removeOwnTemps, sweepOnce } from './atomic';
 import { type BatchOptions, runBatch } from './batch';
 import { Committer } from './commit';
 import { EXIT_USAGE, type Io } from './io';
 import { StripTally, stripExitCode, stripExitReason, stripHumanLines, summaryLineFor } from './summary';
-import type { StripFileResult } from './tasks/types';
+import type { StripFileResult, Task } from './tasks/types';
 
 export interface StripOptions extends BatchOptions {
   out: string;
@@ -28,14 +28,18 @@ export async function stripCommand(paths: string[], opts: StripOptions, io: Io):
     return EXIT_USAGE;
   }
   const committer = new Committer();
-  // A person's Ctrl-C or Slurm's SIGTERM at the time limit: remove staged files not yet in place
-  // (committed outputs stay; a --resume run picks up from them).
-  const onSignal = (signal: NodeJS.Signals) => {
-    committer.abandon();
-    process.exit(signal === 'SIGINT' ? 130 : 143);
+  // Stopped early (Ctrl-C, Slurm's SIGTERM at the time limit, a closed output: batch.ts) or
+  // failed: committed outputs stay (a --resume run picks up from them); every staged file not
+  // yet in place is removed, those this thread knows of (the committer's) and those a terminated
+  // worker wrote but never reported (found by folder, named by this host and pid: atomic.ts).
+  const abandonedDirs = new Set<string>();
+  const onAbandon = (task: Task) => {
+    if (task.type !== 'strip') return;
+    const dir = path.dirname(path.join(task.outDir, task.file.rel));
+    if (abandonedDirs.has(dir)) return;
+    abandonedDirs.add(dir);
+    removeOwnTemps(dir);
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
   try {
     return await runBatch<StripFileResult, StripTally['summary']>({
       command: 'strip',
@@ -56,10 +60,10 @@ export async function stripCommand(paths: string[], opts: StripOptions, io: Io):
       onArrive: (r) => committer.track(r),
       onResult: (r) => committer.commit(r),
       onDiscard: (r) => committer.discard(r),
+      onAbandon,
+      abandonNow: () => committer.abandon(),
     });
   } finally {
     committer.abandon();
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
   }
 }
