@@ -95,6 +95,10 @@ export async function runBatch<R extends TaskResult, S>(spec: BatchSpec<R, S>): 
     io.err(`deid ${spec.command}: --json and --jsonl exclude each other`);
     return EXIT_USAGE;
   }
+  if (opts.null && opts.filesFrom === undefined) {
+    io.err(`deid ${spec.command}: -0 reads a NUL-separated --files-from list; there is no --files-from`);
+    return EXIT_USAGE;
+  }
   const entries = async function* (): AsyncGenerator<Item<R>> {
     for await (const entry of expandInputs(argumentsOf(spec.paths, opts), spec.expand)) {
       const rel = entry.kind === 'file' ? entry.file.rel : entry.rel;

@@ -4,6 +4,7 @@ import { makeDirs, removeOwnTemps, sweepOnce } from './atomic';
 import { type BatchOptions, runBatch } from './batch';
 import { Committer } from './commit';
 import { EXIT_USAGE, type Io } from './io';
+import { ioReason } from './io-reason';
 import { StripTally, stripExitCode, stripExitReason, stripHumanLines, summaryLineFor } from './summary';
 import type { StripFileResult, Task } from './tasks/types';
 
@@ -14,6 +15,11 @@ export interface StripOptions extends BatchOptions {
 
 /** `deid strip <paths...> --out <dir>` (DESIGN.md "Command line contract"; issues 12 and 13). */
 export async function stripCommand(paths: string[], opts: StripOptions, io: Io): Promise<number> {
+  if (opts.out.trim() === '') {
+    // path.resolve('') is the current folder: an unset variable must not strip into it.
+    io.err('deid strip: --out is empty: name the folder to write the stripped copies into');
+    return EXIT_USAGE;
+  }
   const outDir = path.resolve(opts.out);
   let outReal: string;
   try {
@@ -24,7 +30,7 @@ export async function stripCommand(paths: string[], opts: StripOptions, io: Io):
     outReal = fs.realpathSync(outDir);
     sweepOnce(outDir);
   } catch (e) {
-    io.err(`deid strip: cannot use --out ${opts.out}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    io.err(`deid strip: cannot use --out ${opts.out}: ${ioReason(e)}`);
     return EXIT_USAGE;
   }
   const committer = new Committer();

@@ -30,3 +30,17 @@ test('a path that cannot be read says why in words, after the code', async () =>
   const errors = json(r.stdout).files.map((f: { error?: string }) => f.error);
   expect(errors).toEqual(['cannot read: ENOENT (no such file or folder)', 'cannot read: ENOTDIR (a part of the path is a file, not a folder)']);
 });
+
+test('-0 without --files-from, and an empty --out (an unset variable), are usage errors; nothing is written', async () => {
+  const a = path.join(tmp, 'a.jpg');
+  await fs.copyFile(SAMPLE, a);
+  const nul = await deid('verify', '-0', a);
+  expect(nul.code).toBe(2);
+  expect(nul.stderr).toMatch(/-0 reads a NUL-separated --files-from list; there is no --files-from/);
+  const cwd = process.cwd();
+  const before = await fs.readdir(cwd);
+  const empty = await deid('strip', a, '--out', '');
+  expect(empty.code).toBe(2);
+  expect(empty.stderr).toMatch(/--out is empty: name the folder/);
+  expect(await fs.readdir(cwd)).toEqual(before);
+});
