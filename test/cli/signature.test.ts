@@ -88,6 +88,18 @@ test.each(edits)('a hand edit of %s after signing: signature-invalid, exit 1', a
   expect(await verifyKinds(dir)).toEqual({ code: 1, kinds: ['signature-invalid'] });
 });
 
+test('a signed sidecar whose signature was taken out says so (signature-invalid), not "not valid JSON"', async () => {
+  const { dir, sidecar } = await exportSample('unsigned-v2');
+  await signOnDisk(sidecar);
+  const json = JSON.parse(await fs.readFile(sidecar, 'utf8'));
+  delete json.signature;
+  await fs.writeFile(sidecar, JSON.stringify(json, null, 2));
+  const r = await deid('verify', dir);
+  expect(r.code).toBe(1);
+  expect(r.stdout).toMatch(/signature-invalid .*a signed sidecar \(version 2\) whose signature was removed/);
+  expect(r.stdout).not.toMatch(/not valid JSON/);
+});
+
 test('the old forgery, a hand-written sign-off without a signature, is reported', async () => {
   const { dir, sidecar } = await exportSample('forged');
   const s = JSON.parse(await fs.readFile(sidecar, 'utf8'));

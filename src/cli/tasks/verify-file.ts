@@ -74,7 +74,9 @@ export async function verifyFile(task: VerifyTask, scratch?: ReadScratch): Promi
   } catch {
     // A sidecar that does not validate cannot vouch for this image: a finding (exit 1), as a
     // hash mismatch is. Its content is not quoted: it is the document under suspicion.
-    findings.push({ kind: 'hash-mismatch', where: path.basename(sidecarPath), detail: 'the sidecar is not valid JSON or does not follow the sidecar schema, so it binds nothing' });
+    findings.push(signatureRemoved(sidecarText)
+      ? { kind: 'signature-invalid', where: path.basename(sidecarPath), detail: 'a signed sidecar (version 2) whose signature was removed, so its sign-off vouches for nothing' }
+      : { kind: 'hash-mismatch', where: path.basename(sidecarPath), detail: 'the sidecar is not valid JSON or does not follow the sidecar schema, so it binds nothing' });
     return { path: file.path, format, clean: false, findings };
   }
   // Loops, not push(...list): a sidecar can yield more findings than a call takes arguments.
@@ -127,6 +129,16 @@ export async function checkAgainstSidecar(
     for (const c of checks) if (!c.obscured.ok) findings.push({ kind: 'not-obscured', where: at(c, c.step.op), detail: c.obscured.detail });
   }
   return findings;
+}
+
+/** A version 2 sidecar (only signing makes one) with no signature left: someone took it out. */
+function signatureRemoved(text: string): boolean {
+  try {
+    const json = JSON.parse(text) as { schemaVersion?: unknown; signature?: unknown } | null;
+    return typeof json === 'object' && json !== null && json.schemaVersion === 2 && json.signature === undefined;
+  } catch {
+    return false;
+  }
 }
 
 /**
