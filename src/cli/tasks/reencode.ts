@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { canonicalProfile } from '../../core/metadata/icc';
 import { stripMetadata } from '../../core/metadata/scan';
+import { decodeFailure } from '../pixels-io';
 
 /** Formats `deid strip` writes in place of their input when it has to re-encode one. */
 export type ReencodeFormat = 'jpeg' | 'png' | 'webp';
@@ -13,12 +14,6 @@ const JPEG_QUALITY = 95;
 export interface ReencodeOptions {
   /** sharp limitInputPixels: decompression bombs are refused before decoding. */
   maxPixels: number;
-}
-
-/** libvips repeats itself line by line; the last line says why. */
-function lastLine(e: unknown): string {
-  const message = e instanceof Error ? e.message : String(e);
-  return message.trim().split('\n').pop() ?? message;
 }
 
 /**
@@ -45,7 +40,7 @@ export async function reencodeClean(bytes: Uint8Array, format: ReencodeFormat, o
     try {
       out = await pipeline.toBuffer();
     } catch (e) {
-      throw new Error(`no decoder can read it either (${lastLine(e)})`);
+      throw new Error(`no decoder can read it either (${decodeFailure(e)})`);
     }
     return stripMetadata(new Uint8Array(out.buffer, out.byteOffset, out.byteLength)).bytes;
   } finally {
