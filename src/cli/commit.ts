@@ -1,5 +1,32 @@
 import * as fs from 'node:fs';
+import { scanStructure } from '../core/metadata/scan';
+import { readInputFile } from './read-input';
 import type { StripFileResult } from './tasks/types';
+
+/** Larger than any file strip writes from an input it accepts (read-input.ts DEFAULT_MAX_FILE_BYTES is 1 GB). */
+const EXISTING_READ_LIMIT = 1024 * 1024 * 1024;
+
+/**
+ * Why a file already at an output's name cannot be an earlier output of strip, or null when it
+ * can (a clean image: the only thing strip ever writes). An earlier run's output is replaced,
+ * as re-running means; anything else (an original photo, when --out names a folder of
+ * originals) is not, for a replaced original is lost for good.
+ */
+function notAnOutput(file: string, existing: fs.Stats): string | null {
+  if (!existing.isFile()) return 'it is not a regular file';
+  if (existing.size > EXISTING_READ_LIMIT) return 'it is larger than anything strip writes';
+  let bytes: Uint8Array;
+  try {
+    bytes = readInputFile(file, EXISTING_READ_LIMIT);
+  } catch {
+    return 'it cannot be read';
+  }
+  try {
+    return scanStructure(bytes).findings.length > 0 ? 'it carries metadata' : null;
+  } catch {
+    return 'it is not an image strip writes';
+  }
+}
 
 /** Identity of a file whatever path reaches it (symlinks, `..`, hard links). */
 function identity(stat: fs.Stats): string {
@@ -11,9 +38,11 @@ function identity(stat: fs.Stats): string {
  * in input order), from the main thread only, so a killed run keeps every output finished before
  * the kill (issue 13.2). Refused (staged file removed, an error on the result): an output that
  * would replace its own input (compared by device and inode, so a symlinked --out cannot fool
- * it; other inputs cannot sit under --out, inputs.ts refuses them), and a second input mapping to
- * an output already written in this run (photo.tif and photo.png both becoming photo.png). An
- * older output of an earlier run is replaced: that is what re-running means.
+ * it; other inputs cannot sit under --out, inputs.ts refuses them), a second input mapping to
+ * an output already written in this run (photo.tif and photo.png both becoming photo.png), and a
+ * file at the output's name that strip cannot have written (notAnOutput: an original photo). An
+ * older output of an earlier run is replaced, and the result says so: that is what re-running
+ * means.
  */
 export class Committer {
   /** Outputs of this run (path and identity -> the input that wrote it). Grows with the batch:
@@ -44,11 +73,15 @@ export class Committer {
         existing = null;
       }
       const key = existing ? identity(existing) : output;
+      const foreign = existing && !this.written.has(output) && !this.written.has(key) ? notAnOutput(output, existing) : null;
       if (existing && this.isInput(r.input, existing)) {
         refuse(`the output ${output} is an input file`);
       } else if (this.written.has(output) || this.written.has(key)) {
         refuse(`${this.written.get(output) ?? this.written.get(key)} already wrote ${output} in this run`);
+      } else if (foreign) {
+        refuse(`a file is already at ${output} and ${foreign}, so it is not an earlier output of deid strip; it was left as it is (is --out the right folder?)`);
       } else {
+        if (existing) r.notice = r.notice ? `${r.notice}; replaced the earlier output there` : 'replaced the earlier output there';
         try {
           fs.renameSync(staged, output);
           this.written.set(output, r.input);

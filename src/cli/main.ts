@@ -47,7 +47,7 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
       .command('strip')
       .description('write metadata-free copies, each losslessly in its own format (PNG re-encoding only as a salvage path)')
       .argument('[paths...]', 'image files or directories (searched recursively)')
-      .requiredOption('--out <dir>', 'output directory (inputs are never overwritten; never read as input)')
+      .requiredOption('--out <dir>', 'output directory (never read as input; only earlier outputs, clean images, are ever replaced there)')
       .option('--resume', 'keep outputs already there that are newer than their input and exactly what strip writes for it')
       .option('--json', 'print one JSON object'),
   ).action(async (paths: string[], opts) => {

@@ -115,7 +115,7 @@ test('summarize merges runs, and gives no verdict on an incomplete or inconsiste
   expect((await deid('summarize', ...files)).stderr).toMatch(/is not JSON/);
 });
 
-test('--resume keeps clean outputs newer than their input; a changed input or a dirty output is stripped again', async () => {
+test('--resume keeps clean outputs newer than their input; a changed input is stripped again; a file with metadata at an output\'s name is left alone', async () => {
   const input = path.join(tmp, 'in');
   await tree(input);
   const out = path.join(tmp, 'out');
@@ -129,16 +129,32 @@ test('--resume keeps clean outputs newer than their input; a changed input or a 
   await fs.copyFile(SAMPLE, path.join(out, 'ward1', 'b.jpg'));
   await fs.utimes(path.join(out, 'ward1', 'b.jpg'), later, later);
   const again = await deid('strip', '--jsonl', '--resume', input, '--out', out);
-  expect(again.code).toBe(0);
+  expect(again.code).toBe(1);
   const { records, last } = jsonl(again.stdout);
-  expect(records.map((r) => [path.relative(input, r.input), Boolean(r.resumed)])).toEqual([
-    ['ward1/a.jpg', false],
-    ['ward1/b.jpg', false],
-    ['ward2/c.jpg', true],
+  expect(records.map((r) => [path.relative(input, r.input), Boolean(r.resumed), r.error ?? null])).toEqual([
+    ['ward1/a.jpg', false, null],
+    // Not something strip wrote (it carries metadata: an original?): never replaced.
+    ['ward1/b.jpg', false, expect.stringMatching(/a file is already at .*b\.jpg and it carries metadata, so it is not an earlier output of deid strip; it was left as it is/)],
+    ['ward2/c.jpg', true, null],
   ]);
-  expect(last.summary).toMatchObject({ files: 3, written: 2, resumed: 1 });
-  const clean = Buffer.from(stripMetadata(new Uint8Array(await fs.readFile(SAMPLE))).bytes);
-  expect(Buffer.compare(await fs.readFile(path.join(out, 'ward1', 'b.jpg')), clean)).toBe(0);
+  expect(records[0]!.notice).toMatch(/replaced the earlier output there/);
+  expect(last.summary).toMatchObject({ files: 3, written: 1, resumed: 1, errors: 1 });
+  expect((await fs.readFile(path.join(out, 'ward1', 'b.jpg'))).equals(await fs.readFile(SAMPLE))).toBe(true);
+});
+
+test('strip never replaces a file it cannot have written: --out naming a folder of originals keeps them', async () => {
+  const photo = (name: string) => path.join(CORPUS, 'jpg', name);
+  const originals = path.join(tmp, 'w1');
+  const other = path.join(tmp, 'w2');
+  await fs.mkdir(originals);
+  await fs.mkdir(other);
+  await fs.copyFile(photo('Canon_40D.jpg'), path.join(originals, 'IMG_0001.JPG'));
+  await fs.copyFile(photo('Nikon_D70.jpg'), path.join(other, 'IMG_0001.JPG'));
+  const swapped = await deid('strip', '--json', other, '--out', originals);
+  expect(swapped.code).toBe(1);
+  expect(json(swapped.stdout).files[0].error).toMatch(/it carries metadata, so it is not an earlier output of deid strip/);
+  expect((await fs.readFile(path.join(originals, 'IMG_0001.JPG'))).equals(await fs.readFile(photo('Canon_40D.jpg')))).toBe(true);
+  expect((await fs.readdir(originals)).filter((n) => n.includes('deid-tmp'))).toEqual([]);
 });
 
 test('--resume never keeps another input\'s output that has the same name (two folders, or a second camera card)', async () => {
