@@ -75,12 +75,37 @@ export function logLine(record: object): string {
   return `${JSON.stringify(record)}\n`;
 }
 
-/** Appends one line and closes the log; throws if the whole line did not go in (ENOSPC, EFBIG, EIO). */
+/**
+ * Appends one line and closes the log; throws if the whole line did not go in (ENOSPC, EFBIG,
+ * EIO). A write that fails part way has put a fragment with no newline at the end, onto which the
+ * next record would be glued (two records unreadable): the log is cut back to the size it had,
+ * so it only ever holds whole lines. Only when nothing but that fragment was added since: a
+ * record another run appended meanwhile is never cut (the error then says a fragment may remain).
+ */
 export function appendLine(log: OpenLog, line: string): void {
   try {
-    fs.writeFileSync(log.fd, line);
+    const bytes = Buffer.from(line);
+    const before = fs.fstatSync(log.fd).size;
+    let written = 0;
+    try {
+      while (written < bytes.length) written += fs.writeSync(log.fd, bytes, written);
+    } catch (e) {
+      if (written > 0 && !cutBack(log.fd, before, written) && e instanceof Error) e.message += `; part of the line may be at the end of ${log.file}`;
+      throw e;
+    }
   } finally {
     fs.closeSync(log.fd);
+  }
+}
+
+/** Truncates the log to `before` if it is exactly `before` plus our `written` bytes; true if it did. */
+function cutBack(fd: number, before: number, written: number): boolean {
+  try {
+    if (fs.fstatSync(fd).size !== before + written) return false;
+    fs.ftruncateSync(fd, before);
+    return true;
+  } catch {
+    return false;
   }
 }
 

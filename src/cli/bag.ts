@@ -1,5 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { bagIdentity, bagSize, buildTagFiles, isCalendarDate, payloadOxum, validateBag, valuesOf, type BagReport, type PayloadEntry } from '../core/bagit';
 import { isDeidError } from '../core/errors';
@@ -138,6 +139,10 @@ function createUsageProblem(folder: string, opts: BagCreateOptions): string | nu
   if (emptyOut) return emptyOut;
   if (occupied(opts.out)) return `${escapeText(opts.out)} already exists; a bag is never written over anything`;
   if (isInside(realTarget(opts.out), fs.realpathSync(folder))) return '--out must not be inside the folder being bagged';
+  for (const [flag, value] of [['--recipient', opts.recipient], ['--method', opts.method], ['--contact', opts.contact], ['--source-org', opts.sourceOrganization], ['--description', opts.description]] as const) {
+    // A bag-info element with no value records nothing (`Recipient-Organization:`); commander passes "" through.
+    if (value !== undefined && value.trim() === '') return `${flag} needs a value; an empty one was given`;
+  }
   if (opts.transferDate !== undefined && !isCalendarDate(opts.transferDate)) return `--transfer-date ${escapeText(opts.transferDate)} is not a date on the calendar; give it as YYYY-MM-DD`;
   return opts.log === undefined ? null : logProblem(opts.log, opts.out);
 }
@@ -200,11 +205,57 @@ function bagInfo(opts: BagCreateOptions, now: Date, payload: readonly PayloadEnt
 }
 
 /**
- * Builds the bag under a temporary name beside the target and renames it into place, so a bag
+ * The bag is built as `.<out name>.<host>-<pid>-<random>.partial` beside --out, tagged with this
+ * machine and process as atomic.ts tags its temporary files, so a later run can tell a dead run's
+ * leftover (a hidden full copy of the exports, which would travel along on a transfer drive) from
+ * a live run's work in progress.
+ */
+const HOST = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
+const PARTIAL_TAIL = /^([0-9a-f]{8})-(\d+)-[0-9a-f]{12}\.partial$/;
+
+function partialPath(out: string): string {
+  return path.join(path.dirname(out), `.${path.basename(out)}.${HOST}-${process.pid}-${randomBytes(6).toString('hex')}.partial`);
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes partial bags of this --out name that a killed run on this host left: another host's,
+ * a live process's, and anything not named as ours are left alone.
+ */
+function sweepStalePartials(out: string): void {
+  const prefix = `.${path.basename(out)}.`;
+  let names: string[];
+  try {
+    names = fs.readdirSync(path.dirname(out));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = name.startsWith(prefix) ? PARTIAL_TAIL.exec(name.slice(prefix.length)) : null;
+    if (!m || m[1] !== HOST) continue;
+    const pid = Number(m[2]);
+    if (pid === process.pid || pidAlive(pid)) continue;
+    try {
+      fs.rmSync(path.join(path.dirname(out), name), { recursive: true, force: true });
+    } catch {
+      // Not ours to remove after all (permissions): it stays, hidden, as before.
+    }
+  }
+}
+
+/**
+ * Builds the bag in `tmp` (a partialPath beside the target) and renames it into place, so a bag
  * either exists complete or not at all. Returns its identity and payload size.
  */
-async function writeBag(out: string, exports: readonly Export[], info: (payload: readonly PayloadEntry[]) => InfoElement[]): Promise<{ identity: string; bytes: number }> {
-  const tmp = path.join(path.dirname(out), `.${path.basename(out)}.${randomBytes(6).toString('hex')}.partial`);
+async function writeBag(out: string, tmp: string, exports: readonly Export[], info: (payload: readonly PayloadEntry[]) => InfoElement[]): Promise<{ identity: string; bytes: number }> {
   try {
     fs.mkdirSync(path.join(tmp, 'data'), { recursive: true });
     const payload: PayloadEntry[] = [];
@@ -240,35 +291,49 @@ export async function bagCreateCommand(folder: string, opts: BagCreateOptions, i
     return 2;
   }
   const out = path.resolve(opts.out);
-  const { exports, refused, ignored } = findExports(folder);
-  const unsigned = await checkExports(exports, refused, opts);
-  if (refused.length > 0) {
-    io.err(`deid bag create: nothing written; ${refused.length} problem(s):`);
-    for (const r of refused) io.err(`  ${escapeText(r.path)}: ${escapeText(r.reason)}`);
-    return 1;
-  }
-  if (exports.length === 0) {
-    io.err(`deid bag create: nothing written; no exports (<id>.<ext> with <id>.deid.json) under ${escapeText(folder)}`);
-    return 1;
-  }
-
-  // The log is opened before the bag is written: a log that cannot take the record stops the
-  // run while nothing exists yet, instead of leaving a bag whose transfer no log records.
+  sweepStalePartials(out);
+  const tmp = partialPath(out);
   let log: OpenLog | null = null;
-  try {
-    if (opts.log !== undefined) log = openLog(opts.log);
-  } catch (e) {
-    io.err(`deid bag create: nothing written: cannot append to --log ${escapeText(opts.log ?? '')}: ${messageOf(e)}`);
-    return 2;
-  }
-  let bag: { identity: string; bytes: number };
-  try {
-    bag = await writeBag(out, exports, (payload) => bagInfo(opts, now, payload, exports.length, unsigned));
-  } catch (e) {
+  // Ctrl-C or SIGTERM before the bag is in place: the partial copy goes, and a line says so.
+  // The copies are synchronous, so this runs between files, never while tmp is being renamed.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    fs.rmSync(tmp, { recursive: true, force: true });
     if (log) abandonLog(log);
-    io.err(`deid bag create: nothing written: ${messageOf(e)}`);
-    return 2;
+    io.err(`deid bag create: stopped by ${signal}: nothing written (no bag at ${escapeText(out)}, and no partial copy left beside it)`);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let bag: { identity: string; bytes: number };
+  let found: ReturnType<typeof findExports>;
+  let unsigned: number;
+  try {
+    found = findExports(folder);
+    unsigned = await checkExports(found.exports, found.refused, opts);
+    const early = refusedOrEmpty(folder, found, io);
+    if (early !== null) return early;
+    // The log is opened before the bag is written: a log that cannot take the record stops the
+    // run while nothing exists yet, instead of leaving a bag whose transfer no log records.
+    try {
+      if (opts.log !== undefined) log = openLog(opts.log);
+    } catch (e) {
+      io.err(`deid bag create: nothing written: cannot append to --log ${escapeText(opts.log ?? '')}: ${messageOf(e)}`);
+      return 2;
+    }
+    try {
+      const n = found.exports.length;
+      const u = unsigned;
+      bag = await writeBag(out, tmp, found.exports, (payload) => bagInfo(opts, now, payload, n, u));
+    } catch (e) {
+      if (log) abandonLog(log);
+      io.err(`deid bag create: nothing written: ${messageOf(e)}`);
+      return 2;
+    }
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
   }
+  const { exports, ignored } = found;
   if (opts.json) io.out(JSON.stringify({ bag: out, identity: bag.identity, exports: exports.length, unsigned, bytes: bag.bytes, ignored }, null, 2));
   else {
     io.out(`wrote bag ${escapeText(out)}: ${exports.length} export(s) with their sidecars, ${bagSize(bag.bytes)}, identity ${bag.identity}`);
@@ -278,6 +343,20 @@ export async function bagCreateCommand(folder: string, opts: BagCreateOptions, i
   if (!log) return 0;
   const record = { event: 'bag-create', date: now.toISOString(), bag: out, bagIdentity: bag.identity, recipient: opts.recipient, method: opts.method, transferDate: opts.transferDate ?? isoDate(now), exports: exports.length, unsigned, bytes: bag.bytes, tool: `deid-photo ${TOOL_VERSION}` };
   return logRecord(log, record, `deid bag create: the bag was written to ${escapeText(out)} (complete; identity ${bag.identity}) but NOT logged`, io);
+}
+
+/** Exit 1 with the refusals, or with "no exports"; null when there is something to bag. */
+function refusedOrEmpty(folder: string, found: ReturnType<typeof findExports>, io: Io): number | null {
+  if (found.refused.length > 0) {
+    io.err(`deid bag create: nothing written; ${found.refused.length} problem(s):`);
+    for (const r of found.refused) io.err(`  ${escapeText(r.path)}: ${escapeText(r.reason)}`);
+    return 1;
+  }
+  if (found.exports.length === 0) {
+    io.err(`deid bag create: nothing written; no exports (<id>.<ext> with <id>.deid.json) under ${escapeText(folder)}`);
+    return 1;
+  }
+  return null;
 }
 
 /**
@@ -307,7 +386,7 @@ export interface BagVerifyOptions {
 
 /** The usage problem with a bag verify run, or null: checked before the bag is read. */
 function verifyUsageProblem(bag: string, opts: BagVerifyOptions): string | null {
-  if (opts.receipt !== undefined && !opts.receiver) return '--receipt needs --receiver "<who received the bag>"';
+  if (opts.receipt !== undefined && !opts.receiver?.trim()) return '--receipt needs --receiver "<who received the bag>"';
   let st: fs.Stats;
   try {
     st = fs.statSync(bag);

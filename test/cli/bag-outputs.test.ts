@@ -103,6 +103,98 @@ describe('bag create --log is checked before the bag is made', () => {
   });
 });
 
+/** The size limit `ulimit -f N` sets in sh, in bytes per N: 512 in dash, 1024 in bash. */
+function ulimitBlockBytes(): number {
+  const probe = path.join(work, 'ulimit-probe');
+  spawnSync('sh', ['-c', `ulimit -f 1 && exec '${process.execPath}' -e "try { require('fs').writeFileSync(process.argv[1], Buffer.alloc(4096)) } catch {}" '${probe}'`]);
+  const bytes = fs.statSync(probe).size;
+  fs.rmSync(probe);
+  return bytes;
+}
+
+const shellQuote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+
+describe('an append that fails part way leaves the log as it was', () => {
+  test('a record cut off by the size limit (as on a full disk) is taken out again, and the next record is a line of its own', async () => {
+    const limit = 2048 * ulimitBlockBytes();
+    const log = path.join(work, 'nearly-full.log');
+    const line = `${JSON.stringify({ event: 'bag-create', date: '2026-01-01T00:00:00.000Z' })}\n`;
+    // Whole lines up to fewer bytes below the limit than a record holds: the record goes in part way.
+    fs.writeFileSync(log, line.repeat(Math.floor((limit - 10) / line.length)));
+    const before = fs.readFileSync(log);
+    expect(limit - before.length).toBeLessThan(200);
+    const out = path.join(work, 'bagPart');
+    const args = createArgs(out, '--log', log).map(shellQuote).join(' ');
+    const r = spawnSync('sh', ['-c', `ulimit -f 2048 && exec '${process.execPath}' '${path.join(REPO, 'bin', 'deid.js')}' ${args}`], { encoding: 'utf8' });
+    expect(r.stderr).toMatch(/the bag was written to .*bagPart.* but NOT logged.*EFBIG/);
+    expect(r.status).toBe(2);
+    expect(fs.readFileSync(log).equals(before)).toBe(true);
+
+    // Space freed: the next record is appended as a whole line and every line parses.
+    const out2 = path.join(work, 'bagPart2');
+    expect((await deid(...createArgs(out2, '--log', log))).code).toBe(0);
+    const lines = fs.readFileSync(log, 'utf8').split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines.map((l) => JSON.parse(l).event).every((e) => e === 'bag-create')).toBe(true);
+    expect(JSON.parse(lines[lines.length - 1]!).bag).toBe(out2);
+    for (const o of [out, out2]) fs.rmSync(o, { recursive: true });
+    fs.rmSync(log);
+  });
+});
+
+describe('a bag create that is stopped leaves nothing beside --out', () => {
+  // The preload sends the signal to the CLI itself right after the first file is copied into the
+  // partial bag: mid-write every time, without racing a timer against a small bag.
+  const preload = () => {
+    const file = path.join(work, 'signal-mid-copy.js');
+    fs.writeFileSync(file, `const fs = require('fs');
+const copy = fs.copyFileSync;
+let sent = false;
+fs.copyFileSync = function (src, dest, mode) {
+  const r = copy.call(this, src, dest, mode);
+  if (!sent && String(dest).includes('.partial')) { sent = true; process.kill(process.pid, process.env.DEID_TEST_SIGNAL); }
+  return r;
+};
+`);
+    return file;
+  };
+
+  test.each([['SIGINT', 130], ['SIGTERM', 143]])('%s while the bag is written: the partial copy is removed, a line says nothing was written, exit %i', (signal, code) => {
+    const out = path.join(work, `bagSig${signal}`);
+    const log = path.join(work, `sig-${signal}.log`);
+    const r = spawnSync(process.execPath, ['-r', preload(), path.join(REPO, 'bin', 'deid.js'), ...createArgs(out, '--log', log)], { encoding: 'utf8', env: { ...process.env, DEID_TEST_SIGNAL: signal } });
+    expect([r.signal, r.status]).toEqual([null, code]);
+    expect(r.stderr).toMatch(new RegExp(`stopped by ${signal}: nothing written`));
+    expect(fs.existsSync(out)).toBe(false);
+    // The log this run would have created is not left behind empty.
+    expect(fs.existsSync(log)).toBe(false);
+    expect(fs.readdirSync(work).filter((n) => n.includes('partial'))).toEqual([]);
+  });
+
+  test("a dead run's partial bag of the same --out on this host is removed; a live process's, another host's, another name's and an untagged one are left", async () => {
+    const host = createHash('sha256').update(os.hostname()).digest('hex').slice(0, 8);
+    const deadPid = spawnSync(process.execPath, ['-e', '0']).pid;
+    const otherHost = host === '00000000' ? '11111111' : '00000000';
+    const names = {
+      dead: `.bagS.${host}-${deadPid}-0123456789ab.partial`,
+      live: `.bagS.${host}-${process.ppid}-0123456789ab.partial`,
+      otherHost: `.bagS.${otherHost}-${deadPid}-0123456789ab.partial`,
+      otherName: `.bagS2.${host}-${deadPid}-0123456789ab.partial`,
+      untagged: '.bagS.0123456789ab.partial',
+    };
+    for (const n of Object.values(names)) {
+      fs.mkdirSync(path.join(work, n, 'data'), { recursive: true });
+      fs.writeFileSync(path.join(work, n, 'data', 'x.jpg'), 'x');
+    }
+    const out = path.join(work, 'bagS');
+    expect((await deid(...createArgs(out))).code).toBe(0);
+    const left = fs.readdirSync(work).filter((n) => n.endsWith('.partial')).sort();
+    expect(left).toEqual([names.live, names.otherHost, names.otherName, names.untagged].sort());
+    for (const n of left) fs.rmSync(path.join(work, n), { recursive: true });
+    fs.rmSync(out, { recursive: true });
+  });
+});
+
 describe('bag verify never writes over a file or into the bag', () => {
   test('an existing --receipt is refused and left as it was', async () => {
     const existing = path.join(work, 'tlog.log');
@@ -147,5 +239,20 @@ describe('bag create usage', () => {
 
   test('an empty --out is a usage error that says so', async () => {
     await refused(createArgs(''), /--out needs a path; an empty one was given/);
+  });
+
+  test('an empty or blank --recipient, --method, --contact (or other bag-info value) is refused, as an empty --receiver is', async () => {
+    const out = path.join(work, 'bagE');
+    const base = (recipient: string, method: string, ...more: string[]) => ['bag', 'create', exportsDir, '--out', out, '--recipient', recipient, '--method', method, ...more];
+    await refused(base('', 'encrypted USB drive'), /--recipient needs a value; an empty one was given/);
+    await refused(base('  ', 'encrypted USB drive'), /--recipient needs a value/);
+    await refused(base('Example Research Unit', ''), /--method needs a value; an empty one was given/);
+    await refused(base('Example Research Unit', '\t'), /--method needs a value/);
+    await refused(base('Example Research Unit', 'encrypted USB drive', '--contact', ''), /--contact needs a value/);
+    await refused(base('Example Research Unit', 'encrypted USB drive', '--contact', ' '), /--contact needs a value/);
+    await refused(base('Example Research Unit', 'encrypted USB drive', '--source-org', ''), /--source-org needs a value/);
+    await refused(base('Example Research Unit', 'encrypted USB drive', '--description', ' '), /--description needs a value/);
+    await refused(['bag', 'verify', bag, '--receipt', path.join(work, 'r.json'), '--receiver', ' '], /--receipt needs --receiver/);
+    expect(fs.existsSync(out)).toBe(false);
   });
 });
