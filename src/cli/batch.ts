@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DeidError } from '../core/errors';
 import { readFileList } from './files-from';
 import { expandInputs, type ExpandOptions, type InputArg, type InputEntry, type InputFile } from './inputs';
@@ -71,6 +72,14 @@ export interface JsonlSummaryLine<S> {
   shard: string | null;
   allowSkipped: boolean;
   exitCode: number;
+  /**
+   * What the run listed: SHA-256 (first 16 bytes, hex) of the relative path of every entry the
+   * inputs expanded to, before the shard filter, in listing order, each followed by a NUL. Shards
+   * of one run over the same files carry the same value; a shard run after files were added or
+   * removed, or with other arguments, carries another, and `deid summarize` refuses to merge it.
+   * Absent from the lines of earlier versions, which summarize accepts unchecked when no shard has it.
+   */
+  inputs?: string;
 }
 
 async function* argumentsOf(paths: string[], opts: BatchOptions): AsyncGenerator<InputArg> {
@@ -99,9 +108,12 @@ export async function runBatch<R extends TaskResult, S>(spec: BatchSpec<R, S>): 
     io.err(`deid ${spec.command}: -0 reads a NUL-separated --files-from list; there is no --files-from`);
     return EXIT_USAGE;
   }
+  // Every entry listed, whichever shard takes it: a running hash, so memory stays flat.
+  const listed = createHash('sha256');
   const entries = async function* (): AsyncGenerator<Item<R>> {
     for await (const entry of expandInputs(argumentsOf(spec.paths, opts), spec.expand)) {
       const rel = entry.kind === 'file' ? entry.file.rel : entry.rel;
+      listed.update(rel).update('\0');
       if (!inShard(rel, opts.shard)) continue;
       if (entry.kind === 'file') yield { kind: 'task', task: spec.task(entry.file) };
       else yield { kind: 'ready', result: spec.entryResult(entry), file: { path: entry.path, rel, explicit: false } };
@@ -130,7 +142,7 @@ export async function runBatch<R extends TaskResult, S>(spec: BatchSpec<R, S>): 
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    return await runStoppable(spec, entries, stopper.signal, () => stopped);
+    return await runStoppable(spec, entries, stopper.signal, () => stopped, () => listed.digest('hex').slice(0, 32));
   } finally {
     running.delete(stop);
     process.removeListener('SIGINT', onSignal);
@@ -146,6 +158,8 @@ async function runStoppable<R extends TaskResult, S>(
   entries: () => AsyncGenerator<Item<R>>,
   stop: AbortSignal,
   stopped: () => StopReason | null,
+  /** The hash of every entry listed (JsonlSummaryLine.inputs), once the listing has ended. */
+  inputs: () => string,
 ): Promise<number> {
   const { opts, io } = spec;
   const interactive = Boolean(process.stderr.isTTY) && !opts.jsonl;
@@ -228,6 +242,7 @@ async function runStoppable<R extends TaskResult, S>(
       shard: opts.shard ? `${opts.shard.index}/${opts.shard.count}` : null,
       allowSkipped,
       exitCode: code,
+      inputs: inputs(),
     };
     io.out(JSON.stringify(line));
   } else if (opts.json) {

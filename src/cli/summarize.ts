@@ -30,7 +30,10 @@ class Refusal extends Error {}
  * uses, so the summary and exit code are those of one run over all the files. It refuses to give
  * a verdict on an incomplete set: a file without its summary line (a shard that was killed), a
  * summary line that disagrees with the records above it, shards of different splits, a missing
- * or repeated shard, the same run given twice, or runs with different --allow-skipped.
+ * or repeated shard, shards that listed different files (a stale shard from an earlier run: see
+ * JsonlSummaryLine.inputs), the same run given twice, or runs with different --allow-skipped.
+ * Lines from earlier versions carry no `inputs`: shards none of which has it merge unchecked, as
+ * before; shards some of which have it are refused, since they cannot be shown to match.
  */
 export async function summarizeCommand(files: string[], opts: SummarizeOptions, io: Io): Promise<number> {
   const verify = new VerifyTally();
@@ -38,7 +41,8 @@ export async function summarizeCommand(files: string[], opts: SummarizeOptions, 
   const problems: string[] = [];
   let command: 'verify' | 'strip' | null = null;
   let allowSkipped: boolean | null = null;
-  const shards = new Map<number, string>();
+  /** Shard index -> its file and what its run listed (JsonlSummaryLine.inputs). */
+  const shards = new Map<number, { file: string; inputs: string | undefined }>();
   let shardCount: number | null = null;
   let unsharded = 0;
   /** Content hash of each run read: the same run given twice (or copied) would count twice. */
@@ -104,8 +108,8 @@ export async function summarizeCommand(files: string[], opts: SummarizeOptions, 
         const [k, n] = [Number(m[1]), Number(m[2])];
         if (shardCount !== null && n !== shardCount) throw new Refusal(`is shard ${k}/${n}, the others are of ${shardCount}`);
         shardCount = n;
-        if (shards.has(k)) throw new Refusal(`repeats shard ${k}/${n} (also in ${shards.get(k)})`);
-        shards.set(k, file);
+        if (shards.has(k)) throw new Refusal(`repeats shard ${k}/${n} (also in ${shards.get(k)!.file})`);
+        shards.set(k, { file, inputs: typeof last.inputs === 'string' ? last.inputs : undefined });
       }
     } catch (e) {
       const why = e instanceof Refusal ? e.message : `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`;
@@ -117,6 +121,8 @@ export async function summarizeCommand(files: string[], opts: SummarizeOptions, 
     for (let k = 0; k < shardCount; k++) if (!shards.has(k)) missing.push(k);
     if (missing.length > 0) problems.push(`shard${missing.length === 1 ? '' : 's'} ${missing.map((k) => `${k}/${shardCount}`).join(', ')} missing: the merge would not cover every file`);
     if (unsharded > 0) problems.push('sharded and unsharded runs mixed: files would be counted twice');
+    const listedProblem = differentListings(shards, shardCount);
+    if (listedProblem) problems.push(listedProblem);
   }
   if (problems.length > 0 || command === null) {
     for (const p of problems) io.err(`deid summarize: ${p}`);
@@ -131,6 +137,25 @@ export async function summarizeCommand(files: string[], opts: SummarizeOptions, 
   else io.out(command === 'verify' ? verifySummaryLine(verify.summary) : stripSummaryLine(strip.summary));
   if (reason && code !== 0) io.err(`deid summarize: exit ${code}: ${reason}`);
   return code;
+}
+
+/**
+ * Shards of one split must have listed the same files, or their shares do not add up to one run:
+ * shard 0 re-run after files were added takes its share of the new set, while shard 1's old
+ * output covers only its share of the old one, and the added files in shard 1's share were never
+ * run. Null when they agree (or when none says, as from an earlier version).
+ */
+function differentListings(shards: Map<number, { file: string; inputs: string | undefined }>, count: number): string | null {
+  const groups = new Map<string, string[]>();
+  for (const [k, { file, inputs }] of [...shards].sort((a, b) => a[0] - b[0])) {
+    const key = inputs ?? '';
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key)!.push(`${escapeText(file)} (${k}/${count})`);
+  }
+  if (groups.size < 2) return null;
+  const sets = [...groups].map(([inputs, names]) => `${names.join(', ')}: ${inputs ? `inputs ${inputs.slice(0, 12)}` : 'no inputs field (an earlier deid), cannot be checked'}`);
+  const what = groups.has('') ? 'cannot be shown to have listed the same files, so together they may not' : 'listed different files (files added or removed, or other arguments, between their runs), so together they do not';
+  return `the shards ${what} cover one run (${sets.join('; ')}); run every shard again, together (strip --resume keeps the outputs already written)`;
 }
 
 function printLines(io: Io, lines: string[]): void {

@@ -198,6 +198,78 @@ test('--jsonl prints one object per file in input order and a summary line match
   const whole = await deid('verify', '--json', dir);
   const { records, last } = jsonl(lines.stdout);
   expect(records).toEqual(json(whole.stdout).files);
-  expect(last).toEqual({ summary: json(whole.stdout).summary, command: 'verify', shard: null, allowSkipped: false, exitCode: 1 });
+  expect(last).toEqual({ summary: json(whole.stdout).summary, command: 'verify', shard: null, allowSkipped: false, exitCode: 1, inputs: expect.stringMatching(/^[0-9a-f]{32}$/) });
   expect(lines.code).toBe(whole.code);
+});
+
+test('summarize refuses a stale shard: one shard re-run after photos were added, the other from the earlier run', async () => {
+  const photos = ['Canon_40D.jpg', 'Nikon_D70.jpg', 'Pentax_K10D.jpg', 'Sony_HDR-HC3.jpg', 'Kodak_CX7530.jpg', 'Olympus_C8080WZ.jpg', 'Ricoh_Caplio_RR330.jpg'];
+  const study = path.join(tmp, 'study');
+  await fs.mkdir(study);
+  const add = async (names: string[]) => {
+    for (const n of names) await fs.copyFile(path.join(CORPUS, 'jpg', n), path.join(study, n));
+  };
+  const list = path.join(tmp, 'list.txt');
+  const writeList = async () => fs.writeFile(list, (await fs.readdir(study)).sort().map((n) => `${path.join(study, n)}\n`).join(''));
+  // The same scenario naming the folder and giving a --files-from list of its photos.
+  const ways: Array<[string, string[]]> = [['folder', [study]], ['list', ['--files-from', list]]];
+  const shard = async (how: string, k: number, inputs: string[], run: number) => {
+    const f = path.join(tmp, `${how}-run${run}-strip-${k}.jsonl`);
+    const r = await deid('strip', '--jsonl', '--shard', `${k}/2`, ...inputs, '--out', path.join(tmp, `out-${how}`));
+    await fs.writeFile(f, r.stdout);
+    return f;
+  };
+  await add(photos.slice(0, 4));
+  await writeList();
+  const before = new Map<string, string[]>();
+  for (const [how, inputs] of ways) before.set(how, [await shard(how, 0, inputs, 1), await shard(how, 1, inputs, 1)]);
+
+  await add(photos.slice(4));
+  await writeList();
+  for (const [how, inputs] of ways) {
+    const [, old1] = before.get(how)!;
+    const new0 = await shard(how, 0, inputs, 2);
+    const stale = await deid('summarize', new0, old1);
+    expect(stale.code).toBe(2);
+    expect(stale.stdout).toBe('');
+    expect(stale.stderr).toMatch(/the shards listed different files .*strip-0\.jsonl \(0\/2\): inputs [0-9a-f]{12}; .*strip-1\.jsonl \(1\/2\): inputs [0-9a-f]{12}\); run every shard again, together/);
+    expect(stale.stderr).toMatch(/no verdict \(exit 2\)/);
+
+    // Both shards run again over the same files merge to what one run over them says.
+    const new1 = await shard(how, 1, inputs, 2);
+    const merged = await deid('summarize', '--json', new0, new1);
+    const one = await deid('strip', '--json', ...inputs, '--out', path.join(tmp, `one-${how}`));
+    expect(json(merged.stdout).summary).toEqual(json(one.stdout).summary);
+    expect(json(merged.stdout).summary.files).toBe(photos.length);
+    expect(merged.code).toBe(one.code);
+  }
+
+  // Lines from an earlier deid carry no `inputs`: merged unchecked when no shard has one, refused
+  // when only some do (they cannot be shown to match).
+  const [old0, old1] = before.get('folder')!;
+  const strip = async (f: string) => {
+    const lines = (await fs.readFile(f, 'utf8')).trim().split('\n');
+    const last = JSON.parse(lines.pop()!);
+    delete last.inputs;
+    const to = f.replace(/\.jsonl$/, '-old.jsonl');
+    await fs.writeFile(to, `${[...lines, JSON.stringify(last)].join('\n')}\n`);
+    return to;
+  };
+  const [bare0, bare1] = [await strip(old0!), await strip(old1!)];
+  const unchecked = await deid('summarize', '--json', bare0, bare1);
+  expect(unchecked.code).not.toBe(2);
+  expect(json(unchecked.stdout).summary.files).toBe(4);
+  const mixed = await deid('summarize', old0!, bare1);
+  expect(mixed.code).toBe(2);
+  expect(mixed.stderr).toMatch(/strip-1-old\.jsonl \(1\/2\): no inputs field/);
+
+  // Unsharded runs over disjoint inputs (different files listed) still merge.
+  const parts: string[] = [];
+  for (const n of photos.slice(0, 2)) {
+    const f = path.join(tmp, `part-${n}.jsonl`);
+    await fs.writeFile(f, (await deid('strip', '--jsonl', path.join(study, n), '--out', path.join(tmp, 'out-parts'))).stdout);
+    parts.push(f);
+  }
+  const joined = await deid('summarize', '--json', ...parts);
+  expect(json(joined.stdout).summary.files).toBe(2);
 });
