@@ -10,7 +10,8 @@ import { TEMP_PATTERN } from './what-is';
  * tagged with this machine and process so a later run can tell a dead run's leftovers from a
  * live run's work in progress (shards of one job may write into the same --out at once).
  */
-const HOST = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
+/** This machine, as our temporary names carry it (bag.ts tags its partial bags the same way). */
+export const HOST = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
 
 /** Six random bytes (12 hex digits) per temporary name, drawn 6 KB at a time: one system call per 1,024 names. */
 let randomPool = Buffer.alloc(0);
@@ -29,7 +30,8 @@ function stagedName(finalPath: string): string {
   return path.join(path.dirname(finalPath), `.${path.basename(finalPath)}.deid-tmp-${HOST}-${process.pid}-${randomSuffix()}`);
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether process `pid` of this machine still runs (EPERM: it does, as another user). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -1,6 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import { hostname } from 'node:os';
 import * as path from 'node:path';
 import { bagIdentity, bagSize, buildTagFiles, isCalendarDate, payloadOxum, validateBag, valuesOf, type BagReport, type PayloadEntry } from '../core/bagit';
 import { isDeidError } from '../core/errors';
@@ -15,6 +14,7 @@ import { escapeText } from './escape';
 import type { Io } from './io';
 import { emptyPathProblem, isInside, newFileProblem, realTarget, writeNewFile } from './output-paths';
 import { TOOL_VERSION } from './version';
+import { HOST, pidAlive } from './atomic';
 
 
 const SIDECAR_SUFFIX = '.deid.json';
@@ -210,20 +210,10 @@ function bagInfo(opts: BagCreateOptions, now: Date, payload: readonly PayloadEnt
  * leftover (a hidden full copy of the exports, which would travel along on a transfer drive) from
  * a live run's work in progress.
  */
-const HOST = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
 const PARTIAL_TAIL = /^([0-9a-f]{8})-(\d+)-[0-9a-f]{12}\.partial$/;
 
 function partialPath(out: string): string {
   return path.join(path.dirname(out), `.${path.basename(out)}.${HOST}-${process.pid}-${randomBytes(6).toString('hex')}.partial`);
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
