@@ -7,7 +7,6 @@
 import { deflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import sharp from 'sharp';
-import { DeidError } from '../../src/core/errors';
 import { pngFormat } from '../../src/core/metadata/png';
 import { latin1, pngChunk, pngChunks } from '../helpers/chunks';
 import { expectWalkAndStripAgree, findingsOf, mutateAll, mutationArbitrary } from '../helpers/container';

@@ -11,7 +11,6 @@ import { obscureSelection } from '../../src/actions/obscure';
 import { finishExport } from '../../src/actions/finish';
 import { openReview } from '../../src/actions/review';
 import { DEFAULT_POLICY } from '../../src/core/policy/policy';
-import type { Rect } from '../../src/core/geometry';
 import type { PixelBuffer } from '../../src/core/pixels/types';
 import { firstChangeOutside, resetFakes, texture } from './setup';
 

@@ -17,8 +17,6 @@ export const METHOD_IDAT = 1;
 const IPMA_LARGE_INDICES = 1;
 /** infe flags bit 0 (14496-12 8.11.6.1): a hidden item, not meant to be displayed itself. */
 export const INFE_HIDDEN = 1;
-/** hdlr for a HEIF image collection (23008-12 9.2). */
-const PICT = 'pict';
 /** dref `url ` flags bit 0 (14496-12 8.7.2): the data is in this file; no location follows. */
 const SELF_CONTAINED = 1;
 /** hdlr: version/flags(4) pre_defined(4) handler_type(4) reserved(12), then the name. */

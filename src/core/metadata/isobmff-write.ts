@@ -266,6 +266,7 @@ const DINF = makeBox('dinf', [makeFullBox('dref', 0, 0, [uintBytes(1, 4), makeFu
 
 /** The rewritten file: ftyp, meta, mdat (coded data only, in iloc order). */
 export function rewriteFile(b: Uint8Array, brands: Brands, m: MetaModel, kept: Set<number>): Rewrite {
+  // hdlr for a HEIF image collection (23008-12 9.2).
   if (m.handler !== 'pict') refuse('the meta box is not a HEIF image collection (handler other than pict)');
   if (m.primary === null || !kept.has(m.primary)) refuse('there is no primary item');
   const notes = new Set<string>();

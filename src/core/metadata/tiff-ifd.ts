@@ -10,7 +10,7 @@
  */
 import { DeidError, isDeidError } from '../errors';
 import { BYTE_ORDER_BIG, CLASSIC, CLASSIC_MAGIC, CLASSIC_TYPE_SIZES, TiffReader, TYPE, type RawEntry, type RawIfd } from './tiff-layout';
-import type { Finding, FindingKind, Part } from './types';
+import type { Finding, FindingKind } from './types';
 
 export const TIFF_HEADER_SIZE = CLASSIC.header;
 const IFD_COUNT_SIZE = CLASSIC.countField;

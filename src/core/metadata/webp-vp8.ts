@@ -178,7 +178,6 @@ const MODES = 10;
 const MODE_PROBS = 9;
 /** RFC 6386 13.3: coefficient bands by position (a 17th entry for the position after the last). */
 const BANDS = [0, 1, 2, 3, 6, 4, 5, 6, 6, 6, 6, 6, 6, 6, 6, 7, 0];
-const TYPES = 4;
 const BAND_COUNT = 8;
 const CONTEXTS = 3;
 const NODES = 11;

@@ -34,8 +34,6 @@ const VP8X_RESERVED_BYTES = 3;
 const ANMF_HEADER = 16;
 /** Chunks that are picture data or picture structure (RFC 9649 2.5-2.7). */
 const ALLOWED: ReadonlySet<string> = new Set(['VP8 ', 'VP8L', 'VP8X', 'ALPH', 'ANIM', 'ANMF']);
-/** RFC 9649 2.7.1.1: a frame's data is an optional ALPH and one bitstream (unknown chunks allowed). */
-const FRAME_ALLOWED: ReadonlySet<string> = new Set(['VP8 ', 'VP8L', 'ALPH']);
 /** VP8X flag bits (RFC 9649 2.7): which optional chunks the file announces. */
 const FLAG_ICC = 0x20;
 const FLAG_ALPHA = 0x10;
