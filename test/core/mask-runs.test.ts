@@ -76,3 +76,16 @@ test('a pixel painted back inside a masked overlay fails verification', () => {
   out.data.set(image.data.subarray(centre, centre + 3), centre);
   expect(checkRegionObscured(out, step, DEFAULT_POLICY, LOSSLESS_TOLERANCE).ok).toBe(false);
 });
+
+test('a step whose mask selects no pixel is refused (it would paint nothing); verify reports one recorded that way', () => {
+  const region = { x: 10, y: 10, w: 40, h: 30 };
+  for (const runs of [[region.w * region.h], [0, 0, region.w * region.h]]) {
+    const empty: Step = { op: 'overlay', region, regionKind: 'text', color: '#000000', mask: runs, at: AT };
+    expect(() => applySteps(noise(80, 60), [empty], DEFAULT_POLICY)).toThrow(/the step's mask selects no pixel of its region, so it would obscure nothing/);
+    expect(checkRegionObscured(noise(80, 60), empty, DEFAULT_POLICY, LOSSLESS_TOLERANCE)).toEqual({ ok: false, detail: 'the recorded mask selects no pixel of its region: nothing there was obscured' });
+  }
+  // One selected pixel is a selection: painted and checked as such.
+  const one: Step = { op: 'overlay', region, regionKind: 'text', color: '#000000', mask: [5, 1, region.w * region.h - 6], at: AT };
+  const out = applySteps(noise(80, 60), [one], DEFAULT_POLICY);
+  expect(checkRegionObscured(out, one, DEFAULT_POLICY, LOSSLESS_TOLERANCE).ok).toBe(true);
+});

@@ -81,3 +81,16 @@ function fillRun(data: Uint8Array, bounds: Rect, region: Rect, from: number, to:
     }
   }
 }
+
+/**
+ * Whether a recorded mask selects no pixel of its region: such a step paints nothing (and
+ * verify, which checks the selected pixels, would find nothing wrong) while the sidecar says the
+ * region was obscured. A real selection always holds a pixel. Nothing stricter is asked (say,
+ * that the selection reaches every edge of its bounds): Photoshop may count faint feathered
+ * pixels in a selection's bounds that read as 0 in the 8-bit mask. Runs that do not fit the
+ * region are runsToMask's to refuse.
+ */
+export function maskSelectsNothing(runs: readonly number[]): boolean {
+  for (let i = 1; i < runs.length; i += 2) if (runs[i]! > 0) return false;
+  return true;
+}

@@ -4,7 +4,7 @@ import type { Policy } from '../policy/types';
 import type { Step } from '../sidecar/types';
 import { assertPixelBuffer, colorComponentCount } from './buffer';
 import { colorForBuffer, isHexColor, parseHexColor } from './color';
-import { runsToMask } from './mask-runs';
+import { maskSelectsNothing, runsToMask } from './mask-runs';
 import type { Mask, PixelBuffer } from './types';
 
 /**
@@ -104,6 +104,7 @@ export function checkRegionObscured(
     } catch (e) {
       return { ok: false, detail: e instanceof Error ? e.message : String(e) };
     }
+    if (maskSelectsNothing(step.mask)) return { ok: false, detail: 'the recorded mask selects no pixel of its region: nothing there was obscured' };
   }
   return step.op === 'overlay' ? checkOverlay(buf, step, clip, policy, tol, mask) : checkMosaic(buf, step, region, clip, policy, tol, mask);
 }

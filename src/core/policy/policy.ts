@@ -3,6 +3,7 @@ import type { Rect } from '../geometry';
 import { isHexColor } from '../pixels/color';
 import type { Step } from '../sidecar/types';
 import { REGION_KINDS, type Policy, type RegionKind } from './types';
+import { maskSelectsNothing } from '../pixels/mask-runs';
 
 /**
  * Limits no policy may relax (research/deid-threats.md section 1): about 6 cells across a face
@@ -182,6 +183,7 @@ function requireRegion(step: Step): Rect {
  * The panel (before painting) and `deid apply` (before replaying a recipe) both call this.
  */
 export function checkStep(policy: Policy, step: Step): void {
+  if (step.mask && maskSelectsNothing(step.mask)) throw new DeidError('policy', "the step's mask selects no pixel of its region, so it would obscure nothing");
   switch (step.op) {
     case 'pixelate': {
       const region = requireRegion(step);
