@@ -23,10 +23,13 @@ export function jobsOption(): Option {
 }
 
 export async function readPolicy(file: string | undefined): Promise<Policy> {
-  if (!file) return DEFAULT_POLICY;
+  if (file === undefined) return DEFAULT_POLICY;
+  // An unset variable (--policy "$POLICY") must not quietly mean the default policy.
+  if (file.trim() === '') throw new DeidError('usage', '--policy is empty: name the policy file, or leave --policy out for the default policy');
   let json: unknown;
   try {
-    json = JSON.parse(await fs.readFile(file, 'utf8'));
+    // A byte-order mark (Windows Notepad writes one) is not part of the JSON.
+    json = JSON.parse((await fs.readFile(file, 'utf8')).replace(/^\uFEFF/, ''));
   } catch (e) {
     throw new DeidError('usage', `cannot read the policy ${file}: ${(e as NodeJS.ErrnoException).code ?? 'not JSON'}`);
   }

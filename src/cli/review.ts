@@ -60,7 +60,8 @@ export async function reviewCommand(folder: string, opts: ReviewOptions, io: Io)
   const policy = await readPolicy(opts.policy);
   const port = parsePort(opts.port);
   const idleMinutes = parseMinutes(opts.idleMinutes);
-  const keyFile = opts.key ? path.resolve(opts.key) : defaultKeyPath();
+  if (opts.key !== undefined && opts.key.trim() === '') throw new DeidError('usage', '--key is empty: name your signing key file, or leave --key out for the default one');
+  const keyFile = opts.key !== undefined ? path.resolve(opts.key) : defaultKeyPath();
   let key: ReviewerKey | null = null;
   const loadKey = (): ReviewerKey => {
     if (!key) {

@@ -16,7 +16,8 @@ export interface VerifyOptions extends BatchOptions {
 /** `deid verify <paths...>` (DESIGN.md "Command line contract"; issue 12 batch options). */
 export async function verifyCommand(paths: string[], opts: VerifyOptions, io: Io): Promise<number> {
   const policy = await readPolicy(opts.policy);
-  const trustedReviewers = opts.trustedReviewers ? await (await import('./review/keys')).readTrustedReviewers(opts.trustedReviewers) : undefined;
+  // An empty value (an unset variable) is an error, not "trust any key".
+  const trustedReviewers = opts.trustedReviewers !== undefined ? await (await import('./review/keys')).readTrustedReviewers(opts.trustedReviewers) : undefined;
   return runBatch<VerifyFileResult, VerifyTally['summary']>({
     command: 'verify',
     paths,

@@ -30,7 +30,8 @@ export function describeUnrecognised(name: string, head: Uint8Array): { kind: Sk
   if (startsWith(head, 'RIFF')) return unsupported('a RIFF file that is not WebP');
   if (startsWith(head, '\u0089PNG') || startsWith(head, '\u00ff\u00d8')) return unsupported('a damaged PNG/JPEG signature');
   if (name.endsWith(SIDECAR_SUFFIX)) {
-    let i = 0;
+    // A UTF-8 byte-order mark (a sidecar saved from Notepad) may come first.
+    let i = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
     while (i < head.length && (head[i] === 0x20 || head[i] === 0x0a || head[i] === 0x0d || head[i] === 0x09)) i++;
     if (head[i] === 0x7b) return { kind: 'sidecar', reason: 'deid sidecar (checked with its image)' };
   }

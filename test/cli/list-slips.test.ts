@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SAMPLE } from '../helpers/paths';
+import { SAMPLE, SAMPLE_RECIPE } from '../helpers/paths';
 import { deid, json } from './run';
 
 let tmp: string;
@@ -43,4 +43,32 @@ test('-0 without --files-from, and an empty --out (an unset variable), are usage
   expect(empty.code).toBe(2);
   expect(empty.stderr).toMatch(/--out is empty: name the folder/);
   expect(await fs.readdir(cwd)).toEqual(before);
+});
+
+test('an empty --policy, --trusted-reviewers or --key (an unset variable) is a usage error, never "the default" or "trust anyone"', async () => {
+  const a = path.join(tmp, 'a.jpg');
+  await fs.copyFile(SAMPLE, a);
+  for (const [args, message] of [
+    [['verify', a, '--policy', ''], /--policy is empty/],
+    [['verify', a, '--trusted-reviewers', ''], /--trusted-reviewers is empty/],
+    [['review', tmp, '--no-open', '--key', ' '], /--key is empty/],
+  ] as const) {
+    const r = await deid(...args);
+    expect([args.join(' '), r.code]).toEqual([args.join(' '), 2]);
+    expect(r.stderr).toMatch(message);
+  }
+});
+
+test('a policy file or a sidecar saved with a byte-order mark (Windows Notepad) reads as without one', async () => {
+  const policy = path.join(tmp, 'policy.json');
+  await fs.writeFile(policy, '\uFEFF{"maxCellsAcross": 5}');
+  const out = path.join(tmp, 'out');
+  const applied = await deid('apply', SAMPLE_RECIPE, SAMPLE, '--out', out, '--policy', policy, '--json');
+  expect(applied.code).toBe(0);
+  const before = await deid('verify', '--json', out);
+  const sidecar = json(applied.stdout).sidecar as string;
+  await fs.writeFile(sidecar, `\uFEFF${await fs.readFile(sidecar, 'utf8')}`);
+  const after = await deid('verify', '--json', out);
+  expect(after.code).toBe(before.code);
+  expect(json(after.stdout).files[0].findings).toEqual(json(before.stdout).files[0].findings);
 });

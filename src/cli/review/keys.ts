@@ -57,6 +57,7 @@ export function loadOrCreateReviewerKey(file = defaultKeyPath()): LoadedKey {
 
 /** `--trusted-reviewers <file>`: the fingerprints, as an array (verify tasks cross to worker threads). */
 export async function readTrustedReviewers(file: string): Promise<string[]> {
+  if (file.trim() === '') throw new DeidError('usage', '--trusted-reviewers is empty: name the file of trusted key fingerprints');
   let text: string;
   try {
     text = await fs.promises.readFile(file, 'utf8');

@@ -51,7 +51,8 @@ export async function verifyFile(task: VerifyTask, scratch?: ReadScratch): Promi
   // Not through the scratch, which holds the image.
   if (fs.statSync(sidecarPath, { throwIfNoEntry: false }) !== undefined) {
     try {
-      sidecarText = Buffer.from(readInputFile(sidecarPath)).toString('utf8');
+      // A byte-order mark (a sidecar saved from Notepad) is not part of the JSON.
+      sidecarText = Buffer.from(readInputFile(sidecarPath)).toString('utf8').replace(/^\uFEFF/, '');
     } catch {
       sidecarText = null;
     }

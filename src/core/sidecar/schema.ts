@@ -153,7 +153,8 @@ export function serializeSidecar(s: Sidecar): string {
 export function parseSidecar(text: string): Sidecar {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    // A byte-order mark (a sidecar saved from Notepad) is not part of the JSON.
+    json = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch {
     // JSON.parse's message quotes the text it choked on: say only where nothing can leak.
     throw new DeidError('schema', 'sidecar is not JSON');
