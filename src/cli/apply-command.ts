@@ -31,6 +31,7 @@ export async function applyCommand(recipe: string, image: string, opts: ApplyOpt
     io.err(`deid apply: cannot read input: ${errorText(e)}`);
     return EXIT_USAGE;
   }
+  if (imageBytes.length === 0) return usage(`${image} is empty: there is no image to de-identify`);
   const swapped = detectContainer(recipeBytes);
   if (swapped) return usage(`${recipe} is a ${swapped.format.toUpperCase()} image, not a recipe: the recipe comes first, then the image (deid apply <recipe> <image> --out <dir>)`);
   // A byte-order mark (Windows Notepad saves one) is not part of the JSON.

@@ -28,7 +28,7 @@ function parsePort(value: string | undefined): number {
 function parseMinutes(value: string | undefined): number {
   if (value === undefined) return DEFAULT_IDLE_MINUTES;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > 24 * 60) throw new DeidError('usage', `--idle-minutes must be a number of minutes from 0 to 1440, not "${value}"`);
+  if (!Number.isFinite(n) || n <= 0 || n > 24 * 60) throw new DeidError('usage', `--idle-minutes must be more than 0 and at most 1440 (a day), not "${value}"`);
   return n;
 }
 

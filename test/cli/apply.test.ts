@@ -172,6 +172,11 @@ test('the usual slips: arguments swapped, a recipe saved with a byte-order mark,
   const empty = await deid('apply', SAMPLE_RECIPE, SAMPLE, '--out', '');
   expect(empty.code).toBe(2);
   expect(empty.stderr).toMatch(/--out is empty/);
+  const nothing = path.join(tmp, 'empty.jpg');
+  await fs.writeFile(nothing, '');
+  const emptyImage = await deid('apply', SAMPLE_RECIPE, nothing, '--out', out);
+  expect(emptyImage.code).toBe(2);
+  expect(emptyImage.stderr).toMatch(/empty\.jpg is empty: there is no image to de-identify/);
 });
 
 test('a sidecar that does not validate is a finding (exit 1), and its text is not echoed', async () => {
