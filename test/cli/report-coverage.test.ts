@@ -27,6 +27,15 @@ test('images without a sidecar are counted, listed on the console (not in the re
     expect(html).toMatch(/<th>Images without a sidecar \(not covered\)<\/th><td data-total="Images without a sidecar \(not covered\)">2<\/td>/);
     expect(html).toContain(kept.id);
     expect(html).not.toContain('Jane_Doe');
+
+    // A copy of an export in a subfolder is a duplicate, not an image without a sidecar.
+    fs.mkdirSync(path.join(exp, 'copy'));
+    for (const f of [kept.image, kept.sidecar]) fs.copyFileSync(f, path.join(exp, 'copy', path.basename(f)));
+    const again = await deid('report', exp, '--out', out);
+    expect(again.code).toBe(1);
+    expect(again.stderr).not.toMatch(/no sidecar {3}copy/);
+    expect(again.stderr).toMatch(new RegExp(`duplicate {4}${kept.id}: more than one sidecar`));
+    expect(again.stderr).toMatch(/2 image\(s\) .* have no sidecar.*; 1 alternate id\(s\) appear more than once/);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

@@ -27,6 +27,7 @@ export function indexFolder(root: string): { exports: IndexedExport[]; duplicate
   const found = new Map<string, IndexedExport>();
   const duplicates: string[] = [];
   const images: string[] = [];
+  const copies = new Set<string>();
   const walk = (dir: string, depth: number): void => {
     if (depth > MAX_DEPTH) return;
     let entries: fs.Dirent[];
@@ -44,17 +45,19 @@ export function indexFolder(root: string): { exports: IndexedExport[]; duplicate
       if (!e.isFile() || !e.name.endsWith(SIDECAR_SUFFIX)) continue;
       const id = e.name.slice(0, -SIDECAR_SUFFIX.length);
       if (!isAlternateId(id)) continue;
+      const image = ['jpg', 'png'].map((ext) => `${id}.${ext}`).find((n) => names.has(n));
       if (found.has(id)) {
+        // A second copy of an export: its image has a sidecar, it is reported as a duplicate.
         duplicates.push(id);
+        if (image) copies.add(path.join(dir, image));
         continue;
       }
-      const image = ['jpg', 'png'].map((ext) => `${id}.${ext}`).find((n) => names.has(n));
       found.set(id, { id, sidecarPath: path.join(dir, e.name), imagePath: image ? path.join(dir, image) : null });
     }
   };
   walk(root, 0);
   const documented = new Set([...found.values()].map((x) => x.imagePath));
-  return { exports: [...found.values()].sort((a, b) => (a.id < b.id ? -1 : 1)), duplicates, undocumented: images.filter((f) => !documented.has(f)) };
+  return { exports: [...found.values()].sort((a, b) => (a.id < b.id ? -1 : 1)), duplicates, undocumented: images.filter((f) => !documented.has(f) && !copies.has(f)) };
 }
 
 /**
