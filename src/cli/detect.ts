@@ -96,32 +96,19 @@ function recipeCountProblem(entries: readonly DetectEntry[]): string | null {
   return `--recipe drafts the steps for ONE image; the arguments hold ${found}`;
 }
 
-function formatHuman(files: readonly DetectFileResult[]): string {
-  const lines: string[] = [];
-  let sidecars = 0;
-  for (const f of files) {
-    if (f.skipped === 'sidecar') {
-      sidecars++;
-      continue;
-    }
-    if (f.skipped) {
-      lines.push(`skipped   ${JSON.stringify(f.path)}: ${escapeText(f.reason ?? 'not an image')}`);
-      continue;
-    }
-    if (f.error) {
-      lines.push(`ERROR     ${JSON.stringify(f.path)}: ${f.error}`);
-      continue;
-    }
-    const faces = f.detections.filter((d) => d.kind === 'face').length;
-    lines.push(`${JSON.stringify(f.path)} (${f.width}x${f.height}): ${faces} possible face(s), ${f.detections.length - faces} possible text region(s)`);
-    for (const d of f.detections) {
-      const turn = d.turn ? `, upright when turned ${d.turn} degrees` : '';
-      lines.push(`  ${d.kind.padEnd(4)} ${describeBox(d.box)} score ${d.score.toFixed(2)}${turn}`);
-    }
+/** One file's lines, printed as soon as it is done (a folder of photos takes seconds each). */
+function humanLines(f: DetectFileResult): string[] {
+  // As verify: sidecars are counted at the end, not listed one by one.
+  if (f.skipped === 'sidecar') return [];
+  if (f.skipped) return [`skipped   ${JSON.stringify(f.path)}: ${escapeText(f.reason ?? 'not an image')}`];
+  if (f.error) return [`ERROR     ${JSON.stringify(f.path)}: ${f.error}`];
+  const faces = f.detections.filter((d) => d.kind === 'face').length;
+  const lines = [`${JSON.stringify(f.path)} (${f.width}x${f.height}): ${faces} possible face(s), ${f.detections.length - faces} possible text region(s)`];
+  for (const d of f.detections) {
+    const turn = d.turn ? `, upright when turned ${d.turn} degrees` : '';
+    lines.push(`  ${d.kind.padEnd(4)} ${describeBox(d.box)} score ${d.score.toFixed(2)}${turn}`);
   }
-  // As verify: sidecars are counted, not listed one by one (a folder of exports has one per image).
-  if (sidecars > 0) lines.push(`(+${sidecars} sidecar${sidecars === 1 ? '' : 's'}, not images)`);
-  return lines.join('\n');
+  return lines;
 }
 
 /** Faces and text in one image, or why it could not be looked at. */
@@ -195,15 +182,21 @@ export async function detectCommand(paths: string[], opts: DetectOptions, io: Io
   }
   const results: DetectFileResult[] = [];
   for (const e of entries) {
-    if (e.kind === 'image') results.push(await detectFile(e.path, detectors, Boolean(opts.thorough)));
-    else if (e.kind === 'skip') results.push({ path: e.path, detections: [], skipped: e.skip, reason: e.reason });
-    else results.push({ path: e.path, detections: [], error: e.error });
+    let result: DetectFileResult;
+    if (e.kind === 'image') result = await detectFile(e.path, detectors, Boolean(opts.thorough));
+    else if (e.kind === 'skip') result = { path: e.path, detections: [], skipped: e.skip, reason: e.reason };
+    else result = { path: e.path, detections: [], error: e.error };
+    results.push(result);
+    // --json is one object at the end; lines go out as each file is done.
+    const lines = opts.json ? [] : humanLines(result);
+    if (lines.length > 0) io.out(lines.join('\n'));
   }
 
   if (opts.recipe !== undefined && !writeDraft(results.find((r) => !r.skipped), { ...opts, recipe: opts.recipe }, io)) return EXIT_USAGE;
 
   const summary = summarize(results);
-  io.out(opts.json ? JSON.stringify({ files: results, summary }, null, 2) : formatHuman(results));
+  if (opts.json) io.out(JSON.stringify({ files: results, summary }, null, 2));
+  else if (summary.sidecars > 0) io.out(`(+${summary.sidecars} sidecar${summary.sidecars === 1 ? '' : 's'}, not images)`);
   // Skipped files leave the exit code alone: they were never candidates for detection.
   if (summary.errors > 0) return EXIT_USAGE;
   return summary.faces + summary.text > 0 ? 1 : 0;
