@@ -472,7 +472,15 @@ export async function bagVerifyCommand(bag: string, opts: BagVerifyOptions, io: 
   return logged !== 0 ? logged : code;
 }
 
+/** What deid writes at the top of a bag (core/bagit/build.ts). */
+const DEID_TOP_LEVEL = /^(bagit\.txt|bag-info\.txt|(tag)?manifest-(sha256|sha512)\.txt|data)$/;
+
 async function reverifyImages(root: string, report: BagReport, images: { checked: number; clean: number }, policy: Policy): Promise<void> {
+  // RFC 8493 lets a bag carry other tag files; a bag deid made has none, so anything else at
+  // its top (an original photo copied in later) travels with the bag unchecked: refused.
+  for (const name of fs.readdirSync(root).sort()) {
+    if (!DEID_TOP_LEVEL.test(name)) report.errors.push(`${name}: a file outside data/ that deid's bags never hold (added after the bag was made; it would travel with the bag unchecked)`);
+  }
   const dataDir = path.join(root, 'data');
   const names = fs.readdirSync(dataDir).sort();
   const sidecars = new Set(names.filter((n) => n.endsWith(SIDECAR_SUFFIX)));

@@ -222,3 +222,13 @@ describe('exports that must not travel', () => {
     expect(r.stderr).not.toContain('\u001b');
   });
 });
+
+test('a file added at the top of a bag deid made (an original photo) makes it invalid, though RFC 8493 allows tag files there', async () => {
+  const out = path.join(work, 'extra-top');
+  expect((await deid(...bagArgs(out), '--allow-unsigned')).code).toBe(0);
+  expect((await deid('bag', 'verify', out)).code).toBe(0);
+  fs.copyFileSync(SAMPLE, path.join(out, 'patient.jpg'));
+  const r = await deid('bag', 'verify', out);
+  expect(r.code).toBe(1);
+  expect(r.stdout).toMatch(/patient\.jpg: a file outside data\/ that deid's bags never hold/);
+});
