@@ -44,7 +44,8 @@ export async function applyCommand(recipe: string, image: string, opts: ApplyOpt
     return 0;
   } catch (e) {
     io.err(`deid apply: nothing written: ${errorText(e)}`);
-    if (isDeidError(e) && (e.code === 'schema' || e.code === 'usage')) return EXIT_USAGE;
+    // An image this build cannot decode (HEVC HEIC) is an input problem, as a missing one is.
+    if (isDeidError(e) && (e.code === 'schema' || e.code === 'usage' || e.code === 'unsupported')) return EXIT_USAGE;
     if (isDeidError(e)) return 1;
     // Unreadable or undecodable image: an input problem, not a finding.
     return EXIT_USAGE;

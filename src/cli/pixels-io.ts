@@ -21,7 +21,8 @@ export async function decodePixels(
   const meta = await sharp(bytes, { failOn: 'error', limitInputPixels: false }).metadata();
   if ((meta.width ?? 0) * (meta.height ?? 0) > maxPixels) {
     // Issue 13.5: refused before any pixel is decoded, naming the limit and how to change it.
-    throw new DeidError('unsupported', `the image is ${meta.width}x${meta.height} = ${((meta.width ?? 0) * (meta.height ?? 0) / 1e6).toFixed(0)} MP, more than the limit of ${(maxPixels / 1e6).toFixed(0)} MP (maxPixels in the policy file)`);
+    // The policy's limit ('policy': a refusal), not a file this build cannot read ('unsupported').
+    throw new DeidError('policy', `the image is ${meta.width}x${meta.height} = ${((meta.width ?? 0) * (meta.height ?? 0) / 1e6).toFixed(0)} MP, more than the limit of ${(maxPixels / 1e6).toFixed(0)} MP (maxPixels in the policy file)`);
   }
   let pipeline = sharp(bytes, { failOn: 'error', limitInputPixels: maxPixels });
   if (options.orient !== false) pipeline = pipeline.rotate();

@@ -7,6 +7,7 @@ import type { Io } from './io';
 import { readPolicy } from './options';
 import { defaultKeyPath, loadOrCreateReviewerKey } from './review/keys';
 import { DEFAULT_ASSETS, startReviewServer } from './review/server';
+import { ioReason } from './io-reason';
 
 export interface ReviewOptions {
   port?: string;
@@ -30,6 +31,23 @@ function parseMinutes(value: string | undefined): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0 || n > 24 * 60) throw new DeidError('usage', `--idle-minutes must be more than 0 and at most 1440 (a day), not "${value}"`);
   return n;
+}
+
+/** Why a key file could not be created at `file` (its nearest existing folder), or null. */
+function keyPlaceProblem(file: string): string | null {
+  let at = path.dirname(file);
+  while (!fs.existsSync(at)) {
+    const parent = path.dirname(at);
+    if (parent === at) return null;
+    at = parent;
+  }
+  if (!fs.statSync(at).isDirectory()) return `${at} is a file, not a folder`;
+  try {
+    fs.accessSync(at, fs.constants.W_OK);
+    return null;
+  } catch (e) {
+    return `${at} cannot be written (${ioReason(e)})`;
+  }
 }
 
 /** The platform's "open this URL" command; a failure only means the reviewer opens it by hand. */
@@ -75,6 +93,12 @@ export async function reviewCommand(folder: string, opts: ReviewOptions, io: Io)
   // is refused before the reviewer spends an hour on checklists, and its fingerprint is printed
   // for the study's trusted list. A reviewer without one gets it at the first sign-off.
   if (fs.existsSync(keyFile)) loadKey();
+  else {
+    // Made at the first sign-off: a place it cannot be made is said now, not after an hour of
+    // checklists (the sign-off would fail with the reviewer's work unsaved).
+    const problem = keyPlaceProblem(keyFile);
+    if (problem) throw new DeidError('usage', `cannot make your signing key at ${keyFile}: ${problem}; give --key a place you can write`);
+  }
   let done: (why: string) => void = () => undefined;
   const ended = new Promise<string>((resolve) => {
     done = resolve;

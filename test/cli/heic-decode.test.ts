@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { CORPUS, REPO } from '../helpers/paths';
 
@@ -16,4 +17,8 @@ test('detect and verify --pixels name the HEIC problem and the way out', () => {
   const verify = deid('verify', '--pixels', '--json', HEIC);
   expect(verify.status).toBe(2);
   expect(JSON.parse(verify.stdout).files[0].error).toContain(HINT);
+  // apply: an input it cannot read is a usage problem (exit 2), as a missing file is.
+  const apply = deid('apply', path.join(REPO, 'samples', 'recipe.json'), HEIC, '--out', path.join(os.tmpdir(), 'deid-heic-apply-never-written'));
+  expect(apply.status).toBe(2);
+  expect(apply.stderr).toContain(HINT);
 });

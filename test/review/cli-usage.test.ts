@@ -46,6 +46,12 @@ test('review reads a signing key that is already there at start: a key others ca
   expect(notKey.status).toBe(2);
   expect(notKey.stderr).toMatch(/the reviewer key is not JSON/);
   expect(notKey.stdout).not.toMatch(/serving/);
+  // No key yet, and none can be made where --key points: said at start, not at the first sign-off.
+  const blocker = path.join(tmp, 'a-file');
+  fs.writeFileSync(blocker, 'x');
+  const nowhere = review(path.join(blocker, 'keys', 'key.json'));
+  expect(nowhere.status).toBe(2);
+  expect(nowhere.stderr).toMatch(/cannot make your signing key at .*a-file is a file, not a folder; give --key a place you can write/);
   fs.rmSync(folder, { recursive: true });
 });
 
