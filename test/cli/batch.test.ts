@@ -273,3 +273,22 @@ test('summarize refuses a stale shard: one shard re-run after photos were added,
   const joined = await deid('summarize', '--json', ...parts);
   expect(json(joined.stdout).summary.files).toBe(2);
 });
+
+test('a symbolic link to a folder inside --out never sends outputs outside it (over an input, or anywhere)', async () => {
+  const input = path.join(tmp, 'in2');
+  await fs.mkdir(path.join(input, 'a'), { recursive: true });
+  await fs.mkdir(path.join(input, 'b'), { recursive: true });
+  await fs.copyFile(path.join(CORPUS, 'jpg', 'Canon_40D.jpg'), path.join(input, 'a', 'x.jpg'));
+  // A clean original in b, the folder the link points to.
+  const original = stripMetadata(new Uint8Array(await fs.readFile(path.join(CORPUS, 'jpg', 'Nikon_D70.jpg')))).bytes;
+  await fs.writeFile(path.join(input, 'b', 'x.jpg'), original);
+  const out = path.join(tmp, 'outM');
+  await fs.mkdir(out);
+  await fs.symlink(path.join(input, 'b'), path.join(out, 'a'));
+  const r = await deid('strip', '--json', input, '--out', out);
+  expect(r.code).toBe(1);
+  const refused = json(r.stdout).files.find((f: { input: string }) => f.input.endsWith(path.join('a', 'x.jpg')));
+  expect(refused.error).toMatch(/the output's folder .* leads outside --out \(a symbolic link\)/);
+  expect((await fs.readFile(path.join(input, 'b', 'x.jpg'))).equals(Buffer.from(original))).toBe(true);
+  expect((await fs.readdir(path.join(input, 'b')))).toEqual(['x.jpg']);
+});

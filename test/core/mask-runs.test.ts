@@ -84,6 +84,10 @@ test('a step whose mask selects no pixel is refused (it would paint nothing); ve
     expect(() => applySteps(noise(80, 60), [empty], DEFAULT_POLICY)).toThrow(/the step's mask selects no pixel of its region, so it would obscure nothing/);
     expect(checkRegionObscured(noise(80, 60), empty, DEFAULT_POLICY, LOSSLESS_TOLERANCE)).toEqual({ ok: false, detail: 'the recorded mask selects no pixel of its region: nothing there was obscured' });
   }
+  // Selected pixels only where the region runs past the image: nothing inside it is obscured.
+  const past: Step = { op: 'overlay', region: { x: 70, y: 10, w: 20, h: 2 }, regionKind: 'face', color: '#000000', mask: [10, 10, 10, 10], at: AT };
+  expect(() => applySteps(noise(80, 60), [past], DEFAULT_POLICY)).toThrow(/step 1 \(overlay\): its mask selects no pixel inside the 80x60 image, so it would obscure nothing/);
+  expect(checkRegionObscured(noise(80, 60), past, DEFAULT_POLICY, LOSSLESS_TOLERANCE)).toEqual({ ok: false, detail: 'the recorded mask selects no pixel inside the image: nothing there was obscured' });
   // One selected pixel is a selection: painted and checked as such.
   const one: Step = { op: 'overlay', region, regionKind: 'text', color: '#000000', mask: [5, 1, region.w * region.h - 6], at: AT };
   const out = applySteps(noise(80, 60), [one], DEFAULT_POLICY);

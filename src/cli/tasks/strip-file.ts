@@ -5,6 +5,7 @@ import { DEFAULT_LIMITS } from '../../core/limits';
 import { detectContainer } from '../../core/metadata/registry';
 import { stripMetadata } from '../../core/metadata/scan';
 import { stageFile, sweepOnce } from '../atomic';
+import { isInside, realTarget } from '../output-paths';
 import { decodeFailure } from '../pixels-io';
 import { readInputFile, type ReadScratch } from '../read-input';
 import type { ImageFormat } from '../../core/metadata/types';
@@ -28,6 +29,11 @@ export async function stripFile(task: StripTask, scratch?: ReadScratch): Promise
   if ('result' in planned) return planned.result;
   const { output, bytes, format, lossless, notice } = planned;
   const done = { input: task.file.path, output, format, lossless, ...(notice ? { notice } : {}) };
+  // The output's folder, links resolved, must lie inside --out: a symbolic link to a folder in
+  // the output tree (to an input folder, or anywhere) would have the output written there.
+  if (!isInside(realTarget(path.dirname(output)), realTarget(task.outDir))) {
+    return { input: task.file.path, format, lossless: false, error: `refused, nothing written: the output's folder ${path.dirname(output)} leads outside --out (a symbolic link)` };
+  }
   if (task.resume && alreadyThere(task.file.path, planned)) return { ...done, resumed: true };
   try {
     // Staged beside its final place (same file system, so the commit is one rename); the main

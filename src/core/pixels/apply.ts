@@ -40,13 +40,17 @@ export function applySteps(buf: PixelBuffer, steps: Step[], policy: Policy, opti
       const r = step.region;
       throw new DeidError('usage', `step ${i + 1} (${step.op}): region ${r.w}x${r.h} at (${r.x}, ${r.y}) lies outside the ${current.width}x${current.height} image, so it would obscure nothing`);
     }
+    const mask = step.op === 'pixelate' || step.op === 'overlay' ? stepMask(step, current) : undefined;
+    if (mask && !mask.data.some((v) => v > 0)) {
+      throw new DeidError('usage', `step ${i + 1} (${step.op}): its mask selects no pixel inside the ${current.width}x${current.height} image, so it would obscure nothing`);
+    }
     switch (step.op) {
       case 'pixelate':
         // checkStep guarantees region and cellSize on a mosaic step.
-        pixelateRegion(current, step.region as NonNullable<Step['region']>, step.cellSize as number, stepMask(step, current));
+        pixelateRegion(current, step.region as NonNullable<Step['region']>, step.cellSize as number, mask);
         break;
       case 'overlay':
-        overlayRegion(current, step.region as NonNullable<Step['region']>, step.color ?? policy.overlayColor, stepMask(step, current));
+        overlayRegion(current, step.region as NonNullable<Step['region']>, step.color ?? policy.overlayColor, mask);
         break;
       case 'crop':
         current = cropPixels(current, step.region as NonNullable<Step['region']>);

@@ -105,6 +105,8 @@ export function checkRegionObscured(
       return { ok: false, detail: e instanceof Error ? e.message : String(e) };
     }
     if (maskSelectsNothing(step.mask)) return { ok: false, detail: 'the recorded mask selects no pixel of its region: nothing there was obscured' };
+    // runsToMask kept only the part inside the image: a selection wholly outside it obscured nothing.
+    if (!mask.data.some((v) => v > 0)) return { ok: false, detail: 'the recorded mask selects no pixel inside the image: nothing there was obscured' };
   }
   return step.op === 'overlay' ? checkOverlay(buf, step, clip, policy, tol, mask) : checkMosaic(buf, step, region, clip, policy, tol, mask);
 }
