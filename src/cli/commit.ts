@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { scanStructure } from '../core/metadata/scan';
+import { sidecarPathFor } from './inputs';
 import { readInputFile } from './read-input';
 import type { StripFileResult } from './tasks/types';
 
@@ -14,6 +15,8 @@ const EXISTING_READ_LIMIT = 1024 * 1024 * 1024;
  */
 function notAnOutput(file: string, existing: fs.Stats): string | null {
   if (!existing.isFile()) return 'it is not a regular file';
+  // An export of deid apply or the panel is clean too, but its sidecar beside it says what it is.
+  if (fs.existsSync(sidecarPathFor(file))) return 'it is a de-identified export (its sidecar is beside it)';
   if (existing.size > EXISTING_READ_LIMIT) return 'it is larger than anything strip writes';
   let bytes: Uint8Array;
   try {
@@ -81,7 +84,10 @@ export class Committer {
       } else if (foreign) {
         refuse(`a file is already at ${output} and ${foreign}, so it is not an earlier output of deid strip; it was left as it is (is --out the right folder?)`);
       } else {
-        if (existing) r.notice = r.notice ? `${r.notice}; replaced the earlier output there` : 'replaced the earlier output there';
+        if (existing) {
+          r.notice = r.notice ? `${r.notice}; replaced the earlier output there` : 'replaced the earlier output there';
+          r.replaced = true;
+        }
         try {
           fs.renameSync(staged, output);
           this.written.set(output, r.input);

@@ -24,6 +24,8 @@ export interface StripSummary {
   written: number;
   /** --resume: clean outputs already there, kept. */
   resumed: number;
+  /** Written over a clean image already at the output's name (an earlier output). */
+  replaced: number;
   errors: number;
   skipped: number;
   sidecars: number;
@@ -59,7 +61,7 @@ export class VerifyTally {
 }
 
 export class StripTally {
-  readonly summary: StripSummary = { files: 0, written: 0, resumed: 0, errors: 0, skipped: 0, sidecars: 0, unreadable: 0 };
+  readonly summary: StripSummary = { files: 0, written: 0, resumed: 0, replaced: 0, errors: 0, skipped: 0, sidecars: 0, unreadable: 0 };
 
   add(r: StripFileResult): void {
     const s = this.summary;
@@ -68,7 +70,10 @@ export class StripTally {
     if (r.unreadable) s.unreadable++;
     if (r.error !== undefined) s.errors++;
     else if (r.resumed) s.resumed++;
-    else if (r.output) s.written++;
+    else if (r.output) {
+      s.written++;
+      if (r.replaced) s.replaced++;
+    }
   }
 }
 
@@ -134,7 +139,7 @@ export function stripHumanLines(f: StripFileResult): string[] {
 }
 
 export function stripSummaryLine(s: StripSummary): string {
-  let line = `${s.files} files: ${s.written} written, ${s.errors} refused`;
+  let line = `${s.files} files: ${s.written} written${s.replaced > 0 ? ` (${s.replaced} over earlier outputs)` : ''}, ${s.errors} refused`;
   if (s.resumed > 0) line += `, ${s.resumed} kept (--resume)`;
   if (s.skipped > 0) line += `, ${s.skipped} skipped`;
   if (s.sidecars > 0) line += ` (+${s.sidecars} sidecar${s.sidecars === 1 ? '' : 's'})`;

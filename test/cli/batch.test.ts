@@ -239,7 +239,8 @@ test('summarize refuses a stale shard: one shard re-run after photos were added,
     const new1 = await shard(how, 1, inputs, 2);
     const merged = await deid('summarize', '--json', new0, new1);
     const one = await deid('strip', '--json', ...inputs, '--out', path.join(tmp, `one-${how}`));
-    expect(json(merged.stdout).summary).toEqual(json(one.stdout).summary);
+    // The re-run shards wrote over the first run's outputs (counted as replaced); the one run wrote fresh.
+    expect({ ...json(merged.stdout).summary, replaced: 0 }).toEqual(json(one.stdout).summary);
     expect(json(merged.stdout).summary.files).toBe(photos.length);
     expect(merged.code).toBe(one.code);
   }
@@ -291,4 +292,23 @@ test('a symbolic link to a folder inside --out never sends outputs outside it (o
   expect(refused.error).toMatch(/the output's folder .* leads outside --out \(a symbolic link\)/);
   expect((await fs.readFile(path.join(input, 'b', 'x.jpg'))).equals(Buffer.from(original))).toBe(true);
   expect((await fs.readdir(path.join(input, 'b')))).toEqual(['x.jpg']);
+});
+
+test('replacing earlier outputs is counted; a de-identified export (its sidecar beside it) is never replaced', async () => {
+  const input = path.join(tmp, 'cam');
+  await fs.mkdir(input);
+  const out = path.join(tmp, 'exports');
+  const applied = json((await deid('apply', path.join(REPO, 'samples', 'recipe.json'), SAMPLE, '--out', out, '--json')).stdout);
+  const exportName = path.basename(applied.image as string);
+  const before = await fs.readFile(applied.image);
+  // A camera photo that happens to have the export's name, and one that does not.
+  await fs.copyFile(path.join(CORPUS, 'jpg', 'Canon_40D.jpg'), path.join(input, exportName));
+  await fs.copyFile(path.join(CORPUS, 'jpg', 'Nikon_D70.jpg'), path.join(input, 'other.jpg'));
+  const first = await deid('strip', '--json', input, '--out', out);
+  expect(first.code).toBe(1);
+  const refused = json(first.stdout).files.find((f: { input: string }) => f.input.endsWith(exportName));
+  expect(refused.error).toMatch(/it is a de-identified export \(its sidecar is beside it\)/);
+  expect((await fs.readFile(applied.image)).equals(before)).toBe(true);
+  const again = await deid('strip', input, '--out', out);
+  expect(again.stdout).toMatch(/2 files: 1 written \(1 over earlier outputs\), 1 refused/);
 });

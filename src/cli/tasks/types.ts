@@ -34,6 +34,8 @@ export interface StripFileResult {
   unreadable?: boolean;
   /** --resume: the output was already there, newer than the input and exactly what strip writes. */
   resumed?: boolean;
+  /** A file already at the output's name (a clean image: an earlier output) was replaced. */
+  replaced?: boolean;
   /** Internal: the temporary file holding the output until the main thread commits it. */
   staged?: string;
 }
