@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as path from 'node:path';
 import { DeidError } from '../core/errors';
 import { readFileList } from './files-from';
 import { expandInputs, type ExpandOptions, type InputArg, type InputEntry, type InputFile } from './inputs';
@@ -73,11 +73,12 @@ export interface JsonlSummaryLine<S> {
   allowSkipped: boolean;
   exitCode: number;
   /**
-   * What the run listed: SHA-256 (first 16 bytes, hex) of the relative path of every entry the
-   * inputs expanded to, before the shard filter, in listing order, each followed by a NUL. Shards
-   * of one run over the same files carry the same value; a shard run after files were added or
-   * removed, or with other arguments, carries another, and `deid summarize` refuses to merge it.
-   * Absent from the lines of earlier versions, which summarize accepts unchecked when no shard has it.
+   * What the run listed (ListedFiles): the number of entries the inputs expanded to, before the
+   * shard filter, and a sum of a hash of each one's absolute path, so the order of listing does
+   * not matter. Shards of one run over the same files carry the same value; a shard run after
+   * files were added or removed, or over another folder with the same layout, carries another,
+   * and `deid summarize` refuses to merge it. Absent from the lines of earlier versions, which
+   * summarize accepts unchecked when no shard has it.
    */
   inputs?: string;
 }
@@ -108,12 +109,12 @@ export async function runBatch<R extends TaskResult, S>(spec: BatchSpec<R, S>): 
     io.err(`deid ${spec.command}: -0 reads a NUL-separated --files-from list; there is no --files-from`);
     return EXIT_USAGE;
   }
-  // Every entry listed, whichever shard takes it: a running hash, so memory stays flat.
-  const listed = createHash('sha256');
+  // Every entry listed, whichever shard takes it: a running sum, so memory stays flat.
+  const listed = new ListedFiles();
   const entries = async function* (): AsyncGenerator<Item<R>> {
     for await (const entry of expandInputs(argumentsOf(spec.paths, opts), spec.expand)) {
       const rel = entry.kind === 'file' ? entry.file.rel : entry.rel;
-      listed.update(rel).update('\0');
+      listed.add(entry.kind === 'file' ? entry.file.path : entry.path);
       if (!inShard(rel, opts.shard)) continue;
       if (entry.kind === 'file') yield { kind: 'task', task: spec.task(entry.file) };
       else yield { kind: 'ready', result: spec.entryResult(entry), file: { path: entry.path, rel, explicit: false } };
@@ -142,7 +143,7 @@ export async function runBatch<R extends TaskResult, S>(spec: BatchSpec<R, S>): 
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    return await runStoppable(spec, entries, stopper.signal, () => stopped, () => listed.digest('hex').slice(0, 32));
+    return await runStoppable(spec, entries, stopper.signal, () => stopped, () => listed.digest());
   } finally {
     running.delete(stop);
     process.removeListener('SIGINT', onSignal);
@@ -260,5 +261,35 @@ async function runStoppable<R extends TaskResult, S>(
 async function* asTasks<R extends TaskResult>(items: AsyncIterable<Item<R>>): AsyncGenerator<Task> {
   for await (const item of items) {
     yield item.kind === 'task' ? item.task : { type: 'done', file: item.file, result: item.result };
+  }
+}
+
+/**
+ * The set of files a run listed, whatever their order (a --files-from list sorted another way is
+ * the same set): their count and the sums, mod 2^32, of two FNV-1a hashes of each absolute path.
+ * Absolute, so a shard run over a folder with the same layout elsewhere differs. Not a defence
+ * against someone crafting collisions, only against merging the wrong runs by mistake.
+ */
+export class ListedFiles {
+  private count = 0;
+  private a = 0;
+  private b = 0;
+
+  add(file: string): void {
+    const abs = path.resolve(file);
+    let h1 = 0x811c9dc5;
+    let h2 = 0x01000193 ^ abs.length;
+    for (let i = 0; i < abs.length; i++) {
+      const c = abs.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 0x01000193);
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+    }
+    this.a = (this.a + (h1 >>> 0)) >>> 0;
+    this.b = (this.b + (h2 >>> 0)) >>> 0;
+    this.count++;
+  }
+
+  digest(): string {
+    return `${this.count}-${this.a.toString(16).padStart(8, '0')}${this.b.toString(16).padStart(8, '0')}`;
   }
 }

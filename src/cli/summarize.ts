@@ -153,8 +153,8 @@ function differentListings(shards: Map<number, { file: string; inputs: string | 
     groups.get(key)!.push(`${escapeText(file)} (${k}/${count})`);
   }
   if (groups.size < 2) return null;
-  const sets = [...groups].map(([inputs, names]) => `${names.join(', ')}: ${inputs ? `inputs ${inputs.slice(0, 12)}` : 'no inputs field (an earlier deid), cannot be checked'}`);
-  const what = groups.has('') ? 'cannot be shown to have listed the same files, so together they may not' : 'listed different files (files added or removed, or other arguments, between their runs), so together they do not';
+  const sets = [...groups].map(([inputs, names]) => `${names.join(', ')}: ${inputs ? `inputs ${inputs}` : 'no inputs field (an earlier deid), cannot be checked'}`);
+  const what = groups.has('') ? 'cannot be shown to have listed the same files, so together they may not' : 'listed different files (files added or removed, another folder, or other arguments), so together they do not';
   return `the shards ${what} cover one run (${sets.join('; ')}); run every shard again, together (strip --resume keeps the outputs already written)`;
 }
 

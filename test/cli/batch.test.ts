@@ -198,7 +198,7 @@ test('--jsonl prints one object per file in input order and a summary line match
   const whole = await deid('verify', '--json', dir);
   const { records, last } = jsonl(lines.stdout);
   expect(records).toEqual(json(whole.stdout).files);
-  expect(last).toEqual({ summary: json(whole.stdout).summary, command: 'verify', shard: null, allowSkipped: false, exitCode: 1, inputs: expect.stringMatching(/^[0-9a-f]{32}$/) });
+  expect(last).toEqual({ summary: json(whole.stdout).summary, command: 'verify', shard: null, allowSkipped: false, exitCode: 1, inputs: expect.stringMatching(/^\d+-[0-9a-f]{16}$/) });
   expect(lines.code).toBe(whole.code);
 });
 
@@ -232,7 +232,7 @@ test('summarize refuses a stale shard: one shard re-run after photos were added,
     const stale = await deid('summarize', new0, old1);
     expect(stale.code).toBe(2);
     expect(stale.stdout).toBe('');
-    expect(stale.stderr).toMatch(/the shards listed different files .*strip-0\.jsonl \(0\/2\): inputs [0-9a-f]{12}; .*strip-1\.jsonl \(1\/2\): inputs [0-9a-f]{12}\); run every shard again, together/);
+    expect(stale.stderr).toMatch(/the shards listed different files .*strip-0\.jsonl \(0\/2\): inputs \d+-[0-9a-f]{16}; .*strip-1\.jsonl \(1\/2\): inputs \d+-[0-9a-f]{16}\); run every shard again, together/);
     expect(stale.stderr).toMatch(/no verdict \(exit 2\)/);
 
     // Both shards run again over the same files merge to what one run over them says.
@@ -311,4 +311,29 @@ test('replacing earlier outputs is counted; a de-identified export (its sidecar 
   expect((await fs.readFile(applied.image)).equals(before)).toBe(true);
   const again = await deid('strip', input, '--out', out);
   expect(again.stdout).toMatch(/2 files: 1 written \(1 over earlier outputs\), 1 refused/);
+});
+
+test('summarize: shards over two folders with the same layout are refused; a list in another order is the same run', async () => {
+  const mk = async (dir: string) => {
+    await fs.mkdir(dir, { recursive: true });
+    for (const n of ['Canon_40D.jpg', 'Nikon_D70.jpg', 'Fujifilm_FinePix6900ZOOM.jpg']) await fs.copyFile(path.join(CORPUS, 'jpg', n), path.join(dir, n));
+  };
+  const [ward3, ward4] = [path.join(tmp, 'w3', 'photos'), path.join(tmp, 'w4', 'photos')];
+  await mk(ward3);
+  await mk(ward4);
+  const run = async (name: string, ...args: string[]) => {
+    const f = path.join(tmp, name);
+    await fs.writeFile(f, (await deid('verify', '--jsonl', ...args)).stdout);
+    return f;
+  };
+  const mixed = await deid('summarize', await run('a0.jsonl', '--shard', '0/2', ward3), await run('a1.jsonl', '--shard', '1/2', ward4));
+  expect(mixed.code).toBe(2);
+  expect(mixed.stderr).toMatch(/the shards listed different files/);
+  const names = (await fs.readdir(ward3)).map((n) => path.join(ward3, n));
+  const [up, down] = [path.join(tmp, 'up.txt'), path.join(tmp, 'down.txt')];
+  await fs.writeFile(up, `${names.sort().join('\n')}\n`);
+  await fs.writeFile(down, `${[...names].reverse().join('\n')}\n`);
+  const same = await deid('summarize', '--json', await run('b0.jsonl', '--shard', '0/2', '--files-from', up), await run('b1.jsonl', '--shard', '1/2', '--files-from', down));
+  expect(same.code).toBe(1);
+  expect(json(same.stdout).summary.files).toBe(3);
 });
