@@ -7,6 +7,8 @@ import { EXIT_USAGE, type Io } from './io';
 import { ioReason } from './io-reason';
 import { StripTally, stripExitCode, stripExitReason, stripHumanLines, summaryLineFor } from './summary';
 import type { StripFileResult, Task } from './tasks/types';
+import { escapeText } from './escape';
+import { isInside } from './output-paths';
 
 export interface StripOptions extends BatchOptions {
   out: string;
@@ -32,6 +34,20 @@ export async function stripCommand(paths: string[], opts: StripOptions, io: Io):
   } catch (e) {
     io.err(`deid strip: cannot use --out ${opts.out}: ${ioReason(e)}`);
     return EXIT_USAGE;
+  }
+  // Nothing under --out is read as input (inputs.ts). Where --out lies inside a folder being
+  // stripped, say so: photos already there (--out naming an input subfolder by mistake) are not
+  // stripped, and the run would otherwise not mention them.
+  for (const arg of paths) {
+    let argReal: string;
+    try {
+      argReal = fs.realpathSync(arg);
+    } catch {
+      continue; // the listing reports it
+    }
+    if (outReal !== argReal && isInside(outReal, argReal)) {
+      io.err(`deid strip: note: --out ${escapeText(opts.out)} lies inside ${escapeText(arg)}; nothing under it is read as input`);
+    }
   }
   const committer = new Committer();
   // Stopped early (Ctrl-C, Slurm's SIGTERM at the time limit, a closed output: batch.ts) or

@@ -337,3 +337,13 @@ test('summarize: shards over two folders with the same layout are refused; a lis
   expect(same.code).toBe(1);
   expect(json(same.stdout).summary.files).toBe(3);
 });
+
+test('strip says when --out lies inside a folder it strips (photos already under it are not read)', async () => {
+  const input = path.join(tmp, 'in3');
+  await tree(input);
+  const r = await deid('strip', input, '--out', path.join(input, 'ward2'));
+  expect(r.stderr).toMatch(/note: --out .*ward2 lies inside .*in3; nothing under it is read as input/);
+  expect(r.stdout).toMatch(/2 files: 2 written/);
+  const plain = await deid('strip', input, '--out', path.join(tmp, 'elsewhere'));
+  expect(plain.stderr).not.toMatch(/note:/);
+});
