@@ -70,7 +70,7 @@ export async function reportCommand(folder: string, opts: ReportOptions, io: Io)
     return EXIT_USAGE;
   }
   const policy = await readPolicy(opts.policy);
-  const { exports, undocumented, duplicates } = indexFolder(root);
+  const { exports, undocumented, duplicates, links } = indexFolder(root);
   const rows = [];
   const thumbnails = new Map<string, string>();
   for (const entry of exports) {
@@ -96,9 +96,11 @@ export async function reportCommand(folder: string, opts: ReportOptions, io: Io)
   for (const f of undocumented) io.err(`no sidecar   ${escapeText(path.relative(root, f))}`);
   // A second sidecar with an export's alternate id: a copy, or a clash; the record holds one.
   for (const id of duplicates) io.err(`duplicate    ${id}: more than one sidecar under the folder has this alternate id; the record lists the first`);
+  for (const l of links) io.err(`not followed ${escapeText(path.relative(root, l))}: a symbolic link (the record covers only files in the folder)`);
   const problems = [
     undocumented.length > 0 ? `${undocumented.length} image(s) in ${escapeText(folder)} have no sidecar, so the record does not cover them (a lost sidecar, or a photo that never went through deid)` : '',
     duplicates.length > 0 ? `${duplicates.length} alternate id(s) appear more than once` : '',
+    links.length > 0 ? `${links.length} symbolic link(s) not followed` : '',
   ].filter(Boolean);
   if (problems.length > 0) {
     io.err(`deid report: exit 1: ${problems.join('; ')}`);

@@ -28,6 +28,21 @@ test('images without a sidecar are counted, listed on the console (not in the re
     expect(html).toContain(kept.id);
     expect(html).not.toContain('Jane_Doe');
 
+    // An image by content whatever its name, and a link, are not passed over either.
+    fs.copyFileSync(SAMPLE, path.join(exp, 'ward 3', 'IMG_0002'));
+    fs.copyFileSync(SAMPLE, path.join(exp, 'ward 3', 'scan.gif'));
+    fs.writeFileSync(path.join(exp, 'ward 3', 'notes.txt'), 'not an image');
+    fs.symlinkSync(SAMPLE, path.join(exp, 'link.jpg'));
+    const more = await deid('report', exp, '--out', out);
+    expect(more.code).toBe(1);
+    expect(more.stderr).toMatch(/no sidecar {3}ward 3\/IMG_0002/);
+    expect(more.stderr).toMatch(/no sidecar {3}ward 3\/scan\.gif/);
+    expect(more.stderr).not.toMatch(/notes\.txt/);
+    expect(more.stderr).toMatch(/not followed link\.jpg: a symbolic link/);
+    fs.rmSync(path.join(exp, 'link.jpg'));
+    fs.rmSync(path.join(exp, 'ward 3', 'IMG_0002'));
+    fs.rmSync(path.join(exp, 'ward 3', 'scan.gif'));
+
     // A copy of an export in a subfolder is a duplicate, not an image without a sidecar.
     fs.mkdirSync(path.join(exp, 'copy'));
     for (const f of [kept.image, kept.sidecar]) fs.copyFileSync(f, path.join(exp, 'copy', path.basename(f)));

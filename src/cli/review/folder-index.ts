@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { detectContainer } from '../../core/metadata/registry';
 import { isAlternateId } from '../../core/sidecar/alternate-id';
 
 /** One export found under the folder: its sidecar and the image beside it. */
@@ -11,6 +12,22 @@ export interface IndexedExport {
 }
 
 const SIDECAR_SUFFIX = '.deid.json';
+/** An image deid reads whatever its name (a JPEG called scan.gif, IMG_0002 with no extension). */
+function isImageByContent(file: string): boolean {
+  try {
+    const fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | fs.constants.O_NONBLOCK);
+    try {
+      const head = Buffer.alloc(64);
+      const n = fs.readSync(fd, head, 0, head.length, 0);
+      return detectContainer(new Uint8Array(head.buffer, head.byteOffset, n)) !== null;
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+
 /** A file named as an image of a kind deid reads: one without a sidecar is not documented. */
 const IMAGE_NAME = /\.(jpe?g|png|tiff?|webp|hei[cf]|avif)$/i;
 /** A folder of exports is flat or a few levels deep; this only stops a pathological tree. */
@@ -23,11 +40,12 @@ const MAX_DEPTH = 16;
  * the folder the reviewer named. The page addresses exports by alternate id only, so no path from
  * a request ever reaches the file system.
  */
-export function indexFolder(root: string): { exports: IndexedExport[]; duplicates: string[]; undocumented: string[] } {
+export function indexFolder(root: string): { exports: IndexedExport[]; duplicates: string[]; undocumented: string[]; links: string[] } {
   const found = new Map<string, IndexedExport>();
   const duplicates: string[] = [];
   const images: string[] = [];
   const copies = new Set<string>();
+  const links: string[] = [];
   const walk = (dir: string, depth: number): void => {
     if (depth > MAX_DEPTH) return;
     let entries: fs.Dirent[];
@@ -41,7 +59,9 @@ export function indexFolder(root: string): { exports: IndexedExport[]; duplicate
     for (const e of entries) {
       // Dirent types come from lstat-like data: a symlink is neither isFile() nor isDirectory().
       if (e.isDirectory() && !e.name.startsWith('.')) walk(path.join(dir, e.name), depth + 1);
-      if (e.isFile() && IMAGE_NAME.test(e.name)) images.push(path.join(dir, e.name));
+      if (e.isFile() && !e.name.endsWith(SIDECAR_SUFFIX) && (IMAGE_NAME.test(e.name) || isImageByContent(path.join(dir, e.name)))) images.push(path.join(dir, e.name));
+      // Links are never followed (see above); one in an export folder is named, not passed over.
+      if (e.isSymbolicLink()) links.push(path.join(dir, e.name));
       if (!e.isFile() || !e.name.endsWith(SIDECAR_SUFFIX)) continue;
       const id = e.name.slice(0, -SIDECAR_SUFFIX.length);
       if (!isAlternateId(id)) continue;
@@ -57,7 +77,7 @@ export function indexFolder(root: string): { exports: IndexedExport[]; duplicate
   };
   walk(root, 0);
   const documented = new Set([...found.values()].map((x) => x.imagePath));
-  return { exports: [...found.values()].sort((a, b) => (a.id < b.id ? -1 : 1)), duplicates, undocumented: images.filter((f) => !documented.has(f) && !copies.has(f)) };
+  return { exports: [...found.values()].sort((a, b) => (a.id < b.id ? -1 : 1)), duplicates, undocumented: images.filter((f) => !documented.has(f) && !copies.has(f)), links };
 }
 
 /**
