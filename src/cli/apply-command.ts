@@ -5,6 +5,8 @@ import { applyRecipe } from './apply';
 import { EXIT_USAGE, type Io } from './io';
 import { readPolicy } from './options';
 import { errorText } from './tasks/verify-file';
+import { withoutByteOrderMark } from '../core/text';
+import { isBlank } from './output-paths';
 
 export interface ApplyOptions {
   out: string;
@@ -19,7 +21,7 @@ export async function applyCommand(recipe: string, image: string, opts: ApplyOpt
     io.err(`deid apply: nothing written: ${why}`);
     return EXIT_USAGE;
   };
-  if (opts.out.trim() === '') return usage('--out is empty: name the folder to write the export and its sidecar into');
+  if (isBlank(opts.out)) return usage('--out is empty: name the folder to write the export and its sidecar into');
   const outStat = await fs.stat(opts.out).catch(() => null);
   if (outStat && !outStat.isDirectory()) return usage(`--out ${opts.out} is a file, not a folder: name the folder to write the export and its sidecar into`);
   let recipeBytes: Uint8Array;
@@ -34,8 +36,7 @@ export async function applyCommand(recipe: string, image: string, opts: ApplyOpt
   if (imageBytes.length === 0) return usage(`${image} is empty: there is no image to de-identify`);
   const swapped = detectContainer(recipeBytes);
   if (swapped) return usage(`${recipe} is a ${swapped.format.toUpperCase()} image, not a recipe: the recipe comes first, then the image (deid apply <recipe> <image> --out <dir>)`);
-  // A byte-order mark (Windows Notepad saves one) is not part of the JSON.
-  const recipeText = Buffer.from(recipeBytes).toString('utf8').replace(/^\uFEFF/, '');
+  const recipeText = withoutByteOrderMark(Buffer.from(recipeBytes).toString('utf8'));
   try {
     const policy = await readPolicy(opts.policy);
     const result = await applyRecipe({ recipeText, imageBytes, outDir: opts.out, format: opts.format, policy });

@@ -12,7 +12,7 @@ import { folderStore, digestFile } from './bag-store';
 import { verifyFile } from './tasks/verify-file';
 import { escapeText } from './escape';
 import type { Io } from './io';
-import { emptyPathProblem, isInside, newFileProblem, realTarget, writeNewFile } from './output-paths';
+import { emptyPathProblem, isBlank, isInside, newFileProblem, realTarget, writeNewFile } from './output-paths';
 import { TOOL_VERSION } from './version';
 import { HOST, pidAlive } from './atomic';
 
@@ -141,7 +141,7 @@ function createUsageProblem(folder: string, opts: BagCreateOptions): string | nu
   if (isInside(realTarget(opts.out), fs.realpathSync(folder))) return '--out must not be inside the folder being bagged';
   for (const [flag, value] of [['--recipient', opts.recipient], ['--method', opts.method], ['--contact', opts.contact], ['--source-org', opts.sourceOrganization], ['--description', opts.description]] as const) {
     // A bag-info element with no value records nothing (`Recipient-Organization:`); commander passes "" through.
-    if (value !== undefined && value.trim() === '') return `${flag} needs a value; an empty one was given`;
+    if (value !== undefined && isBlank(value)) return `${flag} needs a value; an empty one was given`;
   }
   if (opts.transferDate !== undefined && !isCalendarDate(opts.transferDate)) return `--transfer-date ${escapeText(opts.transferDate)} is not a date on the calendar; give it as YYYY-MM-DD`;
   return opts.log === undefined ? null : logProblem(opts.log, opts.out);

@@ -5,6 +5,8 @@ import { DEFAULT_POLICY, loadPolicy } from '../core/policy/policy';
 import type { Policy } from '../core/policy/types';
 import { EXIT_USAGE } from './io';
 import { parseShard } from './shard';
+import { withoutByteOrderMark } from '../core/text';
+import { isBlank } from './output-paths';
 
 /** Options several commands share; each command block in main.ts adds the ones it takes. */
 
@@ -25,11 +27,10 @@ export function jobsOption(): Option {
 export async function readPolicy(file: string | undefined): Promise<Policy> {
   if (file === undefined) return DEFAULT_POLICY;
   // An unset variable (--policy "$POLICY") must not quietly mean the default policy.
-  if (file.trim() === '') throw new DeidError('usage', '--policy is empty: name the policy file, or leave --policy out for the default policy');
+  if (isBlank(file)) throw new DeidError('usage', '--policy is empty: name the policy file, or leave --policy out for the default policy');
   let json: unknown;
   try {
-    // A byte-order mark (Windows Notepad writes one) is not part of the JSON.
-    json = JSON.parse((await fs.readFile(file, 'utf8')).replace(/^\uFEFF/, ''));
+    json = JSON.parse(withoutByteOrderMark(await fs.readFile(file, 'utf8')));
   } catch (e) {
     throw new DeidError('usage', `cannot read the policy ${file}: ${(e as NodeJS.ErrnoException).code ?? 'not JSON'}`);
   }

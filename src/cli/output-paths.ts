@@ -65,7 +65,12 @@ export function parentProblem(p: string): string | null {
 
 /** A flag's value is a path; commander passes `--out ""` through as an empty string. */
 export function emptyPathProblem(flag: string, p: string): string | null {
-  return p === '' ? `${flag} needs a path; an empty one was given` : null;
+  return isBlank(p) ? `${flag} needs a path; an empty one was given` : null;
+}
+
+/** An empty or whitespace-only path or value: an unset variable, never a name anyone means. */
+export function isBlank(p: string): boolean {
+  return p.trim() === '';
 }
 
 /**

@@ -8,6 +8,7 @@ import { readPolicy } from './options';
 import { defaultKeyPath, loadOrCreateReviewerKey } from './review/keys';
 import { DEFAULT_ASSETS, startReviewServer } from './review/server';
 import { ioReason } from './io-reason';
+import { isBlank } from './output-paths';
 
 export interface ReviewOptions {
   port?: string;
@@ -78,7 +79,7 @@ export async function reviewCommand(folder: string, opts: ReviewOptions, io: Io)
   const policy = await readPolicy(opts.policy);
   const port = parsePort(opts.port);
   const idleMinutes = parseMinutes(opts.idleMinutes);
-  if (opts.key !== undefined && opts.key.trim() === '') throw new DeidError('usage', '--key is empty: name your signing key file, or leave --key out for the default one');
+  if (opts.key !== undefined && isBlank(opts.key)) throw new DeidError('usage', '--key is empty: name your signing key file, or leave --key out for the default one');
   const keyFile = opts.key !== undefined ? path.resolve(opts.key) : defaultKeyPath();
   let key: ReviewerKey | null = null;
   const loadKey = (): ReviewerKey => {

@@ -8,7 +8,7 @@ import { ioReason } from './io-reason';
 import { StripTally, stripExitCode, stripExitReason, stripHumanLines, summaryLineFor } from './summary';
 import type { StripFileResult, Task } from './tasks/types';
 import { escapeText } from './escape';
-import { isInside } from './output-paths';
+import { isBlank, isInside } from './output-paths';
 
 export interface StripOptions extends BatchOptions {
   out: string;
@@ -17,7 +17,7 @@ export interface StripOptions extends BatchOptions {
 
 /** `deid strip <paths...> --out <dir>` (DESIGN.md "Command line contract"; issues 12 and 13). */
 export async function stripCommand(paths: string[], opts: StripOptions, io: Io): Promise<number> {
-  if (opts.out.trim() === '') {
+  if (isBlank(opts.out)) {
     // path.resolve('') is the current folder: an unset variable must not strip into it.
     io.err('deid strip: --out is empty: name the folder to write the stripped copies into');
     return EXIT_USAGE;

@@ -52,6 +52,7 @@ test('an empty --policy, --trusted-reviewers or --key (an unset variable) is a u
     [['verify', a, '--policy', ''], /--policy is empty/],
     [['verify', a, '--trusted-reviewers', ''], /--trusted-reviewers is empty/],
     [['review', tmp, '--no-open', '--key', ' '], /--key is empty/],
+    [['report', tmp, '--out', ' '], /--out needs a path; an empty one was given/],
   ] as const) {
     const r = await deid(...args);
     expect([args.join(' '), r.code]).toEqual([args.join(' '), 2]);

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { DeidError } from '../../core/errors';
 import { generateReviewerKey, parseReviewerKey, serializeReviewerKey, type ReviewerKey } from '../../core/signature/keys';
 import { parseTrustedReviewers } from '../../core/signature/sidecar-signature';
+import { isBlank } from '../output-paths';
 
 /** The per-user configuration directory each platform documents for application settings. */
 function configDir(): string {
@@ -57,7 +58,7 @@ export function loadOrCreateReviewerKey(file = defaultKeyPath()): LoadedKey {
 
 /** `--trusted-reviewers <file>`: the fingerprints, as an array (verify tasks cross to worker threads). */
 export async function readTrustedReviewers(file: string): Promise<string[]> {
-  if (file.trim() === '') throw new DeidError('usage', '--trusted-reviewers is empty: name the file of trusted key fingerprints');
+  if (isBlank(file)) throw new DeidError('usage', '--trusted-reviewers is empty: name the file of trusted key fingerprints');
   let text: string;
   try {
     text = await fs.promises.readFile(file, 'utf8');

@@ -16,6 +16,7 @@ import { sidecarPathFor } from '../inputs';
 import { readInputFile, type ReadScratch } from '../read-input';
 import { decodePixels } from '../pixels-io';
 import type { VerifyFileResult, VerifyTask } from './types';
+import { withoutByteOrderMark } from '../../core/text';
 
 /**
  * Verifies one file: metadata (walk + exifr), then, with a sidecar beside it, the binding. The
@@ -51,8 +52,7 @@ export async function verifyFile(task: VerifyTask, scratch?: ReadScratch): Promi
   // Not through the scratch, which holds the image.
   if (fs.statSync(sidecarPath, { throwIfNoEntry: false }) !== undefined) {
     try {
-      // A byte-order mark (a sidecar saved from Notepad) is not part of the JSON.
-      sidecarText = Buffer.from(readInputFile(sidecarPath)).toString('utf8').replace(/^\uFEFF/, '');
+      sidecarText = withoutByteOrderMark(Buffer.from(readInputFile(sidecarPath)).toString('utf8'));
     } catch {
       sidecarText = null;
     }

@@ -4,6 +4,7 @@ import { DeidError } from '../errors';
 import { isAlternateId } from './alternate-id';
 import { isIsoDateTime } from './dates';
 import { type Recipe, type Sidecar, type Step } from './types';
+import { withoutByteOrderMark } from '../text';
 
 /**
  * The published schema (schema/sidecar.schema.json), imported rather than copied so the core
@@ -153,8 +154,7 @@ export function serializeSidecar(s: Sidecar): string {
 export function parseSidecar(text: string): Sidecar {
   let json: unknown;
   try {
-    // A byte-order mark (a sidecar saved from Notepad) is not part of the JSON.
-    json = JSON.parse(text.replace(/^\uFEFF/, ''));
+    json = JSON.parse(withoutByteOrderMark(text));
   } catch {
     // JSON.parse's message quotes the text it choked on: say only where nothing can leak.
     throw new DeidError('schema', 'sidecar is not JSON');
