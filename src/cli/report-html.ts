@@ -80,6 +80,7 @@ export function auditHtml(input: AuditHtmlInput): string {
     ['Exports', t.exports], ['Re-verified clean now', t.clean], ['With problems now', t.withProblems], ['Signed off, signature valid', t.signedValid],
     ['Signature invalid or missing', t.signatureInvalid], ['Not signed off', t.notSigned], ['Obscured regions', t.regions],
     ...(t.undocumented !== undefined ? [['Images without a sidecar (not covered)', t.undocumented] as [string, number]] : []),
+    ...(t.hidden !== undefined ? [['Images in hidden places (not covered)', t.hidden] as [string, number]] : []),
   ];
   return `<!doctype html>
 <html lang="en">

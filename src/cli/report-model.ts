@@ -29,6 +29,8 @@ export interface AuditTotals {
   exports: number;
   /** Image files in the folder that no sidecar documents (report.ts adds the count). */
   undocumented?: number;
+  /** Images in hidden files and folders, which the record does not cover (report.ts adds it). */
+  hidden?: number;
   clean: number;
   withProblems: number;
   signedValid: number;

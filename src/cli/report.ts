@@ -70,7 +70,7 @@ export async function reportCommand(folder: string, opts: ReportOptions, io: Io)
     return EXIT_USAGE;
   }
   const policy = await readPolicy(opts.policy);
-  const { exports, undocumented, duplicates, links } = indexFolder(root);
+  const { exports, undocumented, duplicates, links, hidden } = indexFolder(root);
   const rows = [];
   const thumbnails = new Map<string, string>();
   for (const entry of exports) {
@@ -85,7 +85,7 @@ export async function reportCommand(folder: string, opts: ReportOptions, io: Io)
       }
     }
   }
-  const totals = { ...auditTotals(rows), undocumented: undocumented.length };
+  const totals = { ...auditTotals(rows), undocumented: undocumented.length, hidden: hidden.length };
   const html = auditHtml({ rows, totals, policy: describePolicy(policy), generatedAt: new Date().toISOString(), toolVersion: TOOL_VERSION, thumbnails: opts.thumbnails ? thumbnails : undefined });
   const files: { path: string; bytes: string }[] = [{ path: path.resolve(opts.out), bytes: html }];
   if (opts.csv !== undefined) files.push({ path: path.resolve(opts.csv), bytes: auditCsv(rows) });
@@ -97,10 +97,12 @@ export async function reportCommand(folder: string, opts: ReportOptions, io: Io)
   // A second sidecar with an export's alternate id: a copy, or a clash; the record holds one.
   for (const id of duplicates) io.err(`duplicate    ${id}: more than one sidecar under the folder has this alternate id; the record lists the first`);
   for (const l of links) io.err(`not followed ${escapeText(path.relative(root, l))}: a symbolic link (the record covers only files in the folder)`);
+  for (const h of hidden) io.err(`hidden       ${escapeText(path.relative(root, h))}: ${fs.statSync(h, { throwIfNoEntry: false })?.isDirectory() ? 'a hidden folder that could not be listed' : 'an image in a hidden place, not in the record'}`);
   const problems = [
     undocumented.length > 0 ? `${undocumented.length} image(s) in ${escapeText(folder)} have no sidecar, so the record does not cover them (a lost sidecar, or a photo that never went through deid)` : '',
     duplicates.length > 0 ? `${duplicates.length} alternate id(s) appear more than once` : '',
     links.length > 0 ? `${links.length} symbolic link(s) not followed` : '',
+    hidden.length > 0 ? `${hidden.length} image(s) or folder(s) in hidden places not covered` : '',
   ].filter(Boolean);
   if (problems.length > 0) {
     io.err(`deid report: exit 1: ${problems.join('; ')}`);

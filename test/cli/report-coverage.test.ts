@@ -43,6 +43,28 @@ test('images without a sidecar are counted, listed on the console (not in the re
     fs.rmSync(path.join(exp, 'ward 3', 'IMG_0002'));
     fs.rmSync(path.join(exp, 'ward 3', 'scan.gif'));
 
+    // Hidden files and folders are not part of the record, but an image in one is still on the
+    // disk: named and counted (a deleted export in .Trashes, a copy in .old), while a Mac's
+    // AppleDouble companion `._x.jpg` and .git's objects, which are no images, pass unnamed.
+    fs.mkdirSync(path.join(exp, '.Trashes', '501'), { recursive: true });
+    fs.copyFileSync(kept.image, path.join(exp, '.Trashes', '501', 'deleted.jpg'));
+    fs.mkdirSync(path.join(exp, 'ward 3', '.old'));
+    fs.copyFileSync(SAMPLE, path.join(exp, 'ward 3', '.old', 'IMG_7'));
+    fs.copyFileSync(SAMPLE, path.join(exp, '.Jane.jpg'));
+    fs.writeFileSync(path.join(exp, '._' + path.basename(kept.image)), Buffer.from([0, 5, 0x16, 7, 0, 2, 0, 0, ...Buffer.from('Mac OS X        ')]));
+    fs.mkdirSync(path.join(exp, '.git', 'objects'), { recursive: true });
+    fs.writeFileSync(path.join(exp, '.git', 'objects', 'ab.jpg'), 'x\x9c not an image');
+    const hiddenRun = await deid('report', exp, '--out', out);
+    expect(hiddenRun.code).toBe(1);
+    expect(hiddenRun.stderr.split('\n').filter((l) => l.startsWith('hidden')).sort()).toEqual([
+      'hidden       .Jane.jpg: an image in a hidden place, not in the record',
+      'hidden       .Trashes/501/deleted.jpg: an image in a hidden place, not in the record',
+      'hidden       ward 3/.old/IMG_7: an image in a hidden place, not in the record',
+    ]);
+    expect(hiddenRun.stderr).toMatch(/3 image\(s\) or folder\(s\) in hidden places not covered/);
+    expect(fs.readFileSync(out, 'utf8')).toMatch(/<th>Images in hidden places \(not covered\)<\/th><td data-total="Images in hidden places \(not covered\)">3<\/td>/);
+    for (const h of ['.Trashes', '.Jane.jpg', '._' + path.basename(kept.image), '.git', path.join('ward 3', '.old')]) fs.rmSync(path.join(exp, h), { recursive: true });
+
     // A copy of an export in a subfolder is a duplicate, not an image without a sidecar.
     fs.mkdirSync(path.join(exp, 'copy'));
     for (const f of [kept.image, kept.sidecar]) fs.copyFileSync(f, path.join(exp, 'copy', path.basename(f)));

@@ -35,17 +35,42 @@ const MAX_DEPTH = 16;
 
 /**
  * Every `<alternateId>.deid.json` under `root` (recursively), in a stable order, and the image
- * files no sidecar documents (a lost sidecar, or a photo that never went through deid). Symbolic links
+ * files no sidecar documents (a lost sidecar, or a photo that never went through deid), and the
+ * images in hidden places (`hidden`: also a hidden folder that could not be listed). Symbolic links
  * are never followed, neither to folders nor to files: what is served and written stays inside
  * the folder the reviewer named. The page addresses exports by alternate id only, so no path from
  * a request ever reaches the file system.
  */
-export function indexFolder(root: string): { exports: IndexedExport[]; duplicates: string[]; undocumented: string[]; links: string[] } {
+export function indexFolder(root: string): { exports: IndexedExport[]; duplicates: string[]; undocumented: string[]; links: string[]; hidden: string[] } {
   const found = new Map<string, IndexedExport>();
   const duplicates: string[] = [];
   const images: string[] = [];
   const copies = new Set<string>();
   const links: string[] = [];
+  const hidden: string[] = [];
+  /**
+   * Hidden files and folders (a leading dot) are not part of the record, as a batch passes them
+   * over (inputs.ts), but an image in one is still on the disk that is handed on: a deleted
+   * export in a Mac volume's .Trashes, a copy someone tucked into `.old/`. They are looked
+   * through for images by content only: the names there are system files' (AppleDouble `._x.jpg`
+   * is no JPEG), and .git or .fseventsd hold none.
+   */
+  const lookForHidden = (dir: string, depth: number): void => {
+    if (depth > MAX_DEPTH) return;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      hidden.push(dir);
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) lookForHidden(full, depth + 1);
+      else if (e.isFile() && isImageByContent(full)) hidden.push(full);
+    }
+  };
   const walk = (dir: string, depth: number): void => {
     if (depth > MAX_DEPTH) return;
     let entries: fs.Dirent[];
@@ -57,8 +82,13 @@ export function indexFolder(root: string): { exports: IndexedExport[]; duplicate
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const names = new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
     for (const e of entries) {
+      if (e.name.startsWith('.')) {
+        if (e.isDirectory()) lookForHidden(path.join(dir, e.name), depth + 1);
+        else if (e.isFile() && isImageByContent(path.join(dir, e.name))) hidden.push(path.join(dir, e.name));
+        continue;
+      }
       // Dirent types come from lstat-like data: a symlink is neither isFile() nor isDirectory().
-      if (e.isDirectory() && !e.name.startsWith('.')) walk(path.join(dir, e.name), depth + 1);
+      if (e.isDirectory()) walk(path.join(dir, e.name), depth + 1);
       if (e.isFile() && !e.name.endsWith(SIDECAR_SUFFIX) && (IMAGE_NAME.test(e.name) || isImageByContent(path.join(dir, e.name)))) images.push(path.join(dir, e.name));
       // Links are never followed (see above); one in an export folder is named, not passed over.
       if (e.isSymbolicLink()) links.push(path.join(dir, e.name));
@@ -77,7 +107,7 @@ export function indexFolder(root: string): { exports: IndexedExport[]; duplicate
   };
   walk(root, 0);
   const documented = new Set([...found.values()].map((x) => x.imagePath));
-  return { exports: [...found.values()].sort((a, b) => (a.id < b.id ? -1 : 1)), duplicates, undocumented: images.filter((f) => !documented.has(f) && !copies.has(f)), links };
+  return { exports: [...found.values()].sort((a, b) => (a.id < b.id ? -1 : 1)), duplicates, undocumented: images.filter((f) => !documented.has(f) && !copies.has(f)), links, hidden };
 }
 
 /**
