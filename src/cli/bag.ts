@@ -47,6 +47,21 @@ interface Refusal {
   reason: string;
 }
 
+/** Where the calendar day is latest (UTC-12), a day ends this long after its UTC midnight. */
+const LATEST_DAY_END_MS = (24 + 12) * 3600 * 1000;
+
+/**
+ * Whether an export made at `createdAt` (the sidecar's ISO 8601 time) was made after `day`
+ * (YYYY-MM-DD, a calendar date) had ended in every time zone: such a --transfer-date is a typo
+ * (0024 for 2024) or a wrong record, never the day these exports were handed over.
+ */
+function madeAfterDay(createdAt: string, day: string): boolean {
+  const made = Date.parse(createdAt);
+  const start = new Date(0);
+  start.setUTCFullYear(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10)));
+  return Number.isFinite(made) && made > start.getTime() + LATEST_DAY_END_MS;
+}
+
 function isoDate(d: Date): string {
   return d.toISOString().slice(0, 10);
 }
@@ -161,6 +176,10 @@ async function checkExports(exports: readonly Export[], refused: Refusal[], opts
       continue;
     }
     byName.set(ex.sidecar.image.fileName, ex.sidecarPath);
+    if (opts.transferDate !== undefined && madeAfterDay(ex.sidecar.createdAt, opts.transferDate)) {
+      refused.push({ path: ex.sidecarPath, reason: `exported ${escapeText(ex.sidecar.createdAt)}, after the --transfer-date ${opts.transferDate}: a transfer cannot precede its exports` });
+      continue;
+    }
     const result = await verifyFile({ type: 'verify', file: { path: ex.imagePath, rel: path.basename(ex.imagePath), explicit: true }, requireSidecar: true, policy: opts.policy });
     if (result.error) {
       refused.push({ path: ex.imagePath, reason: result.error });

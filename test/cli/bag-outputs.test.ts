@@ -231,9 +231,28 @@ describe('bag create usage', () => {
     for (const date of ['2024-13-01', '2024-02-30', '2023-02-29', '2024-00-10', '2024-04-31']) {
       await refused(createArgs(path.join(work, 'bagD'), '--transfer-date', date), /--transfer-date .* is not a date on the calendar/);
     }
+    // A leap day after the exports were made (a transfer can only follow them).
+    const leap = nextLeapDay();
     const out = path.join(work, 'bagLeap');
-    expect((await deid(...createArgs(out, '--transfer-date', '2024-02-29'))).code).toBe(0);
-    expect(fs.readFileSync(path.join(out, 'bag-info.txt'), 'utf8')).toMatch(/^Transfer-Date: 2024-02-29$/m);
+    expect((await deid(...createArgs(out, '--transfer-date', leap))).code).toBe(0);
+    expect(fs.readFileSync(path.join(out, 'bag-info.txt'), 'utf8')).toMatch(new RegExp(`^Transfer-Date: ${leap}$`, 'm'));
+    fs.rmSync(out, { recursive: true });
+  });
+
+  test('a --transfer-date before the exports were made (year 0000, 0024 for 2024) refuses them, naming each', async () => {
+    for (const date of ['0000-01-01', '0024-06-01']) {
+      const r = await deid(...createArgs(path.join(work, 'bagEarly'), '--transfer-date', date));
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(new RegExp(`exported \\S+, after the --transfer-date ${date}: a transfer cannot precede its exports`));
+      expect(fs.existsSync(path.join(work, 'bagEarly'))).toBe(false);
+    }
+    // The day it is now where the calendar is furthest behind (UTC-12) is a transfer date: the
+    // exports were made before now, and that day had not ended there.
+    const westmostToday = new Date(Date.now() - 12 * 3600 * 1000).toISOString().slice(0, 10);
+    const out = path.join(work, 'bagWestmost');
+    const ok = await deid(...createArgs(out, '--transfer-date', westmostToday));
+    expect(ok.stderr).toBe('');
+    expect(ok.code).toBe(0);
     fs.rmSync(out, { recursive: true });
   });
 
@@ -256,3 +275,12 @@ describe('bag create usage', () => {
     expect(fs.existsSync(out)).toBe(false);
   });
 });
+
+/** The first 29 February on or after today (UTC), as YYYY-MM-DD. */
+function nextLeapDay(): string {
+  const today = new Date();
+  for (let y = today.getUTCFullYear(); ; y++) {
+    const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+    if (leap && Date.UTC(y, 1, 29) >= Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate())) return `${y}-02-29`;
+  }
+}
