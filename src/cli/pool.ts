@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { removeThreadScratch } from './tasks/reencode';
 import { runTask } from './tasks/run-task';
 import type { Task, TaskResult } from './tasks/types';
 import { defaultWorkers, enoughWorkMs, idleCoreMs, type Machine, MAX_LOOKAHEAD, PROBE_MS, spareWorkers, taskCostMs, type ThreadPlan } from './thread-plan';
@@ -325,8 +326,12 @@ class WorkerSlot {
   private dead: Error | null = null;
   private closing: Promise<unknown> | null = null;
 
+  /** Kept: a Worker's own threadId reads -1 once the thread has stopped. */
+  private readonly threadId: number;
+
   constructor(file: string) {
     this.worker = new Worker(file);
+    this.threadId = this.worker.threadId;
     this.worker.on('message', (m: { id: number; result?: TaskResult; crash?: string }) => {
       const p = this.pending.get(m.id);
       if (!p) return;
@@ -360,7 +365,7 @@ class WorkerSlot {
   async terminate(): Promise<Task[]> {
     const unanswered = [...this.pending.values()].map((p) => p.task);
     this.dead ??= new Error('closed');
-    this.closing ??= this.worker.terminate();
+    this.closing ??= this.worker.terminate().then(() => removeThreadScratch(this.threadId));
     await this.closing;
     return unanswered;
   }

@@ -1,9 +1,33 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { canonicalProfile } from '../../core/metadata/icc';
 import { stripMetadata } from '../../core/metadata/scan';
 import { decodeFailure } from '../pixels-io';
+
+/**
+ * The private folder of one re-encode is named for the process and thread making it. A worker
+ * terminated in the middle of one (a stopped or failed batch) runs no `finally` and no exit
+ * handler, so the thread that terminated it removes what it left (removeThreadScratch).
+ */
+function scratchPrefix(thread: number): string {
+  return `deid-icc-${process.pid}-${thread}-`;
+}
+
+/** Removes the re-encode folders a (terminated) thread of this process left in the temp folder. */
+export function removeThreadScratch(thread: number): void {
+  const prefix = scratchPrefix(thread);
+  let names: string[];
+  try {
+    names = fs.readdirSync(os.tmpdir());
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (name.startsWith(prefix)) fs.rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+  }
+}
 
 /** Formats `deid strip` writes in place of their input when it has to re-encode one. */
 export type ReencodeFormat = 'jpeg' | 'png' | 'webp';
@@ -28,7 +52,7 @@ export async function reencodeClean(bytes: Uint8Array, format: ReencodeFormat, o
   const { default: sharp } = await import('sharp');
   // sharp embeds a profile only from a file path; the canonical profile lives in a private
   // temporary folder for the length of this call.
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deid-icc-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), scratchPrefix(threadId)));
   const iccPath = path.join(dir, 'srgb.icc');
   try {
     fs.writeFileSync(iccPath, canonicalProfile('srgb'));
