@@ -70,7 +70,7 @@ export async function reportCommand(folder: string, opts: ReportOptions, io: Io)
     return EXIT_USAGE;
   }
   const policy = await readPolicy(opts.policy);
-  const { exports, undocumented, duplicates, links, hidden } = indexFolder(root);
+  const { exports, undocumented, duplicates, links, hidden, unlisted } = indexFolder(root);
   const rows = [];
   const thumbnails = new Map<string, string>();
   for (const entry of exports) {
@@ -97,12 +97,14 @@ export async function reportCommand(folder: string, opts: ReportOptions, io: Io)
   // A second sidecar with an export's alternate id: a copy, or a clash; the record holds one.
   for (const id of duplicates) io.err(`duplicate    ${id}: more than one sidecar under the folder has this alternate id; the record lists the first`);
   for (const l of links) io.err(`not followed ${escapeText(path.relative(root, l))}: a symbolic link (the record covers only files in the folder)`);
-  for (const h of hidden) io.err(`hidden       ${escapeText(path.relative(root, h))}: ${fs.statSync(h, { throwIfNoEntry: false })?.isDirectory() ? 'a hidden folder that could not be listed' : 'an image in a hidden place, not in the record'}`);
+  for (const h of hidden) io.err(`hidden       ${escapeText(path.relative(root, h))}: an image in a hidden place, not in the record`);
+  for (const d of unlisted) io.err(`cannot list  ${escapeText(path.relative(root, d) || '.')}: a folder that could not be read, so the record does not cover it`);
   const problems = [
     undocumented.length > 0 ? `${undocumented.length} image(s) in ${escapeText(folder)} have no sidecar, so the record does not cover them (a lost sidecar, or a photo that never went through deid)` : '',
     duplicates.length > 0 ? `${duplicates.length} alternate id(s) appear more than once` : '',
     links.length > 0 ? `${links.length} symbolic link(s) not followed` : '',
-    hidden.length > 0 ? `${hidden.length} image(s) or folder(s) in hidden places not covered` : '',
+    hidden.length > 0 ? `${hidden.length} image(s) in hidden places not covered` : '',
+    unlisted.length > 0 ? `${unlisted.length} folder(s) could not be read` : '',
   ].filter(Boolean);
   if (problems.length > 0) {
     io.err(`deid report: exit 1: ${problems.join('; ')}`);

@@ -1,7 +1,8 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SAMPLE } from '../helpers/paths';
+import { REPO, SAMPLE } from '../helpers/paths';
 import { applySample } from '../helpers/review';
 import { deid } from './run';
 
@@ -61,7 +62,7 @@ test('images without a sidecar are counted, listed on the console (not in the re
       'hidden       .Trashes/501/deleted.jpg: an image in a hidden place, not in the record',
       'hidden       ward 3/.old/IMG_7: an image in a hidden place, not in the record',
     ]);
-    expect(hiddenRun.stderr).toMatch(/3 image\(s\) or folder\(s\) in hidden places not covered/);
+    expect(hiddenRun.stderr).toMatch(/3 image\(s\) in hidden places not covered/);
     expect(fs.readFileSync(out, 'utf8')).toMatch(/<th>Images in hidden places \(not covered\)<\/th><td data-total="Images in hidden places \(not covered\)">3<\/td>/);
     for (const h of ['.Trashes', '.Jane.jpg', '._' + path.basename(kept.image), '.git', path.join('ward 3', '.old')]) fs.rmSync(path.join(exp, h), { recursive: true });
 
@@ -74,6 +75,33 @@ test('images without a sidecar are counted, listed on the console (not in the re
     expect(again.stderr).toMatch(new RegExp(`duplicate {4}${kept.id}: more than one sidecar`));
     expect(again.stderr).toMatch(/2 image\(s\) .* have no sidecar.*; 1 alternate id\(s\) appear more than once/);
   } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+});
+
+// A folder the report cannot list (no permission) is named and makes the run exit 1: what it
+// holds is not in the record. Root reads every folder, so as root the report runs as nobody.
+test('a folder that cannot be read is named, not passed over, and the run exits 1', async () => {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'deid-report-locked-'));
+  try {
+    const exp = path.join(work, 'exp');
+    await applySample(exp);
+    fs.mkdirSync(path.join(exp, 'locked'));
+    fs.copyFileSync(SAMPLE, path.join(exp, 'locked', 'IMG_9.jpg'));
+    for (const d of [work, exp]) fs.chmodSync(d, 0o777);
+    for (const f of fs.readdirSync(exp)) fs.chmodSync(path.join(exp, f), 0o644);
+    fs.chmodSync(path.join(exp, 'locked'), 0o000);
+    const asRoot = process.getuid?.() === 0;
+    const command = [process.execPath, path.join(REPO, 'bin', 'deid.js'), 'report', exp, '--out', path.join(work, 'report.html')];
+    const r = asRoot
+      ? spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...command], { encoding: 'utf8' })
+      : spawnSync(command[0]!, command.slice(1), { encoding: 'utf8' });
+    expect(r.stderr).toMatch(/cannot list {2}locked: a folder that could not be read, so the record does not cover it/);
+    expect(r.stderr).toMatch(/1 folder\(s\) could not be read/);
+    expect(r.status).toBe(1);
+    expect(fs.existsSync(path.join(work, 'report.html'))).toBe(true);
+  } finally {
+    fs.chmodSync(path.join(work, 'exp', 'locked'), 0o755);
     fs.rmSync(work, { recursive: true, force: true });
   }
 });

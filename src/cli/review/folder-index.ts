@@ -36,18 +36,28 @@ const MAX_DEPTH = 16;
 /**
  * Every `<alternateId>.deid.json` under `root` (recursively), in a stable order, and the image
  * files no sidecar documents (a lost sidecar, or a photo that never went through deid), and the
- * images in hidden places (`hidden`: also a hidden folder that could not be listed). Symbolic links
+ * images in hidden places (`hidden`), and the folders that could not be listed. Symbolic links
  * are never followed, neither to folders nor to files: what is served and written stays inside
  * the folder the reviewer named. The page addresses exports by alternate id only, so no path from
  * a request ever reaches the file system.
  */
-export function indexFolder(root: string): { exports: IndexedExport[]; duplicates: string[]; undocumented: string[]; links: string[]; hidden: string[] } {
+export function indexFolder(root: string): { exports: IndexedExport[]; duplicates: string[]; undocumented: string[]; links: string[]; hidden: string[]; unlisted: string[] } {
   const found = new Map<string, IndexedExport>();
   const duplicates: string[] = [];
   const images: string[] = [];
   const copies = new Set<string>();
   const links: string[] = [];
   const hidden: string[] = [];
+  /** Folders that could not be listed (permissions): what they hold is not covered either. */
+  const unlisted: string[] = [];
+  const listed = (dir: string): fs.Dirent[] | null => {
+    try {
+      return fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    } catch {
+      unlisted.push(dir);
+      return null;
+    }
+  };
   /**
    * Hidden files and folders (a leading dot) are not part of the record, as a batch passes them
    * over (inputs.ts), but an image in one is still on the disk that is handed on: a deleted
@@ -56,15 +66,8 @@ export function indexFolder(root: string): { exports: IndexedExport[]; duplicate
    * is no JPEG), and .git or .fseventsd hold none.
    */
   const lookForHidden = (dir: string, depth: number): void => {
-    if (depth > MAX_DEPTH) return;
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      hidden.push(dir);
-      return;
-    }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const entries = depth > MAX_DEPTH ? null : listed(dir);
+    if (entries === null) return;
     for (const e of entries) {
       const full = path.join(dir, e.name);
       if (e.isDirectory()) lookForHidden(full, depth + 1);
@@ -72,14 +75,8 @@ export function indexFolder(root: string): { exports: IndexedExport[]; duplicate
     }
   };
   const walk = (dir: string, depth: number): void => {
-    if (depth > MAX_DEPTH) return;
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const entries = depth > MAX_DEPTH ? null : listed(dir);
+    if (entries === null) return;
     const names = new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
     for (const e of entries) {
       if (e.name.startsWith('.')) {
@@ -107,7 +104,7 @@ export function indexFolder(root: string): { exports: IndexedExport[]; duplicate
   };
   walk(root, 0);
   const documented = new Set([...found.values()].map((x) => x.imagePath));
-  return { exports: [...found.values()].sort((a, b) => (a.id < b.id ? -1 : 1)), duplicates, undocumented: images.filter((f) => !documented.has(f) && !copies.has(f)), links, hidden };
+  return { exports: [...found.values()].sort((a, b) => (a.id < b.id ? -1 : 1)), duplicates, undocumented: images.filter((f) => !documented.has(f) && !copies.has(f)), links, hidden, unlisted };
 }
 
 /**
