@@ -93,8 +93,33 @@ export function appendLine(log: OpenLog, line: string): void {
       if (written > 0 && !cutBack(log.fd, before, written) && e instanceof Error) e.message += `; part of the line may be at the end of ${log.file}`;
       throw e;
     }
+    // Another run that created this log and stopped before its record removes it while it is
+    // still empty (abandonLog), which can be after this run opened it: the line just written then
+    // sits in a file no path reaches, and the study's log has no record of this bag. Append it
+    // again at the path (a new log if none is there now).
+    if (!stillAtPath(log)) appendAtPath(log.file, bytes);
   } finally {
     fs.closeSync(log.fd);
+  }
+}
+
+function stillAtPath(log: OpenLog): boolean {
+  try {
+    const open = fs.fstatSync(log.fd);
+    const named = fs.statSync(log.file);
+    return open.dev === named.dev && open.ino === named.ino;
+  } catch {
+    return false;
+  }
+}
+
+function appendAtPath(file: string, bytes: Buffer): void {
+  const fd = fs.openSync(file, 'a');
+  try {
+    let written = 0;
+    while (written < bytes.length) written += fs.writeSync(fd, bytes, written);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

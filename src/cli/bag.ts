@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { bagIdentity, bagSize, buildTagFiles, isCalendarDate, payloadOxum, validateBag, valuesOf, type BagReport, type PayloadEntry } from '../core/bagit';
@@ -40,6 +40,19 @@ interface Export {
   sidecarPath: string;
   imagePath: string;
   sidecar: Sidecar;
+  /** The sidecar as read and checked: the copy in the bag must be exactly this. */
+  sidecarBytes: Buffer;
+}
+
+/**
+ * An export or sidecar whose copy in the bag is not what was verified: the folder changed
+ * between the check and the copy (a colleague re-exporting, a sync client, an original copied
+ * over an export). The bag is not written.
+ */
+class ChangedSinceCheck extends Error {
+  constructor(readonly file: string) {
+    super(`${escapeText(file)}: changed after it was verified (while the other exports were checked or copied); nothing is packed that was not checked: run bag create again`);
+  }
 }
 
 interface Refusal {
@@ -95,8 +108,10 @@ function findExports(folder: string): { exports: Export[]; refused: Refusal[]; i
       }
       if (name.endsWith(SIDECAR_SUFFIX)) {
         let sidecar: Sidecar;
+        let sidecarBytes: Buffer;
         try {
-          sidecar = parseSidecar(fs.readFileSync(full, 'utf8'));
+          sidecarBytes = fs.readFileSync(full);
+          sidecar = parseSidecar(sidecarBytes.toString('utf8'));
         } catch (e) {
           refused.push({ path: full, reason: `the sidecar does not validate (${isDeidError(e) ? e.code : 'not JSON'})` });
           continue;
@@ -110,7 +125,7 @@ function findExports(folder: string): { exports: Export[]; refused: Refusal[]; i
         }
         const imagePath = path.join(dir, fileName);
         claimed.add(imagePath);
-        exports.push({ sidecarPath: full, imagePath, sidecar });
+        exports.push({ sidecarPath: full, imagePath, sidecar, sidecarBytes });
         continue;
       }
       const head = Buffer.alloc(64);
@@ -274,6 +289,11 @@ async function writeBag(out: string, tmp: string, exports: readonly Export[], in
         fs.copyFileSync(src, path.join(tmp, rel), fs.constants.COPYFILE_EXCL);
         // Hash the copy, not the source: the manifest vouches for what is in the bag.
         const d = await digestFile(path.join(tmp, rel), ['sha256', 'sha512']);
+        // And the copy must be what was verified: the image the sidecar's SHA-256 names, and the
+        // sidecar as read. Copies are made after every export was checked, so a file changed in
+        // between (an export swapped for its original photo) would otherwise travel unchecked.
+        const expected = src === ex.imagePath ? ex.sidecar.image.sha256 : createHash('sha256').update(ex.sidecarBytes).digest('hex');
+        if (d.sha256 !== expected) throw new ChangedSinceCheck(src);
         payload.push({ path: rel, size: fs.statSync(path.join(tmp, rel)).size, sha256: d.sha256, sha512: d.sha512 });
       }
     }
@@ -335,6 +355,12 @@ export async function bagCreateCommand(folder: string, opts: BagCreateOptions, i
       bag = await writeBag(out, tmp, found.exports, (payload) => bagInfo(opts, now, payload, n, u));
     } catch (e) {
       if (log) abandonLog(log);
+      if (e instanceof ChangedSinceCheck) {
+        // A refusal like a file that does not verify (exit 1), found while copying.
+        io.err(`deid bag create: nothing written; 1 problem(s):`);
+        io.err(`  ${e.message}`);
+        return 1;
+      }
       io.err(`deid bag create: nothing written: ${messageOf(e)}`);
       return 2;
     }

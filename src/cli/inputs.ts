@@ -50,7 +50,7 @@ export async function* expandInputs(args: Iterable<InputArg> | AsyncIterable<Inp
     try {
       stat = fs.statSync(arg);
     } catch (e) {
-      yield { kind: 'problem', path: arg, rel: argRel(arg, fromList), error: `cannot read: ${ioReason(e)}` };
+      yield { kind: 'problem', path: arg, rel: argRel(arg, fromList), error: notUtf8(arg) ?? `cannot read: ${ioReason(e)}` };
       continue;
     }
     if (stat.isDirectory()) {
@@ -121,6 +121,11 @@ function* walk(root: string, realRoot: string, options: ExpandOptions): Generato
           continue;
         }
       }
+      const badName = entry.name.includes('\ufffd') ? notUtf8(full) : null;
+      if (badName) {
+        yield { kind: 'problem', path: full, rel, error: badName };
+        continue;
+      }
       if (entry.name.startsWith('.')) {
         if (TEMP_PATTERN.test(entry.name)) yield skip('temporary', 'temporary file of an interrupted deid run, not an output');
         else yield skip('hidden', type.isDirectory() ? 'hidden folder, not searched' : 'hidden file');
@@ -137,6 +142,21 @@ function* walk(root: string, realRoot: string, options: ExpandOptions): Generato
     }
     // Reverse onto the stack so subfolders come out in sorted order.
     for (let i = subdirs.length - 1; i >= 0; i--) stack.push(subdirs[i]!);
+  }
+}
+
+/**
+ * A name with bytes that are not UTF-8 (Latin-1 from an old camera or Windows share) reaches us
+ * with U+FFFD in their place, a path that opens nothing: without this it was refused as "no such
+ * file", though the photo is there. Null when `p` has no U+FFFD or names a file as it is.
+ */
+function notUtf8(p: string): string | null {
+  if (!p.includes('\ufffd')) return null;
+  try {
+    fs.lstatSync(p);
+    return null;
+  } catch {
+    return 'cannot read: the file name is not valid UTF-8 (the bytes shown as \ufffd), so it cannot be opened by this name; rename it to UTF-8 (for example with convmv) and run again';
   }
 }
 

@@ -22,11 +22,15 @@ export function parseShard(value: string): Shard {
  * process computes the same answer for the same path on any machine, so N processes together
  * take every file exactly once without talking to each other. The key is the path without its
  * extension, so photo.tif and photo.png (which strip would both write as photo.png) always land
- * in the same share, where the collision is caught.
+ * in the same share, where the collision is caught. For the same reason the key is compared
+ * folded (Unicode NFC, lower case): on a case- or normalization-insensitive --out (an exFAT
+ * transfer drive, macOS, a Windows share) IMG_0001.JPG and img_0001.jpg, or café in NFC and in
+ * NFD, are one file; in two shards each would write it and the second replace the first as "an
+ * earlier output", losing a photo's copy. In one shard the second is refused (commit.ts).
  */
 export function shardOf(key: string, count: number): number {
   if (count === 1) return 0;
-  const bytes = Buffer.from(key, 'utf8');
+  const bytes = Buffer.from(key.normalize('NFC').toLowerCase(), 'utf8');
   let h = 0x811c9dc5;
   for (const b of bytes) {
     h ^= b;

@@ -31,7 +31,8 @@ class Refusal extends Error {}
  * a verdict on an incomplete set: a file without its summary line (a shard that was killed), a
  * summary line that disagrees with the records above it, shards of different splits, a missing
  * or repeated shard, shards that listed different files (a stale shard from an earlier run: see
- * JsonlSummaryLine.inputs), the same run given twice, or runs with different --allow-skipped.
+ * JsonlSummaryLine.inputs), the same run given twice, two unsharded runs over the same files (a
+ * run and its --resume re-run), or runs with different --allow-skipped.
  * Lines from earlier versions carry no `inputs`: shards none of which has it merge unchecked, as
  * before; shards some of which have it are refused, since they cannot be shown to match.
  */
@@ -47,6 +48,8 @@ export async function summarizeCommand(files: string[], opts: SummarizeOptions, 
   let unsharded = 0;
   /** Content hash of each run read: the same run given twice (or copied) would count twice. */
   const seen = new Map<string, string>();
+  /** What each unsharded run listed (JsonlSummaryLine.inputs) -> its file. */
+  const unshardedInputs = new Map<string, string>();
 
   for (const file of files) {
     try {
@@ -101,8 +104,17 @@ export async function summarizeCommand(files: string[], opts: SummarizeOptions, 
       }
       if (allowSkipped !== null && allowSkipped !== Boolean(last.allowSkipped)) throw new Refusal('was run with a different --allow-skipped than the others');
       allowSkipped = Boolean(last.allowSkipped);
-      if (last.shard === null || last.shard === undefined) unsharded++;
-      else {
+      if (last.shard === null || last.shard === undefined) {
+        // Two whole runs over the same files (a strip, then the same strip with --resume; verify
+        // before and after a fix) differ line by line, so the content check above passes them,
+        // yet every file would be counted twice and the older run's verdict mixed into the newer.
+        const inputs = typeof last.inputs === 'string' ? last.inputs : undefined;
+        if (inputs !== undefined && unshardedInputs.has(inputs)) {
+          throw new Refusal(`listed the same files as ${escapeText(unshardedInputs.get(inputs)!)} (inputs ${inputs}): two runs over the same files, each would be counted twice; give only the latest`);
+        }
+        if (inputs !== undefined) unshardedInputs.set(inputs, file);
+        unsharded++;
+      } else {
         const m = /^(\d+)\/(\d+)$/.exec(String(last.shard));
         if (!m) throw new Refusal('its shard is not K/N');
         const [k, n] = [Number(m[1]), Number(m[2])];
