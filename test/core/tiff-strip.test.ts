@@ -6,6 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { deflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import sharp from 'sharp';
 import { DeidError } from '../../src/core/errors';
@@ -254,7 +255,9 @@ function codedGrey(compression: number, strip: Uint8Array, extra: TiffEntrySpec[
 /** The coded strip libvips writes for an 8x8 grey picture with these options. */
 async function libvipsStrip(options: sharp.TiffOptions): Promise<Uint8Array> {
   const raw = Buffer.from(new Uint8Array(64).map((_, i) => (i * 37) & 0xff));
-  const tiff = new Uint8Array(await sharp(raw, { raw: { width: 8, height: 8, channels: 1 } }).tiff(options).toBuffer());
+  // One grey band without a predictor, as codedGrey's page says: libvips would otherwise write
+  // 3 bands (192 bytes, more than the grey strip holds) with horizontal differencing.
+  const tiff = new Uint8Array(await sharp(raw, { raw: { width: 8, height: 8, channels: 1 } }).toColourspace('b-w').tiff({ predictor: 'none', ...options }).toBuffer());
   const [chunk] = analyseTiff(tiff).pages[0].chunks;
   return tiff.slice(chunk.start, chunk.start + chunk.length);
 }
@@ -321,6 +324,21 @@ describe('attack-b: strips whose coded end is not where the codec puts it', () =
     const hostile = codedGrey(compression, concatBytes(pixels, secret));
     expect(findingsOf(tiffFormat.walk(hostile)).map((f) => f.detail)).toEqual([expect.stringMatching(/cannot be located/)]);
     expect(() => strip(hostile)).toThrow(expect.objectContaining({ code: 'unsupported' }));
+  });
+
+  test('deflate or LZW data that decodes to more bytes than the strip holds: refused (libtiff stops when the strip is full)', async () => {
+    // The text is inside the coded stream, after the 64 bytes of pixels: a stored deflate block
+    // keeps it as plain text, LZW literals as 9-bit codes. libtiff reads neither and says nothing.
+    const more = concatBytes(pixels, secret);
+    const lzw = lzwLiterals(more, true);
+    for (const [compression, data] of [[8, new Uint8Array(deflateSync(more, { level: 0 }))], [5, lzw]] as const) {
+      const hostile = codedGrey(compression, data);
+      expect(libtiffComplaints(hostile)).toBe('');
+      expect(findingsOf(tiffFormat.walk(hostile)).map((f) => f.detail)).toEqual([expect.stringMatching(/data decodes to more than the 64 bytes the strip holds/)]);
+      expect(() => strip(hostile)).toThrow(expect.objectContaining({ code: 'unsupported' }));
+    }
+    // Exactly the strip's bytes: clean.
+    expect(findingsOf(tiffFormat.walk(codedGrey(8, new Uint8Array(deflateSync(pixels, { level: 0 })))))).toEqual([]);
   });
 
   test('uncompressed YCbCr (TIFF 6.0 section 21): bytes after the sampling blocks are found and cut', async () => {

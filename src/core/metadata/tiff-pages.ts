@@ -506,6 +506,12 @@ function dataChunks(a: Analysis, byTag: Map<number, RawEntry>, shape: PageShape,
     // nothing, and so are APPn/COM segments inside a JPEG strip (tiff-coded.ts).
     const chunkWhere = `${where} ${shape.tiled ? 'tile' : 'strip'} ${i}`;
     const coded = codedExtent(shape.compression, reader.bytes.subarray(start, start + length), sizeOf(i));
+    if (coded.overLimit === true) {
+      const size = sizeOf(i);
+      a.refuse(`the ${coded.codec} data decodes to more than the ${size} bytes the ${shape.tiled ? 'tile' : 'strip'} holds (TIFF 6.0 sections 8 and 15): a decoder never reads the rest`, chunkWhere, start, length);
+      chunks.push({ start, length });
+      continue;
+    }
     if (coded.end === null) {
       // No end where the codec's specification puts it (LZW: the EndOfInformation code, TIFF 6.0
       // section 13; PackBits: the strip's size, section 9; deflate: the zlib stream's end; JPEG:
