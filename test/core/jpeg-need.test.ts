@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import sharp from 'sharp';
 import { DeidError } from '../../src/core/errors';
 import { jpegFormat } from '../../src/core/metadata/jpeg';
+import { buildHuffman, type HuffmanTable } from '../../src/core/metadata/jpeg-scan';
 import { expectWalkAndStripAgree, findingsOf, mutateAll, mutationArbitrary } from '../helpers/container';
 import { CORPUS } from '../helpers/paths';
 import { concatBytes, jpegSegment, makeJpeg } from '../helpers/plant';
@@ -52,6 +53,51 @@ function segmentAt(jpeg: Uint8Array, marker: number): number {
 function insertBefore(jpeg: Uint8Array, marker: number, ...extra: Uint8Array[]): Uint8Array {
   const at = segmentAt(jpeg, marker);
   return concatBytes(jpeg.subarray(0, at), ...extra, jpeg.subarray(at));
+}
+
+/**
+ * A 32x8 flat grey baseline JPEG with a restart interval of one MCU (T.81 B.2.4.4), built by hand
+ * from libjpeg's tables: each 8x8 block is "DC difference 0, EOB", its interval padded with 1-bits
+ * (F.1.2.3) and followed by RSTn. libvips writes no restart markers.
+ */
+async function restartJpeg(): Promise<Uint8Array> {
+  const flat = new Uint8Array(await sharp(Buffer.alloc(32 * 8, 128), { raw: { width: 32, height: 8, channels: 1 } }).toColourspace('b-w').jpeg({ quality: 90 }).toBuffer());
+  const segments: Uint8Array[] = [];
+  const codes: Array<{ table: HuffmanTable; cls: number }> = [];
+  let pos = 2;
+  while (flat[pos + 1] !== 0xda) {
+    const end = pos + 2 + ((flat[pos + 2] << 8) | flat[pos + 3]);
+    if (flat[pos + 1] === 0xc4) {
+      for (let at = pos + 4; at < end; ) {
+        const { table, end: next } = buildHuffman(flat, at + 1);
+        codes.push({ table, cls: flat[at] >> 4 });
+        at = next;
+      }
+    }
+    segments.push(flat.subarray(pos, end));
+    pos = end;
+  }
+  const sosEnd = pos + 2 + ((flat[pos + 2] << 8) | flat[pos + 3]);
+  /** The code of `value` in `table` as bits (F.2.2.3 inverted). */
+  const codeOf = (table: HuffmanTable, value: number): number[] => {
+    const k = table.values.indexOf(value);
+    for (let len = 1; len <= 16; len++) {
+      if (table.maxCode[len] >= 0 && k >= table.valPtr[len] && k <= table.valPtr[len] + table.maxCode[len] - table.minCode[len]) {
+        const code = table.minCode[len] + k - table.valPtr[len];
+        return Array.from({ length: len }, (_, i) => (code >> (len - 1 - i)) & 1);
+      }
+    }
+    throw new Error('no code');
+  };
+  const bits = [...codeOf(codes.find((c) => c.cls === 0)!.table, 0), ...codeOf(codes.find((c) => c.cls === 1)!.table, 0)];
+  while (bits.length % 8 !== 0) bits.push(1);
+  const interval: number[] = [];
+  for (let i = 0; i < bits.length; i += 8) {
+    const byte = bits.slice(i, i + 8).reduce((n, b) => (n << 1) | b, 0);
+    interval.push(...(byte === 0xff ? [0xff, 0] : [byte]));
+  }
+  const ecs = [0, 1, 2, 3].flatMap((m) => (m === 0 ? interval : [0xff, 0xd0 + m - 1, ...interval]));
+  return concatBytes(flat.subarray(0, 2), ...segments, jpegSegment(0xdd, new Uint8Array([0, 1])), flat.subarray(pos, sosEnd), new Uint8Array(ecs), new Uint8Array([0xff, 0xd9]));
 }
 
 let base: Uint8Array;
@@ -191,6 +237,25 @@ describe('camera quirks decoders tolerate (issue 8.2): stepped over, dropped, no
       expect(() => jpegFormat.walk(base.subarray(0, at))).toThrow(expect.objectContaining({ code: 'truncated' }));
       expect(() => strip(base.subarray(0, at))).toThrow(expect.objectContaining({ code: 'truncated' }));
     }
+  });
+
+  test('attack-b: scan data no MCU uses (after the last MCU, before an RSTn) is found and cut; pixels unchanged (T.81 F.1.2.3, B.2.4.4)', async () => {
+    // libjpeg decodes every MCU and never reads these bytes (after the last MCU of a baseline
+    // scan it does not even warn), so a name there survived verify and strip.
+    const tail = concatBytes(base.subarray(0, base.length - 2), latin1(SECRET), base.subarray(base.length - 2));
+    expect((await pixels(tail)).equals(await pixels(base))).toBe(true);
+    expect(findingsOf(jpegFormat.walk(tail)).map((f) => f.detail)).toEqual([`${SECRET.length} bytes of scan data no MCU uses (after the last MCU or before an RSTn)`]);
+    expect(same(strip(tail).bytes, base)).toBe(true);
+    // Restart intervals (no corpus image uses them): the text right before an RSTn.
+    const restart = await restartJpeg();
+    expect(findingsOf(jpegFormat.walk(restart))).toEqual([]);
+    // libjpeg decodes it without a warning, to the flat grey it was made from.
+    expect([...new Set(await sharp(restart).raw().toBuffer())]).toEqual([128]);
+    const rst = restart.findIndex((b, i) => b === 0xff && restart[i + 1] === 0xd1);
+    const planted = concatBytes(restart.subarray(0, rst), latin1(SECRET), restart.subarray(rst));
+    expect((await pixels(planted)).equals(await pixels(restart))).toBe(true);
+    expect(findingsOf(jpegFormat.walk(planted)).map((f) => f.detail)).toEqual([`${SECRET.length} bytes of scan data no MCU uses (after the last MCU or before an RSTn)`]);
+    expect(same(strip(planted).bytes, restart)).toBe(true);
   });
 
   test('camera files without their EOI: the scan decodes whole (restart intervals included), EOI is written back', async () => {

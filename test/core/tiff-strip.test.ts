@@ -6,6 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { deflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import sharp from 'sharp';
 import { DeidError } from '../../src/core/errors';
@@ -254,7 +255,9 @@ function codedGrey(compression: number, strip: Uint8Array, extra: TiffEntrySpec[
 /** The coded strip libvips writes for an 8x8 grey picture with these options. */
 async function libvipsStrip(options: sharp.TiffOptions): Promise<Uint8Array> {
   const raw = Buffer.from(new Uint8Array(64).map((_, i) => (i * 37) & 0xff));
-  const tiff = new Uint8Array(await sharp(raw, { raw: { width: 8, height: 8, channels: 1 } }).tiff(options).toBuffer());
+  // One grey band without a predictor, as codedGrey's page says: libvips would otherwise write
+  // 3 bands (192 bytes, more than the grey strip holds) with horizontal differencing.
+  const tiff = new Uint8Array(await sharp(raw, { raw: { width: 8, height: 8, channels: 1 } }).toColourspace('b-w').tiff({ predictor: 'none', ...options }).toBuffer());
   const [chunk] = analyseTiff(tiff).pages[0].chunks;
   return tiff.slice(chunk.start, chunk.start + chunk.length);
 }
@@ -291,6 +294,70 @@ describe('inside the coded strips: nothing after the codec\'s own end, no JPEG A
     // What remains is libvips' JPEG: it starts SOI, DQT.
     expect(Array.from(kept.subarray(0, 4))).toEqual([0xff, 0xd8, 0xff, 0xdb]);
     expect(kept.subarray(kept.length - 2)).toEqual(Buffer.from([0xff, 0xd9]));
+  });
+});
+
+/** LZW codes (TIFF 6.0 section 13, 9 bits, MSB first): Clear, each byte as a literal, then EndOfInformation if asked. */
+function lzwLiterals(data: Uint8Array, endOfInformation: boolean): Uint8Array {
+  const codes = [256, ...data, ...(endOfInformation ? [257] : [])];
+  const bits = codes.flatMap((c) => Array.from({ length: 9 }, (_, i) => (c >> (8 - i)) & 1));
+  while (bits.length % 8 !== 0) bits.push(0);
+  return Uint8Array.from({ length: bits.length / 8 }, (_, i) => bits.slice(i * 8, i * 8 + 8).reduce((n, b) => (n << 1) | b, 0));
+}
+
+describe('attack-b: strips whose coded end is not where the codec puts it', () => {
+  const secret = latin1(SECRET);
+  const pixels = new Uint8Array(64).map((_, i) => (i * 7) & 0xff);
+
+  test('LZW without EndOfInformation (TIFF 6.0 section 13): text after the last code is refused, never vouched for', async () => {
+    // libtiff stops once the strip is full and reads nothing after: the text is invisible to it.
+    const hostile = codedGrey(5, concatBytes(lzwLiterals(pixels, false), secret));
+    expect(libtiffComplaints(hostile)).toBe('');
+    expect((await decodeAll(hostile)).length).toBeGreaterThan(0);
+    expect(findingsOf(tiffFormat.walk(hostile)).map((f) => f.detail)).toEqual([expect.stringMatching(/^no LZW end where TIFF 6.0 section 13 puts it/)]);
+    expect(() => strip(hostile)).toThrow(expect.objectContaining({ code: 'unsupported' }));
+    // The same stream with its EndOfInformation is clean.
+    expect(findingsOf(tiffFormat.walk(codedGrey(5, lzwLiterals(pixels, true))))).toEqual([]);
+  });
+
+  test.each([2, 3, 4, 34712, 50000])('compression %i, whose end is not located here: refused, not vouched for', (compression) => {
+    const hostile = codedGrey(compression, concatBytes(pixels, secret));
+    expect(findingsOf(tiffFormat.walk(hostile)).map((f) => f.detail)).toEqual([expect.stringMatching(/cannot be located/)]);
+    expect(() => strip(hostile)).toThrow(expect.objectContaining({ code: 'unsupported' }));
+  });
+
+  test('deflate or LZW data that decodes to more bytes than the strip holds: refused (libtiff stops when the strip is full)', async () => {
+    // The text is inside the coded stream, after the 64 bytes of pixels: a stored deflate block
+    // keeps it as plain text, LZW literals as 9-bit codes. libtiff reads neither and says nothing.
+    const more = concatBytes(pixels, secret);
+    const lzw = lzwLiterals(more, true);
+    for (const [compression, data] of [[8, new Uint8Array(deflateSync(more, { level: 0 }))], [5, lzw]] as const) {
+      const hostile = codedGrey(compression, data);
+      expect(libtiffComplaints(hostile)).toBe('');
+      expect(findingsOf(tiffFormat.walk(hostile)).map((f) => f.detail)).toEqual([expect.stringMatching(/data decodes to more than the 64 bytes the strip holds/)]);
+      expect(() => strip(hostile)).toThrow(expect.objectContaining({ code: 'unsupported' }));
+    }
+    // Exactly the strip's bytes: clean.
+    expect(findingsOf(tiffFormat.walk(codedGrey(8, new Uint8Array(deflateSync(pixels, { level: 0 })))))).toEqual([]);
+  });
+
+  test('uncompressed YCbCr (TIFF 6.0 section 21): bytes after the sampling blocks are found and cut', async () => {
+    const ycc = (subsampling: number[], data: Uint8Array) => greyTiff([
+      { tag: 258, type: SHORT, value: [8, 8, 8] }, { tag: 262, type: SHORT, value: [6] }, { tag: 277, type: SHORT, value: [3] },
+      { tag: 279, type: LONG, value: [data.length] }, ...(subsampling.length > 0 ? [{ tag: 530, type: SHORT, value: subsampling }] : []),
+    ], { data, replace: true });
+    // 8x8: (1,1) is 64 blocks of 3 bytes; (2,2), also the default, is 16 blocks of 4 + 2.
+    for (const [subsampling, size] of [[[1, 1], 192], [[2, 2], 96], [[], 96], [[2, 1], 128]] as const) {
+      const coded = new Uint8Array(size).map((_, i) => (i * 13) & 0xff);
+      const clean = ycc([...subsampling], coded);
+      expect({ subsampling, findings: findingsOf(tiffFormat.walk(clean)) }).toEqual({ subsampling, findings: [] });
+      const hostile = ycc([...subsampling], concatBytes(coded, secret));
+      expect(findingsOf(tiffFormat.walk(hostile)).map((f) => f.detail)).toEqual([`${secret.length} bytes after the end of the uncompressed data`]);
+      const out = strip(hostile).bytes;
+      expect(Buffer.from(out).includes(SECRET)).toBe(false);
+      expect(codedData(out)).toEqual([Buffer.from(coded)]);
+      expect(findingsOf(tiffFormat.walk(out))).toEqual([]);
+    }
   });
 });
 

@@ -69,6 +69,13 @@ class ScanBits {
   private current = 0;
   /** A bit was asked for that the data does not hold. */
   exhausted = false;
+  /** Bytes skipped before an RSTn marker that are not 0xFF fill: [start, end) each. */
+  readonly skipped: Array<[number, number]> = [];
+
+  /** Where the bytes read so far end (the byte holding the last bit read counts whole). */
+  position(): number {
+    return this.pos;
+  }
 
   constructor(private readonly bytes: Uint8Array, private pos: number, private readonly end: number) {}
 
@@ -102,8 +109,12 @@ class ScanBits {
   /** F.2.2.5 / B.2.4.4: at the end of a restart interval, skip to and over its RSTn marker. */
   restart(): boolean {
     this.bit = 0;
+    const from = this.pos;
     while (this.pos + 1 < this.end) {
       if (this.bytes[this.pos] === MARKER && this.bytes[this.pos + 1] >= RST0 && this.bytes[this.pos + 1] <= RST7) {
+        // libjpeg skips such bytes with "extraneous bytes before marker" and decodes on: they
+        // are read by nothing. 0xFF fill before a marker is allowed (T.81 B.1.1.2).
+        if (this.bytes.subarray(from, this.pos).some((b) => b !== MARKER)) this.skipped.push([from, this.pos]);
         this.pos += 2;
         return true;
       }
@@ -155,6 +166,15 @@ export interface ScanComponent {
  * with `restartInterval` MCUs between RSTn markers (0: none).
  */
 export function sequentialScanComplete(bytes: Uint8Array, start: number, end: number, frame: Frame, scan: readonly ScanComponent[], restartInterval: number): boolean {
+  return sequentialScanExtent(bytes, start, end, frame, scan, restartInterval) !== null;
+}
+
+/**
+ * Where the entropy-coded data of a complete sequential Huffman scan ends (`end`: after the byte
+ * holding the last bit of the last MCU; T.81 F.1.2.3 pads that byte with 1-bits), and the bytes
+ * before each RSTn that no MCU uses (`slack`). Null when the data does not hold every MCU.
+ */
+export function sequentialScanExtent(bytes: Uint8Array, start: number, end: number, frame: Frame, scan: readonly ScanComponent[], restartInterval: number): { end: number; slack: Array<[number, number]> } | null {
   const hMax = Math.max(...frame.components.map((c) => c.h));
   const vMax = Math.max(...frame.components.map((c) => c.v));
   const layout = scan.map((s) => {
@@ -176,11 +196,11 @@ export function sequentialScanComplete(bytes: Uint8Array, start: number, end: nu
   }
   const bits = new ScanBits(bytes, start, end);
   for (let m = 0; m < mcus; m++) {
-    if (restartInterval > 0 && m > 0 && m % restartInterval === 0 && !bits.restart()) return false;
+    if (restartInterval > 0 && m > 0 && m % restartInterval === 0 && !bits.restart()) return null;
     for (const b of blocksPerMcu) skipBlock(bits, b.dc, b.ac);
-    if (bits.exhausted) return false;
+    if (bits.exhausted) return null;
   }
-  return true;
+  return { end: bits.position(), slack: bits.skipped };
 }
 
 /** T.81 B.2.2: the frame header's size and components. */

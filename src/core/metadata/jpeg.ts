@@ -16,7 +16,7 @@ import { copyBytes, indexOfByte, joinBytes, joinsTo, u16be } from '../bytes';
 import { DeidError } from '../errors';
 import { DAC, DHT, DNL, DQT, DRI, SOS, isSof, layoutSegments, type SegmentLayout, type TableDef } from './jpeg-tables';
 import { planJpegIcc } from './jpeg-icc';
-import { buildHuffman, readFrame, sequentialScanComplete, type HuffmanTable, type ScanComponent } from './jpeg-scan';
+import { buildHuffman, readFrame, sequentialScanComplete, sequentialScanExtent, type HuffmanTable, type ScanComponent } from './jpeg-scan';
 import { minimalOrientationExif, scanExif, type ExifScan } from './tiff-ifd';
 import type { ContainerFormat, Finding, FindingKind, ImageFormat, Part, StripResult } from './types';
 
@@ -537,6 +537,7 @@ function judge(bytes: Uint8Array): Judgement {
   const icc = planJpegIcc(bytes, pieces);
   let scansSeen = 0;
   let dnlSeen = false;
+  const extents = scanExtents(bytes, pieces, frame);
   const judged = pieces.map((piece, index): Judged => {
     const layout = layouts[index];
     const where = typeof piece.marker === 'number' ? `${segmentName(piece.marker)} @ ${piece.offset}` : `@ ${piece.offset}`;
@@ -546,6 +547,12 @@ function judge(bytes: Uint8Array): Judgement {
       verdict = iccVerdict;
     } else if (piece.marker === 'ecs') {
       verdict = { name: 'entropy-coded data', findings: [], action: 'keep' };
+      const extent = extents.get(index);
+      const unused = extent ? extent.slack.reduce((n, [s, e]) => n + (e - s), 0) + (piece.end - extent.end) : 0;
+      if (extent && unused > 0) {
+        const what = `${unused} bytes of scan data no MCU uses (after the last MCU or before an RSTn)`;
+        verdict = { name: 'entropy-coded data', findings: [finding('unknown-segment', where, what)], action: 'rewrite', replacement: withoutSlack(bytes, piece, extent), note: `dropped ${what}` };
+      }
     } else if (piece.marker === 'gap') {
       const size = piece.end - piece.offset;
       let fill = 0;
@@ -652,6 +659,73 @@ function requireCompleteLastScan(bytes: Uint8Array, pieces: readonly Piece[], fr
     components.push({ id: bytes[at], dc, ac });
   }
   if (!sequentialScanComplete(bytes, data.offset, data.end, readFrame(bytes, frame.offset), components, restartInterval)) throw cut;
+}
+
+interface ScanExtent {
+  end: number;
+  slack: Array<[number, number]>;
+}
+
+/**
+ * Bytes inside the entropy-coded data of sequential Huffman scans (SOF0/SOF1) that no MCU uses:
+ * after the last MCU of a scan, before the next marker (T.81 F.1.2.3: only the 1-bit padding of
+ * the last byte follows the coded data), and before an RSTn (B.2.4.4). libjpeg decodes every MCU
+ * and skips them ("extraneous bytes before marker"), or says nothing at all after the last MCU
+ * of a baseline scan, so a name hidden there survives every decoder. Keyed by the index of the
+ * 'ecs' piece; scans whose extent cannot be computed (incomplete data, missing tables, a DNL
+ * frame, other coding processes) are not listed.
+ */
+function scanExtents(bytes: Uint8Array, pieces: readonly Piece[], frame: Piece | undefined): Map<number, ScanExtent> {
+  const extents = new Map<number, ScanExtent>();
+  if (!frame || (frame.marker !== SOF_BASELINE && frame.marker !== SOF_EXTENDED)) return extents;
+  const header = readFrame(bytes, frame.offset);
+  if (header.height === 0 || header.width === 0) return extents;
+  const tables: Array<HuffmanTable | undefined> = new Array(2 * HUFFMAN_DESTINATIONS);
+  let restartInterval = 0;
+  for (let i = 0; i < pieces.length; i++) {
+    const p = pieces[i];
+    if (p.marker === DHT) {
+      let at = p.offset + MARKER_SIZE + LENGTH_SIZE;
+      while (at + 17 <= p.end) {
+        const tc = bytes[at] >> 4;
+        const th = bytes[at] & 15;
+        const { table, end } = buildHuffman(bytes, at + 1);
+        if (tc > 1 || th >= HUFFMAN_DESTINATIONS || end > p.end) break;
+        tables[tc * HUFFMAN_DESTINATIONS + th] = table;
+        at = end;
+      }
+    } else if (p.marker === DRI && p.end - p.offset >= MARKER_SIZE + LENGTH_SIZE + 2) {
+      restartInterval = u16be(bytes, p.offset + MARKER_SIZE + LENGTH_SIZE);
+    } else if (p.marker === SOS && pieces[i + 1]?.marker === 'ecs') {
+      const data = pieces[i + 1];
+      const payload = p.offset + MARKER_SIZE + LENGTH_SIZE;
+      const count = bytes[payload];
+      if (payload + 1 + 2 * count > p.end) continue;
+      const components: ScanComponent[] = [];
+      for (let c = 0; c < count; c++) {
+        const at = payload + 1 + 2 * c;
+        const dc = tables[bytes[at + 1] >> 4];
+        const ac = tables[HUFFMAN_DESTINATIONS + (bytes[at + 1] & 15)];
+        if (dc && ac) components.push({ id: bytes[at], dc, ac });
+      }
+      if (components.length !== count) continue;
+      const extent = sequentialScanExtent(bytes, data.offset, data.end, header, components, restartInterval);
+      if (extent) extents.set(i + 1, extent);
+    }
+  }
+  return extents;
+}
+
+/** The entropy-coded data without its unused bytes. */
+function withoutSlack(bytes: Uint8Array, piece: Piece, extent: ScanExtent): Uint8Array {
+  const kept: Uint8Array[] = [];
+  let from = piece.offset;
+  for (const [s, e] of extent.slack) {
+    kept.push(bytes.subarray(from, s));
+    from = e;
+  }
+  kept.push(bytes.subarray(from, extent.end));
+  return joinBytes(kept);
 }
 
 function unusedDri(j: Judged): void {

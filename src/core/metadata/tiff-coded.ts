@@ -18,14 +18,27 @@ const LZW_FIRST_FREE = 258;
 const LZW_MAX_BITS = 12;
 const LZW_TABLE_SIZE = 4096;
 
+/** Where a coded stream ends and how many bytes it decodes to (null: not counted). */
+export interface StreamEnd {
+  end: number | null;
+  decoded: number | null;
+}
+
 /**
- * Walks the LZW code stream, tracking only the table size (the code width grows one code early,
- * TIFF 6.0 section 13 and libtiff tif_lzw.c), until EndOfInformation.
+ * Walks the LZW code stream, tracking the table size (the code width grows one code early,
+ * TIFF 6.0 section 13 and libtiff tif_lzw.c) and the length of each table string, until
+ * EndOfInformation: where the stream ends and how many bytes it decodes to.
  */
-export function lzwEnd(chunk: Uint8Array): number | null {
+export function lzwEnd(chunk: Uint8Array): StreamEnd {
+  const unknown = { end: null, decoded: null };
   // Old-style (pre-6.0, LSB-first) LZW starts 0x00 0x01; libtiff reads it as a variant, not checked here.
-  if (chunk.length >= 2 && chunk[0] === 0 && (chunk[1] & 0x1) !== 0) return null;
+  if (chunk.length >= 2 && chunk[0] === 0 && (chunk[1] & 0x1) !== 0) return unknown;
   const length = chunk.length;
+  // Length of the string each code stands for: 1 for the 256 literals, one more than its prefix's after.
+  const lengths = new Uint16Array(LZW_TABLE_SIZE);
+  lengths.fill(1, 0, LZW_CLEAR);
+  let decoded = 0;
+  let previous = -1;
   // Bit reader: `acc` holds the next `held` bits (at most 24 after a refill, codes are <= 12).
   let acc = 0;
   let held = 0;
@@ -35,37 +48,47 @@ export function lzwEnd(chunk: Uint8Array): number | null {
   let afterClear = true;
   for (;;) {
     while (held < width) {
-      if (pos >= length) return null;
+      if (pos >= length) return unknown;
       acc = ((acc << 8) | chunk[pos++]) & 0xffffff;
       held += 8;
     }
     held -= width;
     const code = (acc >>> held) & ((1 << width) - 1);
-    if (code === LZW_EOI) return pos - (held >> 3);
+    if (code === LZW_EOI) return { end: pos - (held >> 3), decoded };
     if (code === LZW_CLEAR) {
       width = 9;
       free = LZW_FIRST_FREE;
       afterClear = true;
       continue;
     }
-    if (code > free) return null;
+    if (code > free) return unknown;
     if (afterClear) {
+      if (code >= LZW_CLEAR) return unknown;
       afterClear = false;
+      decoded += 1;
+      previous = code;
       continue;
     }
+    // A code not yet in the table (code === free) is its prefix's string plus one byte.
+    decoded += code < free ? lengths[code] : lengths[previous] + 1;
+    if (free < LZW_TABLE_SIZE) lengths[free] = lengths[previous] + 1;
+    previous = code;
     if (free < LZW_TABLE_SIZE) free++;
     // "Early change": the width grows when the next free code reaches 2^width - 1.
     if (free >= (1 << width) - 1 && width < LZW_MAX_BITS) width++;
   }
 }
 
-/** Deflate (Adobe Photoshop TIFF Technical Note / TIFF Technical Note 2 update): one zlib stream. */
-export function deflateEnd(chunk: Uint8Array): number | null {
+/**
+ * Deflate (Adobe Photoshop TIFF Technical Note / TIFF Technical Note 2 update): one zlib stream.
+ * With `limit` (the strip's size), a stream that inflates to more stops being walked there.
+ */
+export function deflateEnd(chunk: Uint8Array, limit: number | null = null): StreamEnd {
   try {
-    const extent = zlibExtent([chunk]);
-    return extent.overLimit ? null : extent.end;
+    const extent = zlibExtent([chunk], limit ?? undefined);
+    return extent.overLimit ? { end: null, decoded: extent.inflated } : { end: extent.end, decoded: extent.inflated };
   } catch (e) {
-    if (isDeidError(e)) return null;
+    if (isDeidError(e)) return { end: null, decoded: null };
     throw e;
   }
 }
@@ -164,6 +187,12 @@ export function withoutSegments(chunk: Uint8Array, end: number, drop: ReadonlyAr
 export interface CodedExtent {
   /** Where the coded data ends within the chunk (null: not known, copy the chunk whole). */
   end: number | null;
+  /**
+   * The stream decodes to more bytes than the strip or tile holds (TIFF 6.0 sections 8 and 15):
+   * a decoder stops once the strip is full and never reads the rest (PNG 3rd ed 10.1 has the
+   * same rule for IDAT), so it can carry anything.
+   */
+  overLimit?: boolean;
   /** Segments inside the coded data that carry no pixels (JPEG APPn/COM). */
   extra: Array<[number, number]>;
   codec: string;
@@ -175,10 +204,12 @@ export function codedExtent(compression: number, chunk: Uint8Array, rawSize: num
     case 1:
       return { end: rawSize, extra: [], codec: 'uncompressed' };
     case 5:
-      return { end: lzwEnd(chunk), extra: [], codec: 'LZW' };
     case 8:
-    case 32946:
-      return { end: deflateEnd(chunk), extra: [], codec: 'deflate' };
+    case 32946: {
+      const { end, decoded } = compression === 5 ? lzwEnd(chunk) : deflateEnd(chunk, rawSize);
+      const overLimit = rawSize !== null && decoded !== null && decoded > rawSize;
+      return { end: overLimit ? null : end, extra: [], codec: compression === 5 ? 'LZW' : 'deflate', overLimit };
+    }
     case 32773:
       return { end: rawSize === null ? null : packBitsEnd(chunk, rawSize), extra: [], codec: 'PackBits' };
     case 7: {

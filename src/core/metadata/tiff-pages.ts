@@ -52,6 +52,10 @@ export interface TiffAnalysis {
 
 /** Zero bytes between structures shorter than this are alignment padding, not content. */
 export const MAX_PADDING = 8;
+/** Where each codec's end is specified (codecExtent's codec names). */
+const CODEC_SPEC: Readonly<Record<string, string>> = {
+  uncompressed: 'TIFF 6.0 sections 8 and 21', LZW: 'TIFF 6.0 section 13', deflate: 'RFC 1950/1951', PackBits: 'TIFF 6.0 section 9', JPEG: 'T.81 B.2.1',
+};
 /** Old-style JPEG (TIFF 6.0 section 22) is obsolete; its stream layout is not rewritten here. */
 const OLD_JPEG = 6;
 /** Pointers to Exif, GPS and Interoperability IFDs (Exif 2.32 4.6.3) and SubIFDs (TIFF Technical Note 1). */
@@ -397,11 +401,32 @@ function keptEntry(a: Analysis, entry: RawEntry, where: string): KeptEntry {
 
 /**
  * Bytes one strip or tile decodes to (TIFF 6.0 sections 8 and 15: rows padded to a byte), or null
- * when not computable here (subsampled YCbCr, section 21).
+ * when not computable here. Chunky YCbCr (section 21) is stored in data units of h x v luma
+ * samples and one Cb and one Cr: ceil(width / h) units across, ceil(rows / v) down (libtiff's
+ * TIFFVStripSize); `ycc` is [h, v, bits per sample], null for planar YCbCr (not computed here).
  */
-function rawSize(shape: PageShape, bitsPerPixel: number, width: number, rows: number): number | null {
-  if (shape.photometric === 6 || bitsPerPixel <= 0) return null;
+function rawSize(shape: PageShape, bitsPerPixel: number, width: number, rows: number, ycc: readonly number[] | null): number | null {
+  if (shape.photometric === 6) {
+    if (ycc === null) return null;
+    const [h, v, bits] = ycc;
+    return Math.ceil((Math.ceil(width / h) * (h * v + 2) * bits) / 8) * Math.ceil(rows / v);
+  }
+  if (bitsPerPixel <= 0) return null;
   return Math.ceil((width * bitsPerPixel) / 8) * rows;
+}
+
+/** [h, v, bits] of a chunky YCbCr page (YCbCrSubSampling defaults to 2, 2: TIFF 6.0 section 21), or null. */
+function yccUnits(reader: TiffReader, byTag: Map<number, RawEntry>, planar: boolean): number[] | null {
+  if (planar) return null;
+  try {
+    const sub = byTag.has(TIFF_TAG.yCbCrSubSampling) ? reader.integers(byTag.get(TIFF_TAG.yCbCrSubSampling) as RawEntry) : [2, 2];
+    const bits = byTag.has(TIFF_TAG.bitsPerSample) ? reader.integers(byTag.get(TIFF_TAG.bitsPerSample) as RawEntry) : [1];
+    if (sub.length !== 2 || sub.some((x) => x !== 1 && x !== 2 && x !== 4) || bits.some((b) => b !== bits[0])) return null;
+    return [sub[0], sub[1], bits[0]];
+  } catch (e) {
+    if (!isDeidError(e)) throw e;
+    return null;
+  }
 }
 
 function dataChunks(a: Analysis, byTag: Map<number, RawEntry>, shape: PageShape, name: string): Omit<KeptPage, 'entries'> | null {
@@ -428,6 +453,7 @@ function dataChunks(a: Analysis, byTag: Map<number, RawEntry>, shape: PageShape,
     if (!isDeidError(e)) throw e;
     bitsPerPixel = 0;
   }
+  const ycc = shape.photometric === 6 ? yccUnits(reader, byTag, planar) : null;
   let expected: number;
   let sizeOf: (i: number) => number | null;
   if (shape.tiled) {
@@ -438,13 +464,13 @@ function dataChunks(a: Analysis, byTag: Map<number, RawEntry>, shape: PageShape,
       return null;
     }
     expected = Math.ceil(shape.width / tw) * Math.ceil(shape.height / th) * planes;
-    sizeOf = () => rawSize(shape, bitsPerPixel, tw, th);
+    sizeOf = () => rawSize(shape, bitsPerPixel, tw, th, ycc);
   } else {
     // RowsPerStrip defaults to 2^32-1, i.e. one strip (TIFF 6.0 section 8).
     const rows = Math.min(int(TIFF_TAG.rowsPerStrip) ?? shape.height, shape.height);
     const perPlane = Math.ceil(shape.height / Math.max(rows, 1));
     expected = perPlane * planes;
-    sizeOf = (i) => rawSize(shape, bitsPerPixel, shape.width, Math.min(rows, shape.height - (i % perPlane) * rows));
+    sizeOf = (i) => rawSize(shape, bitsPerPixel, shape.width, Math.min(rows, shape.height - (i % perPlane) * rows), ycc);
   }
   let starts: number[];
   let lengths: number[];
@@ -480,6 +506,25 @@ function dataChunks(a: Analysis, byTag: Map<number, RawEntry>, shape: PageShape,
     // nothing, and so are APPn/COM segments inside a JPEG strip (tiff-coded.ts).
     const chunkWhere = `${where} ${shape.tiled ? 'tile' : 'strip'} ${i}`;
     const coded = codedExtent(shape.compression, reader.bytes.subarray(start, start + length), sizeOf(i));
+    if (coded.overLimit === true) {
+      const size = sizeOf(i);
+      a.refuse(`the ${coded.codec} data decodes to more than the ${size} bytes the ${shape.tiled ? 'tile' : 'strip'} holds (TIFF 6.0 sections 8 and 15): a decoder never reads the rest`, chunkWhere, start, length);
+      chunks.push({ start, length });
+      continue;
+    }
+    if (coded.end === null) {
+      // No end where the codec's specification puts it (LZW: the EndOfInformation code, TIFF 6.0
+      // section 13; PackBits: the strip's size, section 9; deflate: the zlib stream's end; JPEG:
+      // EOI, T.81 B.2.1), or a codec whose end is not located here (CCITT, JPEG 2000, ZSTD...).
+      // A decoder stops once the strip is full, so bytes after that point are read by nothing
+      // and cannot be told from coded data: the page is not vouched for, and strip refuses.
+      const why = coded.codec === 'coded'
+        ? `the end of the coded data (compression ${shape.compression}) cannot be located`
+        : `no ${coded.codec} end where ${CODEC_SPEC[coded.codec] ?? 'its specification'} puts it`;
+      a.refuse(`${why}: bytes after it would be read by nothing`, chunkWhere, start, length);
+      chunks.push({ start, length });
+      continue;
+    }
     if (coded.end !== null && coded.end < length) {
       a.find({ kind: 'unknown-segment', where: chunkWhere, detail: `${length - coded.end} bytes after the end of the ${coded.codec} data` }, start + coded.end, length - coded.end, `${where} data`);
       length = coded.end;
