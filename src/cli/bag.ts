@@ -195,7 +195,8 @@ async function checkExports(exports: readonly Export[], refused: Refusal[], opts
       refused.push({ path: ex.sidecarPath, reason: `exported ${escapeText(ex.sidecar.createdAt)}, after the --transfer-date ${opts.transferDate}: a transfer cannot precede its exports` });
       continue;
     }
-    const result = await verifyFile({ type: 'verify', file: { path: ex.imagePath, rel: path.basename(ex.imagePath), explicit: true }, requireSidecar: true, policy: opts.policy });
+    // The transfer gate reads scan data too (WalkOptions.scanData): a handful of exports, whose bytes leave the institution.
+    const result = await verifyFile({ type: 'verify', file: { path: ex.imagePath, rel: path.basename(ex.imagePath), explicit: true }, requireSidecar: true, policy: opts.policy, scanData: true });
     if (result.error) {
       refused.push({ path: ex.imagePath, reason: result.error });
       continue;
@@ -540,7 +541,7 @@ async function reverifyImages(root: string, report: BagReport, images: { checked
       continue;
     }
     images.checked++;
-    const result = await verifyFile({ type: 'verify', file: { path: full, rel: name, explicit: true }, requireSidecar: true, policy });
+    const result = await verifyFile({ type: 'verify', file: { path: full, rel: name, explicit: true }, requireSidecar: true, policy, scanData: true });
     used.add(`${path.basename(name, path.extname(name))}${SIDECAR_SUFFIX}`);
     if (result.error) report.errors.push(`data/${name}: ${result.error}`);
     else if (result.findings.length > 0) {

@@ -37,7 +37,8 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
       .option('--require-sidecar', 'report images that have no <id>.deid.json beside them')
       .option('--policy <file>', 'a stricter strength policy (JSON)')
       .option('--pixels', 'also run the face and text detectors and report what no obscured region covers')
-      .option('--trusted-reviewers <file>', 'key fingerprints (one a line) whose sign-off signatures are accepted'),
+      .option('--trusted-reviewers <file>', 'key fingerprints (one a line) whose sign-off signatures are accepted')
+      .option('--scan-data', 'also decode JPEG scan data to find coded bytes no MCU uses (after the last MCU, before a restart marker): slower; bag create always does'),
   ).action(async (paths: string[], opts) => {
     exitCode = await verifyCommand(paths, opts, io);
   });
@@ -49,6 +50,7 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
       .argument('[paths...]', 'image files or directories (searched recursively)')
       .requiredOption('--out <dir>', 'output directory (never read as input; only earlier outputs, clean images, are ever replaced there)')
       .option('--resume', 'keep outputs already there that are newer than their input and exactly what strip writes for it')
+      .option('--scan-data', 'also decode JPEG scan data and cut coded bytes no MCU uses (after the last MCU, before a restart marker): slower')
       .option('--json', 'print one JSON object'),
   ).action(async (paths: string[], opts) => {
     exitCode = await stripCommand(paths, opts, io);

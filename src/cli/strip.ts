@@ -13,6 +13,7 @@ import { isBlank, isInside } from './output-paths';
 export interface StripOptions extends BatchOptions {
   out: string;
   resume?: boolean;
+  scanData?: boolean;
 }
 
 /** `deid strip <paths...> --out <dir>` (DESIGN.md "Command line contract"; issues 12 and 13). */
@@ -69,7 +70,7 @@ export async function stripCommand(paths: string[], opts: StripOptions, io: Io):
       opts,
       io,
       expand: { outReal },
-      task: (file) => ({ type: 'strip', file, outDir, resume: Boolean(opts.resume) }),
+      task: (file) => ({ type: 'strip', file, outDir, resume: Boolean(opts.resume), scanData: Boolean(opts.scanData) }),
       entryResult: (e) =>
         e.kind === 'skip'
           ? { input: e.path, format: null, lossless: false, skipped: e.skip, reason: e.reason }

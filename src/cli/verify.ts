@@ -11,6 +11,7 @@ export interface VerifyOptions extends BatchOptions {
   /** Residual check (issue 11): run the detectors, report what no obscured region covers. */
   pixels?: boolean;
   trustedReviewers?: string;
+  scanData?: boolean;
 }
 
 /** `deid verify <paths...>` (DESIGN.md "Command line contract"; issue 12 batch options). */
@@ -23,7 +24,7 @@ export async function verifyCommand(paths: string[], opts: VerifyOptions, io: Io
     paths,
     opts,
     io,
-    task: (file) => ({ type: 'verify', file, requireSidecar: Boolean(opts.requireSidecar), policy, trustedReviewers }),
+    task: (file) => ({ type: 'verify', file, requireSidecar: Boolean(opts.requireSidecar), policy, trustedReviewers, scanData: Boolean(opts.scanData) }),
     entryResult: (e) =>
       e.kind === 'skip'
         ? { path: e.path, format: null, clean: false, findings: [], skipped: e.skip, reason: e.reason }

@@ -16,6 +16,7 @@ import { CORPUS } from '../helpers/paths';
 import { concatBytes, jpegSegment, makeJpeg } from '../helpers/plant';
 
 const strip = jpegFormat.strip as NonNullable<typeof jpegFormat.strip>;
+const DEEP = { scanData: true };
 const SECRET = 'Patient John Smith MRN 4471';
 const JFIF_CANONICAL = new Uint8Array([0x4a, 0x46, 0x49, 0x46, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0]);
 
@@ -239,23 +240,39 @@ describe('camera quirks decoders tolerate (issue 8.2): stepped over, dropped, no
     }
   });
 
-  test('attack-b: scan data no MCU uses (after the last MCU, before an RSTn) is found and cut; pixels unchanged (T.81 F.1.2.3, B.2.4.4)', async () => {
+  test('with scanData: scan data no MCU uses (after the last MCU, before an RSTn) is found and cut; pixels unchanged (T.81 F.1.2.3, B.2.4.4)', async () => {
     // libjpeg decodes every MCU and never reads these bytes (after the last MCU of a baseline
-    // scan it does not even warn), so a name there survived verify and strip.
+    // scan it does not even warn), so a name there survived verify and strip. Finding them reads
+    // every coded bit, so walks do it when asked (WalkOptions.scanData: --scan-data, bag create).
     const tail = concatBytes(base.subarray(0, base.length - 2), latin1(SECRET), base.subarray(base.length - 2));
     expect((await pixels(tail)).equals(await pixels(base))).toBe(true);
-    expect(findingsOf(jpegFormat.walk(tail)).map((f) => f.detail)).toEqual([`${SECRET.length} bytes of scan data no MCU uses (after the last MCU or before an RSTn)`]);
-    expect(same(strip(tail).bytes, base)).toBe(true);
+    expect(findingsOf(jpegFormat.walk(tail, DEEP)).map((f) => f.detail)).toEqual([`${SECRET.length} bytes of scan data no MCU uses (after the last MCU or before an RSTn)`]);
+    expect(same(strip(tail, DEEP).bytes, base)).toBe(true);
     // Restart intervals (no corpus image uses them): the text right before an RSTn.
     const restart = await restartJpeg();
-    expect(findingsOf(jpegFormat.walk(restart))).toEqual([]);
+    expect(findingsOf(jpegFormat.walk(restart, DEEP))).toEqual([]);
     // libjpeg decodes it without a warning, to the flat grey it was made from.
     expect([...new Set(await sharp(restart).raw().toBuffer())]).toEqual([128]);
     const rst = restart.findIndex((b, i) => b === 0xff && restart[i + 1] === 0xd1);
     const planted = concatBytes(restart.subarray(0, rst), latin1(SECRET), restart.subarray(rst));
     expect((await pixels(planted)).equals(await pixels(restart))).toBe(true);
-    expect(findingsOf(jpegFormat.walk(planted)).map((f) => f.detail)).toEqual([`${SECRET.length} bytes of scan data no MCU uses (after the last MCU or before an RSTn)`]);
-    expect(same(strip(planted).bytes, restart)).toBe(true);
+    expect(findingsOf(jpegFormat.walk(planted, DEEP)).map((f) => f.detail)).toEqual([`${SECRET.length} bytes of scan data no MCU uses (after the last MCU or before an RSTn)`]);
+    expect(same(strip(planted, DEEP).bytes, restart)).toBe(true);
+    // Every corpus JPEG the default walk finds clean is clean with scan data read too: no
+    // camera or editor leaves such bytes, so the deep walk adds no false findings.
+    const dir = path.join(CORPUS, 'jpg');
+    let compared = 0;
+    for (const name of (await fs.readdir(dir)).filter((n) => /\.jpe?g$/i.test(n))) {
+      let clean: Uint8Array;
+      try {
+        clean = strip(new Uint8Array(await fs.readFile(path.join(dir, name)))).bytes;
+      } catch {
+        continue;
+      }
+      expect([name, findingsOf(jpegFormat.walk(clean, DEEP))]).toEqual([name, []]);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(10);
   });
 
   test('camera files without their EOI: the scan decodes whole (restart intervals included), EOI is written back', async () => {

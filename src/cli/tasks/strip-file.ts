@@ -8,7 +8,7 @@ import { stageFile, sweepOnce } from '../atomic';
 import { isInside, realTarget } from '../output-paths';
 import { decodeFailure } from '../pixels-io';
 import { readInputFile, type ReadScratch } from '../read-input';
-import type { ImageFormat } from '../../core/metadata/types';
+import type { ImageFormat, WalkOptions } from '../../core/metadata/types';
 import type { StripFileResult, StripTask } from './types';
 import { reencodeClean, type ReencodeFormat } from './reencode';
 import { errorText } from './verify-file';
@@ -94,15 +94,16 @@ async function planOutput(task: StripTask, scratch?: ReadScratch): Promise<Plann
   let salvage: string | null = null;
   let output = path.join(task.outDir, file.rel);
   let notice: string | undefined;
+  const walkOptions: WalkOptions = { scanData: task.scanData === true };
   try {
     if (lossless && (format === 'jpeg' || format === 'png' || format === 'webp')) {
-      const done = await stripOrReencode(bytes, format, task.maxPixels ?? DEFAULT_LIMITS.maxPixels);
+      const done = await stripOrReencode(bytes, format, task.maxPixels ?? DEFAULT_LIMITS.maxPixels, walkOptions);
       outBytes = done.bytes;
       lossless = done.lossless;
       if (done.notice) notice = done.notice;
     } else if (lossless) {
       try {
-        const stripped = stripMetadata(bytes);
+        const stripped = stripMetadata(bytes, walkOptions);
         outBytes = stripped.bytes;
         if (stripped.notes.length > 0) notice = stripped.notes.join('; ');
       } catch (e) {
@@ -133,9 +134,9 @@ async function planOutput(task: StripTask, scratch?: ReadScratch): Promise<Plann
  * with a notice that says so (issue 8.1 LUT/CMYK profiles, 8.3 salvage). Never silent: the
  * notice names why; only a file no decoder reads is refused.
  */
-async function stripOrReencode(bytes: Uint8Array, format: ReencodeFormat, maxPixels: number): Promise<{ bytes: Uint8Array; lossless: boolean; notice?: string }> {
+async function stripOrReencode(bytes: Uint8Array, format: ReencodeFormat, maxPixels: number, walkOptions: WalkOptions): Promise<{ bytes: Uint8Array; lossless: boolean; notice?: string }> {
   try {
-    const stripped = stripMetadata(bytes);
+    const stripped = stripMetadata(bytes, walkOptions);
     return { bytes: stripped.bytes, lossless: true, ...(stripped.notes.length > 0 ? { notice: stripped.notes.join('; ') } : {}) };
   } catch (e) {
     if (!isDeidError(e)) throw e;

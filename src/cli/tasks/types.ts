@@ -47,6 +47,8 @@ export interface VerifyTask {
   policy: Policy;
   /** `--trusted-reviewers`: key fingerprints whose signatures are accepted (absent: any valid key). */
   trustedReviewers?: string[];
+  /** `--scan-data`: also decode JPEG scans for coded bytes no MCU uses (core WalkOptions). */
+  scanData?: boolean;
 }
 
 export interface StripTask {
@@ -57,6 +59,8 @@ export interface StripTask {
   maxPixels?: number;
   /** Keep an existing output that is newer than the input and exactly what strip writes for it. */
   resume?: boolean;
+  /** `--scan-data`: also cut JPEG coded bytes no MCU uses (core WalkOptions). */
+  scanData?: boolean;
 }
 
 /** An entry that needs no work (a skipped file, an unreadable argument), kept in input order. */

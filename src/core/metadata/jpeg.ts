@@ -18,7 +18,7 @@ import { DAC, DHT, DNL, DQT, DRI, SOS, isSof, layoutSegments, type SegmentLayout
 import { planJpegIcc } from './jpeg-icc';
 import { buildHuffman, readFrame, sequentialScanComplete, sequentialScanExtent, type HuffmanTable, type ScanComponent } from './jpeg-scan';
 import { minimalOrientationExif, scanExif, type ExifScan } from './tiff-ifd';
-import type { ContainerFormat, Finding, FindingKind, ImageFormat, Part, StripResult } from './types';
+import type { ContainerFormat, Finding, FindingKind, ImageFormat, Part, StripResult, WalkOptions } from './types';
 
 const MARKER = 0xff;
 const STUFFED_ZERO = 0x00;
@@ -515,7 +515,7 @@ function canonicalSosTail(bytes: Uint8Array, layout: SegmentLayout, frameMarker:
   return (frameMarker & PROCESS_MASK) === PROCESS_LOSSLESS ? new Uint8Array([bytes[tail], 0, bytes[tail + 2] & 0x0f]) : new Uint8Array([0, LAST_DCT_INDEX, 0]);
 }
 
-function judge(bytes: Uint8Array): Judgement {
+function judge(bytes: Uint8Array, options: WalkOptions): Judgement {
   const { pieces, eoiMissing } = splitPieces(bytes);
   const { layouts, components } = layoutSegments(bytes, pieces);
   const frames = pieces.filter((p) => typeof p.marker === 'number' && isSof(p.marker));
@@ -537,7 +537,7 @@ function judge(bytes: Uint8Array): Judgement {
   const icc = planJpegIcc(bytes, pieces);
   let scansSeen = 0;
   let dnlSeen = false;
-  const extents = scanExtents(bytes, pieces, frame);
+  const extents = options.scanData ? scanExtents(bytes, pieces, frame) : NO_EXTENTS;
   const judged = pieces.map((piece, index): Judged => {
     const layout = layouts[index];
     const where = typeof piece.marker === 'number' ? `${segmentName(piece.marker)} @ ${piece.offset}` : `@ ${piece.offset}`;
@@ -666,6 +666,9 @@ interface ScanExtent {
   slack: Array<[number, number]>;
 }
 
+/** What a walk without WalkOptions.scanData knows of the scans' extents: nothing. */
+const NO_EXTENTS: ReadonlyMap<number, ScanExtent> = new Map();
+
 /**
  * Bytes inside the entropy-coded data of sequential Huffman scans (SOF0/SOF1) that no MCU uses:
  * after the last MCU of a scan, before the next marker (T.81 F.1.2.3: only the 1-bit padding of
@@ -735,8 +738,8 @@ function unusedDri(j: Judged): void {
 
 const MISSING_EOI: Finding = { kind: 'unknown-segment', where: 'end of file', detail: 'no EOI: the file ends inside the scan data' };
 
-function walkJpeg(bytes: Uint8Array): Part[] {
-  const { judged, eoiMissing } = judge(bytes);
+function walkJpeg(bytes: Uint8Array, options: WalkOptions = {}): Part[] {
+  const { judged, eoiMissing } = judge(bytes, options);
   const parts: Part[] = [];
   for (const { piece, verdict } of judged) {
     const length = piece.end - piece.offset;
@@ -802,8 +805,8 @@ function assemble(bytes: Uint8Array, judged: readonly Judged[], eoiMissing: bool
   return { bytes: joinBytes(chunks), removed: [...removed].sort(), notes };
 }
 
-function stripJpeg(bytes: Uint8Array): StripResult {
-  const { judged, eoiMissing } = judge(bytes);
+function stripJpeg(bytes: Uint8Array, options: WalkOptions = {}): StripResult {
+  const { judged, eoiMissing } = judge(bytes, options);
   const refused = judged.find((j) => j.verdict.action === 'refuse');
   if (refused) {
     throw new DeidError('not-clean', `JPEG: ${refused.verdict.name} @ ${refused.piece.offset} cannot be read, and decoders need it`);

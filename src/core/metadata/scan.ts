@@ -3,7 +3,7 @@ import { DeidError } from '../errors';
 import { detectContainer } from './registry';
 import { exifrMayRead, readableDetails } from './readable';
 import { EXIF_TAGS_NAMED } from './tiff-ifd';
-import type { Finding, FindingKind, ImageFormat, Part, StripResult } from './types';
+import type { Finding, FindingKind, ImageFormat, Part, StripResult, WalkOptions } from './types';
 
 export interface ScanReport {
   format: ImageFormat;
@@ -24,10 +24,10 @@ function requireContainer(bytes: Uint8Array) {
 }
 
 /** Structural allowlist walk only (synchronous, no exifr): what the stripper and the panel use. */
-export function scanStructure(input: Uint8Array): ScanReport {
+export function scanStructure(input: Uint8Array, options: WalkOptions = {}): ScanReport {
   const bytes = plainBytes(input);
   const { format, container } = requireContainer(bytes);
-  const parts = container.walk(bytes);
+  const parts = container.walk(bytes, options);
   const findings = parts.flatMap((p) => (p.finding ? [p.finding] : []));
   return { format, findings, parts };
 }
@@ -45,8 +45,8 @@ export function scanStructure(input: Uint8Array): ScanReport {
  *   APP2 MPF, APP3, COM, trailer...).
  * A file whose EXIF block the walk could not read, or with two EXIF blocks, is read whole.
  */
-export async function scanMetadata(bytes: Uint8Array): Promise<ScanReport> {
-  const report = scanStructure(bytes);
+export async function scanMetadata(bytes: Uint8Array, options: WalkOptions = {}): Promise<ScanReport> {
+  const report = scanStructure(bytes, options);
   // One EXIF block, read by the walk: exifr reads only the first block it finds, so with two it
   // may read one the walk could not (each block gives one `exif` finding in these walks).
   const exif = report.parts.filter((p) => p.finding?.kind === 'exif');
@@ -83,14 +83,14 @@ function mergeReadable(findings: Finding[], readable: Partial<Record<FindingKind
  * Lossless strip, then a re-walk of the result: a strip that leaves anything is refused
  * (DeidError 'not-clean'), so a caller never writes bytes that still carry metadata.
  */
-export function stripMetadata(input: Uint8Array): StripOutcome {
+export function stripMetadata(input: Uint8Array, options: WalkOptions = {}): StripOutcome {
   const bytes = plainBytes(input);
   const { format, container } = requireContainer(bytes);
   if (!container.strip) {
     throw new DeidError('unsupported', `${format.toUpperCase()} cannot be stripped losslessly; it has to be re-encoded`);
   }
-  const result = container.strip(bytes);
-  const left = container.walk(result.bytes).flatMap((p) => (p.finding ? [p.finding] : []));
+  const result = container.strip(bytes, options);
+  const left = container.walk(result.bytes, options).flatMap((p) => (p.finding ? [p.finding] : []));
   if (left.length > 0) {
     const kinds = [...new Set(left.map((f) => f.kind))].join(', ');
     throw new DeidError('not-clean', `stripping left ${kinds} in the ${format.toUpperCase()} file; nothing was written`);

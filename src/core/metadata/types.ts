@@ -46,14 +46,25 @@ export interface StripResult {
   notes: string[];
 }
 
+/** How deep a walk reads. */
+export interface WalkOptions {
+  /**
+   * JPEG: decode every sequential Huffman scan (T.81 F.2.2) to find coded bytes no MCU uses,
+   * after the last MCU or before an RSTn, where a name survives every decoder. Off by default:
+   * it reads every coded bit in JavaScript, several times the cost of the rest of a walk
+   * (`npm run bench`), and no camera or editor writes such bytes; bag create always asks for it.
+   */
+  scanData?: boolean;
+}
+
 export interface ContainerFormat {
   /** Which formats this module owns (ISO-BMFF answers heif or avif by brand). */
   readonly formats: readonly ImageFormat[];
   /** Cheap magic-number check; never throws. Returns the precise format or null. */
   detect(bytes: Uint8Array): ImageFormat | null;
   /** Structural walk over the whole file. Throws DeidError('malformed'|'truncated') only. */
-  walk(bytes: Uint8Array): Part[];
+  walk(bytes: Uint8Array, options?: WalkOptions): Part[];
   /** Lossless strip (image data copied byte for byte). Absent: this format cannot be
    *  stripped losslessly by the core (the CLI may re-encode it with a notice, or refuse). */
-  strip?(bytes: Uint8Array): StripResult;
+  strip?(bytes: Uint8Array, options?: WalkOptions): StripResult;
 }

@@ -1,0 +1,64 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import { sha256Hex } from '../../src/core/hash';
+import { applySample } from '../helpers/review';
+import { signOffSidecarFile } from '../helpers/signoff';
+import { deid, json } from './run';
+
+// Coded bytes no MCU uses (T.81 F.1.2.3): a name put between the last MCU and EOI of a baseline
+// JPEG decodes to the same pixels without a warning. Reading for it decodes every coded bit, so
+// verify and strip do it with --scan-data, and bag create (the transfer gate) always does.
+
+const SECRET = 'JANE DOE 1962-03-04 MRN 4471';
+let work: string;
+let exp: { id: string; image: string; sidecar: string };
+let planted: Buffer;
+
+beforeAll(async () => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'deid-scan-data-'));
+  exp = await applySample(path.join(work, 'exports'));
+  const clean = fs.readFileSync(exp.image);
+  expect([...clean.subarray(clean.length - 2)]).toEqual([0xff, 0xd9]);
+  planted = Buffer.concat([clean.subarray(0, clean.length - 2), Buffer.from(SECRET, 'latin1'), clean.subarray(clean.length - 2)]);
+  // The same picture to a decoder: only the bytes say otherwise.
+  expect((await sharp(planted).raw().toBuffer()).equals(await sharp(clean).raw().toBuffer())).toBe(true);
+}, 60_000);
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+test('verify --scan-data reports the bytes; strip --scan-data cuts them and nothing else', async () => {
+  const dir = path.join(work, 'loose');
+  fs.mkdirSync(dir);
+  const file = path.join(dir, 'photo.jpg');
+  fs.writeFileSync(file, planted);
+  const deep = await deid('verify', '--json', '--scan-data', file);
+  expect(deep.code).toBe(1);
+  expect(json(deep.stdout).files[0].findings).toEqual([
+    expect.objectContaining({ kind: 'unknown-segment', detail: `${SECRET.length} bytes of scan data no MCU uses (after the last MCU or before an RSTn)` }),
+  ]);
+  const out = path.join(work, 'stripped');
+  const s = await deid('strip', '--json', '--scan-data', file, '--out', out);
+  expect(s.code).toBe(0);
+  const written = fs.readFileSync(path.join(out, 'photo.jpg'));
+  expect(written.includes(Buffer.from(SECRET, 'latin1'))).toBe(false);
+  expect(written.equals(fs.readFileSync(exp.image))).toBe(true);
+  expect((await deid('verify', '--scan-data', path.join(out, 'photo.jpg'))).code).toBe(0);
+});
+
+test('bag create reads scan data: an export carrying such bytes, hash and sign-off in order, is refused', async () => {
+  // The export's sidecar made to match the planted bytes and signed: only the scan data is wrong.
+  fs.writeFileSync(exp.image, planted);
+  const sidecar = JSON.parse(fs.readFileSync(exp.sidecar, 'utf8'));
+  sidecar.image.sha256 = sha256Hex(planted);
+  sidecar.image.bytes = planted.length;
+  fs.writeFileSync(exp.sidecar, `${JSON.stringify(sidecar, null, 2)}\n`);
+  signOffSidecarFile(exp.sidecar);
+  // Without reading scan data the export is clean and signed off: what the bag's check adds.
+  expect((await deid('verify', '--require-sidecar', exp.image)).code).toBe(0);
+  const bag = path.join(work, 'bag');
+  const r = await deid('bag', 'create', path.join(work, 'exports'), '--out', bag, '--recipient', 'Example Research Unit', '--method', 'encrypted USB drive');
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(/does not verify clean: unknown-segment/);
+  expect(fs.existsSync(bag)).toBe(false);
+});
