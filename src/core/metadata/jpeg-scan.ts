@@ -36,7 +36,16 @@ export interface HuffmanTable {
   valPtr: Int32Array;
   minCode: Int32Array;
   values: Uint8Array;
+  /**
+   * DECODE's answer for every code of up to LOOKAHEAD bits, indexed by the next LOOKAHEAD bits:
+   * (length << 8) | value, or 0 where the code is longer (decoded bit by bit, as F.2.2.3 does).
+   * The same question, asked once per table instead of once per bit of every code.
+   */
+  lookahead: Uint16Array;
 }
+
+const LOOKAHEAD = 9;
+const LOOKAHEAD_MASK = (1 << LOOKAHEAD) - 1;
 
 /** T.81 C.2 (Figures C.1-C.3) and F.2.2.3: code tables from BITS and HUFFVAL. */
 export function buildHuffman(bytes: Uint8Array, at: number): { table: HuffmanTable; end: number } {
@@ -60,56 +69,114 @@ export function buildHuffman(bytes: Uint8Array, at: number): { table: HuffmanTab
     }
     code <<= 1;
   }
-  return { table: { maxCode, valPtr, minCode, values }, end: at + HUFFMAN_COUNTS + total };
+  const lookahead = new Uint16Array(1 << LOOKAHEAD);
+  for (let bits = 0; bits <= LOOKAHEAD_MASK; bits++) {
+    for (let len = 1; len <= LOOKAHEAD; len++) {
+      const c = bits >>> (LOOKAHEAD - len);
+      if (maxCode[len] >= c && maxCode[len] >= 0) {
+        lookahead[bits] = (len << 8) | (values[valPtr[len] + c - minCode[len]] ?? 0);
+        break;
+      }
+    }
+  }
+  return { table: { maxCode, valPtr, minCode, values, lookahead }, end: at + HUFFMAN_COUNTS + total };
 }
 
-/** Entropy-coded bits: FF 00 is a data FF; any other marker (or the end) supplies no more bits. */
+/**
+ * Entropy-coded bits: FF 00 is a data FF; any other marker (or the end) supplies no more bits.
+ * Up to 32 bits are held ahead in `acc` (its low `n` bits), so a code is looked up in one step;
+ * `starts` remembers where the last four bytes loaded began in the file, to say where the bytes
+ * read so far end.
+ */
 class ScanBits {
-  private bit = 0;
-  private current = 0;
+  private acc = 0;
+  private n = 0;
+  private readonly starts = new Int32Array(4);
+  private loaded = 0;
   /** A bit was asked for that the data does not hold. */
   exhausted = false;
   /** Bytes skipped before an RSTn marker that are not 0xFF fill: [start, end) each. */
   readonly skipped: Array<[number, number]> = [];
 
-  /** Where the bytes read so far end (the byte holding the last bit read counts whole). */
-  position(): number {
-    return this.pos;
-  }
-
   constructor(private readonly bytes: Uint8Array, private pos: number, private readonly end: number) {}
 
-  private nextByte(): boolean {
-    if (this.pos >= this.end) return false;
-    const b = this.bytes[this.pos];
-    if (b === MARKER) {
-      if (this.pos + 1 >= this.end || this.bytes[this.pos + 1] !== STUFFED_ZERO) return false;
-      this.pos += 2;
-    } else {
-      this.pos += 1;
+  /** Where the bytes read so far end (the byte holding the last bit read counts whole). */
+  position(): number {
+    const unread = this.n >> 3;
+    return unread === 0 ? this.pos : this.starts[(this.loaded - unread) & 3];
+  }
+
+  /** Loads whole bytes while at most 24 bits are held (so `acc` never holds more than 32). */
+  private fill(): void {
+    while (this.n <= 24) {
+      const at = this.pos;
+      if (at >= this.end) return;
+      const b = this.bytes[at];
+      if (b === MARKER) {
+        if (at + 1 >= this.end || this.bytes[at + 1] !== STUFFED_ZERO) return;
+        this.pos = at + 2;
+      } else {
+        this.pos = at + 1;
+      }
+      this.starts[this.loaded & 3] = at;
+      this.loaded++;
+      this.acc = (this.acc << 8) | b;
+      this.n += 8;
     }
-    this.current = b;
-    this.bit = 8;
-    return true;
   }
 
   read(): number {
-    if (this.bit === 0 && !this.nextByte()) {
-      this.exhausted = true;
-      return 0;
+    if (this.n === 0) {
+      this.fill();
+      if (this.n === 0) {
+        this.exhausted = true;
+        return 0;
+      }
     }
-    this.bit--;
-    return (this.current >> this.bit) & 1;
+    this.n--;
+    return (this.acc >>> this.n) & 1;
   }
 
-  receive(n: number): void {
-    for (let i = 0; i < n; i++) this.read();
+  /** F.2.2.1 RECEIVE, value unused: `count` bits passed over. */
+  receive(count: number): void {
+    let left = count;
+    while (left > this.n) {
+      left -= this.n;
+      this.n = 0;
+      this.fill();
+      if (this.n === 0) {
+        this.exhausted = true;
+        return;
+      }
+    }
+    this.n -= left;
+  }
+
+  /** T.81 F.2.2.3 DECODE: by the table's lookahead, else bit by bit. */
+  decode(t: HuffmanTable): number {
+    if (this.n < LOOKAHEAD) this.fill();
+    if (this.n >= LOOKAHEAD) {
+      const hit = t.lookahead[(this.acc >>> (this.n - LOOKAHEAD)) & LOOKAHEAD_MASK];
+      if (hit !== 0) {
+        this.n -= hit >> 8;
+        return hit & 0xff;
+      }
+    }
+    let code = this.read();
+    for (let len = 1; len <= HUFFMAN_COUNTS; len++) {
+      if (t.maxCode[len] >= code && t.maxCode[len] >= 0) return t.values[t.valPtr[len] + code - t.minCode[len]] ?? 0;
+      code = (code << 1) | this.read();
+      if (this.exhausted) return 0;
+    }
+    return 0;
   }
 
   /** F.2.2.5 / B.2.4.4: at the end of a restart interval, skip to and over its RSTn marker. */
   restart(): boolean {
-    this.bit = 0;
-    const from = this.pos;
+    const from = this.position();
+    this.pos = from;
+    this.n = 0;
+    this.acc = 0;
     while (this.pos + 1 < this.end) {
       if (this.bytes[this.pos] === MARKER && this.bytes[this.pos + 1] >= RST0 && this.bytes[this.pos + 1] <= RST7) {
         // libjpeg skips such bytes with "extraneous bytes before marker" and decodes on: they
@@ -125,22 +192,11 @@ class ScanBits {
   }
 }
 
-/** T.81 F.2.2.3 DECODE. */
-function decode(bits: ScanBits, t: HuffmanTable): number {
-  let code = bits.read();
-  for (let len = 1; len <= HUFFMAN_COUNTS; len++) {
-    if (t.maxCode[len] >= code && t.maxCode[len] >= 0) return t.values[t.valPtr[len] + code - t.minCode[len]] ?? 0;
-    code = (code << 1) | bits.read();
-    if (bits.exhausted) return 0;
-  }
-  return 0;
-}
-
 /** F.2.2.1 / F.2.2.2: one 8x8 block's DC difference and AC coefficients. */
 function skipBlock(bits: ScanBits, dc: HuffmanTable, ac: HuffmanTable): void {
-  bits.receive(decode(bits, dc));
+  bits.receive(bits.decode(dc));
   for (let k = 1; k < COEFFICIENTS && !bits.exhausted; ) {
-    const rs = decode(bits, ac);
+    const rs = bits.decode(ac);
     const r = rs >> 4;
     const s = rs & 15;
     if (s === 0) {

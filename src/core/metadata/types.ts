@@ -51,8 +51,8 @@ export interface WalkOptions {
   /**
    * JPEG: decode every sequential Huffman scan (T.81 F.2.2) to find coded bytes no MCU uses,
    * after the last MCU or before an RSTn, where a name survives every decoder. Off by default:
-   * it reads every coded bit in JavaScript, several times the cost of the rest of a walk
-   * (`npm run bench`), and no camera or editor writes such bytes; bag create always asks for it.
+   * it reads every coded bit in JavaScript (verify over 408 camera JPEGs: 2.2 s against 0.42 s),
+   * and no camera or editor writes such bytes; bag create always asks for it.
    */
   scanData?: boolean;
 }
