@@ -147,6 +147,7 @@ function throughput(work) {
   const cp = best('cp', (i) => ['-r', set, path.join(work, `cp-${i}`)]);
   const vDefault = best(process.execPath, [deid, 'verify', '--jsonl', set]);
   const vOne = best(process.execPath, [deid, 'verify', '--jsonl', '--jobs', '1', set]);
+  const vScanData = best(process.execPath, [deid, 'verify', '--jsonl', '--scan-data', set]);
   const sDefault = best(process.execPath, (i) => [deid, 'strip', '--jsonl', set, '--out', path.join(work, `s-${i}`)]);
   const sOne = best(process.execPath, (i) => [deid, 'strip', '--jsonl', '--jobs', '1', set, '--out', path.join(work, `s1-${i}`)]);
   const nodeRead = nodeIoMs(set);
@@ -156,6 +157,7 @@ function throughput(work) {
   console.log(`         verify deid ${fmt(vDefault)} (--jobs 1: ${fmt(vOne)})  floor ${fmt(vFloor)} (start-up ${fmt(startup)} + cat ${fmt(cat)})  ${ratio(vDefault, vFloor)} the floor (target <= 1.5x)`);
   console.log(`         strip  deid ${fmt(sDefault)} (--jobs 1: ${fmt(sOne)})  floor ${fmt(sFloor)} (start-up ${fmt(startup)} + cp -r ${fmt(cp)})  ${ratio(sDefault, sFloor)} the floor (target <= 1.5x)`);
   console.log(`         for reference, node itself (after its start-up) reading every file: ${nodeRead.toFixed(0)} ms (cat: ${cat.ms.toFixed(0)}); reading and writing each to a new file: ${nodeCopy.toFixed(0)} ms (cp -r: ${cp.ms.toFixed(0)})`);
+  console.log(`         verify --scan-data (every JPEG scan decoded; what bag create does) ${fmt(vScanData)}: ${ratio(vScanData, vDefault)} plain verify, ${ratio(vScanData, vFloor)} the floor`);
   console.log(`         default jobs vs --jobs 1: verify ${ratio(vOne, vDefault)}, strip ${ratio(sOne, sDefault)} (target >= 1x)   load average now ${load()}`);
 }
 
