@@ -15,9 +15,6 @@ export const MODAL_WAIT_SECONDS = 3;
 
 type ModalOptions = ExecuteAsModalOptions & { timeOut: number };
 
-/** What leaves the modal function: never a throw, so no error type has to survive the crossing. */
-type Outcome<T> = { ok: true; value: T } | { ok: false; error: Error };
-
 function toStepContext(exec: ExecutionContext): StepContext {
   return {
     reportProgress(fraction: number): void {
@@ -41,39 +38,44 @@ function classify(e: unknown, exec: ExecutionContext): Error {
  * The ONE place that enters Photoshop's modal scope. With `historyOf`, everything `fn` does to
  * that document is one history step named `name`.
  *
- * Errors are caught INSIDE the modal scope (executeasmodal.md gives no promise that an error
- * thrown by the target function keeps its type on the way out), the suspension is resumed with
- * commit = false, which rolls the document back (executeasmodal.md "resumeHistory": "roll back
- * the document state to the point at which it was suspended"), and the typed error is carried
- * out as a value and thrown here. Errors from executeAsModal itself (busy: number 9) are typed
- * by toHostError.
+ * On failure the document is rolled back by the two documented means: resumeHistory with
+ * commit = false (executeasmodal.md "resumeHistory": "roll back the document state to the point
+ * at which it was suspended"), AND leaving the target function by an exception ("If the target
+ * function exits via an exception, then all unsuspended history states are cancelled"; a normal
+ * return commits them). The second matters after a user cancel, when "JavaScript cannot make
+ * any further document changes until it returns from the modal scope" and resumeHistory itself
+ * may raise.
+ *
+ * executeasmodal.md gives no promise that an error thrown by the target function keeps its
+ * type on the way out, so the typed error (judged inside, while the context still says whether
+ * the user cancelled) is kept here and thrown in place of whatever executeAsModal rejects with.
+ * Errors from executeAsModal itself (busy: number 9) are typed by toHostError.
  */
 export async function runModal<T>(name: string, fn: (ctx: StepContext) => Promise<T>, historyOf?: number): Promise<T> {
   const options: ModalOptions = { commandName: name, interactive: false, timeOut: MODAL_WAIT_SECONDS };
-  let outcome: Outcome<T>;
+  let failure: Error | null = null;
   try {
-    outcome = await core.executeAsModal(async (exec): Promise<Outcome<T>> => {
+    return await core.executeAsModal(async (exec): Promise<T> => {
       const ctx = toStepContext(exec);
       const suspension = historyOf === undefined ? null : await exec.hostControl.suspendHistory({ documentID: historyOf, name });
       try {
         const value = await fn(ctx);
         if (suspension) await exec.hostControl.resumeHistory(suspension, true);
-        return { ok: true, value };
+        return value;
       } catch (e) {
-        const error = classify(e, exec);
+        failure = classify(e, exec);
         if (suspension) {
           try {
             await exec.hostControl.resumeHistory(suspension, false);
           } catch {
-            // The document may be gone; the original error is what the user needs to see.
+            // Refused (after a cancel) or the document is gone: the exception below still
+            // cancels the suspension.
           }
         }
-        return { ok: false, error };
+        throw failure;
       }
     }, options);
   } catch (e) {
-    throw toHostError(e);
+    throw failure ?? toHostError(e);
   }
-  if (!outcome.ok) throw outcome.error;
-  return outcome.value;
 }

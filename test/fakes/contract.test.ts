@@ -164,6 +164,22 @@ describe('executeasmodal.md', () => {
       await doc.flatten();
     }, { commandName: 'x' })).rejects.toThrow(/cancelled/);
   });
+
+  test('after a cancel, reads and history control raise too; a normal return then COMMITS the open suspension', async () => {
+    const doc = fakePhotoshop.openPixels(texture(8, 6), 'a');
+    fakePhotoshop.cancelOnProgress(true);
+    await core.executeAsModal(async (ctx) => {
+      const s = await ctx.hostControl.suspendHistory({ documentID: doc.id, name: 'cut' });
+      await doc.crop({ left: 0, top: 0, right: 4, bottom: 4 } as never);
+      ctx.reportProgress({ value: 0.5 });
+      await expect(imaging.getPixels({ documentID: doc.id })).rejects.toThrow(/cancelled/);
+      await expect(imaging.getSelection({ documentID: doc.id })).rejects.toThrow(/cancelled/);
+      await expect(imaging.createImageDataFromBuffer(new Uint8Array(3), { width: 1, height: 1, components: 3, colorSpace: 'RGB' })).rejects.toThrow(/cancelled/);
+      await expect(ctx.hostControl.resumeHistory(s, false)).rejects.toThrow(/cancelled/);
+    }, { commandName: 'x' });
+    expect([doc.width, doc.height]).toEqual([4, 4]);
+    expect(doc.history).toEqual(['Open', 'cut']);
+  });
 });
 
 describe('document.md and selection.md', () => {

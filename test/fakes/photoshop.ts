@@ -60,9 +60,21 @@ function requireModal(what: string): void {
   if (!state.modal) {
     throw new Error(`Event: ${what} may modify the state of Photoshop. Such events are only allowed from inside a modal scope`);
   }
-  // executeasmodal.md "User cancellation": after the user cancels, Photoshop calls made from the
-  // target function "raise an exception".
-  if (state.modal.cancelled) throw new Error('User cancelled the operation');
+  requireNotCancelled();
+}
+
+/**
+ * executeasmodal.md "User cancellation": "Photoshop APIs such as `batchPlay` will raise an
+ * exception if they are invoked from a target function after the user has cancelled the
+ * interaction", and "Automatic document closing": "When the user cancels a modal scope, then
+ * JavaScript cannot make any further document changes until it returns from the modal scope."
+ * SILENT on which APIs count: the fake makes EVERY Photoshop call raise after a cancel, reads
+ * (getPixels, getSelection, createImageDataFromBuffer, getData) and history control
+ * (suspendHistory, resumeHistory: rolling back is a document change) included. Only
+ * `dispose` (release memory) still works.
+ */
+function requireNotCancelled(): void {
+  if (state.modal?.cancelled) throw new Error('User cancelled the operation');
 }
 
 function notAvailable(command: string): Error {
@@ -530,6 +542,7 @@ class FakeImageData implements ImagingNS.PhotoshopImageData {
   /** imaging.md "getData": options `chunky` (default true) and `fullRange` (16-bit only, default false). */
   getData = async (options: ImagingNS.GetDataOptions = {}): Promise<Values> => {
     if (this.disposed) throw new Error('imageData has been disposed');
+    requireNotCancelled();
     onlyOptions('getData', options, ['chunky', 'fullRange']);
     let values: Values = this.values.slice();
     if (options.fullRange && values instanceof Uint16Array) values = values.map((v) => Math.round((v * 65535) / PS16_MAX));
@@ -587,6 +600,7 @@ function cut(values: Values, width: number, comps: number, b: ImagingBounds): Va
 
 const imagingImpl = {
   async getPixels(options: ImagingNS.GetPixelsOptions): Promise<ImagingNS.GetPixelsResult> {
+    requireNotCancelled();
     onlyOptions('getPixels', options, ['documentID', 'layerID', 'historyStateID', 'sourceBounds', 'targetSize', 'colorSpace', 'colorProfile', 'componentSize', 'applyAlpha']);
     const d = docById(options.documentID);
     // imaging.md "getPixels": componentSize "-1 (for using the source document's depth)"; other
@@ -651,6 +665,7 @@ const imagingImpl = {
     d.record(options.commandName ?? 'Put Pixels');
   },
   async getSelection(options: ImagingNS.GetSelectionOptions): Promise<ImagingNS.GetSelectionResult> {
+    requireNotCancelled();
     onlyOptions('getSelection', options, ['documentID', 'sourceBounds', 'targetSize']);
     if (options.targetSize) throw new Error('fake photoshop: getSelection targetSize not implemented');
     const d = docById(options.documentID);
@@ -670,6 +685,7 @@ const imagingImpl = {
     return { imageData, sourceBounds: b };
   },
   async createImageDataFromBuffer(buffer: Uint8Array | Uint16Array | Float32Array, options: ImagingNS.CreateImageDataFromBufferOptions): Promise<ImagingNS.PhotoshopImageData> {
+    requireNotCancelled();
     onlyOptions('createImageDataFromBuffer', options, ['width', 'height', 'components', 'chunky', 'colorProfile', 'colorSpace', 'fullRange']);
     if (buffer instanceof Float32Array) throw new Error('fake photoshop: 32-bit image data not implemented');
     // imaging.md "createImageDataFromBuffer": colorSpace is Required.
@@ -686,6 +702,7 @@ const imagingImpl = {
     return new FakeImageData(values, options.width, options.height, options.components, buffer instanceof Uint16Array ? 16 : 8, space, options.colorProfile ?? '');
   },
   async encodeImageData(options: ImagingNS.EncodeImageDataOptions): Promise<number[] | string> {
+    requireNotCancelled();
     onlyOptions('encodeImageData', options, ['imageData', 'base64']);
     const img = options.imageData as FakeImageData;
     // imaging.md "encodeImageData": "The data colorSpace must be RGB".
@@ -715,6 +732,7 @@ const coreImpl = {
     const hostControl = {
       // executeasmodal.md "suspendHistory": ({documentID, name}) returns a suspension identifier.
       async suspendHistory(info: HistoryStateInfo): Promise<HistorySuspension> {
+        requireNotCancelled();
         const doc = docById(info.documentID);
         const id = state.nextSuspension++;
         scope.suspensions.set(id, { doc, snapshot: doc.snapshot(), name: info.name, revision: doc.revision });
@@ -724,6 +742,7 @@ const coreImpl = {
       // state to the point at which it was suspended"; "Photoshop only creates a history state
       // if the document was modified"; `finalName` renames the state.
       async resumeHistory(params: ResumeHistorySuspensionOptions, commit = true): Promise<void> {
+        requireNotCancelled();
         const s = scope.suspensions.get(params.historySuspensionID);
         if (!s) throw new Error(`No history suspension ${params.historySuspensionID}`);
         scope.suspensions.delete(params.historySuspensionID);

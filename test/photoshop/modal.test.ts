@@ -97,6 +97,31 @@ describe('runModal: the one way into the modal scope', () => {
     expect(fakePhotoshop.liveImageDataCount()).toBe(0);
   });
 
+  test('cancel AFTER a change: rolled back although Photoshop refuses every call once cancelled (resumeHistory included)', async () => {
+    // executeasmodal.md: after a cancel "JavaScript cannot make any further document changes
+    // until it returns from the modal scope", so resumeHistory(id, false) may itself raise; the
+    // documented rollback is "If the target function exits via an exception, then all
+    // unsuspended history states are cancelled" (a normal return COMMITS them).
+    const doc = fakePhotoshop.openPixels(texture(16, 12), 'a');
+    const before = doc.composite().data.slice();
+    const host = createPhotoshopHost();
+    fakePhotoshop.cancelOnProgress(true);
+    const failing = runModal(
+      'paint',
+      async (ctx) => {
+        await host.writePixels(doc.id, texture(4, 4), { x: 2, y: 2 });
+        ctx.reportProgress(0.5);
+        await host.readPixels(doc.id, { x: 0, y: 0, w: 4, h: 4 });
+        return 1;
+      },
+      doc.id,
+    );
+    await expect(failing).rejects.toEqual(hostError('cancelled'));
+    expect(Buffer.from(doc.composite().data).equals(Buffer.from(before))).toBe(true);
+    expect(doc.history).toEqual(['Open']);
+    expect(core.isModal()).toBe(false);
+  });
+
   test('our own typed errors pass through unchanged', async () => {
     const err = new DeidHostError('no-selection', 'Select something');
     await expect(runModal('x', async () => { throw err; })).rejects.toBe(err);
