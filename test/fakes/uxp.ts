@@ -73,10 +73,11 @@ class FakeFile extends FakeEntry implements UxpFile {
   override get isFolder(): boolean {
     return false;
   }
-  async read(options: { format: symbol }): Promise<ArrayBuffer | string> {
+  /** File.md "read": options.format "Default formats.utf8" (so no format gives a string). */
+  async read(options: { format?: symbol } = {}): Promise<ArrayBuffer | string> {
     if (!fs.existsSync(this.nativePath)) throw notFound(this.nativePath);
     const buf = fs.readFileSync(this.nativePath);
-    if (options.format === formats.utf8) return buf.toString('utf8');
+    if ((options.format ?? formats.utf8) === formats.utf8) return buf.toString('utf8');
     return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
   }
   async write(data: ArrayBuffer | string, options: { format: symbol }): Promise<unknown> {
@@ -109,10 +110,14 @@ class FakeFolder extends FakeEntry implements UxpFolder {
     if (!fs.existsSync(p)) throw notFound(p);
     return entryAt(p);
   }
-  async createFile(name: string, options: { overwrite?: boolean }): Promise<UxpFile> {
+  /**
+   * Folder.md "createFile": "this method just create a file entry object and not the actual
+   * file on the disk. The file actually gets created when you call for eg: write method";
+   * overwrite "Default false". So nothing is on disk until a write (or Photoshop's saveAs).
+   */
+  async createFile(name: string, options: { overwrite?: boolean } = {}): Promise<UxpFile> {
     const p = path.join(this.nativePath, name);
     if (fs.existsSync(p) && !options.overwrite) throw new Error(`File already exists: ${p}`);
-    fs.writeFileSync(p, new Uint8Array(0));
     return strict(new FakeFile(p), 'File', 'uxp');
   }
 }
@@ -125,7 +130,12 @@ const localFileSystem = {
   async getFolder(): Promise<UxpFolder | null> {
     return controls.pickedFolder ? strict(new FakeFolder(controls.pickedFolder), 'Folder', 'uxp') : null;
   },
-  async getFileForSaving(suggestedName: string): Promise<UxpFile | null> {
+  /**
+   * FileSystemProvider.md "getFileForSaving": types are "Allowed file extensions, with no "."
+   * prefix"; "returns the selected file, or `null` if no file were selected".
+   */
+  async getFileForSaving(suggestedName: string, options: { types?: string[] } = {}): Promise<UxpFile | null> {
+    if (options.types?.some((t) => t.startsWith('.'))) throw new Error('getFileForSaving: types are extensions with no "." prefix');
     if (!controls.saveFile) return null;
     const p = fs.statSync(controls.saveFile, { throwIfNoEntry: false })?.isDirectory() ? path.join(controls.saveFile, suggestedName) : controls.saveFile;
     return strict(new FakeFile(p), 'File', 'uxp');
