@@ -219,6 +219,11 @@ describe('document.md and selection.md', () => {
     const doc = await modal(() => (app.documents as unknown as { add(o: object): Promise<{ depth: number; resolution: number; colorProfileName: string }> }).add({ width: 4, height: 4, depth: 16, resolution: 300, profile: 'Adobe RGB (1998)' }));
     expect([doc.depth, doc.resolution, doc.colorProfileName]).toEqual([16, 300, 'Adobe RGB (1998)']);
   });
+
+  test('documents.md add: missing parameters default to 2100 x 1500 pixels at 300 ppi', async () => {
+    const doc = await modal(() => (app.documents as unknown as { add(o: object): Promise<{ width: number; height: number; resolution: number }> }).add({ depth: 8 }));
+    expect([doc.width, doc.height, doc.resolution]).toEqual([2100, 1500, 300]);
+  });
 });
 
 describe('uxp FileSystemProvider.md: persistent tokens', () => {
@@ -234,5 +239,40 @@ describe('uxp FileSystemProvider.md: persistent tokens', () => {
     fs.rmSync(dir, { recursive: true });
     const stale = await fsys.getEntryForPersistentToken(token);
     await expect((stale as typeof folder).getEntries()).rejects.toThrow(/Could not find/);
+  });
+});
+
+describe('uxp Folder.md / File.md / FileSystemProvider.md: entries', () => {
+  test('createFile makes an entry only: nothing is on disk until written; overwrite defaults to false', async () => {
+    const folder = await storage.localFileSystem.getTemporaryFolder();
+    const file = await folder.createFile('a.bin', {});
+    expect(fs.existsSync(file.nativePath)).toBe(false);
+    expect((await folder.getEntries()).map((e) => e.name)).not.toContain('a.bin');
+    await file.write(new Uint8Array([1, 2]).buffer, { format: fakeUxp.formats.binary });
+    expect(fs.existsSync(file.nativePath)).toBe(true);
+    await expect(folder.createFile('a.bin', {})).rejects.toThrow(/exists/);
+    expect(await (file as unknown as { read(): Promise<unknown> }).read()).toEqual(expect.any(String));
+  });
+
+  test('getFileForSaving: types without "." prefix; null when the user cancels', async () => {
+    await expect(storage.localFileSystem.getFileForSaving('x.json', { types: ['.json'] })).rejects.toThrow(/prefix/);
+    expect(await storage.localFileSystem.getFileForSaving('x.json', { types: ['json'] })).toBeNull();
+  });
+});
+
+describe('selection.md: bounds "can exceed the bounds of the canvas"', () => {
+  test('a marquee drawn past the edge reports its own rectangle; getSelection gives only canvas pixels', async () => {
+    const doc = fakePhotoshop.openPixels(texture(10, 8), 'a');
+    fakePhotoshop.selectRect(doc, { x: 6, y: -3, w: 10, h: 6 });
+    expect(doc.selection.bounds).toEqual({ left: 6, top: -3, right: 16, bottom: 3 });
+    const r = await imaging.getSelection({ documentID: doc.id, sourceBounds: { left: 0, top: 0, right: 10, bottom: 8 } });
+    expect(r.sourceBounds).toEqual({ left: 6, top: 0, right: 10, bottom: 3 });
+    await r.imageData.dispose();
+  });
+
+  test('document.md crop with bounds past the canvas (silent): the canvas grows', async () => {
+    const doc = fakePhotoshop.openPixels(texture(10, 8), 'a');
+    await modal(() => doc.crop({ left: 6, top: -3, right: 16, bottom: 3 } as never));
+    expect([doc.width, doc.height]).toEqual([10, 6]);
   });
 });

@@ -117,12 +117,25 @@ class FakeLayer {
 
 class FakeSelection {
   readonly typename = 'Selection';
-  /** Full-canvas 8-bit mask, or null when nothing is selected. */
-  mask: Uint8Array | null = null;
+  private maskValues: Uint8Array | null = null;
+  /**
+   * selection.md "Properties": bounds "can exceed the bounds of the canvas". The rectangle a
+   * marquee was drawn with, when it reaches past the canvas (the mask itself stops at the edge).
+   */
+  private drawn: { left: number; top: number; right: number; bottom: number } | null = null;
   constructor(private readonly doc: FakeDocument) {}
+  /** Full-canvas 8-bit mask, or null when nothing is selected. */
+  get mask(): Uint8Array | null {
+    return this.maskValues;
+  }
+  set mask(m: Uint8Array | null) {
+    this.maskValues = m;
+    this.drawn = null;
+  }
   get bounds(): { left: number; top: number; right: number; bottom: number } | null {
     const m = this.mask;
     if (!m) return null;
+    if (this.drawn) return { ...this.drawn };
     const { width, height } = this.doc;
     let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1;
     for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
@@ -134,7 +147,8 @@ class FakeSelection {
   get solid(): boolean {
     const b = this.bounds;
     if (!b || !this.mask) return false;
-    for (let y = b.top; y < b.bottom; y++) for (let x = b.left; x < b.right; x++) if (this.mask[y * this.doc.width + x] !== 255) return false;
+    const { width, height } = this.doc;
+    for (let y = Math.max(0, b.top); y < Math.min(height, b.bottom); y++) for (let x = Math.max(0, b.left); x < Math.min(width, b.right); x++) if (this.mask[y * width + x] !== 255) return false;
     return true;
   }
   async selectRectangle(b: { left: number; top: number; right: number; bottom: number }): Promise<void> {
@@ -173,6 +187,9 @@ class FakeSelection {
     const m = new Uint8Array(width * height);
     for (let y = Math.max(0, b.top); y < Math.min(height, b.bottom); y++) m.fill(255, y * width + Math.max(0, b.left), y * width + Math.min(width, b.right));
     this.mask = m;
+    const past = b.left < 0 || b.top < 0 || b.right > width || b.bottom > height;
+    const onCanvas = b.right > 0 && b.bottom > 0 && b.left < width && b.top < height;
+    if (past && onCanvas) this.drawn = { left: b.left, top: b.top, right: b.right, bottom: b.bottom };
   }
 }
 
@@ -349,13 +366,16 @@ class FakeDocument {
 
   async crop(b: { left: number; top: number; right: number; bottom: number }): Promise<void> {
     requireModal('crop');
+    // document.md "crop": "Crops the document to the given bounds". SILENT on bounds past the
+    // canvas: the fake does what the Crop tool does, the canvas GROWS to the bounds (new
+    // pixels 0), so only bounds on the canvas keep the picture's size honest.
     const x0 = Math.max(0, b.left), y0 = Math.max(0, b.top);
     const x1 = Math.min(this.width, b.right), y1 = Math.min(this.height, b.bottom);
     if (x1 <= x0 || y1 <= y0) throw notAvailable('Crop');
-    const w = x1 - x0, h = y1 - y0;
+    const w = b.right - b.left, h = b.bottom - b.top;
     for (const l of this.layersList) {
       const out = allocate(w, h, l.components, this.depth);
-      for (let y = 0; y < h; y++) out.set(l.data.subarray(((y0 + y) * this.width + x0) * l.components, ((y0 + y) * this.width + x1) * l.components), y * w * l.components);
+      for (let y = y0; y < y1; y++) out.set(l.data.subarray((y * this.width + x0) * l.components, (y * this.width + x1) * l.components), ((y - b.top) * w + (x0 - b.left)) * l.components);
       l.data = out;
     }
     this.width = w;
@@ -806,11 +826,14 @@ async function addDocument(options: { name?: string; width?: number; height?: nu
   // documentcreateoptions.md: profile "Color Profile using profile name"; SILENT on an unknown
   // name: the fake throws.
   if (options.profile !== undefined && !TO_XYZ[options.profile]) throw new Error(`fake photoshop: unknown profile "${options.profile}"`);
-  const width = options.width ?? 7, height = options.height ?? 5;
+  // documents.md "add": "Any parameter missing will be set to the default of: width 2100
+  // pixels, height 1500 pixels, resolution 300 pixels per inch, mode: @RGBColorMode and a fill
+  // of white"; documentcreateoptions.md: depth default 8.
+  const width = options.width ?? 2100, height = options.height ?? 1500;
   const depth: 8 | 16 = options.depth === 16 ? 16 : 8;
   const data = allocate(width, height, 3, depth);
   if (options.fill !== 'black') data.fill(maxOf(depth));
-  const d = new FakeDocument({ title: options.name ?? 'Untitled-1', width, height, depth, layers: [new FakeLayer(state.nextId++, 'Background', true, data, 3)], metadataSource: null, profile: options.profile, resolution: options.resolution });
+  const d = new FakeDocument({ title: options.name ?? 'Untitled-1', width, height, depth, layers: [new FakeLayer(state.nextId++, 'Background', true, data, 3)], metadataSource: null, profile: options.profile, resolution: options.resolution ?? 300 });
   state.docs.push(d);
   state.active = d;
   return d;

@@ -96,3 +96,25 @@ describe('pixels outside the obscured regions never change', () => {
     expect(firstChangeOutside(original.data, exported.data, W, H, [step.region as Rect])).toBeNull();
   });
 });
+
+describe('selection.md: a selection whose bounds exceed the canvas', () => {
+  beforeEach(resetFakes);
+
+  test('obscure and crop use only the part on the canvas', async () => {
+    fakePhotoshop.openPixels(texture(W, H), 'photo');
+    const host = createPhotoshopHost();
+    const session = await startWorkingCopy(host);
+    const work = fakePhotoshop.active();
+    if (!work) throw new Error('no working copy');
+    const before = work.composite().data.slice();
+    fakePhotoshop.selectRect(work, { x: W - 30, y: -10, w: 50, h: 40 });
+    expect(work.selection.bounds).toEqual({ left: W - 30, top: -10, right: W + 20, bottom: 30 });
+    await obscureSelection(host, session, DEFAULT_POLICY, { kind: 'face', method: 'overlay' });
+    const onCanvas: Rect = { x: W - 30, y: 0, w: 30, h: 30 };
+    expect(firstChangeOutside(before, work.composite().data, W, H, [onCanvas])).toBeNull();
+    expect(changedInside(before, work.composite().data, W, onCanvas)).toBeGreaterThan(0);
+    fakePhotoshop.selectRect(work, { x: W - 30, y: -10, w: 50, h: 40 });
+    await cropToSelection(host, session);
+    expect([work.width, work.height]).toEqual([30, 30]);
+  });
+});
