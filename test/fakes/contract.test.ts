@@ -276,3 +276,15 @@ describe('selection.md: bounds "can exceed the bounds of the canvas"', () => {
     expect([doc.width, doc.height]).toEqual([10, 6]);
   });
 });
+
+describe('app.open of a 16-bit PNG', () => {
+  test('opens as a 16 Bits/Channel document with values 0..32768', async () => {
+    const sharp = (await import('sharp')).default;
+    const p = path.join(fakeUxp.folder('x'), 'a.png');
+    const px = texture(5, 4, 65535);
+    await sharp(px.data as Uint16Array, { raw: { width: 5, height: 4, channels: 3 } }).toColourspace('rgb16').png().toFile(p);
+    const d = await fakePhotoshop.openFile(p);
+    expect(d.depth).toBe(16);
+    expect(d.composite().data[7]).toBe(Math.round((px.data[7] * PS16) / 65535));
+  });
+});

@@ -870,9 +870,18 @@ export const app = strict(appImpl, 'app');
  * gets the working space (sRGB here), as Photoshop's default colour settings do.
  */
 async function documentFromFile(file: string, title: string): Promise<FakeDocument> {
-  const { data, info } = await sharp(file).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-  const pixels = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
-  const d = new FakeDocument({ title, width: info.width, height: info.height, depth: 8, layers: [new FakeLayer(state.nextId++, 'Background', true, pixels, 3)], metadataSource: file });
+  // A 16-bit file (PNG) opens as a 16 Bits/Channel document, as in Photoshop: the Imaging
+  // API then gives 0..32768 values (imaging.md "Terminology and data types").
+  const meta = await sharp(file).metadata();
+  const wide = meta.depth === 'ushort';
+  const img = sharp(file).removeAlpha();
+  const { data, info } = await (wide ? img.toColourspace('rgb16') : img.toColourspace('srgb')).raw({ depth: wide ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
+  let pixels: Uint8Array | Uint16Array = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+  if (wide) {
+    const full = new Uint16Array(pixels.buffer, 0, pixels.byteLength / 2);
+    pixels = Uint16Array.from(full, (v) => Math.round((v * PS16_MAX) / 65535));
+  }
+  const d = new FakeDocument({ title, width: info.width, height: info.height, depth: wide ? 16 : 8, layers: [new FakeLayer(state.nextId++, 'Background', true, pixels, 3)], metadataSource: file });
   d.filePath = file;
   return d;
 }

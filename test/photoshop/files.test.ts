@@ -7,6 +7,7 @@ import { startWorkingCopy } from '../../src/actions/start';
 import { obscureSelection } from '../../src/actions/obscure';
 import { finishExport } from '../../src/actions/finish';
 import { saveLinkageRecord } from '../../src/actions/linkage';
+import { openReview } from '../../src/actions/review';
 import { DEFAULT_POLICY } from '../../src/core/policy/policy';
 import { checkRegionObscured, JPEG_TOLERANCE } from '../../src/core/pixels/verify-region';
 import { decode, GPS_PHOTO, resetFakes, texture } from './setup';
@@ -86,5 +87,26 @@ describe('16-bit documents (Photoshop 16-bit runs 0..32768)', () => {
     if (!result.ok) throw new Error(result.message);
     const decoded = await decode(path.join(fakeUxp.folder('exports'), result.imageName));
     expect(checkRegionObscured(decoded, step, DEFAULT_POLICY, JPEG_TOLERANCE).ok).toBe(true);
+  });
+
+  test('a 16-bit PNG export reopens as a 16-bit document and review re-verifies it at 0..32768', async () => {
+    fakePhotoshop.openPixels(texture(96, 80, PS16_MAX), '16-bit scan');
+    const host = createPhotoshopHost();
+    const session = await startWorkingCopy(host);
+    const work = fakePhotoshop.active();
+    if (!work) throw new Error('no working copy');
+    fakePhotoshop.selectRect(work, { x: 10, y: 10, w: 60, h: 50 });
+    await obscureSelection(host, session, DEFAULT_POLICY, { kind: 'face', method: 'pixelate' });
+    fakeUxp.pickFolder(fakeUxp.folder('exports'));
+    const folder = await host.chooseOutputFolder();
+    if (!folder) throw new Error('no folder');
+    const result = await finishExport(host, session, DEFAULT_POLICY, { format: 'png', folder, toolVersion: '0.1.0' });
+    if (!result.ok) throw new Error(result.message);
+    const opened: number[] = [];
+    const review = await openReview({ ...host, inspectImage: (f, name, use) => host.inspectImage(f, name, (image) => use({ ...image, readRegion: async (r) => { const px = await image.readRegion(r); opened.push(px.maxValue); return px; } })) }, folder, result.sidecarName, DEFAULT_POLICY);
+    expect(opened.length).toBeGreaterThan(0);
+    expect(opened.every((m) => m === PS16_MAX)).toBe(true);
+    expect(review.findings).toEqual([]);
+    expect(review.regions.every((r) => r.ok)).toBe(true);
   });
 });
