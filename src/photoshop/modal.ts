@@ -1,5 +1,5 @@
 import { core } from 'photoshop';
-import type { ExecuteAsModalOptions, ExecutionContext } from 'photoshop/dom/CoreModules';
+import type { ExecuteAsModalOptions, ExecutionContext, HistorySuspension } from 'photoshop/dom/CoreModules';
 import type { StepContext } from '../actions/host';
 import { cancelledError, toHostError } from './errors';
 
@@ -57,8 +57,9 @@ export async function runModal<T>(name: string, fn: (ctx: StepContext) => Promis
   try {
     return await core.executeAsModal(async (exec): Promise<T> => {
       const ctx = toStepContext(exec);
-      const suspension = historyOf === undefined ? null : await exec.hostControl.suspendHistory({ documentID: historyOf, name });
+      let suspension: HistorySuspension | null = null;
       try {
+        if (historyOf !== undefined) suspension = await exec.hostControl.suspendHistory({ documentID: historyOf, name });
         const value = await fn(ctx);
         if (suspension) await exec.hostControl.resumeHistory(suspension, true);
         return value;
