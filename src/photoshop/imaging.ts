@@ -56,12 +56,19 @@ function maxValueFor(componentSize: number): number {
 }
 
 /**
- * The composite pixels of exactly `rect`. getPixels may TRIM the area it returns (empty parts
- * of a layer) and says so in `sourceBounds`; the returned rectangle is always used to place
- * the values, and anything it left out stays 0 (transparent or black).
+ * The composite pixels of exactly `rect`, opaque, as flattening would leave them.
+ *
+ * A document without a Background layer (the user made it a layer, or a file with
+ * transparency) has a composite WITH alpha (imaging.md "getPixels": "the `components` property
+ * of the image data depends on whether or not the pixel source includes an alpha channel"),
+ * which cannot be written back into the flattened Background. `applyAlpha: true` ("RGBA
+ * pixels will be converted to RGB by matting on white") gives what Flatten Image gives.
+ * getPixels may still TRIM the area it returns ("any areas devoid of pixel data will still be
+ * trimmed") and says so in `sourceBounds`; the returned rectangle is always used to place the
+ * values, and anything it left out is white, the same matte.
  */
 export async function readComposite(documentID: number, rect: Rect, componentSize: 8 | 16): Promise<PixelBuffer> {
-  const result = await imaging.getPixels({ documentID, sourceBounds: toBounds(rect), componentSize });
+  const result = await imaging.getPixels({ documentID, sourceBounds: toBounds(rect), componentSize, applyAlpha: true });
   const { imageData } = result;
   // Without targetSize the full-resolution canvas is read (imaging.md "getPixels", pyramid
   // levels); any other level would put values in the wrong places.
@@ -83,6 +90,7 @@ export async function readComposite(documentID: number, rect: Rect, componentSiz
     throw new DeidHostError('host', `Photoshop returned ${values.length} values for ${got.w}x${got.h} pixels of ${components} channels.`);
   }
   const out = values instanceof Uint16Array ? new Uint16Array(rect.w * rect.h * components) : new Uint8Array(rect.w * rect.h * components);
+  if (got.x !== rect.x || got.y !== rect.y || got.w !== rect.w || got.h !== rect.h) out.fill(maxValue);
   const dx = got.x - rect.x;
   const dy = got.y - rect.y;
   for (let y = 0; y < got.h; y++) {

@@ -69,6 +69,23 @@ describe('imaging.md "Terminology and data types" and getPixels', () => {
     expect(past.sourceBounds).toEqual({ left: 6, top: 0, right: 10, bottom: 3 });
   });
 
+  test('without a Background the composite has alpha (4 components) and is trimmed; applyAlpha mats it on white', async () => {
+    const rgba = new Uint8Array(6 * 4 * 4);
+    for (let p = 0; p < 24; p++) rgba.set([10, 20, 30, p % 6 >= 2 ? 255 : p % 6 === 1 ? 128 : 0], p * 4);
+    const doc = fakePhotoshop.openPixels({ data: rgba, width: 6, height: 4, components: 4, hasAlpha: true, maxValue: 255 }, 'a');
+    expect(doc.backgroundLayer).toBeNull();
+    const raw = await imaging.getPixels({ documentID: doc.id });
+    expect([raw.imageData.components, raw.imageData.hasAlpha]).toEqual([4, true]);
+    expect(raw.sourceBounds).toEqual({ left: 1, top: 0, right: 6, bottom: 4 });
+    const matted = await imaging.getPixels({ documentID: doc.id, applyAlpha: true });
+    expect(matted.imageData.components).toBe(3);
+    expect(matted.sourceBounds).toEqual({ left: 1, top: 0, right: 6, bottom: 4 });
+    expect(Array.from((await matted.imageData.getData({})).slice(0, 6))).toEqual([Math.round(10 * 128 / 255 + 255 * 127 / 255), Math.round(20 * 128 / 255 + 255 * 127 / 255), Math.round(30 * 128 / 255 + 255 * 127 / 255), 10, 20, 30]);
+    const copy = await modal(() => doc.duplicate('b', true));
+    expect(copy.backgroundLayer).toBeNull();
+    for (const r of [raw, matted]) await r.imageData.dispose();
+  });
+
   test('16-bit values run 0..32768; getData fullRange gives 0..65535', async () => {
     const px = texture(4, 4, PS16);
     px.data[0] = PS16;

@@ -325,6 +325,29 @@ class FakeDocument {
     return { data: out, width: this.width, height: this.height, components: 3, hasAlpha: false, maxValue: max };
   }
 
+  /**
+   * The composite as getPixels gives it without a layerID. With a Background layer it is opaque
+   * RGB; without one it carries alpha (imaging.md "getPixels": "the `components` property of
+   * the image data depends on whether or not the pixel source includes an alpha channel, e.g.,
+   * 4 for RGBA"), layers stacked with "normal" blending over nothing.
+   */
+  compositeWithAlpha(): { data: Values; components: 3 | 4 } {
+    if (this.backgroundLayer) return { data: this.composite().data, components: 3 };
+    const max = maxOf(this.depth);
+    const out = allocate(this.width, this.height, 4, this.depth);
+    for (const l of this.layersList) {
+      for (let q = 0; q < out.length; q += 4) {
+        const a = l.data[q + 3] / max;
+        const under = out[q + 3] / max;
+        const alpha = a + under * (1 - a);
+        if (alpha === 0) continue;
+        for (let c = 0; c < 3; c++) out[q + c] = Math.round((l.data[q + c] * a + out[q + c] * under * (1 - a)) / alpha);
+        out[q + 3] = Math.round(alpha * max);
+      }
+    }
+    return { data: out, components: 4 };
+  }
+
   snapshot(): Snapshot {
     return {
       width: this.width, height: this.height, depth: this.depth,
@@ -347,8 +370,12 @@ class FakeDocument {
 
   async duplicate(name?: string, mergeLayersOnly?: boolean): Promise<FakeDocument> {
     requireModal('duplicate');
+    // document.md "duplicate": mergeLayersOnly "indicates whether to only duplicate merged
+    // layers". SILENT on the result's layer: the fake keeps a Background only when the source
+    // has one; otherwise the merged copy is one ordinary layer with transparency.
+    const merged = this.compositeWithAlpha();
     const layers = mergeLayersOnly
-      ? [new FakeLayer(state.nextId++, 'Background', true, this.composite().data, 3)]
+      ? [merged.components === 3 ? new FakeLayer(state.nextId++, 'Background', true, merged.data, 3) : new FakeLayer(state.nextId++, 'Layer 1', false, merged.data, 4)]
       : this.layersList.map((l) => new FakeLayer(state.nextId++, l.name, l.isBackgroundLayer, l.data.slice(), l.components));
     const copy = new FakeDocument({ title: name ?? `${this.title} copy`, width: this.width, height: this.height, depth: this.depth, layers, metadataSource: this.metadataSource, ancestors: [...this.ancestors, this.documentId], profile: this.profile, resolution: this.resolution });
     copy.history[0] = 'Duplicate Image';
@@ -600,7 +627,7 @@ function trim(b: (Partial<ImagingBounds> & { width?: number; height?: number }) 
 }
 
 /** imaging.md "getPixels": "The provided bounds will be trimmed to only that region that contains pixel data." */
-function trimToPixels(b: ImagingBounds, layer: FakeLayer, d: FakeDocument): ImagingBounds {
+function trimToPixels(b: ImagingBounds, layer: { data: Values; components: number }, d: FakeDocument): ImagingBounds {
   if (layer.components !== 4) return b;
   let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1;
   for (let y = b.top; y < b.bottom; y++) for (let x = b.left; x < b.right; x++) {
@@ -629,20 +656,29 @@ const imagingImpl = {
       throw new Error(`fake photoshop: getPixels componentSize ${options.componentSize} on a ${d.depth}-bit document not implemented`);
     }
     if (options.targetSize) throw new Error('fake photoshop: getPixels targetSize not implemented');
-    if ('historyStateID' in options || options.colorSpace !== undefined || options.colorProfile !== undefined || options.applyAlpha !== undefined) {
-      throw new Error('fake photoshop: getPixels historyStateID/colorSpace/colorProfile/applyAlpha not implemented');
+    if ('historyStateID' in options || options.colorSpace !== undefined || options.colorProfile !== undefined) {
+      throw new Error('fake photoshop: getPixels historyStateID/colorSpace/colorProfile not implemented');
     }
     let b = trim(options.sourceBounds, d);
     let values: Values;
     let comps: number;
-    if (options.layerID !== undefined) {
-      const layer = d.layersList.find((l) => l.id === options.layerID);
-      if (!layer) throw new Error(`No layer with id ${options.layerID}`);
-      b = trimToPixels(b, layer, d);
-      values = cut(layer.data, d.width, layer.components, b);
-      comps = layer.components;
-    } else {
-      values = cut(d.composite().data, d.width, 3, b);
+    // imaging.md "getPixels": "The provided bounds will be trimmed to only that region that
+    // contains pixel data", for a layer and (without a Background) for the composite alike.
+    const source = options.layerID !== undefined ? d.layersList.find((l) => l.id === options.layerID) : d.compositeWithAlpha();
+    if (!source) throw new Error(`No layer with id ${options.layerID}`);
+    b = trimToPixels(b, source, d);
+    values = cut(source.data, d.width, source.components, b);
+    comps = source.components;
+    // imaging.md "getPixels": applyAlpha "If true, then RGBA pixels will be converted to RGB by
+    // matting on white. ... any areas devoid of pixel data will still be trimmed".
+    if (options.applyAlpha === true && comps === 4) {
+      const max = maxOf(d.depth);
+      const rgb = values instanceof Uint16Array ? new Uint16Array((values.length / 4) * 3) : new Uint8Array((values.length / 4) * 3);
+      for (let p = 0, q = 0; q < values.length; p += 3, q += 4) {
+        const a = values[q + 3] / max;
+        for (let c = 0; c < 3; c++) rgb[p + c] = Math.round(values[q + c] * a + max * (1 - a));
+      }
+      values = rgb;
       comps = 3;
     }
     const imageData = new FakeImageData(values, b.right - b.left, b.bottom - b.top, comps, d.depth, 'RGB', d.profile);
@@ -905,7 +941,8 @@ export const fakePhotoshop = {
   /** The user opens a document built from pixels (8-bit: maxValue 255; 16-bit: 32768). */
   openPixels(pixels: PixelBuffer, title: string, extraLayer?: PixelBuffer, options: { profile?: string; resolution?: number } = {}): FakeDocument {
     const depth: 8 | 16 = pixels.maxValue === PS16_MAX ? 16 : 8;
-    const layers = [new FakeLayer(state.nextId++, 'Background', true, pixels.data.slice(), 3)];
+    // RGBA pixels: a document with no Background layer (e.g. a PNG with transparency).
+    const layers = pixels.components === 4 ? [new FakeLayer(state.nextId++, 'Layer 0', false, pixels.data.slice(), 4)] : [new FakeLayer(state.nextId++, 'Background', true, pixels.data.slice(), 3)];
     if (extraLayer) layers.push(new FakeLayer(state.nextId++, 'Layer 1', false, extraLayer.data.slice(), 4));
     const d = new FakeDocument({ title, width: pixels.width, height: pixels.height, depth, layers, metadataSource: null, ...options });
     state.docs.push(d);
@@ -923,6 +960,21 @@ export const fakePhotoshop = {
     const m = new Uint8Array(d.width * d.height);
     for (let y = 0; y < d.height; y++) for (let x = 0; x < d.width; x++) m[y * d.width + x] = inside(x, y);
     d.selection.mask = m;
+  },
+  /**
+   * The user turns the Background into an ordinary layer (Layer > New > Layer from Background)
+   * and erases where `alpha(x, y)` (0..max) is below max.
+   */
+  layerFromBackground(d: FakeDocument, alpha: (x: number, y: number) => number): void {
+    const bg = d.backgroundLayer;
+    if (!bg) throw new Error('no Background layer');
+    const data = allocate(d.width, d.height, 4, d.depth);
+    for (let y = 0; y < d.height; y++) for (let x = 0; x < d.width; x++) {
+      const p = y * d.width + x;
+      for (let c = 0; c < 3; c++) data[p * 4 + c] = bg.data[p * 3 + c];
+      data[p * 4 + 3] = alpha(x, y);
+    }
+    d.layersList = d.layersList.map((l) => (l === bg ? new FakeLayer(state.nextId++, 'Layer 0', false, data, 4) : l));
   },
   deselect(d: FakeDocument): void {
     d.selection.mask = null;

@@ -118,3 +118,56 @@ describe('selection.md: a selection whose bounds exceed the canvas', () => {
     expect([work.width, work.height]).toEqual([30, 30]);
   });
 });
+
+describe('imaging.md getPixels: a composite with transparency (no Background layer)', () => {
+  beforeEach(resetFakes);
+
+  function withHole(pixels: ReturnType<typeof texture>, hole: Rect): ReturnType<typeof texture> {
+    const rgba = new Uint8Array(pixels.width * pixels.height * 4);
+    for (let p = 0; p < pixels.width * pixels.height; p++) {
+      const x = p % pixels.width, y = Math.floor(p / pixels.width);
+      const inHole = x >= hole.x && x < hole.x + hole.w && y >= hole.y && y < hole.y + hole.h;
+      for (let c = 0; c < 3; c++) rgba[p * 4 + c] = pixels.data[p * 3 + c];
+      rgba[p * 4 + 3] = inHole ? 0 : 255;
+    }
+    return { data: rgba, width: pixels.width, height: pixels.height, components: 4, hasAlpha: true, maxValue: 255 };
+  }
+
+  test('a photograph with transparent areas: start, obscure and export work, nothing outside the selection changes', async () => {
+    fakePhotoshop.openPixels(withHole(texture(W, H), { x: 0, y: 0, w: 30, h: H }), 'cut-out');
+    const host = createPhotoshopHost();
+    const session = await startWorkingCopy(host);
+    const work = fakePhotoshop.active();
+    if (!work) throw new Error('no working copy');
+    expect(work.backgroundLayer).not.toBeNull();
+    const before = work.composite().data.slice();
+    fakePhotoshop.selectMask(work, (x, y) => (((x - 40) / 30) ** 2 + ((y - 45) / 25) ** 2 <= 1 ? 255 : 0));
+    await obscureSelection(host, session, DEFAULT_POLICY, { kind: 'face', method: 'overlay' });
+    const box: Rect = { x: 10, y: 20, w: 61, h: 51 };
+    expect(firstChangeOutside(before, work.composite().data, W, H, [box])).toBeNull();
+  });
+
+  test('the user made the working copy\'s Background a layer with a hole: the painted box keeps the flattened look outside the selection', async () => {
+    fakePhotoshop.openPixels(texture(W, H), 'photo');
+    const host = createPhotoshopHost();
+    const session = await startWorkingCopy(host);
+    const work = fakePhotoshop.active();
+    if (!work) throw new Error('no working copy');
+    // Holes across the left and the top of the ellipse's bounding box, partly outside the
+    // ellipse; the top one makes getPixels trim the box it returns.
+    fakePhotoshop.layerFromBackground(work, (x, y) => ((x < 25 && y < 60) || y < 30 ? 0 : 255));
+    const flattenedLook = work.composite().data.slice();
+    const inside = (x: number, y: number): boolean => ((x - 40) / 30) ** 2 + ((y - 45) / 25) ** 2 <= 1;
+    fakePhotoshop.selectMask(work, (x, y) => (inside(x, y) ? 255 : 0));
+    await obscureSelection(host, session, DEFAULT_POLICY, { kind: 'face', method: 'overlay' });
+    expect(work.backgroundLayer).not.toBeNull();
+    const after = work.composite().data;
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) {
+      if (inside(x, y)) continue;
+      const p = (y * W + x) * 3;
+      if (after[p] !== flattenedLook[p] || after[p + 1] !== flattenedLook[p + 1] || after[p + 2] !== flattenedLook[p + 2]) {
+        throw new Error(`(${x}, ${y}) changed outside the selection: ${flattenedLook[p]} -> ${after[p]}`);
+      }
+    }
+  });
+});
