@@ -305,3 +305,16 @@ describe('app.open of a 16-bit PNG', () => {
     expect(d.composite().data[7]).toBe(Math.round((px.data[7] * PS16) / 65535));
   });
 });
+
+describe('app.open of a PNG with an alpha channel', () => {
+  test('opens with no Background: one layer with transparency', async () => {
+    const sharp = (await import('sharp')).default;
+    const p = path.join(fakeUxp.folder('x'), 'alpha.png');
+    await sharp({ create: { width: 4, height: 3, channels: 4, background: { r: 9, g: 8, b: 7, alpha: 0.5 } } }).png().toFile(p);
+    const d = await fakePhotoshop.openFile(p);
+    expect(d.backgroundLayer).toBeNull();
+    const r = await imaging.getPixels({ documentID: d.id });
+    expect(r.imageData.components).toBe(4);
+    await r.imageData.dispose();
+  });
+});

@@ -908,16 +908,20 @@ export const app = strict(appImpl, 'app');
 async function documentFromFile(file: string, title: string): Promise<FakeDocument> {
   // A 16-bit file (PNG) opens as a 16 Bits/Channel document, as in Photoshop: the Imaging
   // API then gives 0..32768 values (imaging.md "Terminology and data types").
+  // A file with an alpha channel (PNG) opens with no Background: one layer with transparency.
   const meta = await sharp(file).metadata();
   const wide = meta.depth === 'ushort';
-  const img = sharp(file).removeAlpha();
+  const alpha = meta.hasAlpha === true;
+  const img = alpha ? sharp(file).ensureAlpha() : sharp(file).removeAlpha();
   const { data, info } = await (wide ? img.toColourspace('rgb16') : img.toColourspace('srgb')).raw({ depth: wide ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
   let pixels: Uint8Array | Uint16Array = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
   if (wide) {
     const full = new Uint16Array(pixels.buffer, 0, pixels.byteLength / 2);
     pixels = Uint16Array.from(full, (v) => Math.round((v * PS16_MAX) / 65535));
   }
-  const d = new FakeDocument({ title, width: info.width, height: info.height, depth: wide ? 16 : 8, layers: [new FakeLayer(state.nextId++, 'Background', true, pixels, 3)], metadataSource: file });
+  if (info.channels !== (alpha ? 4 : 3)) throw new Error(`fake photoshop: ${info.channels} channels in ${file}`);
+  const layer = alpha ? new FakeLayer(state.nextId++, 'Layer 0', false, pixels, 4) : new FakeLayer(state.nextId++, 'Background', true, pixels, 3);
+  const d = new FakeDocument({ title, width: info.width, height: info.height, depth: wide ? 16 : 8, layers: [layer], metadataSource: file });
   d.filePath = file;
   return d;
 }
