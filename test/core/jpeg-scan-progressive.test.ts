@@ -242,3 +242,14 @@ test('damaged progressive scan data (property): the walker never throws nor repo
   );
   expect(judgedWithSlack).toBeGreaterThan(20);
 }, 120_000);
+
+test('a frame header claiming 65535 x 65535 pixels: walked without keeping 4 billion blocks\' history, nothing judged, nothing thrown', () => {
+  const bytes = files['sharp tiny 4:2:0'].slice();
+  const sof = bytes.findIndex((b, i) => b === 0xff && bytes[i + 1] === 0xc2);
+  bytes.set([0xff, 0xff, 0xff, 0xff], sof + 5);
+  const started = Date.now();
+  const scans = progressiveScans(bytes)!;
+  expect(scans.map((s) => s.extent)).toEqual(scans.map(() => null));
+  expect(findingsOf(jpegFormat.walk(bytes, DEEP))).toEqual([]);
+  expect(Date.now() - started).toBeLessThan(5000);
+});

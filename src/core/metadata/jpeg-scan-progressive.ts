@@ -19,6 +19,12 @@ const MAX_BLOCKS_IN_MCU = 10;
 const RST_CYCLE = 8;
 /** Per block, two 32-bit words: bit k (zig-zag index 1..63) set when coefficient k is nonzero. */
 const WORDS_PER_BLOCK = 2;
+/**
+ * Blocks of one component whose history is kept (2^22: 268 megapixels, sharp's default
+ * limitInputPixels; 32 MiB). A frame header can claim 65535 x 65535 in a few bytes; beyond this,
+ * the component's AC scans are not judged.
+ */
+const MAX_HISTORY_BLOCKS = 1 << 22;
 
 export interface ProgressiveScan {
   /** Scan components (B.2.3 Cs) with the tables Td/Ta select, undefined where none is defined. */
@@ -98,7 +104,7 @@ export class ProgressiveScans {
   private historyOf(id: number, blocks: number): Uint32Array | null {
     let h = this.history.get(id);
     if (h === undefined) {
-      h = new Uint32Array(blocks * WORDS_PER_BLOCK);
+      h = blocks > MAX_HISTORY_BLOCKS ? null : new Uint32Array(blocks * WORDS_PER_BLOCK);
       this.history.set(id, h);
     }
     return h;
@@ -196,7 +202,10 @@ export class ProgressiveScans {
       if (!refine) {
         // G.1.2.2 (libjpeg decode_mcu_AC_first).
         if (eobrun > 0) {
-          eobrun--;
+          // The run's blocks read nothing: passed over at once, up to the interval's end.
+          const skip = Math.min(eobrun, mcus - m, restartInterval > 0 ? restartInterval - (m % restartInterval) : mcus);
+          eobrun -= skip;
+          m += skip - 1;
           continue;
         }
         for (let k = ss; k <= se; k++) {
