@@ -46,6 +46,27 @@ test('verify --scan-data reports the bytes; strip --scan-data cuts them and noth
   expect((await deid('verify', '--scan-data', path.join(out, 'photo.jpg'))).code).toBe(0);
 });
 
+test('progressive JPEG (SOF2): verify --scan-data reports bytes after a scan\'s last MCU; strip --scan-data cuts exactly them', async () => {
+  const dir = path.join(work, 'progressive');
+  fs.mkdirSync(dir);
+  const clean = await sharp(fs.readFileSync(exp.image)).jpeg({ progressive: true }).toBuffer();
+  // After the coded data of the first scan (DC, interleaved): right before the next marker.
+  const sos = clean.indexOf(Buffer.from([0xff, 0xda]));
+  let end = sos + 2 + clean.readUInt16BE(sos + 2);
+  while (!(clean[end] === 0xff && clean[end + 1] !== 0 && (clean[end + 1] < 0xd0 || clean[end + 1] > 0xd7))) end++;
+  const file = path.join(dir, 'progressive.jpg');
+  fs.writeFileSync(file, Buffer.concat([clean.subarray(0, end), Buffer.from(SECRET, 'latin1'), clean.subarray(end)]));
+  expect((await deid('verify', file)).code).toBe(0);
+  const deep = await deid('verify', '--json', '--scan-data', file);
+  expect(deep.code).toBe(1);
+  expect(json(deep.stdout).files[0].findings).toEqual([
+    expect.objectContaining({ kind: 'unknown-segment', detail: `${SECRET.length} bytes of scan data no MCU uses (after the last MCU or before an RSTn)` }),
+  ]);
+  const out = path.join(work, 'progressive-stripped');
+  expect((await deid('strip', '--json', '--scan-data', file, '--out', out)).code).toBe(0);
+  expect(fs.readFileSync(path.join(out, 'progressive.jpg')).equals(clean)).toBe(true);
+});
+
 test('bag create reads scan data: an export carrying such bytes, hash and sign-off in order, is refused', async () => {
   // The export's sidecar made to match the planted bytes and signed: only the scan data is wrong.
   fs.writeFileSync(exp.image, planted);

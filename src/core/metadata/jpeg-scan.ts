@@ -88,7 +88,7 @@ export function buildHuffman(bytes: Uint8Array, at: number): { table: HuffmanTab
  * `starts` remembers where the last four bytes loaded began in the file, to say where the bytes
  * read so far end.
  */
-class ScanBits {
+export class ScanBits {
   private acc = 0;
   private n = 0;
   private readonly starts = new Int32Array(4);
@@ -137,6 +137,13 @@ class ScanBits {
     return (this.acc >>> this.n) & 1;
   }
 
+  /** F.2.2.1 RECEIVE with its value: the next `count` (at most 16) bits as an unsigned number. */
+  bits(count: number): number {
+    let v = 0;
+    for (let i = 0; i < count; i++) v = (v << 1) | this.read();
+    return v;
+  }
+
   /** F.2.2.1 RECEIVE, value unused: `count` bits passed over. */
   receive(count: number): void {
     let left = count;
@@ -171,14 +178,19 @@ class ScanBits {
     return 0;
   }
 
-  /** F.2.2.5 / B.2.4.4: at the end of a restart interval, skip to and over its RSTn marker. */
-  restart(): boolean {
+  /**
+   * F.2.2.5 / B.2.4.4: at the end of a restart interval, skip to and over its RSTn marker. With
+   * `expected` (0..7), any other RSTn fails: libjpeg resynchronises on a wrong number
+   * (jpeg_resync_to_restart), decoding MCUs from other bits than this walk would.
+   */
+  restart(expected?: number): boolean {
     const from = this.position();
     this.pos = from;
     this.n = 0;
     this.acc = 0;
     while (this.pos + 1 < this.end) {
       if (this.bytes[this.pos] === MARKER && this.bytes[this.pos + 1] >= RST0 && this.bytes[this.pos + 1] <= RST7) {
+        if (expected !== undefined && this.bytes[this.pos + 1] !== RST0 + expected) return false;
         // libjpeg skips such bytes with "extraneous bytes before marker" and decodes on: they
         // are read by nothing. 0xFF fill before a marker is allowed (T.81 B.1.1.2).
         if (this.bytes.subarray(from, this.pos).some((b) => b !== MARKER)) this.skipped.push([from, this.pos]);

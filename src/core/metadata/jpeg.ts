@@ -17,6 +17,7 @@ import { DeidError } from '../errors';
 import { DAC, DHT, DNL, DQT, DRI, SOS, isSof, layoutSegments, type SegmentLayout, type TableDef } from './jpeg-tables';
 import { planJpegIcc } from './jpeg-icc';
 import { buildHuffman, readFrame, sequentialScanComplete, sequentialScanExtent, type HuffmanTable, type ScanComponent } from './jpeg-scan';
+import { ProgressiveScans, type ScanExtent } from './jpeg-scan-progressive';
 import { minimalOrientationExif, scanExif, type ExifScan } from './tiff-ifd';
 import type { ContainerFormat, Finding, FindingKind, ImageFormat, Part, StripResult, WalkOptions } from './types';
 
@@ -661,28 +662,27 @@ function requireCompleteLastScan(bytes: Uint8Array, pieces: readonly Piece[], fr
   if (!sequentialScanComplete(bytes, data.offset, data.end, readFrame(bytes, frame.offset), components, restartInterval)) throw cut;
 }
 
-interface ScanExtent {
-  end: number;
-  slack: Array<[number, number]>;
-}
-
 /** What a walk without WalkOptions.scanData knows of the scans' extents: nothing. */
 const NO_EXTENTS: ReadonlyMap<number, ScanExtent> = new Map();
+const SOF_PROGRESSIVE = 0xc2;
 
 /**
- * Bytes inside the entropy-coded data of sequential Huffman scans (SOF0/SOF1) that no MCU uses:
- * after the last MCU of a scan, before the next marker (T.81 F.1.2.3: only the 1-bit padding of
- * the last byte follows the coded data), and before an RSTn (B.2.4.4). libjpeg decodes every MCU
- * and skips them ("extraneous bytes before marker"), or says nothing at all after the last MCU
- * of a baseline scan, so a name hidden there survives every decoder. Keyed by the index of the
- * 'ecs' piece; scans whose extent cannot be computed (incomplete data, missing tables, a DNL
- * frame, other coding processes) are not listed.
+ * Bytes inside the entropy-coded data of Huffman DCT scans (SOF0/SOF1 sequential, SOF2
+ * progressive) that no MCU uses: after the last MCU of a scan, before the next marker (T.81
+ * F.1.2.3: only the 1-bit padding of the last byte follows the coded data), and before an RSTn
+ * (B.2.4.4). libjpeg decodes every MCU and skips them ("extraneous bytes before marker"), or says
+ * nothing at all after the last MCU of a baseline scan, so a name hidden there survives every
+ * decoder. Keyed by the index of the 'ecs' piece; scans whose extent cannot be computed
+ * (incomplete data, missing tables, a DNL frame, a progressive refinement after a scan not
+ * judged, other coding processes) are not listed.
  */
 function scanExtents(bytes: Uint8Array, pieces: readonly Piece[], frame: Piece | undefined): Map<number, ScanExtent> {
   const extents = new Map<number, ScanExtent>();
-  if (!frame || (frame.marker !== SOF_BASELINE && frame.marker !== SOF_EXTENDED)) return extents;
+  if (!frame || (frame.marker !== SOF_BASELINE && frame.marker !== SOF_EXTENDED && frame.marker !== SOF_PROGRESSIVE)) return extents;
   const header = readFrame(bytes, frame.offset);
   if (header.height === 0 || header.width === 0) return extents;
+  // G.1.2.3: refinement scans depend on what every earlier scan of the frame decoded.
+  const progressive = frame.marker === SOF_PROGRESSIVE ? new ProgressiveScans(header) : null;
   const tables: Array<HuffmanTable | undefined> = new Array(2 * HUFFMAN_DESTINATIONS);
   let restartInterval = 0;
   for (let i = 0; i < pieces.length; i++) {
@@ -699,11 +699,27 @@ function scanExtents(bytes: Uint8Array, pieces: readonly Piece[], frame: Piece |
       }
     } else if (p.marker === DRI && p.end - p.offset >= MARKER_SIZE + LENGTH_SIZE + 2) {
       restartInterval = u16be(bytes, p.offset + MARKER_SIZE + LENGTH_SIZE);
-    } else if (p.marker === SOS && pieces[i + 1]?.marker === 'ecs') {
-      const data = pieces[i + 1];
+    } else if (p.marker === SOS) {
+      const data = pieces[i + 1]?.marker === 'ecs' ? pieces[i + 1] : null;
       const payload = p.offset + MARKER_SIZE + LENGTH_SIZE;
       const count = bytes[payload];
-      if (payload + 1 + 2 * count > p.end) continue;
+      const tail = payload + 1 + 2 * count;
+      const fits = tail + SOS_TAIL <= p.end;
+      if (progressive) {
+        // B.2.3: Cs, Td/Ta per component, then Ss, Se, Ah/Al. A scan with no coded data (or a
+        // header too short) is still walked, so that what it leaves unknown stays unknown.
+        const components = [];
+        for (let c = 0; c < count && fits; c++) {
+          const at = payload + 1 + 2 * c;
+          components.push({ id: bytes[at], dc: tables[bytes[at + 1] >> 4], ac: tables[HUFFMAN_DESTINATIONS + (bytes[at + 1] & 15)] });
+        }
+        const scan = { components, ss: bytes[tail], se: bytes[tail + 1], ah: bytes[tail + 2] >> 4, al: bytes[tail + 2] & 15 };
+        const from = data ? data.offset : p.end;
+        const extent = progressive.extent(bytes, from, data ? data.end : from, scan, restartInterval);
+        if (extent && data) extents.set(i + 1, extent);
+        continue;
+      }
+      if (!data || payload + 1 + 2 * count > p.end) continue;
       const components: ScanComponent[] = [];
       for (let c = 0; c < count; c++) {
         const at = payload + 1 + 2 * c;
