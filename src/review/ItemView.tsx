@@ -150,7 +150,7 @@ export function ItemView(props: Props): JSX.Element {
     <main className="page item-page">
       {header}
       <div className="columns">
-        {item.image ? <ImageViewer src={imageUrl(id)} width={item.image.width} height={item.image.height} regions={item.regions} possible={pixels.state === 'done' ? pixels.result.uncovered : []} /> : <section className="viewer"><p className="fail">{item.error ?? 'No image.'}</p></section>}
+        {item.image ? <ImageViewer src={imageUrl(id, item.revision)} width={item.image.width} height={item.image.height} regions={item.regions} possible={pixels.state === 'done' ? pixels.result.uncovered : []} /> : <section className="viewer"><p className="fail">{item.error ?? 'No image.'}</p></section>}
         <aside className="side">
           <Reverification item={item} />
           <ResidualCheck pixels={pixels} />

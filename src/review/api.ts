@@ -29,8 +29,12 @@ export function fetchPixels(id: string): Promise<PixelsResponse> {
   return fetch(`/api/items/${encodeURIComponent(id)}/pixels`, { cache: 'no-store' }).then((r) => answer<PixelsResponse>(r));
 }
 
-export function imageUrl(id: string): string {
-  return `/api/items/${encodeURIComponent(id)}/image`;
+/**
+ * The image of one revision: a reload gets a new address (the <img> fetches again, instead of
+ * keeping the image of the revision before), and the server refuses bytes of any other revision.
+ */
+export function imageUrl(id: string, revision: string): string {
+  return `/api/items/${encodeURIComponent(id)}/image?rev=${encodeURIComponent(revision)}`;
 }
 
 export function postSignOff(id: string, body: SignOffBody): Promise<ItemResponse> {

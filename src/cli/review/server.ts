@@ -4,9 +4,9 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import type { Policy } from '../../core/policy/types';
 import type { ReviewerKey } from '../../core/signature/keys';
-import { indexFolder, readRegularFile, type IndexedExport } from './folder-index';
+import { indexFolder, type IndexedExport } from './folder-index';
 import { PixelChecker, type DetectorLoader } from './pixel-check';
-import { MAX_IMAGE_BYTES, reverifyExport, type ExportReport } from './reverify';
+import { readRevision, reverifyExport, type ExportReport } from './reverify';
 import {
   CSRF_HEADER, HttpError, SECURITY_HEADERS, allowedHosts, cookieValue, newSecret, readJsonBody, sameSecret, send, sendJson, sessionCookieName,
 } from './security';
@@ -176,13 +176,18 @@ export async function startReviewServer(opts: ReviewServerOptions): Promise<Revi
       const entry = lookup(m[1]);
       const report = reports.get(entry.id) ?? (await reverifyExport(entry, opts.policy));
       if (!entry.imagePath || !report.sidecar) throw new HttpError(404, 'no image for this export');
-      let bytes: Buffer;
+      let current: { revision: string; image: Buffer | null };
       try {
-        bytes = readRegularFile(entry.imagePath, MAX_IMAGE_BYTES);
+        current = readRevision(entry);
       } catch {
-        throw new HttpError(404, 'the image cannot be read');
+        throw new HttpError(404, 'the sidecar cannot be read');
       }
-      send(res, 200, bytes, IMAGE_TYPES[report.sidecar.image.format]);
+      if (!current.image) throw new HttpError(404, 'the image cannot be read');
+      // The page asks for the image of the revision it shows and signs (?rev=): other bytes (a
+      // re-export, a swap between the page's requests) are refused, never shown in its place.
+      const rev = url.searchParams.get('rev');
+      if (rev !== null && rev !== current.revision) throw new HttpError(409, 'the export changed on disk since the page read it: reload it');
+      send(res, 200, current.image, IMAGE_TYPES[report.sidecar.image.format]);
       return;
     }
     m = PIXELS_ROUTE.exec(route);
