@@ -126,8 +126,16 @@ export async function startReviewServer(opts: ReviewServerOptions): Promise<Revi
     if (req.method === 'GET' && route === '/' && url.searchParams.has('token')) {
       if (!sameSecret(url.searchParams.get('token') ?? undefined, token)) throw new HttpError(403, 'wrong token: open the URL deid review printed');
       touch();
+      const cookie = `${sessionCookieName(port)}=${session}; HttpOnly; SameSite=Strict; Path=/`;
+      if (url.searchParams.get('via') === 'file') {
+        // Opened from the private redirect file (review.ts): a navigation that began on file:// is
+        // cross-site all along its redirects, so the browser would not send the SameSite=Strict
+        // cookie on a 303's next request. This page sends it on from this origin instead.
+        send(res, 200, '<!doctype html>\n<meta http-equiv="refresh" content="0;url=/"><title>deid review</title>\n', 'text/html; charset=utf-8', { 'Set-Cookie': cookie });
+        return;
+      }
       // The token leaves the address bar (and history) at once; the cookie carries the session.
-      res.writeHead(303, { ...SECURITY_HEADERS, Location: '/', 'Set-Cookie': `${sessionCookieName(port)}=${session}; HttpOnly; SameSite=Strict; Path=/`, 'Content-Length': '0' });
+      res.writeHead(303, { ...SECURITY_HEADERS, Location: '/', 'Set-Cookie': cookie, 'Content-Length': '0' });
       res.end();
       return;
     }
