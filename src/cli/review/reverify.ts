@@ -5,7 +5,7 @@ import type { Finding } from '../../core/metadata/types';
 import { checkRecordedRegions, recordedRegions, stepLimitProblem } from '../../core/pixels/recorded-regions';
 import type { Policy } from '../../core/policy/types';
 import { checkSidecarSignature, type SignatureStatus } from '../../core/signature/sidecar-signature';
-import { applyAutoChecks, checklistProblems } from '../../core/sidecar/checklist';
+import { applyAutoChecks, checklistProblems, itemDefinitionProblems } from '../../core/sidecar/checklist';
 import { parseSidecar } from '../../core/sidecar/schema';
 import type { Checklist, Sidecar } from '../../core/sidecar/types';
 import { decodePixels } from '../pixels-io';
@@ -89,7 +89,9 @@ export async function reverifyExport(entry: IndexedExport, policy: Policy): Prom
     return { id: entry.id, revision: sidecarRevision, sidecar: null, error: errorText(e), problems: ['the sidecar does not follow the sidecar schema'], ...empty };
   }
   const signature = checkSidecarSignature(sidecar);
-  const problems: string[] = [];
+  // A sidecar that marked "faces" automatic and ticked had it shown as the tool's passed check,
+  // with no control, and signed: the reviewer never looked. Refused like any other finding.
+  const problems: string[] = [...itemDefinitionProblems(sidecar.checklist)];
   let bytes: Uint8Array | null = null;
   if (!entry.imagePath) {
     problems.push(`the image ${sidecar.image.fileName} is not beside the sidecar`);
