@@ -1,8 +1,31 @@
 import type { ItemResponse, ListResponse, PixelsResponse, SignOffBody } from './api-types';
 
-/** The server puts the CSRF token in a meta tag (CSP allows no inline script). */
+const CSRF_STORAGE = 'deid-review.csrf';
+const CSRF_FRAGMENT = '#csrf=';
+let memoryToken = '';
+
+/**
+ * The CSRF token arrives once, in the fragment of the sign-in redirect (`/#csrf=...`): never in
+ * anything the server serves for the session cookie alone, which the browser also hands to other
+ * servers on 127.0.0.1 (src/cli/review/server.ts). It is kept for this tab (a reload keeps it) and
+ * taken out of the address bar.
+ */
+export function takeCsrfFromUrl(): void {
+  if (!window.location.hash.startsWith(CSRF_FRAGMENT)) return;
+  try {
+    window.sessionStorage.setItem(CSRF_STORAGE, window.location.hash.slice(CSRF_FRAGMENT.length));
+  } catch {
+    // Storage refused: held in memory for this page instead.
+  }
+  memoryToken = window.location.hash.slice(CSRF_FRAGMENT.length);
+  window.history.replaceState(null, '', window.location.pathname);
+}
 function csrfToken(): string {
-  return document.querySelector('meta[name="deid-csrf"]')?.getAttribute('content') ?? '';
+  try {
+    return window.sessionStorage.getItem(CSRF_STORAGE) ?? memoryToken;
+  } catch {
+    return memoryToken;
+  }
 }
 
 export class ApiError extends Error {
