@@ -48,8 +48,9 @@ export function fetchItem(id: string): Promise<ItemResponse> {
   return fetch(`/api/items/${encodeURIComponent(id)}`, { cache: 'no-store' }).then((r) => answer<ItemResponse>(r));
 }
 
-export function fetchPixels(id: string): Promise<PixelsResponse> {
-  return fetch(`/api/items/${encodeURIComponent(id)}/pixels`, { cache: 'no-store' }).then((r) => answer<PixelsResponse>(r));
+/** The residual check of one revision (the server refuses another), as imageUrl. */
+export function fetchPixels(id: string, revision: string): Promise<PixelsResponse> {
+  return fetch(`/api/items/${encodeURIComponent(id)}/pixels?rev=${encodeURIComponent(revision)}`, { cache: 'no-store' }).then((r) => answer<PixelsResponse>(r));
 }
 
 /**

@@ -207,7 +207,7 @@ export async function startReviewServer(opts: ReviewServerOptions): Promise<Revi
     m = PIXELS_ROUTE.exec(route);
     if (m) {
       // The residual check (issue 11): advice shown beside the checklist, never part of it.
-      sendJson(res, 200, await pixelChecker.check(lookup(m[1])));
+      sendJson(res, 200, await pixelChecker.check(lookup(m[1]), url.searchParams.get('rev') ?? undefined));
       return;
     }
     m = ITEM_ROUTE.exec(route);
