@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { DeidError } from '../core/errors';
 import { formatFingerprint, keyFingerprint, type ReviewerKey } from '../core/signature/keys';
 import type { Io } from './io';
@@ -64,6 +66,21 @@ function openBrowser(url: string): void {
 }
 
 /**
+ * A page that sends the browser on to `url`, in a folder only this user can read (mkdtemp: 0700;
+ * the file 0600). The browser is opened on this file, not on the URL: a command's arguments can
+ * be read by every user of the machine (ps, /proc/<pid>/cmdline), and a browser that xdg-open
+ * starts keeps its URL there as long as it runs, token and all; any local user can connect to
+ * 127.0.0.1. Jupyter's use_redirect_file (notebook 5.7.2) does the same for the same reason.
+ */
+function writeRedirectFile(url: string): { file: string; remove: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deid-review-'));
+  const file = path.join(dir, 'open.html');
+  const href = url.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  fs.writeFileSync(file, `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${href}"><title>deid review</title></head>\n<body><p><a href="${href}">Open deid review</a></p></body></html>\n`, { mode: 0o600, flag: 'wx' });
+  return { file, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
  * `deid review <folder>`: serves the review page on 127.0.0.1 until Ctrl-C or the idle timeout.
  * The exit code is 0 when it ends either way, 2 for a usage problem.
  */
@@ -113,8 +130,18 @@ export async function reviewCommand(folder: string, opts: ReviewOptions, io: Io)
   io.out(`deid review: serving ${root}`);
   io.out(`open ${server.url}`);
   io.out(`(only this machine can connect; Ctrl-C stops it, as does ${idleMinutes} minutes without use)`);
-  if (opts.open !== false) openBrowser(server.url);
+  let redirect: { file: string; remove: () => void } | null = null;
+  if (opts.open !== false) {
+    try {
+      redirect = writeRedirectFile(`${server.url}&via=file`);
+      openBrowser(pathToFileURL(redirect.file).href);
+    } catch {
+      // No private file could be written: the reviewer opens the printed URL by hand.
+      io.err('deid review: could not open the browser; open the URL above');
+    }
+  }
   const why = await ended;
+  redirect?.remove();
   process.removeListener('SIGINT', onSignal);
   process.removeListener('SIGTERM', onSignal);
   io.out(why === 'idle' ? 'deid review: stopped after the idle timeout' : 'deid review: stopped');

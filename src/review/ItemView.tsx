@@ -46,11 +46,14 @@ export function ItemView(props: Props): JSX.Element {
   const [busy, setBusy] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [pixels, setPixels] = useState<PixelState>({ state: 'running' });
+  // The revision read from disk (not a sign-off's answer: that rewrites the sidecar, not the image).
+  const [loaded, setLoaded] = useState<string | null>(null);
 
   const load = async (): Promise<void> => {
     try {
       const fresh = await fetchItem(id);
       setItem(fresh);
+      setLoaded(fresh.revision);
       setChecklist(fresh.checklist);
       setLoadError(null);
     } catch (e) {
@@ -63,10 +66,13 @@ export function ItemView(props: Props): JSX.Element {
 
   // The residual check runs apart from the re-verification: it takes a second or more, and the
   // rest of the page does not wait for it (nor need it, when the detectors are not installed).
+  // It is asked again for each revision loaded: after "Reload from disk" the boxes it draws had
+  // been the earlier image's, over the new one.
   useEffect(() => {
+    if (loaded === null) return undefined;
     let current = true;
     setPixels({ state: 'running' });
-    fetchPixels(id).then(
+    fetchPixels(id, loaded).then(
       (result) => current && setPixels({ state: 'done', result }),
       (e: unknown) => {
         if (!current) return;
@@ -77,7 +83,7 @@ export function ItemView(props: Props): JSX.Element {
     return () => {
       current = false;
     };
-  }, [id]);
+  }, [id, loaded]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
@@ -150,7 +156,7 @@ export function ItemView(props: Props): JSX.Element {
     <main className="page item-page">
       {header}
       <div className="columns">
-        {item.image ? <ImageViewer src={imageUrl(id)} width={item.image.width} height={item.image.height} regions={item.regions} possible={pixels.state === 'done' ? pixels.result.uncovered : []} /> : <section className="viewer"><p className="fail">{item.error ?? 'No image.'}</p></section>}
+        {item.image ? <ImageViewer src={imageUrl(id, item.revision)} width={item.image.width} height={item.image.height} regions={item.regions} possible={pixels.state === 'done' ? pixels.result.uncovered : []} /> : <section className="viewer"><p className="fail">{item.error ?? 'No image.'}</p></section>}
         <aside className="side">
           <Reverification item={item} />
           <ResidualCheck pixels={pixels} />

@@ -6,7 +6,7 @@ import { parseSidecar } from '../../core/sidecar/schema';
 import type { PixelsResponse } from '../../review/api-types';
 import { decodePixels } from '../pixels-io';
 import { readRegularFile, type IndexedExport } from './folder-index';
-import { MAX_IMAGE_BYTES, MAX_SIDECAR_BYTES } from './reverify';
+import { MAX_IMAGE_BYTES, MAX_SIDECAR_BYTES, revisionOf } from './reverify';
 import { HttpError } from './security';
 
 /** Loads the detectors; the default imports them only when a page first asks (they are optional packages). */
@@ -35,14 +35,15 @@ export class PixelChecker {
 
   constructor(private readonly load: DetectorLoader = loadInstalledDetectors) {}
 
-  check(entry: IndexedExport): Promise<PixelsResponse> {
-    const run = (): Promise<PixelsResponse> => this.run(entry);
+  /** `revision` (the page's, ?rev=): refused (409) unless the files on disk are still those. */
+  check(entry: IndexedExport, revision?: string): Promise<PixelsResponse> {
+    const run = (): Promise<PixelsResponse> => this.run(entry, revision);
     const next = this.queue.then(run, run);
     this.queue = next.catch(() => undefined);
     return next;
   }
 
-  private async run(entry: IndexedExport): Promise<PixelsResponse> {
+  private async run(entry: IndexedExport, revision: string | undefined): Promise<PixelsResponse> {
     let sidecarBytes: Buffer;
     let imageBytes: Buffer;
     try {
@@ -51,6 +52,10 @@ export class PixelChecker {
       imageBytes = readRegularFile(entry.imagePath, MAX_IMAGE_BYTES);
     } catch {
       throw new HttpError(404, 'the image or its sidecar cannot be read');
+    }
+    // The boxes are drawn over the image of the page's revision: they must be found in that one.
+    if (revision !== undefined && revisionOf(sidecarBytes, imageBytes) !== revision) {
+      throw new HttpError(409, 'the export changed on disk since the page read it: reload it');
     }
     let steps;
     try {

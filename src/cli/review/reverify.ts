@@ -5,7 +5,7 @@ import type { Finding } from '../../core/metadata/types';
 import { checkRecordedRegions, recordedRegions, stepLimitProblem } from '../../core/pixels/recorded-regions';
 import type { Policy } from '../../core/policy/types';
 import { checkSidecarSignature, type SignatureStatus } from '../../core/signature/sidecar-signature';
-import { applyAutoChecks, checklistProblems } from '../../core/sidecar/checklist';
+import { applyAutoChecks, checklistProblems, itemDefinitionProblems } from '../../core/sidecar/checklist';
 import { parseSidecar } from '../../core/sidecar/schema';
 import type { Checklist, Sidecar } from '../../core/sidecar/types';
 import { decodePixels } from '../pixels-io';
@@ -22,7 +22,10 @@ export type RegionReport = RegionView;
 /** What the page and the report show for one export, re-checked now. */
 export interface ExportReport {
   id: string;
-  /** SHA-256 of the sidecar text as read: the lost-update check compares it before writing. */
+  /**
+   * The sidecar text and the image bytes as read, as one SHA-256 (revisionOf): the lost-update
+   * check compares it before writing, and the image route serves only bytes of this revision.
+   */
   revision: string;
   sidecar: Sidecar | null;
   /** Set when the sidecar cannot be read or does not validate. */
@@ -37,6 +40,28 @@ export interface ExportReport {
   /** What still stops sign-off on the checklist (not counting the sign-off itself). */
   openItems: string[];
   signature: SignatureStatus;
+}
+
+/**
+ * One revision for what the reviewer sees and signs: the sidecar text and the image bytes. The
+ * sidecar alone was not enough: the page loaded the image in a request of its own and kept it
+ * across "Reload from disk", so the reviewer could sign a sidecar attesting an image they never
+ * saw (a re-export replaced it, or it was swapped between the page's two requests).
+ */
+export function revisionOf(sidecarRaw: Uint8Array, image: Uint8Array | null): string {
+  return sha256Hex(new TextEncoder().encode(`${sha256Hex(sidecarRaw)}\n${image ? sha256Hex(image) : 'no image'}`));
+}
+
+/** The current revision of an export on disk, and the image bytes it covers (null: unreadable). */
+export function readRevision(entry: IndexedExport): { revision: string; image: Buffer | null } {
+  const raw = readRegularFile(entry.sidecarPath, MAX_SIDECAR_BYTES);
+  let image: Buffer | null = null;
+  try {
+    if (entry.imagePath) image = readRegularFile(entry.imagePath, MAX_IMAGE_BYTES);
+  } catch {
+    image = null;
+  }
+  return { revision: revisionOf(raw, image), image };
 }
 
 function errorText(e: unknown): string {
@@ -55,16 +80,18 @@ export async function reverifyExport(entry: IndexedExport, policy: Policy): Prom
   } catch (e) {
     return { id: entry.id, revision: '', sidecar: null, error: `the sidecar cannot be read (${(e as NodeJS.ErrnoException).code ?? errorText(e)})`, problems: ['the sidecar cannot be read'], ...empty };
   }
-  const revision = sha256Hex(raw);
+  const sidecarRevision = sha256Hex(raw);
   const text = raw.toString('utf8');
   let sidecar: Sidecar;
   try {
     sidecar = parseSidecar(text);
   } catch (e) {
-    return { id: entry.id, revision, sidecar: null, error: errorText(e), problems: ['the sidecar does not follow the sidecar schema'], ...empty };
+    return { id: entry.id, revision: sidecarRevision, sidecar: null, error: errorText(e), problems: ['the sidecar does not follow the sidecar schema'], ...empty };
   }
   const signature = checkSidecarSignature(sidecar);
-  const problems: string[] = [];
+  // A sidecar that marked "faces" automatic and ticked had it shown as the tool's passed check,
+  // with no control, and signed: the reviewer never looked. Refused like any other finding.
+  const problems: string[] = [...itemDefinitionProblems(sidecar.checklist)];
   let bytes: Uint8Array | null = null;
   if (!entry.imagePath) {
     problems.push(`the image ${sidecar.image.fileName} is not beside the sidecar`);
@@ -75,6 +102,7 @@ export async function reverifyExport(entry: IndexedExport, policy: Policy): Prom
       problems.push(`the image cannot be read (${(e as NodeJS.ErrnoException).code ?? errorText(e)})`);
     }
   }
+  const revision = revisionOf(raw, bytes);
   const named = entry.imagePath !== null && entry.imagePath.endsWith(sidecar.image.fileName);
   let hash = { ok: false, detail: 'the image is missing' };
   let metadata: Finding[] = [];

@@ -21,10 +21,12 @@ export function sessionCookieName(port: number): string {
   return `deid_review_${port}`;
 }
 export const CSRF_HEADER = 'x-deid-csrf';
+/** The sign-in redirect goes to `/#csrf=<token>`: the page keeps it in sessionStorage (src/review/api.ts). */
+export const CSRF_FRAGMENT = 'csrf=';
 
 /**
  * Sent with every response. CSP `default-src 'self'` keeps the page to its own script, styles
- * and images (no inline script: the CSRF token travels in a meta tag, not a script); the rest
+ * and images (no inline script; the CSRF token travels in the sign-in redirect's fragment); the rest
  * stop framing, referrers (the URL once held the token), caching of patient images and MIME
  * sniffing (OWASP HTTP Headers Cheat Sheet).
  */

@@ -4,11 +4,11 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import type { Policy } from '../../core/policy/types';
 import type { ReviewerKey } from '../../core/signature/keys';
-import { indexFolder, readRegularFile, type IndexedExport } from './folder-index';
+import { indexFolder, type IndexedExport } from './folder-index';
 import { PixelChecker, type DetectorLoader } from './pixel-check';
-import { MAX_IMAGE_BYTES, reverifyExport, type ExportReport } from './reverify';
+import { readRevision, reverifyExport, type ExportReport } from './reverify';
 import {
-  CSRF_HEADER, HttpError, SECURITY_HEADERS, allowedHosts, cookieValue, newSecret, readJsonBody, sameSecret, send, sendJson, sessionCookieName,
+  CSRF_FRAGMENT, CSRF_HEADER, HttpError, SECURITY_HEADERS, allowedHosts, cookieValue, newSecret, readJsonBody, sameSecret, send, sendJson, sessionCookieName,
 } from './security';
 import { parseSignOffRequest, signOffExport } from './sign-off';
 import { listRow, itemView } from './views';
@@ -52,14 +52,19 @@ const IMAGE_ROUTE = /^\/api\/items\/([^/]+)\/image$/;
 const SIGN_ROUTE = /^\/api\/items\/([^/]+)\/sign-off$/;
 const PIXELS_ROUTE = /^\/api\/items\/([^/]+)\/pixels$/;
 
-function pageHtml(csrf: string): string {
-  // No inline script (CSP): the CSRF token is read from the meta tag by the bundle.
+/**
+ * The page carries no secret. The CSRF token used to be in a meta tag here, so the session cookie
+ * alone was enough to sign off: and cookies are scoped by host, not port (RFC 6265 section 8.5),
+ * so the browser hands this one to any other server on 127.0.0.1 it visits, which any local user
+ * can run. The token now reaches the page only in the fragment of the sign-in redirect, which
+ * browsers never send to a server (see CSRF_FRAGMENT and src/review/api.ts).
+ */
+function pageHtml(): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="deid-csrf" content="${csrf}">
 <title>deid review</title>
 <link rel="stylesheet" href="/assets/review.css">
 </head>
@@ -126,8 +131,17 @@ export async function startReviewServer(opts: ReviewServerOptions): Promise<Revi
     if (req.method === 'GET' && route === '/' && url.searchParams.has('token')) {
       if (!sameSecret(url.searchParams.get('token') ?? undefined, token)) throw new HttpError(403, 'wrong token: open the URL deid review printed');
       touch();
+      const cookie = `${sessionCookieName(port)}=${session}; HttpOnly; SameSite=Strict; Path=/`;
+      const landing = `/#${CSRF_FRAGMENT}${csrf}`;
+      if (url.searchParams.get('via') === 'file') {
+        // Opened from the private redirect file (review.ts): a navigation that began on file:// is
+        // cross-site all along its redirects, so the browser would not send the SameSite=Strict
+        // cookie on a 303's next request. This page sends it on from this origin instead.
+        send(res, 200, `<!doctype html>\n<meta http-equiv="refresh" content="0;url=${landing}"><title>deid review</title>\n`, 'text/html; charset=utf-8', { 'Set-Cookie': cookie });
+        return;
+      }
       // The token leaves the address bar (and history) at once; the cookie carries the session.
-      res.writeHead(303, { ...SECURITY_HEADERS, Location: '/', 'Set-Cookie': `${sessionCookieName(port)}=${session}; HttpOnly; SameSite=Strict; Path=/`, 'Content-Length': '0' });
+      res.writeHead(303, { ...SECURITY_HEADERS, Location: landing, 'Set-Cookie': cookie, 'Content-Length': '0' });
       res.end();
       return;
     }
@@ -137,7 +151,7 @@ export async function startReviewServer(opts: ReviewServerOptions): Promise<Revi
       const origin = req.headers.origin;
       if (origin !== `http://${host}`) throw new HttpError(403, 'cross-origin request refused');
       const given = req.headers[CSRF_HEADER];
-      if (!sameSecret(Array.isArray(given) ? given[0] : given, csrf)) throw new HttpError(403, 'missing or wrong CSRF token');
+      if (!sameSecret(Array.isArray(given) ? given[0] : given, csrf)) throw new HttpError(403, 'missing or wrong CSRF token: open the URL deid review printed');
       const m = SIGN_ROUTE.exec(route);
       if (!m) throw new HttpError(404, 'not found');
       const entry = lookup(m[1]);
@@ -149,7 +163,7 @@ export async function startReviewServer(opts: ReviewServerOptions): Promise<Revi
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'method not allowed');
     if (route === '/') {
-      send(res, 200, pageHtml(csrf), 'text/html; charset=utf-8');
+      send(res, 200, pageHtml(), 'text/html; charset=utf-8');
       return;
     }
     const asset = ASSETS[route];
@@ -176,19 +190,24 @@ export async function startReviewServer(opts: ReviewServerOptions): Promise<Revi
       const entry = lookup(m[1]);
       const report = reports.get(entry.id) ?? (await reverifyExport(entry, opts.policy));
       if (!entry.imagePath || !report.sidecar) throw new HttpError(404, 'no image for this export');
-      let bytes: Buffer;
+      let current: { revision: string; image: Buffer | null };
       try {
-        bytes = readRegularFile(entry.imagePath, MAX_IMAGE_BYTES);
+        current = readRevision(entry);
       } catch {
-        throw new HttpError(404, 'the image cannot be read');
+        throw new HttpError(404, 'the sidecar cannot be read');
       }
-      send(res, 200, bytes, IMAGE_TYPES[report.sidecar.image.format]);
+      if (!current.image) throw new HttpError(404, 'the image cannot be read');
+      // The page asks for the image of the revision it shows and signs (?rev=): other bytes (a
+      // re-export, a swap between the page's requests) are refused, never shown in its place.
+      const rev = url.searchParams.get('rev');
+      if (rev !== null && rev !== current.revision) throw new HttpError(409, 'the export changed on disk since the page read it: reload it');
+      send(res, 200, current.image, IMAGE_TYPES[report.sidecar.image.format]);
       return;
     }
     m = PIXELS_ROUTE.exec(route);
     if (m) {
       // The residual check (issue 11): advice shown beside the checklist, never part of it.
-      sendJson(res, 200, await pixelChecker.check(lookup(m[1])));
+      sendJson(res, 200, await pixelChecker.check(lookup(m[1]), url.searchParams.get('rev') ?? undefined));
       return;
     }
     m = ITEM_ROUTE.exec(route);

@@ -1,5 +1,4 @@
 import { DeidError } from '../../core/errors';
-import { sha256Hex } from '../../core/hash';
 import type { Policy } from '../../core/policy/types';
 import type { ReviewerKey } from '../../core/signature/keys';
 import { signOffSidecar } from '../../core/signature/sign-off';
@@ -7,9 +6,9 @@ import { addIssue, resolveIssue, setItemStatus } from '../../core/sidecar/checkl
 import { serializeSidecar } from '../../core/sidecar/schema';
 import type { Checklist, ChecklistStatus } from '../../core/sidecar/types';
 import { writeFilesAtomically } from '../atomic';
-import { readRegularFile, type IndexedExport } from './folder-index';
+import type { IndexedExport } from './folder-index';
 import { HttpError } from './security';
-import { MAX_SIDECAR_BYTES, reverifyExport, type ExportReport } from './reverify';
+import { readRevision, reverifyExport, type ExportReport } from './reverify';
 
 /** What the page sends: the reviewer's edits, applied again here through the same core rules. */
 export interface SignOffRequest {
@@ -80,7 +79,7 @@ function applyEdits(base: Checklist, req: SignOffRequest): Checklist {
 export async function signOffExport(entry: IndexedExport, req: SignOffRequest, policy: Policy, key: () => ReviewerKey, now: () => Date): Promise<ExportReport> {
   const current = await reverifyExport(entry, policy);
   if (current.revision !== req.revision) {
-    throw new HttpError(409, 'This sidecar changed on disk since you opened it (someone else, or the panel, saved it). Nothing was written: reload it to see the current state.');
+    throw new HttpError(409, 'This sidecar or its image changed on disk since you opened it (someone else, or the panel, saved it). Nothing was written: reload it to see the current state.');
   }
   if (!current.sidecar || !current.checklist) throw new HttpError(422, current.error ?? 'the sidecar cannot be read');
   if (current.problems.length > 0) {
@@ -95,8 +94,9 @@ export async function signOffExport(entry: IndexedExport, req: SignOffRequest, p
     throw e;
   }
   const text = serializeSidecar(signed);
-  // Checked again just before the rename: the window for a lost update is the write itself.
-  const again = sha256Hex(readRegularFile(entry.sidecarPath, MAX_SIDECAR_BYTES));
+  // Checked again just before the rename: the window for a lost update is the write itself. The
+  // revision covers the image too: the signature attests the image the page showed.
+  const again = readRevision(entry).revision;
   if (again !== req.revision) throw new HttpError(409, 'This sidecar changed on disk while it was being signed. Nothing was written: reload it.');
   await writeFilesAtomically([{ path: entry.sidecarPath, bytes: text }]);
   return reverifyExport(entry, policy);

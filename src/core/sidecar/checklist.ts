@@ -98,6 +98,31 @@ export function applyAutoChecks(checklist: Checklist, results: AutoCheckResults)
   return next;
 }
 
+/**
+ * Items whose meaning the sidecar contradicts: a known id with another label, or with the other
+ * `auto` flag (a reviewer's item marked automatic is shown as the tool's own passed check, with no
+ * control for the reviewer), and an unknown id marked automatic (the tool has no such check).
+ * Reviewing tools refuse sign-off while any: what the reviewer is shown must be what is signed.
+ */
+export function itemDefinitionProblems(checklist: Checklist): string[] {
+  const known = new Map<string, { label: string; auto: boolean }>([
+    ...MANUAL_ITEMS.map((i): [string, { label: string; auto: boolean }] => [i.id, { label: i.label, auto: false }]),
+    ...AUTO_ITEMS.map((i): [string, { label: string; auto: boolean }] => [i.id, { label: i.label, auto: true }]),
+  ]);
+  const problems: string[] = [];
+  for (const item of checklist.items) {
+    const def = known.get(item.id);
+    if (!def) {
+      if (item.auto) problems.push(`the checklist marks "${item.id}" automatic, but the tool has no such check`);
+    } else if (item.auto !== def.auto) {
+      problems.push(def.auto ? `the checklist marks "${def.label}" as the reviewer's, but it is the tool's own check` : `the checklist marks "${def.label}" automatic, but it is the reviewer's to check`);
+    } else if (item.label !== def.label) {
+      problems.push(`the checklist labels item "${item.id}" "${item.label}"; it is "${def.label}"`);
+    }
+  }
+  return problems;
+}
+
 /** Notes an issue the reviewer found (open until resolved). */
 export function addIssue(checklist: Checklist, description: string): Checklist {
   const text = description.trim();

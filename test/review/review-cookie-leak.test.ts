@@ -1,0 +1,73 @@
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { startReviewServer, type ReviewServer } from '../../src/cli/review/server';
+import { DEFAULT_POLICY } from '../../src/core/policy/policy';
+import { generateReviewerKey } from '../../src/core/signature/keys';
+import { launchBrowser } from '../helpers/browser';
+import { applySample, buildReviewPage, rawRequest, snapshot } from '../helpers/review';
+
+/**
+ * Cookies are scoped by host, not port (RFC 6265 section 8.5): the reviewer's browser sends the
+ * review session cookie to every other server on 127.0.0.1 it visits, and any local user can run
+ * one. A cookie so taken must not be enough to sign off with the reviewer's key.
+ */
+const MANUAL = ['faces', 'marks', 'jewellery-clothing', 'text', 'codes', 'background', 'dates'];
+
+let tmp: string;
+let server: ReviewServer | undefined;
+let other: http.Server | undefined;
+
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'deid-review-cookie-'));
+});
+afterAll(async () => {
+  await server?.close();
+  other?.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+test('a session cookie the browser hands to another server on 127.0.0.1 cannot sign off', async () => {
+  const assets = path.join(tmp, 'assets');
+  buildReviewPage(assets);
+  const folder = path.join(tmp, 'exports');
+  const exp = await applySample(folder);
+  server = await startReviewServer({ folder, policy: DEFAULT_POLICY, key: () => generateReviewerKey(), idleMs: 600_000, assetsDir: assets });
+  await server.verified;
+  const taken: string[] = [];
+  other = http.createServer((req, res) => {
+    taken.push(req.headers.cookie ?? '');
+    res.writeHead(200, { 'Content-Type': 'text/html' });
+    res.end('<!doctype html><title>some other local page</title>');
+  });
+  await new Promise<void>((resolve) => other!.listen(0, '127.0.0.1', () => resolve()));
+  const { browser, close } = await launchBrowser();
+  try {
+    const page = await browser.newPage();
+    await page.goto(server.url);
+    await page.getByTestId(`row-${exp.id}`).waitFor();
+    // The reviewer looks at something else served on this machine.
+    await page.goto(`http://127.0.0.1:${(other.address() as AddressInfo).port}/`);
+  } finally {
+    await close();
+  }
+  const cookie = /deid_review_\d+=[^;\s]+/.exec(taken.join('; '))?.[0];
+  // The browser does hand it over (that is the premise; nothing the server can change).
+  expect(cookie).toBeDefined();
+  // The other server's owner replays it with whatever headers they like.
+  const host = `127.0.0.1:${server.port}`;
+  const before = snapshot(folder);
+  const pageHtml = (await rawRequest(server.port, { path: '/', headers: { Host: host, Cookie: cookie! } })).body;
+  const csrf = /name="deid-csrf" content="([^"]+)"/.exec(pageHtml)?.[1] ?? '';
+  const item = JSON.parse((await rawRequest(server.port, { path: `/api/items/${exp.id}`, headers: { Host: host, Cookie: cookie! } })).body) as { revision: string };
+  const forged = await rawRequest(server.port, {
+    method: 'POST',
+    path: `/api/items/${exp.id}/sign-off`,
+    headers: { Host: host, Cookie: cookie!, Origin: `http://${host}`, 'X-Deid-CSRF': csrf, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ revision: item.revision, reviewer: 'Mallory', items: MANUAL.map((id) => ({ id, status: 'not-present' })), issues: [] }),
+  });
+  expect(forged.status).toBe(403);
+  expect(snapshot(folder)).toEqual(before);
+}, 240_000);

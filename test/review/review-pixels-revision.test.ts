@@ -1,0 +1,68 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import { startReviewServer, type ReviewServer } from '../../src/cli/review/server';
+import type { DetectorRunner } from '../../src/core/detect/residual';
+import { sha256Hex } from '../../src/core/hash';
+import { DEFAULT_POLICY } from '../../src/core/policy/policy';
+import { generateReviewerKey } from '../../src/core/signature/keys';
+import { launchBrowser } from '../helpers/browser';
+import { applySample, buildReviewPage } from '../helpers/review';
+
+/**
+ * The residual check's boxes are drawn over the image the page shows: they must be the boxes of
+ * that image. A stand-in detector finds a "face" where the bottom-left corner is red.
+ */
+const MANUAL = ['faces', 'marks', 'jewellery-clothing', 'text', 'codes', 'background', 'dates'];
+const redCornerFace: DetectorRunner = {
+  detect: async (pixels) => {
+    const at = ((pixels.height - 40) * pixels.width + 40) * pixels.components;
+    const red = pixels.data[at]! > 200 && pixels.data[at + 1]! < 60;
+    return red ? [{ kind: 'face', box: { x: 0, y: pixels.height - 80, w: 80, h: 80 }, score: 0.99 }] : [];
+  },
+};
+
+let tmp: string;
+let server: ReviewServer | undefined;
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'deid-review-pixels-rev-'));
+});
+afterAll(async () => {
+  await server?.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+test('after "Reload from disk" the residual check is the new image\'s, not the one loaded before', async () => {
+  const assets = path.join(tmp, 'assets');
+  buildReviewPage(assets);
+  const folder = path.join(tmp, 'exports');
+  const exp = await applySample(folder);
+  server = await startReviewServer({ folder, policy: DEFAULT_POLICY, key: () => generateReviewerKey(), idleMs: 600_000, assetsDir: assets, detectors: async () => redCornerFace });
+  await server.verified;
+  const { browser, close } = await launchBrowser();
+  try {
+    const page = await browser.newPage();
+    await page.goto(server.url);
+    await page.getByTestId(`row-${exp.id}`).getByRole('button').click();
+    await page.getByTestId('pixels-clear').waitFor();
+    for (const item of MANUAL) await page.getByTestId(`status-${item}`).selectOption('not-present');
+    await page.getByTestId('reviewer').fill('Dr R. Viewer');
+    // Re-exported while the page is open: a face-like red block no region covers.
+    const meta = await sharp(exp.image).metadata();
+    const red = await sharp({ create: { width: 80, height: 80, channels: 3, background: { r: 255, g: 0, b: 0 } } }).png().toBuffer();
+    const changed = await sharp(exp.image).composite([{ input: red, left: 0, top: meta.height! - 80 }]).jpeg({ quality: 92 }).toBuffer();
+    fs.writeFileSync(exp.image, changed);
+    const sidecar = JSON.parse(fs.readFileSync(exp.sidecar, 'utf8'));
+    sidecar.image.sha256 = sha256Hex(changed);
+    sidecar.image.bytes = changed.length;
+    fs.writeFileSync(exp.sidecar, `${JSON.stringify(sidecar, null, 2)}\n`);
+    await page.getByTestId('sign-off').click();
+    await page.getByTestId('reload').click();
+    // The new image has a possible face: the page must say so (not keep "nothing uncovered").
+    await page.getByTestId('pixels-found').waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('possible-box-1').count()).toBe(1);
+  } finally {
+    await close();
+  }
+}, 240_000);

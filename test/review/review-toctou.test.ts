@@ -1,0 +1,119 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Browser } from 'playwright-core';
+import sharp from 'sharp';
+import { startReviewServer, type ReviewServer } from '../../src/cli/review/server';
+import { sha256Hex } from '../../src/core/hash';
+import { DEFAULT_POLICY } from '../../src/core/policy/policy';
+import { generateReviewerKey } from '../../src/core/signature/keys';
+import { parseSidecar } from '../../src/core/sidecar/schema';
+import { launchBrowser } from '../helpers/browser';
+import { applySample, buildReviewPage, rawRequest } from '../helpers/review';
+
+/**
+ * The reviewer must sign what they saw: the image the page shows and the sidecar it signs are one
+ * revision. Attacks on that binding through the real server on loopback and Debian's chromium.
+ */
+const MANUAL = ['faces', 'marks', 'jewellery-clothing', 'text', 'codes', 'background', 'dates'];
+
+let tmp: string;
+let assets: string;
+let browser: Browser;
+let closeBrowser: () => Promise<void>;
+let server: ReviewServer | undefined;
+
+beforeAll(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'deid-review-toctou-'));
+  assets = path.join(tmp, 'assets');
+  buildReviewPage(assets);
+  ({ browser, close: closeBrowser } = await launchBrowser());
+}, 240_000);
+
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+afterAll(async () => {
+  await closeBrowser?.();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+/** A re-export of the same id: a red block in the bottom-left corner (outside every recorded region), sidecar rewritten to match. */
+async function reExportWithRedCorner(exp: { image: string; sidecar: string }): Promise<Buffer> {
+  const meta = await sharp(exp.image).metadata();
+  const red = await sharp({ create: { width: 80, height: 80, channels: 3, background: { r: 255, g: 0, b: 0 } } }).png().toBuffer();
+  const changed = await sharp(exp.image).composite([{ input: red, left: 0, top: meta.height! - 80 }]).jpeg({ quality: 92 }).toBuffer();
+  fs.writeFileSync(exp.image, changed);
+  const sidecar = JSON.parse(fs.readFileSync(exp.sidecar, 'utf8'));
+  sidecar.image.sha256 = sha256Hex(changed);
+  sidecar.image.bytes = changed.length;
+  fs.writeFileSync(exp.sidecar, `${JSON.stringify(sidecar, null, 2)}\n`);
+  return changed;
+}
+
+test('after "Reload from disk" the page shows the image it then signs, not the one loaded before', async () => {
+  const folder = path.join(tmp, 'reload');
+  const exp = await applySample(folder);
+  const key = generateReviewerKey();
+  server = await startReviewServer({ folder, policy: DEFAULT_POLICY, key: () => key, idleMs: 600_000, assetsDir: assets });
+  await server.verified;
+  const page = await browser.newPage();
+  try {
+    await page.goto(server.url);
+    await page.getByTestId(`row-${exp.id}`).getByRole('button').click();
+    await page.getByTestId('reverification').waitFor();
+    await page.waitForFunction(() => (document.querySelector('[data-testid=image]') as HTMLImageElement | null)?.complete === true);
+    for (const item of MANUAL) await page.getByTestId(`status-${item}`).selectOption('not-present');
+    await page.getByTestId('reviewer').fill('Dr R. Viewer');
+    // The export is replaced on disk while the page is open: the sign-off is refused (409).
+    const changed = await reExportWithRedCorner(exp);
+    await page.getByTestId('sign-off').click();
+    await page.getByTestId('reload').click();
+    await page.getByTestId('reverification').waitFor();
+    await page.waitForFunction(() => {
+      const img = document.querySelector('[data-testid=image]') as HTMLImageElement | null;
+      return img?.complete === true && img.naturalWidth > 0;
+    });
+    // What the page shows now, read back from the <img> itself: the bottom-left corner.
+    const corner = await page.getByTestId('image').evaluate((img: HTMLImageElement) => {
+      const c = document.createElement('canvas');
+      c.width = img.naturalWidth;
+      c.height = img.naturalHeight;
+      const g = c.getContext('2d')!;
+      g.drawImage(img, 0, 0);
+      return Array.from(g.getImageData(40, img.naturalHeight - 40, 1, 1).data);
+    });
+    for (const item of MANUAL) await page.getByTestId(`status-${item}`).selectOption('not-present');
+    await page.getByTestId('sign-off').click();
+    await page.getByTestId('signed').waitFor();
+    // The signed sidecar attests the changed image: the page must have shown that one.
+    expect(parseSidecar(fs.readFileSync(exp.sidecar, 'utf8')).image.sha256).toBe(sha256Hex(changed));
+    expect(corner[0]).toBeGreaterThan(200);
+    expect(corner[1]).toBeLessThan(60);
+  } finally {
+    await page.close();
+  }
+});
+
+test('the image route serves only the bytes of the revision the page holds', async () => {
+  const folder = path.join(tmp, 'swap');
+  const exp = await applySample(folder);
+  const key = generateReviewerKey();
+  server = await startReviewServer({ folder, policy: DEFAULT_POLICY, key: () => key, idleMs: 600_000, assetsDir: assets });
+  await server.verified;
+  const host = `127.0.0.1:${server.port}`;
+  const login = await rawRequest(server.port, { path: `/?token=${new URL(server.url).searchParams.get('token')!}`, headers: { Host: host } });
+  const cookie = String(login.headers['set-cookie']).split(';')[0];
+  const item = JSON.parse((await rawRequest(server.port, { path: `/api/items/${exp.id}`, headers: { Host: host, Cookie: cookie } })).body) as { revision: string };
+  const original = fs.readFileSync(exp.image);
+  const same = await rawRequest(server.port, { path: `/api/items/${exp.id}/image?rev=${item.revision}`, headers: { Host: host, Cookie: cookie } });
+  expect(same.status).toBe(200);
+  // The image alone is swapped after the page read the item (the sidecar is untouched, so the
+  // sign-off's sidecar check alone would not notice if it were put back before signing).
+  fs.writeFileSync(exp.image, await sharp(original).negate().jpeg().toBuffer());
+  const swapped = await rawRequest(server.port, { path: `/api/items/${exp.id}/image?rev=${item.revision}`, headers: { Host: host, Cookie: cookie } });
+  expect(swapped.status).toBe(409);
+  fs.writeFileSync(exp.image, original);
+});
