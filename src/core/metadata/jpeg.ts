@@ -617,6 +617,24 @@ const SOF_BASELINE = 0xc0;
 const SOF_EXTENDED = 0xc1;
 const HUFFMAN_DESTINATIONS = 4;
 
+/** B.2.4.2: every table a DHT segment defines, into `tables` (class * 4 + destination). */
+function readHuffmanTables(bytes: Uint8Array, p: Piece, tables: Array<HuffmanTable | undefined>): void {
+  let at = p.offset + MARKER_SIZE + LENGTH_SIZE;
+  while (at + 17 <= p.end) {
+    const tc = bytes[at] >> 4;
+    const th = bytes[at] & 15;
+    const { table, end } = buildHuffman(bytes, at + 1);
+    if (tc > 1 || th >= HUFFMAN_DESTINATIONS || end > p.end) break;
+    tables[tc * HUFFMAN_DESTINATIONS + th] = table;
+    at = end;
+  }
+}
+
+/** B.2.4.4: the restart interval a DRI segment defines; null for one too short to hold it. */
+function restartIntervalOf(bytes: Uint8Array, p: Piece): number | null {
+  return p.end - p.offset >= MARKER_SIZE + LENGTH_SIZE + 2 ? u16be(bytes, p.offset + MARKER_SIZE + LENGTH_SIZE) : null;
+}
+
 /**
  * A file that ends inside its last scan without EOI is accepted only when that scan holds every
  * MCU (issue 8.2: "a missing EOI after complete scans"); otherwise part of the picture is gone
@@ -632,19 +650,8 @@ function requireCompleteLastScan(bytes: Uint8Array, pieces: readonly Piece[], fr
   for (let i = 0; i < pieces.length; i++) if (pieces[i].marker === SOS) lastScan = i;
   for (let i = 0; i < lastScan; i++) {
     const p = pieces[i];
-    if (p.marker === DHT) {
-      let at = p.offset + MARKER_SIZE + LENGTH_SIZE;
-      while (at + 17 <= p.end) {
-        const tc = bytes[at] >> 4;
-        const th = bytes[at] & 15;
-        const { table, end } = buildHuffman(bytes, at + 1);
-        if (tc > 1 || th >= HUFFMAN_DESTINATIONS || end > p.end) break;
-        tables[tc * HUFFMAN_DESTINATIONS + th] = table;
-        at = end;
-      }
-    } else if (p.marker === DRI && p.end - p.offset >= MARKER_SIZE + LENGTH_SIZE + 2) {
-      restartInterval = u16be(bytes, p.offset + MARKER_SIZE + LENGTH_SIZE);
-    }
+    if (p.marker === DHT) readHuffmanTables(bytes, p, tables);
+    else if (p.marker === DRI) restartInterval = restartIntervalOf(bytes, p) ?? restartInterval;
   }
   const sos = pieces[lastScan];
   const data = pieces[lastScan + 1];
@@ -688,17 +695,9 @@ function scanExtents(bytes: Uint8Array, pieces: readonly Piece[], frame: Piece |
   for (let i = 0; i < pieces.length; i++) {
     const p = pieces[i];
     if (p.marker === DHT) {
-      let at = p.offset + MARKER_SIZE + LENGTH_SIZE;
-      while (at + 17 <= p.end) {
-        const tc = bytes[at] >> 4;
-        const th = bytes[at] & 15;
-        const { table, end } = buildHuffman(bytes, at + 1);
-        if (tc > 1 || th >= HUFFMAN_DESTINATIONS || end > p.end) break;
-        tables[tc * HUFFMAN_DESTINATIONS + th] = table;
-        at = end;
-      }
-    } else if (p.marker === DRI && p.end - p.offset >= MARKER_SIZE + LENGTH_SIZE + 2) {
-      restartInterval = u16be(bytes, p.offset + MARKER_SIZE + LENGTH_SIZE);
+      readHuffmanTables(bytes, p, tables);
+    } else if (p.marker === DRI) {
+      restartInterval = restartIntervalOf(bytes, p) ?? restartInterval;
     } else if (p.marker === SOS) {
       const data = pieces[i + 1]?.marker === 'ecs' ? pieces[i + 1] : null;
       const payload = p.offset + MARKER_SIZE + LENGTH_SIZE;
