@@ -391,3 +391,50 @@ describe('document.md mode / changeMode, constants.md DocumentMode / ChangeMode,
     expect(d.mode).toBe(constants.DocumentMode.LAB);
   });
 });
+
+describe('executeasmodal.md "Automatic document closing"', () => {
+  test('a registered document is closed without saving when the scope ends, whether the function returns or throws', async () => {
+    const keep = fakePhotoshop.openPixels(texture(4, 3), 'keep');
+    const a = fakePhotoshop.openPixels(texture(4, 3), 'a');
+    await core.executeAsModal(async (ctx) => {
+      await ctx.hostControl.registerAutoCloseDocument(a.id);
+      expect(fakePhotoshop.openDocumentCount()).toBe(2);
+    }, { commandName: 'c' });
+    expect(fakePhotoshop.documents()).toEqual([keep]);
+    const b = fakePhotoshop.openPixels(texture(4, 3), 'b');
+    await expect(core.executeAsModal(async (ctx) => {
+      await ctx.hostControl.registerAutoCloseDocument(b.id);
+      throw new Error('failed');
+    }, { commandName: 'c' })).rejects.toThrow('failed');
+    expect(fakePhotoshop.documents()).toEqual([keep]);
+    expect(fakePhotoshop.autoClosedCount()).toBe(2);
+  });
+
+  test('unregisterAutoCloseDocument keeps the document; after a user cancel no call is allowed but the auto-close still happens', async () => {
+    const a = fakePhotoshop.openPixels(texture(4, 3), 'a');
+    await core.executeAsModal(async (ctx) => {
+      await ctx.hostControl.registerAutoCloseDocument(a.id);
+      await ctx.hostControl.unregisterAutoCloseDocument(a.id);
+    }, { commandName: 'c' });
+    expect(fakePhotoshop.documents()).toEqual([a]);
+    fakePhotoshop.cancelOnProgress(true);
+    await expect(core.executeAsModal(async (ctx) => {
+      await ctx.hostControl.registerAutoCloseDocument(a.id);
+      ctx.reportProgress({ value: 0.5 });
+      await expect(ctx.hostControl.unregisterAutoCloseDocument(a.id)).rejects.toThrow(/cancel/);
+      a.closeWithoutSaving();
+    }, { commandName: 'c' })).rejects.toThrow(/cancel/);
+    expect(fakePhotoshop.documents()).toEqual([]);
+  });
+
+  test('silent: unknown ids are refused; a registered document the plugin closed itself is counted', async () => {
+    const a = fakePhotoshop.openPixels(texture(4, 3), 'a');
+    await core.executeAsModal(async (ctx) => {
+      await expect(ctx.hostControl.registerAutoCloseDocument(9999)).rejects.toThrow(/No document/);
+      await expect(ctx.hostControl.unregisterAutoCloseDocument(a.id)).rejects.toThrow(/not registered/);
+      await ctx.hostControl.registerAutoCloseDocument(a.id);
+      a.closeWithoutSaving();
+    }, { commandName: 'c' });
+    expect(fakePhotoshop.closedWhileRegisteredCount()).toBe(1);
+  });
+});

@@ -39,6 +39,8 @@ interface ModalScope {
   ctx: ExecutionContext;
   cancelled: boolean;
   suspensions: Map<number, { doc: FakeDocument; snapshot: Snapshot; name: string; revision: number }>;
+  /** executeasmodal.md "Automatic document closing": ids registered to close when the scope ends. */
+  autoClose: Set<number>;
 }
 
 const state = {
@@ -54,11 +56,24 @@ const state = {
   nextSuspension: 1,
   liveImageData: new Set<FakeImageData>(),
   progress: [] as number[],
+  /** The user presses Cancel when this Photoshop event is next asked for (see userCancelsAt). */
+  cancelAt: null as string | null,
+  autoClosed: 0,
+  closedWhileRegistered: 0,
   /** The timeOut (seconds) of every executeAsModal call. */
   modalWaits: [] as number[],
 };
 
+/** Test control: the user presses Cancel just as the adapter asks for `what` (an event name). */
+function userMayCancel(what: string): void {
+  if (state.modal && state.cancelAt === what) {
+    state.cancelAt = null;
+    state.modal.cancelled = true;
+  }
+}
+
 function requireModal(what: string): void {
+  userMayCancel(what);
   if (!state.modal) {
     throw new Error(`Event: ${what} may modify the state of Photoshop. Such events are only allowed from inside a modal scope`);
   }
@@ -761,6 +776,7 @@ function nativePixels(d: FakeDocument, options: ImagingNS.GetPixelsOptions): Ima
 
 const imagingImpl = {
   async getPixels(options: ImagingNS.GetPixelsOptions): Promise<ImagingNS.GetPixelsResult> {
+    userMayCancel('getPixels');
     requireNotCancelled();
     onlyOptions('getPixels', options, ['documentID', 'layerID', 'historyStateID', 'sourceBounds', 'targetSize', 'colorSpace', 'colorProfile', 'componentSize', 'applyAlpha']);
     const d = docById(options.documentID);
@@ -900,7 +916,7 @@ const coreImpl = {
     state.modalWaits.push(options.timeOut ?? 1);
     if (state.heldByOther) throw Object.assign(new Error('Plugin: com.example.other is running a modal command'), { number: BUSY_NUMBER });
     if (state.modal) throw Object.assign(new Error('host is in a modal state'), { number: BUSY_NUMBER });
-    const scope: ModalScope = { ctx: null as unknown as ExecutionContext, cancelled: false, suspensions: new Map() };
+    const scope: ModalScope = { ctx: null as unknown as ExecutionContext, cancelled: false, suspensions: new Map(), autoClose: new Set() };
     const hostControl = {
       // executeasmodal.md "suspendHistory": ({documentID, name}) returns a suspension identifier.
       async suspendHistory(info: HistoryStateInfo): Promise<HistorySuspension> {
@@ -921,11 +937,19 @@ const coreImpl = {
         if (!commit) s.doc.restore(s.snapshot);
         else if (s.doc.revision !== s.revision) s.doc.history.push(params.finalName ?? s.name);
       },
-      async registerAutoCloseDocument(): Promise<void> {
-        throw new Error('fake photoshop: registerAutoCloseDocument not implemented');
+      // executeasmodal.md "Automatic document closing": "JavaScript can register one or more
+      // documents to be automatically closed without saving when the modal scope ends", and
+      // unregister them ("If the method succeeds then the document is unregistered"). SILENT
+      // on: registering after a cancel (the fake raises, as every call does), an id that is
+      // not open (raises), unregistering an id never registered (raises).
+      async registerAutoCloseDocument(documentID: number): Promise<void> {
+        requireNotCancelled();
+        if (!state.docs.some((d) => d.id === documentID)) throw new Error(`No document with id ${documentID}`);
+        scope.autoClose.add(documentID);
       },
-      async unregisterAutoCloseDocument(): Promise<void> {
-        throw new Error('fake photoshop: unregisterAutoCloseDocument not implemented');
+      async unregisterAutoCloseDocument(documentID: number): Promise<void> {
+        requireNotCancelled();
+        if (!scope.autoClose.delete(documentID)) throw new Error(`Document ${documentID} is not registered to close automatically`);
       },
     };
     scope.ctx = strict(
@@ -957,6 +981,20 @@ const coreImpl = {
       // "When the modal scope ends, Photoshop will auto-resume history on any document that is still in a suspended state."
       for (const s of scope.suspensions.values()) if (s.doc.revision !== s.revision) s.doc.history.push(s.name);
       state.modal = null;
+      // executeasmodal.md "Automatic document closing": closed without saving "when the modal
+      // scope ends", whether the target function returned or threw. SILENT on a registered
+      // document the plugin closed itself: the fake counts it (closedWhileRegistered) so tests
+      // can require that the adapter unregisters before closing.
+      for (const id of scope.autoClose) {
+        const d = state.docs.find((x) => x.id === id);
+        if (!d) {
+          state.closedWhileRegistered++;
+          continue;
+        }
+        state.docs = state.docs.filter((x) => x !== d);
+        if (state.active === d) state.active = state.docs[state.docs.length - 1] ?? null;
+        state.autoClosed++;
+      }
     }
   },
   isModal(): boolean {
@@ -1061,7 +1099,7 @@ export default { app, core, action, imaging, constants };
 /** Test controls (not part of Photoshop). */
 export const fakePhotoshop = {
   async reset(): Promise<void> {
-    Object.assign(state, { docs: [], active: null, modal: null, heldByOther: false, cancelOnProgress: false, ignorePutPixels: false, progress: [], modalWaits: [], faults: { forceReplace: undefined, dropChunky: false } });
+    Object.assign(state, { docs: [], active: null, modal: null, heldByOther: false, cancelOnProgress: false, cancelAt: null, autoClosed: 0, closedWhileRegistered: 0, ignorePutPixels: false, progress: [], modalWaits: [], faults: { forceReplace: undefined, dropChunky: false } });
     state.liveImageData.clear();
     thumbReady = await thumbnailPath();
   },
@@ -1137,6 +1175,19 @@ export const fakePhotoshop = {
     state.ignorePutPixels = on;
   },
   liveImageDataCount: (): number => state.liveImageData.size,
+  /** How many documents are open (the user's and any the adapter opened or created). */
+  openDocumentCount: (): number => state.docs.length,
+  /** Documents closed by executeAsModal's auto-close (executeasmodal.md "Automatic document closing"). */
+  autoClosedCount: (): number => state.autoClosed,
+  /** Registered documents the plugin closed itself without unregistering first (should stay 0). */
+  closedWhileRegisteredCount: (): number => state.closedWhileRegistered,
+  /**
+   * The user presses Cancel just as the adapter asks for the Photoshop event `what` (e.g.
+   * 'putPixels', 'getPixels', 'convertToProfile', 'convertMode'); that call then raises.
+   */
+  userCancelsAt(what: string | null): void {
+    state.cancelAt = what;
+  },
   /**
    * The user opens a flat document in another colour mode, given in that mode's own channels
    * (see LayerComponents: Grayscale 1, CMYK 4, Lab 3, Bitmap 1 with 0/max, Indexed 3 as RGB).
