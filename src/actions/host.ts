@@ -12,8 +12,12 @@ import type { ReviewerKey } from '../core/signature/keys';
  * so when they differ.
  */
 
-/** Colour modes the steps can paint on; anything else (CMYK, Lab, indexed...) is refused. */
-export type ColorMode = 'rgb' | 'gray' | 'other';
+/**
+ * The document's colour mode (Photoshop's DocumentMode). The steps paint on RGB only: Start
+ * converts a grayscale, indexed, CMYK or Lab working copy to RGB (convertToSrgb); bitmap,
+ * duotone, multichannel and anything unknown ('other') are refused with a message.
+ */
+export type ColorMode = 'rgb' | 'gray' | 'indexed' | 'cmyk' | 'lab' | 'bitmap' | 'duotone' | 'multichannel' | 'other';
 
 export interface DocumentInfo {
   id: number;
@@ -127,8 +131,9 @@ export interface Host {
   /** A new document holding exactly `pixels` (8-bit: maxValue 255, 16-bit: 32768; RGB), for the self-test. */
   createSyntheticDocument(name: string, pixels: PixelBuffer, options?: SyntheticOptions): Promise<DocumentInfo>;
   /**
-   * Converts a document to SRGB_PROFILE (relative colorimetric, black point compensation, no
-   * dither) unless it is in it already. Returns whether it converted.
+   * Brings a document to RGB mode (grayscale, indexed, CMYK, Lab; other modes are refused with
+   * DeidHostError('unsupported')) and converts it to SRGB_PROFILE (relative colorimetric, black
+   * point compensation, no dither) unless it is in both already. Returns whether it changed.
    */
   convertToSrgb(docId: number): Promise<boolean>;
   /** Replaces the selection with a rectangle (the self-test draws its own selections). */

@@ -23,10 +23,48 @@ export function findDocument(id: number): Document {
   throw new DeidHostError('no-document', 'The document was closed. Press Start again on the original photograph.');
 }
 
+/** document.md "Properties": mode (DocumentMode, 23.0); constants.md "DocumentMode". */
 function modeOf(d: Document): ColorMode {
-  if (d.mode === constants.DocumentMode.RGB) return 'rgb';
-  if (d.mode === constants.DocumentMode.GRAYSCALE) return 'gray';
-  return 'other';
+  switch (d.mode) {
+    case constants.DocumentMode.RGB: return 'rgb';
+    case constants.DocumentMode.GRAYSCALE: return 'gray';
+    case constants.DocumentMode.INDEXEDCOLOR: return 'indexed';
+    case constants.DocumentMode.CMYK: return 'cmyk';
+    case constants.DocumentMode.LAB: return 'lab';
+    case constants.DocumentMode.BITMAP: return 'bitmap';
+    case constants.DocumentMode.DUOTONE: return 'duotone';
+    case constants.DocumentMode.MULTICHANNEL: return 'multichannel';
+    default: return 'other';
+  }
+}
+
+/** Modes whose working copy is changed to RGB with one documented changeMode call. */
+const TO_RGB: ReadonlySet<ColorMode> = new Set<ColorMode>(['gray', 'indexed', 'cmyk', 'lab']);
+
+/**
+ * Brings a document to RGB mode before anything paints on it, reads it or converts its
+ * profile. document.md "changeMode" (23.0): changeMode(ChangeMode, options?) "Changes the color
+ * mode of the document"; options are only for Bitmap and Indexed TARGETS (objects/
+ * conversionoptions), so none are passed. What convertProfile("sRGB IEC61966-2.1") does to a
+ * Grayscale document is not documented, hence the explicit mode change first. constants.md
+ * "ChangeMode" documents one restriction ("Color images must be changed to GRAYSCALE mode before
+ * you can change them to BITMAP mode") and nothing about leaving Bitmap, Duotone or
+ * Multichannel, so those are refused with a message rather than guessed at. Checked afterwards.
+ * Returns whether the mode changed.
+ */
+export async function toRgbMode(d: Document): Promise<boolean> {
+  const mode = modeOf(d);
+  if (mode === 'rgb') return false;
+  if (!TO_RGB.has(mode)) {
+    throw new DeidHostError('unsupported', mode === 'bitmap'
+      ? 'The working copy is a Bitmap image: convert the original to Grayscale first (Image > Mode > Grayscale) and press Start again.'
+      : `The working copy is in ${mode} mode, which the panel does not convert. Convert the original (Image > Mode > RGB Color) and press Start again.`);
+  }
+  await d.changeMode(constants.ChangeMode.RGB);
+  if (d.mode !== constants.DocumentMode.RGB) {
+    throw new DeidHostError('host', `Photoshop did not change the working copy to RGB (it reports mode "${String(d.mode)}").`);
+  }
+  return true;
 }
 
 export function bitDepthOf(d: Document): DocumentInfo['bitDepth'] {
@@ -48,7 +86,8 @@ export function describeDocument(d: Document): DocumentInfo {
  * space. Checked afterwards: a name Photoshop does not know must not pass silently.
  */
 export async function convertToSrgb(d: Document): Promise<boolean> {
-  if (d.colorProfileName === SRGB_PROFILE) return false;
+  const modeChanged = await toRgbMode(d);
+  if (d.colorProfileName === SRGB_PROFILE) return modeChanged;
   await d.convertProfile(SRGB_PROFILE, constants.Intent.RELATIVECOLORIMETRIC, true, false);
   if (d.colorProfileName !== SRGB_PROFILE) {
     throw new DeidHostError('host', `Photoshop did not convert the working copy to ${SRGB_PROFILE} (it reports "${d.colorProfileName}").`);

@@ -78,6 +78,15 @@ export async function readComposite(documentID: number, rect: Rect, componentSiz
   }
   const got = coveredRect(result.sourceBounds, imageData);
   const components = imageData.components;
+  // imaging.md "PhotoshopImageData": colorSpace "can be "RGB", "Grayscale", "Lab""; the values
+  // are in the document's own mode when none is asked for ("getPixels": colorSpace). Anything
+  // but RGB/Grayscale (Lab, or four CMYK values that would pass for RGBA) is refused: working
+  // copies are changed to RGB at Start (document.ts toRgbMode).
+  const space = String(imageData.colorSpace);
+  if (space !== 'RGB' && space !== 'Grayscale') {
+    await release(imageData);
+    throw new DeidHostError('unsupported', `Photoshop returned ${space} pixels; only RGB and grayscale images can be read.`);
+  }
   if (components < 1 || components > 4) {
     await release(imageData);
     throw new DeidHostError('unsupported', `Photoshop returned ${components} channels; only RGB and grayscale images are supported.`);

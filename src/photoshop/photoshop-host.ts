@@ -5,11 +5,11 @@ import type { JPEGSaveOptions, PNGSaveOptions } from 'photoshop/dom/objects/Save
 import type { DocumentCreateOptions } from 'photoshop/dom/types/DocumentTypes';
 import { clampRect, type Rect } from '../core/geometry';
 import type { PixelBuffer } from '../core/pixels/types';
-import { DeidHostError, SRGB_PROFILE, type DocumentInfo, type ExportFormat, type Host, type OutputFolder, type SelectionInfo } from '../actions/host';
+import { DeidHostError, SRGB_PROFILE, type DocumentInfo, type ExportFormat, type Host, type OpenedImage, type OutputFolder, type SelectionInfo } from '../actions/host';
 import { activeDocumentOrNull, componentSizeOf, convertToSrgb, describeDocument, findDocument, flatLayerId, isFlat, openDocumentAt } from './document';
 import * as files from './files';
 import { PHOTOSHOP_16BIT_MAX, readComposite, readSelectionMask, toBounds, writeLayer } from './imaging';
-import { runModal } from './modal';
+import { keepIfStepSucceeds, runModal, usingTemporaryDocument } from './modal';
 import { reviewerKeyFromSecureStorage } from './reviewer-key';
 import type { UxpFile } from './uxp-types';
 
@@ -78,6 +78,9 @@ export function createPhotoshopHost(): Host {
     },
     async duplicateFlattened(sourceId, name) {
       const copy = await findDocument(sourceId).duplicate(name, true);
+      // Closed without saving if the rest of the step (flatten, mode and profile conversion)
+      // fails or is cancelled: no half-made working copy is left behind.
+      await keepIfStepSucceeds(copy);
       if (!isFlat(copy)) await copy.flatten();
       app.activeDocument = copy;
       return describeDocument(copy);
@@ -101,6 +104,9 @@ export function createPhotoshopHost(): Host {
       };
       const d = await app.documents.add(options);
       if (!d) throw new DeidHostError('host', 'Photoshop did not create the test document.');
+      // Closed without saving if writing the pattern fails or the user cancels; afterwards the
+      // self-test closes it in its clean-up step.
+      await keepIfStepSucceeds(d);
       await writeLayer(d.id, await flatLayerId(d), pixels, { x: 0, y: 0 }, 'De-identify: self-test pattern');
       return describeDocument(d);
     },
@@ -138,20 +144,22 @@ export function createPhotoshopHost(): Host {
     async closeWithoutSaving(docId) {
       findDocument(docId).closeWithoutSaving();
     },
-    async inspectImage(folder: OutputFolder, name: string, use) {
+    async inspectImage<T>(folder: OutputFolder, name: string, use: (image: OpenedImage) => Promise<T>): Promise<T> {
       const entry = await files.findFile(files.folderEntry(folder), name);
       if (!entry) throw new DeidHostError('no-document', `${name} is not in ${folder.name}.`);
       // A document the user already has open is read as it is and left open.
       const already = openDocumentAt(entry.nativePath);
-      const d = already ?? (await app.open(asDomFile(entry)));
-      try {
+      const read = (d: Document): Promise<T> => {
         const depth = componentSizeOf(d);
         // Only the regions asked for are read: a whole 45 MP 16-bit image is ~270 MB against
         // UXP's ~600 MB plugin memory warning (imaging.md "Performance considerations").
-        return await use({ width: d.width, height: d.height, readRegion: (rect) => readComposite(d.id, rect, depth) });
-      } finally {
-        if (!already) d.closeWithoutSaving();
-      }
+        return use({ width: d.width, height: d.height, readRegion: (rect) => readComposite(d.id, rect, depth) });
+      };
+      if (already) return read(already);
+      // Opened here, so closed without saving on every path: success, error and user cancel
+      // (executeasmodal.md "Automatic document closing"; document.md "closeWithoutSaving").
+      const opened = await app.open(asDomFile(entry));
+      return usingTemporaryDocument(opened, () => read(opened));
     },
     chooseOutputFolder: files.chooseOutputFolder,
     rememberedOutputFolder: files.rememberedOutputFolder,

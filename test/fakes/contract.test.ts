@@ -318,3 +318,123 @@ describe('app.open of a PNG with an alpha channel', () => {
     await r.imageData.dispose();
   });
 });
+
+describe('document.md mode / changeMode, constants.md DocumentMode / ChangeMode, imaging.md components', () => {
+  const gray = (w: number, h: number): Uint8Array => Uint8Array.from({ length: w * h }, (_, i) => (i * 37) % 256);
+
+  test('mode is read-only and changed only by changeMode, inside a modal scope', async () => {
+    const d = fakePhotoshop.openInMode(constants.DocumentMode.GRAYSCALE, gray(4, 3), 4, 3, 'g');
+    expect(d.mode).toBe('grayscaleMode');
+    await expect(d.changeMode(constants.ChangeMode.RGB)).rejects.toThrow(/modal scope/);
+    await modal(() => d.changeMode(constants.ChangeMode.RGB));
+    expect(d.mode).toBe('RGBColorMode');
+    expect(d.history).toEqual(['Open', 'Convert Mode']);
+  });
+
+  test('imaging.md: a grayscale composite has ONE component per pixel ("An opaque gray scale pixel has one component"); RGB after changeMode has three', async () => {
+    const d = fakePhotoshop.openInMode(constants.DocumentMode.GRAYSCALE, gray(4, 3), 4, 3, 'g');
+    const before = await imaging.getPixels({ documentID: d.id });
+    expect([before.imageData.components, before.imageData.colorSpace, before.imageData.hasAlpha]).toEqual([1, 'Grayscale', false]);
+    expect(Array.from(await before.imageData.getData({}))).toEqual(Array.from(gray(4, 3)));
+    await before.imageData.dispose();
+    await modal(() => d.changeMode(constants.ChangeMode.RGB));
+    const after = await imaging.getPixels({ documentID: d.id });
+    expect([after.imageData.components, after.imageData.colorSpace]).toEqual([3, 'RGB']);
+    const v = await after.imageData.getData({});
+    // Neutral stays neutral.
+    for (let p = 0; p < 12; p++) expect(new Set([v[p * 3], v[p * 3 + 1], v[p * 3 + 2]]).size).toBe(1);
+    await after.imageData.dispose();
+  });
+
+  test('silent: a CMYK composite comes back as 4 components with colorSpace "CMYK"; Indexed, Bitmap, Duotone, Multichannel are refused', async () => {
+    const c = fakePhotoshop.openInMode(constants.DocumentMode.CMYK, new Uint8Array(4 * 3 * 4), 4, 3, 'c');
+    const got = await imaging.getPixels({ documentID: c.id });
+    expect([got.imageData.components, got.imageData.colorSpace, got.imageData.hasAlpha]).toEqual([4, 'CMYK', false]);
+    await got.imageData.dispose();
+    for (const mode of [constants.DocumentMode.INDEXEDCOLOR, constants.DocumentMode.BITMAP, constants.DocumentMode.DUOTONE, constants.DocumentMode.MULTICHANNEL]) {
+      const n = mode === constants.DocumentMode.INDEXEDCOLOR ? 3 : 1;
+      const d = fakePhotoshop.openInMode(mode, new Uint8Array(4 * 3 * n), 4, 3, mode);
+      await expect(imaging.getPixels({ documentID: d.id })).rejects.toThrow(/refused/);
+    }
+  });
+
+  test('constants.md ChangeMode: "Color images must be changed to GRAYSCALE mode before you can change them to BITMAP mode"', async () => {
+    const d = fakePhotoshop.openPixels(texture(4, 3), 'rgb');
+    await expect(modal(() => d.changeMode(constants.ChangeMode.BITMAP))).rejects.toThrow(/GRAYSCALE mode before/);
+    await expect(modal(() => d.changeMode('noSuchMode' as string))).rejects.toThrow(/unknown mode/);
+  });
+
+  test('silent: Bitmap, Duotone and Multichannel do not change to RGB; nor does a document already in RGB', async () => {
+    for (const mode of [constants.DocumentMode.BITMAP, constants.DocumentMode.DUOTONE, constants.DocumentMode.MULTICHANNEL]) {
+      const d = fakePhotoshop.openInMode(mode, new Uint8Array(12), 4, 3, mode);
+      await expect(modal(() => d.changeMode(constants.ChangeMode.RGB))).rejects.toThrow(/not currently available/);
+      expect(d.mode).toBe(mode);
+    }
+    await expect(modal(() => fakePhotoshop.openPixels(texture(4, 3), 'rgb').changeMode(constants.ChangeMode.RGB))).rejects.toThrow(/not currently available/);
+  });
+
+  test('silent: convertProfile to an RGB profile on a Grayscale document is refused; changeMode gives the working RGB (sRGB here)', async () => {
+    const d = fakePhotoshop.openInMode(constants.DocumentMode.GRAYSCALE, gray(4, 3), 4, 3, 'g');
+    expect(d.colorProfileName).toBe('None');
+    await expect(modal(() => d.convertProfile('sRGB IEC61966-2.1', constants.Intent.RELATIVECOLORIMETRIC, true, false))).rejects.toThrow(/undocumented/);
+    await modal(() => d.changeMode(constants.ChangeMode.RGB));
+    expect(d.colorProfileName).toBe('sRGB IEC61966-2.1');
+  });
+
+  test('a failed step rolls the mode change back with the history suspension', async () => {
+    const d = fakePhotoshop.openInMode(constants.DocumentMode.LAB, new Uint8Array(36).fill(128), 4, 3, 'lab');
+    await expect(core.executeAsModal(async (ctx) => {
+      await ctx.hostControl.suspendHistory({ documentID: d.id, name: 's' });
+      await d.changeMode(constants.ChangeMode.RGB);
+      throw new Error('later step failed');
+    }, { commandName: 'c' })).rejects.toThrow('later step failed');
+    expect(d.mode).toBe(constants.DocumentMode.LAB);
+  });
+});
+
+describe('executeasmodal.md "Automatic document closing"', () => {
+  test('a registered document is closed without saving when the scope ends, whether the function returns or throws', async () => {
+    const keep = fakePhotoshop.openPixels(texture(4, 3), 'keep');
+    const a = fakePhotoshop.openPixels(texture(4, 3), 'a');
+    await core.executeAsModal(async (ctx) => {
+      await ctx.hostControl.registerAutoCloseDocument(a.id);
+      expect(fakePhotoshop.openDocumentCount()).toBe(2);
+    }, { commandName: 'c' });
+    expect(fakePhotoshop.documents()).toEqual([keep]);
+    const b = fakePhotoshop.openPixels(texture(4, 3), 'b');
+    await expect(core.executeAsModal(async (ctx) => {
+      await ctx.hostControl.registerAutoCloseDocument(b.id);
+      throw new Error('failed');
+    }, { commandName: 'c' })).rejects.toThrow('failed');
+    expect(fakePhotoshop.documents()).toEqual([keep]);
+    expect(fakePhotoshop.autoClosedCount()).toBe(2);
+  });
+
+  test('unregisterAutoCloseDocument keeps the document; after a user cancel no call is allowed but the auto-close still happens', async () => {
+    const a = fakePhotoshop.openPixels(texture(4, 3), 'a');
+    await core.executeAsModal(async (ctx) => {
+      await ctx.hostControl.registerAutoCloseDocument(a.id);
+      await ctx.hostControl.unregisterAutoCloseDocument(a.id);
+    }, { commandName: 'c' });
+    expect(fakePhotoshop.documents()).toEqual([a]);
+    fakePhotoshop.cancelOnProgress(true);
+    await expect(core.executeAsModal(async (ctx) => {
+      await ctx.hostControl.registerAutoCloseDocument(a.id);
+      ctx.reportProgress({ value: 0.5 });
+      await expect(ctx.hostControl.unregisterAutoCloseDocument(a.id)).rejects.toThrow(/cancel/);
+      a.closeWithoutSaving();
+    }, { commandName: 'c' })).rejects.toThrow(/cancel/);
+    expect(fakePhotoshop.documents()).toEqual([]);
+  });
+
+  test('silent: unknown ids are refused; a registered document the plugin closed itself is counted', async () => {
+    const a = fakePhotoshop.openPixels(texture(4, 3), 'a');
+    await core.executeAsModal(async (ctx) => {
+      await expect(ctx.hostControl.registerAutoCloseDocument(9999)).rejects.toThrow(/No document/);
+      await expect(ctx.hostControl.unregisterAutoCloseDocument(a.id)).rejects.toThrow(/not registered/);
+      await ctx.hostControl.registerAutoCloseDocument(a.id);
+      a.closeWithoutSaving();
+    }, { commandName: 'c' });
+    expect(fakePhotoshop.closedWhileRegisteredCount()).toBe(1);
+  });
+});

@@ -22,7 +22,9 @@ const BUSY_NUMBER = 9;
 // ---- constants (the string values of @types/photoshop's enums) ----
 export const constants = strict(
   {
-    DocumentMode: { RGB: 'RGBColorMode', GRAYSCALE: 'grayscaleMode', CMYK: 'CMYKColorMode', LAB: 'labColorMode' },
+    // constants.md "DocumentMode" and "ChangeMode" (string values as in @types/photoshop).
+    DocumentMode: { BITMAP: 'bitmapMode', CMYK: 'CMYKColorMode', DUOTONE: 'duotoneMode', GRAYSCALE: 'grayscaleMode', INDEXEDCOLOR: 'indexedColorMode', LAB: 'labColorMode', MULTICHANNEL: 'multichannelMode', RGB: 'RGBColorMode' },
+    ChangeMode: { BITMAP: 'bitmapMode', CMYK: 'CMYKColorMode', GRAYSCALE: 'grayscaleMode', INDEXEDCOLOR: 'indexedColorMode', LAB: 'labColorMode', MULTICHANNEL: 'multichannelMode', RGB: 'RGBColorMode' },
     BitsPerChannelType: { ONE: 'bitDepth1', EIGHT: 'bitDepth8', SIXTEEN: 'bitDepth16', THIRTYTWO: 'bitDepth32' },
     NewDocumentMode: { RGB: 'RGBColorMode', GRAYSCALE: 'grayscaleMode' },
     DocumentFill: { WHITE: 'white', BLACK: 'black', TRANSPARENT: 'transparent' },
@@ -37,6 +39,8 @@ interface ModalScope {
   ctx: ExecutionContext;
   cancelled: boolean;
   suspensions: Map<number, { doc: FakeDocument; snapshot: Snapshot; name: string; revision: number }>;
+  /** executeasmodal.md "Automatic document closing": ids registered to close when the scope ends. */
+  autoClose: Set<number>;
 }
 
 const state = {
@@ -52,11 +56,24 @@ const state = {
   nextSuspension: 1,
   liveImageData: new Set<FakeImageData>(),
   progress: [] as number[],
+  /** The user presses Cancel when this Photoshop event is next asked for (see userCancelsAt). */
+  cancelAt: null as string | null,
+  autoClosed: 0,
+  closedWhileRegistered: 0,
   /** The timeOut (seconds) of every executeAsModal call. */
   modalWaits: [] as number[],
 };
 
+/** Test control: the user presses Cancel just as the adapter asks for `what` (an event name). */
+function userMayCancel(what: string): void {
+  if (state.modal && state.cancelAt === what) {
+    state.cancelAt = null;
+    state.modal.cancelled = true;
+  }
+}
+
 function requireModal(what: string): void {
+  userMayCancel(what);
   if (!state.modal) {
     throw new Error(`Event: ${what} may modify the state of Photoshop. Such events are only allowed from inside a modal scope`);
   }
@@ -94,11 +111,25 @@ interface Snapshot {
   width: number;
   height: number;
   depth: 8 | 16;
-  layers: Array<{ id: number; name: string; background: boolean; data: Uint8Array | Uint16Array; components: 3 | 4 }>;
+  layers: Array<{ id: number; name: string; background: boolean; data: Uint8Array | Uint16Array; components: LayerComponents }>;
   selection: Uint8Array | null;
   history: string[];
   profile: string;
+  mode: string;
 }
+
+/**
+ * Values per pixel of a layer. RGB: 3 for the Background, 4 (with alpha) otherwise. A document
+ * in another mode is modelled only flat (a Background alone), with the mode's own channels:
+ * imaging.md "Terminology and data types": "An opaque gray scale pixel has one component";
+ * Lab 3 (L, a, b; "Lab data uses the "Lab D50" color profile"); CMYK 4; Bitmap, Duotone and
+ * Multichannel (one ink/channel here) 1. Indexed Color keeps each pixel's palette colour as
+ * RGB (3), the palette itself not being modelled.
+ */
+type LayerComponents = 1 | 3 | 4;
+const MODE_CHANNELS: Record<string, LayerComponents> = {
+  bitmapMode: 1, CMYKColorMode: 4, duotoneMode: 1, grayscaleMode: 1, indexedColorMode: 3, labColorMode: 3, multichannelMode: 1, RGBColorMode: 3,
+};
 
 class FakeLayer {
   readonly typename = 'Layer';
@@ -106,9 +137,9 @@ class FakeLayer {
     readonly id: number,
     public name: string,
     readonly isBackgroundLayer: boolean,
-    /** Full-canvas chunky values: 3 components for the background, 4 (with alpha) otherwise. */
+    /** Full-canvas chunky values: RGB 3 for the background, 4 (with alpha) otherwise; see LayerComponents. */
     public data: Uint8Array | Uint16Array,
-    readonly components: 3 | 4,
+    readonly components: LayerComponents,
   ) {}
   get kind(): string {
     return 'pixel';
@@ -199,7 +230,8 @@ class FakeDocument {
   title: string;
   width: number;
   height: number;
-  mode = constants.DocumentMode.RGB;
+  /** document.md "Properties": mode, "The color mode. To change it, please use Document.changeMode" (read-only). */
+  mode: string = constants.DocumentMode.RGB;
   depth: 8 | 16;
   /** ICC profile name; '' = no profile (document.md: colorProfileName "returns None otherwise"). */
   profile: string;
@@ -262,6 +294,9 @@ class FakeDocument {
    */
   async convertProfile(destinationProfile: string, intent: string, blackPointCompensation?: boolean, dither?: boolean): Promise<void> {
     requireModal('convertToProfile');
+    // SILENT on converting a document of another mode to an RGB profile (whether it changes the
+    // mode, assigns, or fails): the fake refuses, so the mode must be changed first (changeMode).
+    if (this.mode !== constants.DocumentMode.RGB) throw new Error(`fake photoshop: convertProfile on a ${this.mode} document is undocumented (use changeMode first)`);
     if (!Object.values(constants.Intent).includes(intent)) throw new Error(`convertProfile: unknown intent ${intent}`);
     const to = destinationProfile === 'Working RGB' ? SRGB : destinationProfile;
     const from = this.profile === '' ? SRGB : this.profile;
@@ -279,6 +314,54 @@ class FakeDocument {
     void blackPointCompensation;
     this.profile = to;
     this.record('Convert to Profile');
+  }
+  /**
+   * document.md "changeMode" (23.0): (mode: ChangeMode, options?: BitmapConversionOptions |
+   * IndexedConversionOptions), "Changes the color mode of the document". constants.md
+   * "ChangeMode": "Color images must be changed to GRAYSCALE mode before you can change them to
+   * BITMAP mode". Only conversions TO RGB are modelled, from a flat document. SILENT on:
+   *  - the mode it already has: the fake fails as an unavailable menu command;
+   *  - Bitmap, Duotone and Multichannel to RGB: the fake fails (Photoshop's own Mode menu
+   *    offers only Grayscale from Bitmap; the note above is the only documented restriction);
+   *  - the profile afterwards: the working RGB (sRGB in the fake, as for untagged files);
+   *  - the numbers: Gray (gamma 2.2) and Lab (D50, Bradford to D65) convert colorimetrically,
+   *    CMYK naively (R = (1 - C)(1 - K) ...), Indexed keeps its palette colours.
+   */
+  async changeMode(mode: string, options?: object): Promise<void> {
+    requireModal('convertMode');
+    if (!Object.values(constants.ChangeMode).includes(mode)) throw new Error(`changeMode: unknown mode ${mode}`);
+    if (options !== undefined) throw new Error('fake photoshop: changeMode options not implemented');
+    if (mode === this.mode) throw notAvailable(`${mode}`);
+    if (mode === constants.ChangeMode.BITMAP && this.mode !== constants.DocumentMode.GRAYSCALE) {
+      throw new Error('Color images must be changed to GRAYSCALE mode before you can change them to BITMAP mode');
+    }
+    if (mode !== constants.ChangeMode.RGB) throw new Error(`fake photoshop: changeMode to ${mode} not implemented`);
+    if (this.mode === constants.DocumentMode.BITMAP || this.mode === constants.DocumentMode.DUOTONE || this.mode === constants.DocumentMode.MULTICHANNEL) throw notAvailable('RGB Color');
+    const bg = this.backgroundLayer;
+    if (!bg || this.layersList.length !== 1) throw new Error('fake photoshop: changeMode of a layered document not implemented');
+    const max = maxOf(this.depth);
+    const out = allocate(this.width, this.height, 3, this.depth);
+    const n = this.width * this.height;
+    const put = (p: number, rgb: number[]): void => {
+      for (let c = 0; c < 3; c++) out[p * 3 + c] = Math.min(max, Math.max(0, Math.round(rgb[c] * max)));
+    };
+    for (let p = 0; p < n; p++) {
+      if (this.mode === constants.DocumentMode.GRAYSCALE) {
+        const v = srgbEncode((bg.data[p] / max) ** 2.2);
+        put(p, [v, v, v]);
+      } else if (this.mode === constants.DocumentMode.CMYK) {
+        const [c, m, y, k] = [0, 1, 2, 3].map((i) => bg.data[p * 4 + i] / max);
+        put(p, [(1 - c) * (1 - k), (1 - m) * (1 - k), (1 - y) * (1 - k)]);
+      } else if (this.mode === constants.DocumentMode.LAB) {
+        put(p, labToSrgb(bg.data[p * 3] / max, bg.data[p * 3 + 1] / max, bg.data[p * 3 + 2] / max));
+      } else {
+        for (let c = 0; c < 3; c++) out[p * 3 + c] = bg.data[p * 3 + c];
+      }
+    }
+    this.layersList = [new FakeLayer(bg.id, bg.name, true, out, 3)];
+    this.mode = constants.DocumentMode.RGB;
+    this.profile = SRGB;
+    this.record('Convert Mode');
   }
   /** A history state per command, except while a suspension on this document is open. */
   record(name: string): void {
@@ -310,6 +393,7 @@ class FakeDocument {
 
   /** Background composited with the layers above it ("normal" blending, straight alpha). */
   composite(): PixelBuffer {
+    if (this.mode !== constants.DocumentMode.RGB) throw new Error(`fake photoshop: the RGB composite of a ${this.mode} document not implemented`);
     const max = maxOf(this.depth);
     const out = allocate(this.width, this.height, 3, this.depth);
     const bg = this.backgroundLayer;
@@ -355,6 +439,7 @@ class FakeDocument {
       selection: this.selection.mask ? this.selection.mask.slice() : null,
       history: [...this.history],
       profile: this.profile,
+      mode: this.mode,
     };
   }
 
@@ -366,6 +451,7 @@ class FakeDocument {
     this.selection.mask = s.selection ? s.selection.slice() : null;
     this.history.splice(0, this.history.length, ...s.history);
     this.profile = s.profile;
+    this.mode = s.mode;
   }
 
   async duplicate(name?: string, mergeLayersOnly?: boolean): Promise<FakeDocument> {
@@ -373,11 +459,24 @@ class FakeDocument {
     // document.md "duplicate": mergeLayersOnly "indicates whether to only duplicate merged
     // layers". SILENT on the result's layer: the fake keeps a Background only when the source
     // has one; otherwise the merged copy is one ordinary layer with transparency.
+    if (this.mode !== constants.DocumentMode.RGB) return this.duplicateFlat(name);
     const merged = this.compositeWithAlpha();
     const layers = mergeLayersOnly
       ? [merged.components === 3 ? new FakeLayer(state.nextId++, 'Background', true, merged.data, 3) : new FakeLayer(state.nextId++, 'Layer 1', false, merged.data, 4)]
       : this.layersList.map((l) => new FakeLayer(state.nextId++, l.name, l.isBackgroundLayer, l.data.slice(), l.components));
     const copy = new FakeDocument({ title: name ?? `${this.title} copy`, width: this.width, height: this.height, depth: this.depth, layers, metadataSource: this.metadataSource, ancestors: [...this.ancestors, this.documentId], profile: this.profile, resolution: this.resolution });
+    copy.history[0] = 'Duplicate Image';
+    state.docs.push(copy);
+    state.active = copy;
+    return copy;
+  }
+
+  /** A flat document of another mode duplicates as itself (same mode, channels and profile). */
+  private duplicateFlat(name?: string): FakeDocument {
+    const bg = this.backgroundLayer;
+    if (!bg || this.layersList.length !== 1) throw new Error(`fake photoshop: duplicating a layered ${this.mode} document not implemented`);
+    const copy = new FakeDocument({ title: name ?? `${this.title} copy`, width: this.width, height: this.height, depth: this.depth, layers: [new FakeLayer(state.nextId++, 'Background', true, bg.data.slice(), bg.components)], metadataSource: this.metadataSource, ancestors: [...this.ancestors, this.documentId], profile: this.profile, resolution: this.resolution });
+    copy.mode = this.mode;
     copy.history[0] = 'Duplicate Image';
     state.docs.push(copy);
     state.active = copy;
@@ -418,6 +517,7 @@ class FakeDocument {
   }
 
   private async encode(format: 'jpeg' | 'png'): Promise<Buffer> {
+    if (this.mode !== constants.DocumentMode.RGB) throw new Error(`fake photoshop: saving a ${this.mode} document not implemented`);
     const c = this.composite();
     if (format === 'jpeg') {
       if (this.depth !== 8) throw new Error('JPEG documents must be 8 bits per channel');
@@ -532,6 +632,16 @@ export function rgbConversion(from: string, to: string): (rgb: number[]) => numb
   return (rgb) => multiply(back, multiply(TO_XYZ[from], rgb.map(DECODE[from]))).map((v) => ENCODE[to](Math.min(1, Math.max(0, v))));
 }
 
+/** Photoshop's Lab encoding (L 0..max = 0..100, a/b offset by half) to sRGB: D50, Bradford to D65. */
+function labToSrgb(l: number, a8: number, b8: number): number[] {
+  const L = l * 100, a = a8 * 255 - 128, b = b8 * 255 - 128;
+  const fy = (L + 16) / 116, fx = fy + a / 500, fz = fy - b / 200;
+  const inv = (t: number): number => (t ** 3 > 216 / 24389 ? t ** 3 : (116 * t - 16) / (24389 / 27));
+  const d50 = [0.96422 * inv(fx), inv(fy), 0.82521 * inv(fz)];
+  const bradford: Matrix = [0.9555766, -0.0230393, 0.0631636, -0.0282895, 1.0099416, 0.0210077, 0.0122982, -0.020483, 1.3299098];
+  return multiply(invert(TO_XYZ[SRGB]), multiply(bradford, d50)).map((v) => srgbEncode(Math.min(1, Math.max(0, v))));
+}
+
 // ---- Imaging API ----
 // Every rule below follows AdobeDocs/uxp-photoshop src/pages/ps-reference/media/imaging.md
 // (cited as "imaging.md <section>"). Where the page is silent the fake does the least
@@ -581,6 +691,7 @@ class FakeImageData implements ImagingNS.PhotoshopImageData {
     state.liveImageData.add(this);
   }
   get hasAlpha(): boolean {
+    if ((this.colorSpace as string) === 'CMYK') return this.components === 5;
     return this.components === 2 || this.components === 4;
   }
   get pixelFormat(): ImagingNS.PixelFormat {
@@ -645,8 +756,27 @@ function cut(values: Values, width: number, comps: number, b: ImagingBounds): Va
   return out;
 }
 
+/**
+ * getPixels of a (flat) document not in RGB mode. imaging.md "getPixels": colorSpace "If
+ * omitted, then the color space of the source document is used"; PhotoshopImageData colorSpace
+ * "can be "RGB", "Grayscale", "Lab"", and "An opaque gray scale pixel has one component". SILENT
+ * on CMYK: the fake gives its 4 components (which look like RGBA by count alone) with colorSpace
+ * "CMYK"; SILENT on Indexed, Bitmap, Duotone and Multichannel: the fake refuses.
+ */
+function nativePixels(d: FakeDocument, options: ImagingNS.GetPixelsOptions): ImagingNS.GetPixelsResult {
+  const space = d.mode === constants.DocumentMode.GRAYSCALE ? 'Grayscale' : d.mode === constants.DocumentMode.LAB ? 'Lab' : d.mode === constants.DocumentMode.CMYK ? 'CMYK' : null;
+  if (!space) throw new Error(`fake photoshop: getPixels from a ${d.mode} document (undocumented) refused`);
+  const source = options.layerID !== undefined ? d.layersList.find((l) => l.id === options.layerID) : d.backgroundLayer;
+  if (!source) throw new Error(`No layer with id ${options.layerID}`);
+  const b = trim(options.sourceBounds, d);
+  const values = cut(source.data, d.width, source.components, b);
+  const imageData = new FakeImageData(values, b.right - b.left, b.bottom - b.top, source.components, d.depth, space as ImagingNS.ColorSpace, d.profile);
+  return { imageData, sourceBounds: b, level: 0 };
+}
+
 const imagingImpl = {
   async getPixels(options: ImagingNS.GetPixelsOptions): Promise<ImagingNS.GetPixelsResult> {
+    userMayCancel('getPixels');
     requireNotCancelled();
     onlyOptions('getPixels', options, ['documentID', 'layerID', 'historyStateID', 'sourceBounds', 'targetSize', 'colorSpace', 'colorProfile', 'componentSize', 'applyAlpha']);
     const d = docById(options.documentID);
@@ -659,6 +789,7 @@ const imagingImpl = {
     if ('historyStateID' in options || options.colorSpace !== undefined || options.colorProfile !== undefined) {
       throw new Error('fake photoshop: getPixels historyStateID/colorSpace/colorProfile not implemented');
     }
+    if (d.mode !== constants.DocumentMode.RGB) return nativePixels(d, options);
     let b = trim(options.sourceBounds, d);
     let values: Values;
     let comps: number;
@@ -693,6 +824,7 @@ const imagingImpl = {
     // imaging.md "putPixels": layerID is Required; "The target layer must be a pixel layer".
     const layer = d.layersList.find((l) => l.id === options.layerID);
     if (!layer) throw new Error(`No layer with id ${options.layerID}`);
+    if (d.mode !== constants.DocumentMode.RGB && d.mode !== constants.DocumentMode.GRAYSCALE) throw new Error(`fake photoshop: putPixels into a ${d.mode} document not implemented`);
     const img = options.imageData as FakeImageData;
     if (img.componentSize !== d.depth) throw new Error(`putPixels: ${img.componentSize}-bit data into a ${d.depth}-bit document`);
     if (img.components !== layer.components) throw new Error(`putPixels: ${img.components} components into a layer with ${layer.components}`);
@@ -784,7 +916,7 @@ const coreImpl = {
     state.modalWaits.push(options.timeOut ?? 1);
     if (state.heldByOther) throw Object.assign(new Error('Plugin: com.example.other is running a modal command'), { number: BUSY_NUMBER });
     if (state.modal) throw Object.assign(new Error('host is in a modal state'), { number: BUSY_NUMBER });
-    const scope: ModalScope = { ctx: null as unknown as ExecutionContext, cancelled: false, suspensions: new Map() };
+    const scope: ModalScope = { ctx: null as unknown as ExecutionContext, cancelled: false, suspensions: new Map(), autoClose: new Set() };
     const hostControl = {
       // executeasmodal.md "suspendHistory": ({documentID, name}) returns a suspension identifier.
       async suspendHistory(info: HistoryStateInfo): Promise<HistorySuspension> {
@@ -805,11 +937,19 @@ const coreImpl = {
         if (!commit) s.doc.restore(s.snapshot);
         else if (s.doc.revision !== s.revision) s.doc.history.push(params.finalName ?? s.name);
       },
-      async registerAutoCloseDocument(): Promise<void> {
-        throw new Error('fake photoshop: registerAutoCloseDocument not implemented');
+      // executeasmodal.md "Automatic document closing": "JavaScript can register one or more
+      // documents to be automatically closed without saving when the modal scope ends", and
+      // unregister them ("If the method succeeds then the document is unregistered"). SILENT
+      // on: registering after a cancel (the fake raises, as every call does), an id that is
+      // not open (raises), unregistering an id never registered (raises).
+      async registerAutoCloseDocument(documentID: number): Promise<void> {
+        requireNotCancelled();
+        if (!state.docs.some((d) => d.id === documentID)) throw new Error(`No document with id ${documentID}`);
+        scope.autoClose.add(documentID);
       },
-      async unregisterAutoCloseDocument(): Promise<void> {
-        throw new Error('fake photoshop: unregisterAutoCloseDocument not implemented');
+      async unregisterAutoCloseDocument(documentID: number): Promise<void> {
+        requireNotCancelled();
+        if (!scope.autoClose.delete(documentID)) throw new Error(`Document ${documentID} is not registered to close automatically`);
       },
     };
     scope.ctx = strict(
@@ -841,6 +981,20 @@ const coreImpl = {
       // "When the modal scope ends, Photoshop will auto-resume history on any document that is still in a suspended state."
       for (const s of scope.suspensions.values()) if (s.doc.revision !== s.revision) s.doc.history.push(s.name);
       state.modal = null;
+      // executeasmodal.md "Automatic document closing": closed without saving "when the modal
+      // scope ends", whether the target function returned or threw. SILENT on a registered
+      // document the plugin closed itself: the fake counts it (closedWhileRegistered) so tests
+      // can require that the adapter unregisters before closing.
+      for (const id of scope.autoClose) {
+        const d = state.docs.find((x) => x.id === id);
+        if (!d) {
+          state.closedWhileRegistered++;
+          continue;
+        }
+        state.docs = state.docs.filter((x) => x !== d);
+        if (state.active === d) state.active = state.docs[state.docs.length - 1] ?? null;
+        state.autoClosed++;
+      }
     }
   },
   isModal(): boolean {
@@ -912,6 +1066,20 @@ async function documentFromFile(file: string, title: string): Promise<FakeDocume
   const meta = await sharp(file).metadata();
   const wide = meta.depth === 'ushort';
   const alpha = meta.hasAlpha === true;
+  // A palette file (PNG colour type 3) opens in Indexed Color mode and a one-channel file in
+  // Grayscale, as Photoshop opens them (document.md "Properties": mode).
+  const gray = meta.channels === 1;
+  if ((meta.isPalette || gray) && (alpha || wide)) throw new Error(`fake photoshop: opening a ${gray ? 'grayscale' : 'palette'} file with alpha or 16 bits not implemented`);
+  if (gray || meta.isPalette) {
+    const { data, info } = await (gray ? sharp(file).toColourspace('b-w') : sharp(file).removeAlpha().toColourspace('srgb')).raw().toBuffer({ resolveWithObject: true });
+    const comps = gray ? 1 : 3;
+    if (info.channels !== comps) throw new Error(`fake photoshop: ${info.channels} channels in ${file}`);
+    const values = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+    const d = new FakeDocument({ title, width: info.width, height: info.height, depth: 8, layers: [new FakeLayer(state.nextId++, 'Background', true, values, comps)], metadataSource: file, profile: gray ? '' : undefined });
+    d.mode = gray ? constants.DocumentMode.GRAYSCALE : constants.DocumentMode.INDEXEDCOLOR;
+    d.filePath = file;
+    return d;
+  }
   const img = alpha ? sharp(file).ensureAlpha() : sharp(file).removeAlpha();
   const { data, info } = await (wide ? img.toColourspace('rgb16') : img.toColourspace('srgb')).raw({ depth: wide ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
   let pixels: Uint8Array | Uint16Array = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
@@ -931,7 +1099,7 @@ export default { app, core, action, imaging, constants };
 /** Test controls (not part of Photoshop). */
 export const fakePhotoshop = {
   async reset(): Promise<void> {
-    Object.assign(state, { docs: [], active: null, modal: null, heldByOther: false, cancelOnProgress: false, ignorePutPixels: false, progress: [], modalWaits: [], faults: { forceReplace: undefined, dropChunky: false } });
+    Object.assign(state, { docs: [], active: null, modal: null, heldByOther: false, cancelOnProgress: false, cancelAt: null, autoClosed: 0, closedWhileRegistered: 0, ignorePutPixels: false, progress: [], modalWaits: [], faults: { forceReplace: undefined, dropChunky: false } });
     state.liveImageData.clear();
     thumbReady = await thumbnailPath();
   },
@@ -1007,6 +1175,34 @@ export const fakePhotoshop = {
     state.ignorePutPixels = on;
   },
   liveImageDataCount: (): number => state.liveImageData.size,
+  /** How many documents are open (the user's and any the adapter opened or created). */
+  openDocumentCount: (): number => state.docs.length,
+  /** Documents closed by executeAsModal's auto-close (executeasmodal.md "Automatic document closing"). */
+  autoClosedCount: (): number => state.autoClosed,
+  /** Registered documents the plugin closed itself without unregistering first (should stay 0). */
+  closedWhileRegisteredCount: (): number => state.closedWhileRegistered,
+  /**
+   * The user presses Cancel just as the adapter asks for the Photoshop event `what` (e.g.
+   * 'putPixels', 'getPixels', 'convertToProfile', 'convertMode'); that call then raises.
+   */
+  userCancelsAt(what: string | null): void {
+    state.cancelAt = what;
+  },
+  /**
+   * The user opens a flat document in another colour mode, given in that mode's own channels
+   * (see LayerComponents: Grayscale 1, CMYK 4, Lab 3, Bitmap 1 with 0/max, Indexed 3 as RGB).
+   */
+  openInMode(mode: string, values: Uint8Array | Uint16Array, width: number, height: number, title: string, options: { profile?: string } = {}): FakeDocument {
+    const comps = MODE_CHANNELS[mode];
+    if (!comps) throw new Error(`unknown mode ${mode}`);
+    if (values.length !== width * height * comps) throw new Error(`${values.length} values for ${width}x${height}x${comps}`);
+    const depth: 8 | 16 = values instanceof Uint16Array ? 16 : 8;
+    const d = new FakeDocument({ title, width, height, depth, layers: [new FakeLayer(state.nextId++, 'Background', true, values.slice(), comps)], metadataSource: null, profile: options.profile ?? (mode === constants.DocumentMode.RGB ? SRGB : '') });
+    d.mode = mode;
+    state.docs.push(d);
+    state.active = d;
+    return d;
+  },
   modalWaits: (): number[] => [...state.modalWaits],
   progress: (): number[] => [...state.progress],
   inModal: (): boolean => state.modal !== null,
