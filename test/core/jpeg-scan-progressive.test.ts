@@ -253,3 +253,44 @@ test('a frame header claiming 65535 x 65535 pixels: walked without keeping 4 bil
   expect(findingsOf(jpegFormat.walk(bytes, DEEP))).toEqual([]);
   expect(Date.now() - started).toBeLessThan(5000);
 });
+
+/**
+ * A grey `side` x `side` progressive frame: a DC scan, an AC first scan that is one EOB run after
+ * another, then `refinements` AC refinement scans made of EOB runs too. Each refinement scan is a
+ * few bytes per 32767 blocks and makes G.1.2.3 visit every block.
+ */
+function refinementBomb(refinements: number, side: number): Uint8Array {
+  const seg = (m: number, body: number[]) => [0xff, m, (body.length + 2) >> 8, (body.length + 2) & 255, ...body];
+  const blocks = (side / 8) * (side / 8);
+  // One code of length 1 per table: DC difference category 0; AC EOB14 (run 2^14 + 14 bits).
+  const dht = (tc: number, value: number) => seg(0xc4, [tc << 4, 1, ...new Array(15).fill(0), value]);
+  const sos = (ss: number, se: number, ah: number, al: number) => seg(0xda, [1, 1, 0, ss, se, (ah << 4) | al]);
+  // Runs of 2^14 + 2^14 - 1 = 32767 blocks: '0' then fourteen 1-bits, padded with 1-bits.
+  const runs = Math.ceil(blocks / 32767);
+  const bits: number[] = [];
+  for (let i = 0; i < runs; i++) bits.push(0, ...new Array(14).fill(1));
+  while (bits.length % 8) bits.push(1);
+  const eobRuns: number[] = [];
+  for (let i = 0; i < bits.length; i += 8) {
+    const byte = bits.slice(i, i + 8).reduce((v, b) => (v << 1) | b, 0);
+    eobRuns.push(byte, ...(byte === 0xff ? [0] : []));
+  }
+  const head = [0xff, 0xd8, ...seg(0xdb, [0, ...new Array(64).fill(1)]), ...seg(0xc2, [8, side >> 8, side & 255, side >> 8, side & 255, 1, 1, 0x11, 0]), ...dht(0, 0), ...dht(1, 0xe0)];
+  const parts = [Uint8Array.from(head), Uint8Array.from(sos(0, 0, 0, 0)), new Uint8Array(blocks / 8), Uint8Array.from([...sos(1, 63, 0, 1), ...eobRuns])];
+  const refinement = Uint8Array.from([...sos(1, 63, 1, 0), ...eobRuns]);
+  for (let i = 0; i < refinements; i++) parts.push(refinement);
+  parts.push(Uint8Array.from([0xff, 0xd9]));
+  return concatBytes(...parts);
+}
+
+test('AC refinement scans of EOB runs repeated: refused with a DeidError once the blocks visited outgrow the file, not decoded for minutes', () => {
+  // 16384 x 16384 with 300 such scans is 650 kB and 1.2 billion block visits (minutes); the same
+  // attack, smaller: 2^16 blocks, 100 scans of 16 bytes each.
+  const bytes = refinementBomb(100, 2048);
+  expect(bytes.length).toBeLessThan(12_000);
+  expect(findingsOf(jpegFormat.walk(bytes))).toEqual([]);
+  expect(() => jpegFormat.walk(bytes, DEEP)).toThrow(DeidError);
+  expect(() => strip(bytes, DEEP)).toThrow(DeidError);
+  // A few refinement scans over the same frame are what encoders write: decoded, nothing thrown.
+  expect(findingsOf(jpegFormat.walk(refinementBomb(3, 2048), DEEP))).toEqual([]);
+});

@@ -291,6 +291,23 @@ describe('planted JPEG metadata', () => {
     expect(Buffer.from(out).equals(Buffer.from(concatBytes(new Uint8Array([0xff, 0xd8]), jpegSegment(0xdb, new Uint8Array(65)), sof, sos, scan, new Uint8Array([0xff, 0xd9]))))).toBe(true);
   });
 
+  test('0xFF fill bytes before an RSTn inside scan data are part of the scan: strip keeps every MCU', async () => {
+    // T.81 B.1.1.2: any marker may be preceded by 0xFF fill bytes, RSTn included; libjpeg skips
+    // them and decodes on. The scan must not end there, or strip cuts the MCUs after the RSTn.
+    const camera = new Uint8Array(await fs.readFile(path.join(CORPUS, 'jpg/exif-org/nikon-e950.jpg')));
+    const clean = strip(camera).bytes;
+    const rst = Buffer.from(clean).indexOf(Buffer.from([0xff, 0xd0]));
+    expect(rst).toBeGreaterThan(0);
+    const filled = concatBytes(clean.subarray(0, rst), new Uint8Array([0xff, 0xff]), clean.subarray(rst));
+    expect(findingsOf(jpegFormat.walk(filled))).toEqual([]);
+    expect(findingsOf(jpegFormat.walk(filled, { scanData: true }))).toEqual([]);
+    for (const scanData of [false, true]) {
+      const out = strip(filled, { scanData }).bytes;
+      expect(Buffer.from(out).equals(Buffer.from(filled))).toBe(true);
+    }
+    expect((await rawPixels(filled)).equals(await rawPixels(clean))).toBe(true);
+  });
+
   test('a file without EOI after its scan gets one; garbage between segments is dropped; a file cut before any scan is truncated', () => {
     const cut = base.subarray(0, base.length - 2);
     expect(findingsOf(jpegFormat.walk(cut)).map((f) => f.detail)).toEqual(['no EOI: the file ends inside the scan data']);

@@ -7,6 +7,7 @@
  * coefficients are nonzero; no coefficient value is kept. Where T.81 leaves damaged data open,
  * this follows libjpeg (jdphuff.c), which is what decoders run.
  */
+import { DeidError } from '../errors';
 import { ScanBits, type Frame, type HuffmanTable } from './jpeg-scan';
 
 const BLOCK = 8;
@@ -25,6 +26,17 @@ const WORDS_PER_BLOCK = 2;
  * the component's AC scans are not judged.
  */
 const MAX_HISTORY_BLOCKS = 1 << 22;
+/**
+ * Blocks an AC refinement scan may visit, over the whole frame: a floor, plus so many per byte of
+ * the file. G.1.2.3 reads nothing for a block in an EOB run whose band holds no nonzero
+ * coefficient, so a scan of a few hundred bytes (EOBRUN up to 32767 per code) can visit 2^22
+ * blocks, and a file can repeat such scans thousands of times: quadratic work for its size. Every
+ * other per-block step reads at least one bit. Encoders write a handful of refinement scans per
+ * component, and every block costs at least one bit in the DC first scan (G.1.2.1), so real files
+ * stay far below 8 x (refinement scans per component) visits per byte.
+ */
+const REFINE_VISITS_FLOOR = 1 << 20;
+const REFINE_VISITS_PER_BYTE = 128;
 
 export interface ProgressiveScan {
   /** Scan components (B.2.3 Cs) with the tables Td/Ta select, undefined where none is defined. */
@@ -85,6 +97,8 @@ export class ProgressiveScans {
   private readonly history = new Map<number, Uint32Array | null>();
   /** A scan libjpeg stops at (JERR_BAD_PROGRESSION, missing table, ...): nothing after is read. */
   private refused = false;
+  /** Blocks visited by AC refinement scans so far (REFINE_VISITS_FLOOR). */
+  private refineVisits = 0;
 
   constructor(private readonly frame: Frame) {
     this.hMax = Math.max(...frame.components.map((c) => c.h));
@@ -191,6 +205,7 @@ export class ProgressiveScans {
       if (refine) return false;
     }
     const { ss, se } = scan;
+    const visitBudget = REFINE_VISITS_FLOOR + REFINE_VISITS_PER_BYTE * bits.length;
     let eobrun = 0;
     let ok = true;
     for (let m = 0; m < mcus && ok; m++) {
@@ -227,6 +242,9 @@ export class ProgressiveScans {
         // G.1.2.3 (libjpeg decode_mcu_AC_refine): a correction bit for each coefficient already
         // nonzero that the run passes, a sign bit for the newly nonzero one.
         const hist = h!;
+        if (++this.refineVisits > visitBudget) {
+          throw new DeidError('unsupported', `JPEG: progressive refinement scans visit more than ${visitBudget} blocks, far more than a ${bits.length}-byte file's encoder writes; not decoded`);
+        }
         let k = ss;
         if (eobrun === 0) {
           for (; k <= se; k++) {

@@ -100,6 +100,11 @@ export class ScanBits {
 
   constructor(private readonly bytes: Uint8Array, private pos: number, private readonly end: number) {}
 
+  /** The size of the whole file the bits are read from. */
+  get length(): number {
+    return this.bytes.length;
+  }
+
   /** Where the bytes read so far end (the byte holding the last bit read counts whole). */
   position(): number {
     const unread = this.n >> 3;

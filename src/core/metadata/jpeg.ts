@@ -232,7 +232,9 @@ function findEntropyEnd(bytes: Uint8Array, from: number): number {
       let code = ff + 1;
       while (code < bytes.length && bytes[code] === MARKER) code++;
       if (code >= bytes.length) return ff;
-      if (bytes[code] > TEM && bytes[code] < FIRST_SEGMENT_MARKER) {
+      // T.81 B.1.1.2: fill bytes may precede any marker, RSTn included; libjpeg skips them and
+      // reads the RSTn as the restart it is, so the scan goes on past it.
+      if (isRst(bytes[code]) || (bytes[code] > TEM && bytes[code] < FIRST_SEGMENT_MARKER)) {
         i = code + 1;
         continue;
       }
