@@ -308,6 +308,23 @@ describe('planted JPEG metadata', () => {
     expect((await rawPixels(filled)).equals(await rawPixels(clean))).toBe(true);
   });
 
+  test('0xFF fill bytes before a stuffed zero (FF FF 00) inside scan data: the scan goes on, strip keeps every MCU', async () => {
+    // No encoder writes it, but libjpeg decodes such a file whole without a warning (jdhuff.c
+    // skips the FFs and reads FF 00 as data), so a strip that ended the scan there wrote a
+    // picture cut short ("premature end of data segment").
+    const camera = new Uint8Array(await fs.readFile(path.join(CORPUS, 'jpg/Nikon_D70.jpg')));
+    const clean = strip(camera).bytes;
+    const sos = Buffer.from(clean).indexOf(Buffer.from([0xff, 0xda]));
+    const stuffed = Buffer.from(clean).indexOf(Buffer.from([0xff, 0x00]), sos + 20);
+    expect(stuffed).toBeGreaterThan(sos);
+    const filled = concatBytes(clean.subarray(0, stuffed), new Uint8Array([0xff]), clean.subarray(stuffed));
+    await sharp(Buffer.from(filled), { failOn: 'warning' }).raw().toBuffer();
+    expect(findingsOf(jpegFormat.walk(filled))).toEqual([]);
+    const out = strip(filled).bytes;
+    expect(Buffer.from(out).equals(Buffer.from(filled))).toBe(true);
+    expect((await rawPixels(out)).equals(await rawPixels(filled))).toBe(true);
+  });
+
   test('a file without EOI after its scan gets one; garbage between segments is dropped; a file cut before any scan is truncated', () => {
     const cut = base.subarray(0, base.length - 2);
     expect(findingsOf(jpegFormat.walk(cut)).map((f) => f.detail)).toEqual(['no EOI: the file ends inside the scan data']);

@@ -233,8 +233,11 @@ function findEntropyEnd(bytes: Uint8Array, from: number): number {
       while (code < bytes.length && bytes[code] === MARKER) code++;
       if (code >= bytes.length) return ff;
       // T.81 B.1.1.2: fill bytes may precede any marker, RSTn included; libjpeg skips them and
-      // reads the RSTn as the restart it is, so the scan goes on past it.
-      if (isRst(bytes[code]) || (bytes[code] > TEM && bytes[code] < FIRST_SEGMENT_MARKER)) {
+      // reads the RSTn as the restart it is, so the scan goes on past it. Fill bytes before a
+      // stuffed zero are no marker at all: libjpeg's entropy decoder (jdhuff.c fill_bit_buffer)
+      // skips the FFs, takes FF 00 as data and decodes on without a warning, so the scan goes
+      // on past that too; ending it there had strip cut every MCU after it.
+      if (bytes[code] === STUFFED_ZERO || isRst(bytes[code]) || (bytes[code] > TEM && bytes[code] < FIRST_SEGMENT_MARKER)) {
         i = code + 1;
         continue;
       }
