@@ -2,8 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { sha256Hex } from '../../src/core/hash';
-import { applySample } from '../helpers/review';
+import { applySample, rebindImage } from '../helpers/review';
 import { signOffSidecarFile } from '../helpers/signoff';
 import { deid, json } from './run';
 
@@ -69,11 +68,7 @@ test('progressive JPEG (SOF2): verify --scan-data reports bytes after a scan\'s 
 
 test('bag create reads scan data: an export carrying such bytes, hash and sign-off in order, is refused', async () => {
   // The export's sidecar made to match the planted bytes and signed: only the scan data is wrong.
-  fs.writeFileSync(exp.image, planted);
-  const sidecar = JSON.parse(fs.readFileSync(exp.sidecar, 'utf8'));
-  sidecar.image.sha256 = sha256Hex(planted);
-  sidecar.image.bytes = planted.length;
-  fs.writeFileSync(exp.sidecar, `${JSON.stringify(sidecar, null, 2)}\n`);
+  rebindImage(exp, planted);
   signOffSidecarFile(exp.sidecar);
   // Without reading scan data the export is clean and signed off: what the bag's check adds.
   expect((await deid('verify', '--require-sidecar', exp.image)).code).toBe(0);

@@ -24,11 +24,25 @@ export async function paintRegionBack(exp: { image: string; sidecar: string }): 
   const r = recipe.steps.find((s) => s.op === 'pixelate')!.region;
   const face = await sharp(SAMPLE).rotate().extract({ left: r.x, top: r.y, width: r.w, height: r.h }).toBuffer();
   const painted = await sharp(exp.image).composite([{ input: face, left: r.x, top: r.y }]).jpeg({ quality: 92 }).toBuffer();
-  fs.writeFileSync(exp.image, painted);
+  rebindImage(exp, painted);
+}
+
+/** Writes `bytes` as the export's image and "fixes" its sidecar's hash and size to match. */
+export function rebindImage(exp: { image: string; sidecar: string }, bytes: Uint8Array): void {
+  fs.writeFileSync(exp.image, bytes);
   const sidecar = JSON.parse(fs.readFileSync(exp.sidecar, 'utf8'));
-  sidecar.image.sha256 = sha256Hex(painted);
-  sidecar.image.bytes = painted.length;
+  sidecar.image.sha256 = sha256Hex(bytes);
+  sidecar.image.bytes = bytes.length;
   fs.writeFileSync(exp.sidecar, `${JSON.stringify(sidecar, null, 2)}\n`);
+}
+
+/** A re-export of the same id: a red block in the bottom-left corner (outside every recorded region), sidecar rewritten to match. */
+export async function reExportWithRedCorner(exp: { image: string; sidecar: string }): Promise<Buffer> {
+  const meta = await sharp(exp.image).metadata();
+  const red = await sharp({ create: { width: 80, height: 80, channels: 3, background: { r: 255, g: 0, b: 0 } } }).png().toBuffer();
+  const changed = await sharp(exp.image).composite([{ input: red, left: 0, top: meta.height! - 80 }]).jpeg({ quality: 92 }).toBuffer();
+  rebindImage(exp, changed);
+  return changed;
 }
 
 /** SHA-256 of every regular file under `dir` (symlinks listed as such): "nothing written" checks. */
@@ -108,3 +122,6 @@ export function rawRequest(port: number, opts: { method?: string; path: string; 
     }
   });
 }
+
+/** The checklist items a reviewer answers on the page (the others are the tool's own checks). */
+export const MANUAL = ['faces', 'marks', 'jewellery-clothing', 'text', 'codes', 'background', 'dates'];

@@ -6,7 +6,7 @@ import { startReviewServer, type ReviewServer } from '../../src/cli/review/serve
 import { DEFAULT_POLICY } from '../../src/core/policy/policy';
 import { generateReviewerKey } from '../../src/core/signature/keys';
 import { launchBrowser } from '../helpers/browser';
-import { applySample, buildReviewPage } from '../helpers/review';
+import { applySample, buildReviewPage, MANUAL } from '../helpers/review';
 
 /**
  * The checklist's items are the core's (sidecar/checklist.ts): which are the tool's own checks
@@ -14,7 +14,6 @@ import { applySample, buildReviewPage } from '../helpers/review';
  * automatic and ticked, or labels swapped) must not make the page tell the reviewer the tool
  * checked something it never did, nor get that signed.
  */
-const MANUAL = ['faces', 'marks', 'jewellery-clothing', 'text', 'codes', 'background', 'dates'];
 
 let tmp: string;
 let assets: string;

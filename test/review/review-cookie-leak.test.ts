@@ -7,14 +7,13 @@ import { startReviewServer, type ReviewServer } from '../../src/cli/review/serve
 import { DEFAULT_POLICY } from '../../src/core/policy/policy';
 import { generateReviewerKey } from '../../src/core/signature/keys';
 import { launchBrowser } from '../helpers/browser';
-import { applySample, buildReviewPage, rawRequest, snapshot } from '../helpers/review';
+import { applySample, buildReviewPage, MANUAL, rawRequest, snapshot } from '../helpers/review';
 
 /**
  * Cookies are scoped by host, not port (RFC 6265 section 8.5): the reviewer's browser sends the
  * review session cookie to every other server on 127.0.0.1 it visits, and any local user can run
  * one. A cookie so taken must not be enough to sign off with the reviewer's key.
  */
-const MANUAL = ['faces', 'marks', 'jewellery-clothing', 'text', 'codes', 'background', 'dates'];
 
 let tmp: string;
 let server: ReviewServer | undefined;

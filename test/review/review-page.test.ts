@@ -7,13 +7,12 @@ import { parseSidecar } from '../../src/core/sidecar/schema';
 import { deid } from '../cli/run';
 import { launchBrowser } from '../helpers/browser';
 import { REPO } from '../helpers/paths';
-import { applySample, buildReviewPage, paintRegionBack, snapshot, startDeidReview, type RunningReview } from '../helpers/review';
+import { applySample, buildReviewPage, MANUAL, paintRegionBack, snapshot, startDeidReview, type RunningReview } from '../helpers/review';
 
 /**
  * A reviewer without Photoshop: `deid review` (the real CLI) on a folder made by `deid apply`,
  * driven in Debian's chromium. One browser for the whole file.
  */
-const MANUAL = ['faces', 'marks', 'jewellery-clothing', 'text', 'codes', 'background', 'dates'];
 /**
  * The docs' screenshots come from this run. They are written into docs/img when missing or when
  * UPDATE_DOCS_IMG=1 (alternate ids are random, so rewriting them on every run would leave every

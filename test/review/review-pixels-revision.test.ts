@@ -1,20 +1,17 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import sharp from 'sharp';
 import { startReviewServer, type ReviewServer } from '../../src/cli/review/server';
 import type { DetectorRunner } from '../../src/core/detect/residual';
-import { sha256Hex } from '../../src/core/hash';
 import { DEFAULT_POLICY } from '../../src/core/policy/policy';
 import { generateReviewerKey } from '../../src/core/signature/keys';
 import { launchBrowser } from '../helpers/browser';
-import { applySample, buildReviewPage } from '../helpers/review';
+import { applySample, buildReviewPage, MANUAL, reExportWithRedCorner } from '../helpers/review';
 
 /**
  * The residual check's boxes are drawn over the image the page shows: they must be the boxes of
  * that image. A stand-in detector finds a "face" where the bottom-left corner is red.
  */
-const MANUAL = ['faces', 'marks', 'jewellery-clothing', 'text', 'codes', 'background', 'dates'];
 const redCornerFace: DetectorRunner = {
   detect: async (pixels) => {
     const at = ((pixels.height - 40) * pixels.width + 40) * pixels.components;
@@ -49,14 +46,7 @@ test('after "Reload from disk" the residual check is the new image\'s, not the o
     for (const item of MANUAL) await page.getByTestId(`status-${item}`).selectOption('not-present');
     await page.getByTestId('reviewer').fill('Dr R. Viewer');
     // Re-exported while the page is open: a face-like red block no region covers.
-    const meta = await sharp(exp.image).metadata();
-    const red = await sharp({ create: { width: 80, height: 80, channels: 3, background: { r: 255, g: 0, b: 0 } } }).png().toBuffer();
-    const changed = await sharp(exp.image).composite([{ input: red, left: 0, top: meta.height! - 80 }]).jpeg({ quality: 92 }).toBuffer();
-    fs.writeFileSync(exp.image, changed);
-    const sidecar = JSON.parse(fs.readFileSync(exp.sidecar, 'utf8'));
-    sidecar.image.sha256 = sha256Hex(changed);
-    sidecar.image.bytes = changed.length;
-    fs.writeFileSync(exp.sidecar, `${JSON.stringify(sidecar, null, 2)}\n`);
+    await reExportWithRedCorner(exp);
     await page.getByTestId('sign-off').click();
     await page.getByTestId('reload').click();
     // The new image has a possible face: the page must say so (not keep "nothing uncovered").

@@ -10,7 +10,7 @@ import { deid, json } from '../cli/run';
 import { CROP, FACE_IN_SOURCE, HEAD } from '../helpers/astronaut';
 import { REPO } from '../helpers/paths';
 import { launchBrowser } from '../helpers/browser';
-import { buildReviewPage, rawRequest, snapshot, startDeidReview, type RunningReview } from '../helpers/review';
+import { buildReviewPage, MANUAL, rawRequest, snapshot, startDeidReview, type RunningReview } from '../helpers/review';
 
 /**
  * The residual check on the review page (issue 11), with the real detectors: `deid review` (the
@@ -22,7 +22,6 @@ const W = 640;
 const H = 480;
 const HEAD_AT = { left: 300, top: 120 };
 const FACE = { x: HEAD_AT.left + FACE_IN_SOURCE.x - CROP.left, y: HEAD_AT.top + FACE_IN_SOURCE.y - CROP.top, w: FACE_IN_SOURCE.w, h: FACE_IN_SOURCE.h };
-const MANUAL = ['faces', 'marks', 'jewellery-clothing', 'text', 'codes', 'background', 'dates'];
 // Model load, webpack and detection; a shared 2-core machine takes its time.
 const SLOW = 240_000;
 

@@ -9,13 +9,12 @@ import { DEFAULT_POLICY } from '../../src/core/policy/policy';
 import { generateReviewerKey } from '../../src/core/signature/keys';
 import { parseSidecar } from '../../src/core/sidecar/schema';
 import { launchBrowser } from '../helpers/browser';
-import { applySample, buildReviewPage, rawRequest } from '../helpers/review';
+import { applySample, buildReviewPage, MANUAL, rawRequest, reExportWithRedCorner } from '../helpers/review';
 
 /**
  * The reviewer must sign what they saw: the image the page shows and the sidecar it signs are one
  * revision. Attacks on that binding through the real server on loopback and Debian's chromium.
  */
-const MANUAL = ['faces', 'marks', 'jewellery-clothing', 'text', 'codes', 'background', 'dates'];
 
 let tmp: string;
 let assets: string;
@@ -39,19 +38,6 @@ afterAll(async () => {
   await closeBrowser?.();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
-
-/** A re-export of the same id: a red block in the bottom-left corner (outside every recorded region), sidecar rewritten to match. */
-async function reExportWithRedCorner(exp: { image: string; sidecar: string }): Promise<Buffer> {
-  const meta = await sharp(exp.image).metadata();
-  const red = await sharp({ create: { width: 80, height: 80, channels: 3, background: { r: 255, g: 0, b: 0 } } }).png().toBuffer();
-  const changed = await sharp(exp.image).composite([{ input: red, left: 0, top: meta.height! - 80 }]).jpeg({ quality: 92 }).toBuffer();
-  fs.writeFileSync(exp.image, changed);
-  const sidecar = JSON.parse(fs.readFileSync(exp.sidecar, 'utf8'));
-  sidecar.image.sha256 = sha256Hex(changed);
-  sidecar.image.bytes = changed.length;
-  fs.writeFileSync(exp.sidecar, `${JSON.stringify(sidecar, null, 2)}\n`);
-  return changed;
-}
 
 test('after "Reload from disk" the page shows the image it then signs, not the one loaded before', async () => {
   const folder = path.join(tmp, 'reload');
