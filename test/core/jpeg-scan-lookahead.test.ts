@@ -83,6 +83,38 @@ test('damaged scan data: the same answer as T.81 bit by bit (property)', () => {
   );
 });
 
+test('scan data cut in its last bytes: the same answer as T.81 bit by bit', () => {
+  // The last codes of a scan straddle its end: a walk that takes one bit more than it holds there
+  // must not call the scan complete. Every cut in the last 24 bytes of every corpus scan.
+  let cuts = 0;
+  for (const s of scans.filter((x) => x.end - x.start < 400_000)) {
+    for (let drop = 1; drop <= Math.min(24, s.end - s.start); drop++) {
+      const end = s.end - drop;
+      const { lookahead, reference } = both(s, s.bytes, end);
+      expect(lookahead).toEqual(reference);
+      cuts++;
+    }
+  }
+  expect(cuts).toBeGreaterThan(200);
+});
+
+test('a DC code whose bits run one past the data: incomplete, as T.81 reads it', () => {
+  // One 8x8 block. The DC table's only code ("00") names 15 bits to receive: 17 bits in all,
+  // where the data holds 16, and nothing follows the scan but EOI. Taken in one step from a
+  // full accumulator, a walk that allows one bit too many would call the scan complete.
+  const dht = (tc: number, length: number, value: number) => [0xff, 0xc4, 0, 3 + 16 + 1, tc << 4, ...new Array(16).fill(0).map((_, i) => (i === length - 1 ? 1 : 0)), value];
+  const header = [0xff, 0xd8, 0xff, 0xc0, 0, 11, 8, 0, 8, 0, 8, 1, 1, 0x11, 0, ...dht(0, 2, 15), ...dht(1, 1, 0), 0xff, 0xda, 0, 8, 1, 1, 0, 0, 63, 0];
+  for (const data of [[0x00, 0x00], [0x00, 0x00, 0x00]]) {
+    const bytes = new Uint8Array([...header, ...data, 0xff, 0xd9]);
+    const [scan] = scansOf(bytes);
+    expect(scan).toBeDefined();
+    const { lookahead, reference } = both(scan!);
+    expect(lookahead).toEqual(reference);
+    // Two bytes hold 16 of the 17 bits (then the EOB); three hold them all.
+    expect(reference === null).toBe(data.length === 2);
+  }
+});
+
 test('a restart-interval scan with bytes before each RSTn: the same skipped ranges', () => {
   // One 8x8 grey block per interval, DC and AC tables of one code each (T.81 K.3 style, built
   // here): EOB-only blocks, RST0..RST7 between them, text planted before some of them.

@@ -42,10 +42,30 @@ export interface HuffmanTable {
    * The same question, asked once per table instead of once per bit of every code.
    */
   lookahead: Uint16Array;
+  /**
+   * A whole DC difference as one step, by the next LOOKAHEAD bits: the code's length plus the
+   * RECEIVE count it names (F.2.2.1; the walk never needs the value, only how many bits it
+   * takes), or 0 where the code is longer than LOOKAHEAD.
+   */
+  dcSkip: Uint16Array;
+  /**
+   * A whole AC coefficient as one step (F.2.2.2): bits taken (code + RECEIVE, AC_BITS), how far
+   * K moves (RS's run + 1, or 16 for ZRL; AC_ADVANCE) and whether the code ends the block
+   * (AC_END: EOB, or any other RS with S = 0 but ZRL, which skipBlock also ends on). 0 where the
+   * code is longer than LOOKAHEAD.
+   */
+  acSkip: Uint16Array;
 }
 
-const LOOKAHEAD = 9;
+const LOOKAHEAD = 11;
 const LOOKAHEAD_MASK = (1 << LOOKAHEAD) - 1;
+/** acSkip's fields: bits taken (at most 11 + 15), K's advance (at most 16), end of block. */
+const AC_BITS = 31;
+const AC_ADVANCE_SHIFT = 5;
+const AC_ADVANCE = 31;
+const AC_END = 1 << 10;
+/** fill() loads while at most 24 bits are held: below this, a load can add bits. */
+const FULL = 25;
 
 /** T.81 C.2 (Figures C.1-C.3) and F.2.2.3: code tables from BITS and HUFFVAL. */
 export function buildHuffman(bytes: Uint8Array, at: number): { table: HuffmanTable; end: number } {
@@ -69,17 +89,33 @@ export function buildHuffman(bytes: Uint8Array, at: number): { table: HuffmanTab
     }
     code <<= 1;
   }
+  // DECODE takes, for given next bits, the first length whose prefix is <= MAXCODE there. The
+  // prefixes of `len` bits that are, as LOOKAHEAD-bit patterns, are [0, (MAXCODE + 1) << rest):
+  // so the patterns each length decides are one run after those shorter lengths decided.
   const lookahead = new Uint16Array(1 << LOOKAHEAD);
-  for (let bits = 0; bits <= LOOKAHEAD_MASK; bits++) {
-    for (let len = 1; len <= LOOKAHEAD; len++) {
-      const c = bits >>> (LOOKAHEAD - len);
-      if (maxCode[len] >= c && maxCode[len] >= 0) {
-        lookahead[bits] = (len << 8) | (values[valPtr[len] + c - minCode[len]] ?? 0);
-        break;
-      }
+  let decided = 0;
+  for (let len = 1; len <= LOOKAHEAD; len++) {
+    const rest = LOOKAHEAD - len;
+    const upTo = (Math.min(maxCode[len], (1 << len) - 1) + 1) << rest;
+    for (let bits = decided; bits < upTo; bits++) {
+      const c = bits >>> rest;
+      lookahead[bits] = (len << 8) | (values[valPtr[len] + c - minCode[len]] ?? 0);
     }
+    decided = Math.max(decided, upTo);
   }
-  return { table: { maxCode, valPtr, minCode, values, lookahead }, end: at + HUFFMAN_COUNTS + total };
+  const dcSkip = new Uint16Array(1 << LOOKAHEAD);
+  const acSkip = new Uint16Array(1 << LOOKAHEAD);
+  for (let bits = 0; bits <= LOOKAHEAD_MASK; bits++) {
+    const hit = lookahead[bits];
+    if (hit === 0) continue;
+    const length = hit >> 8;
+    const value = hit & 0xff;
+    dcSkip[bits] = length + value;
+    const s = value & 15;
+    if (s !== 0) acSkip[bits] = (length + s) | (((value >> 4) + 1) << AC_ADVANCE_SHIFT);
+    else acSkip[bits] = value === ZRL ? length | (16 << AC_ADVANCE_SHIFT) : length | AC_END;
+  }
+  return { table: { maxCode, valPtr, minCode, values, lookahead, dcSkip, acSkip }, end: at + HUFFMAN_COUNTS + total };
 }
 
 /**
@@ -207,23 +243,74 @@ export class ScanBits {
     }
     return false;
   }
-}
 
-/** F.2.2.1 / F.2.2.2: one 8x8 block's DC difference and AC coefficients. */
-function skipBlock(bits: ScanBits, dc: HuffmanTable, ac: HuffmanTable): void {
-  bits.receive(bits.decode(dc));
-  for (let k = 1; k < COEFFICIENTS && !bits.exhausted; ) {
-    const rs = bits.decode(ac);
-    const r = rs >> 4;
-    const s = rs & 15;
-    if (s === 0) {
-      if (rs !== ZRL) return;
-      k += 16;
-      continue;
+  /**
+   * F.2.2.1 / F.2.2.2: one 8x8 block's DC difference and AC coefficients. Each code and the bits
+   * it receives are taken in one step by the tables' dcSkip/acSkip when all of them are held;
+   * otherwise (a longer code, the end of the data near) by DECODE and RECEIVE, as T.81 reads
+   * them. Both ways take the same bits (the test holds this walk to T.81's bit-by-bit reading).
+   */
+  skipBlock(dc: HuffmanTable, ac: HuffmanTable): void {
+    // The bit state in locals for the common path (V8 keeps them in registers); written back
+    // before DECODE/RECEIVE take over and when the block ends.
+    const { bytes, end, starts } = this;
+    let { acc, n, pos, loaded } = this;
+    const acSkip = ac.acSkip;
+    for (let k = 0; k < COEFFICIENTS; ) {
+      if (n < FULL) {
+        // fill(), inline: whole bytes while at most 24 bits are held; FF 00 is a data FF, any
+        // other marker (or the end) supplies no more bits.
+        while (n <= 24 && pos < end) {
+          const b = bytes[pos];
+          if (b === MARKER) {
+            if (pos + 1 >= end || bytes[pos + 1] !== STUFFED_ZERO) break;
+            starts[loaded & 3] = pos;
+            pos += 2;
+          } else {
+            starts[loaded & 3] = pos;
+            pos++;
+          }
+          loaded++;
+          acc = (acc << 8) | b;
+          n += 8;
+        }
+      }
+      const step = n < LOOKAHEAD ? 0 : (k === 0 ? dc.dcSkip : acSkip)[(acc >>> (n - LOOKAHEAD)) & LOOKAHEAD_MASK];
+      const take = k === 0 ? step : step & AC_BITS;
+      if (step !== 0 && take <= n) {
+        n -= take;
+        if (k === 0) k = 1;
+        else if ((step & AC_END) !== 0) break;
+        else k += (step >> AC_ADVANCE_SHIFT) & AC_ADVANCE;
+        continue;
+      }
+      this.acc = acc;
+      this.n = n;
+      this.pos = pos;
+      this.loaded = loaded;
+      if (k === 0) {
+        this.receive(this.decode(dc));
+        k = 1;
+      } else {
+        const rs = this.decode(ac);
+        const r = rs >> 4;
+        const s = rs & 15;
+        if (s === 0) {
+          if (rs !== ZRL) return;
+          k += 16;
+        } else {
+          k += r;
+          this.receive(s);
+          k++;
+        }
+      }
+      if (this.exhausted) return;
+      ({ acc, n, pos, loaded } = this);
     }
-    k += r;
-    bits.receive(s);
-    k++;
+    this.acc = acc;
+    this.n = n;
+    this.pos = pos;
+    this.loaded = loaded;
   }
 }
 
@@ -270,7 +357,7 @@ export function sequentialScanExtent(bytes: Uint8Array, start: number, end: numb
   const bits = new ScanBits(bytes, start, end);
   for (let m = 0; m < mcus; m++) {
     if (restartInterval > 0 && m > 0 && m % restartInterval === 0 && !bits.restart()) return null;
-    for (const b of blocksPerMcu) skipBlock(bits, b.dc, b.ac);
+    for (const b of blocksPerMcu) bits.skipBlock(b.dc, b.ac);
     if (bits.exhausted) return null;
   }
   return { end: bits.position(), slack: bits.skipped };
