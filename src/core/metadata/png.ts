@@ -309,8 +309,9 @@ function animationProblem(bytes: Uint8Array, chunks: readonly Chunk[], ihdr: Ihd
 
 /**
  * Where a compressed image stream hides data the decoder never shows: bytes after the end of the
- * zlib stream (decoders stop at the final block and never read them) or more inflated bytes than
- * the image has rows for. A stream shorter than the image is a broken image: malformed.
+ * zlib stream (decoders stop at the final block and never read them), more inflated bytes than
+ * the image has rows for, or bits inside the stream inflaters skip (set padding bits, code tables
+ * of blocks that make no output). A stream shorter than the image is a broken image: malformed.
  * Returns how many stream bytes the zlib stream occupies, or a reason strip must refuse.
  */
 function streamExtent(bytes: Uint8Array, chunks: readonly Chunk[], s: ImageStream, ihdr: Ihdr): { end: number; total: number } | { refuse: string } {
@@ -319,6 +320,8 @@ function streamExtent(bytes: Uint8Array, chunks: readonly Chunk[], s: ImageStrea
   const extent = zlibExtent(segments, expected);
   if (extent.overLimit) return { refuse: `more decompressed ${s.label} data than the ${s.label} size implies` };
   if (extent.inflated < expected) throw new DeidError('malformed', `PNG: compressed ${s.label} data holds fewer bytes than the ${s.label} needs`);
+  // Bits inflaters skip inside the stream: only a re-encode of the pixels can drop them.
+  if (extent.hidden !== null) return { refuse: `bits no decoder reads inside the compressed ${s.label} data (${extent.hidden})` };
   return { end: extent.end, total: segments.reduce((n, seg) => n + seg.length, 0) };
 }
 
