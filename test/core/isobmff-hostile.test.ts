@@ -30,6 +30,10 @@ const HVCC = box('hvcC', Uint8Array.of(1, 1, 0x60, 0, 0, 0, 0x90, 0, 0, 0, 0, 0,
 /** A length-prefixed HEVC NAL unit of `type` (H.265 7.3.1.2 header: type << 1, layer 0, tid 1). */
 const nal = (type: number, payload: Uint8Array) => concatBytes(be(payload.length + 2, 4), Uint8Array.of(type << 1, 1), payload);
 const IDR = nal(19, Uint8Array.of(0xaf, 0x08, 0x40, 0x5c));
+/** The same with nuh_layer_id `layer` (H.265 7.3.1.2): a single-layer decoder discards it. */
+const layerNal = (type: number, layer: number, payload: Uint8Array) => concatBytes(be(payload.length + 2, 4), Uint8Array.of((type << 1) | (layer >> 5), ((layer & 31) << 3) | 1), payload);
+/** iovl (23008-12 6.6.2.4.2): version 0, flags 0, fill colour, canvas 8x8, then x, y per input. */
+const overlayOf = (...offsets: Array<[number, number]>) => concatBytes(Uint8Array.of(0, 0), new Uint8Array(8), be(8, 2), be(8, 2), ...offsets.flatMap(([x, y]) => [be(x & 0xffff, 2), be(y & 0xffff, 2)]));
 /** An AV1 OBU of `type` with its size field (AV1 5.3.1-5.3.2). */
 const obu = (type: number, payload: Uint8Array) => concatBytes(Uint8Array.of((type << 3) | 2, payload.length), payload);
 const ISPE = fullBox('ispe', 0, 0, be(8, 4), be(8, 4));
@@ -161,6 +165,32 @@ const HOSTILE: Array<[string, Spec, RegExp]> = [
   }, /bytes after the last whole NAL unit/],
   ['metadata OBU in AV1 item data', { items: [{ ...primary(), data: concatBytes(CODED, obu(5, concatBytes(Uint8Array.of(4), secretBytes))) }] }, /1 OBUs that carry no picture/],
   ['padding OBU in AV1 item data', { items: [{ ...primary(), data: concatBytes(obu(15, secretBytes), CODED) }] }, /1 OBUs that carry no picture/],
+  ['access unit delimiter with a payload', {
+    major: 'heic', compatible: ['mif1', 'heic'],
+    items: [{ id: 1, type: 'hvc1', data: concatBytes(nal(35, concatBytes(Uint8Array.of(0x50), secretBytes)), IDR), props: [1, 2] }],
+    props: [ISPE, HVCC],
+  }, /1 NAL units a decoder skips/],
+  ['end of sequence and end of bitstream NAL units with payloads', {
+    major: 'heic', compatible: ['mif1', 'heic'],
+    items: [{ id: 1, type: 'hvc1', data: concatBytes(IDR, nal(36, secretBytes), nal(37, secretBytes)), props: [1, 2] }],
+    props: [ISPE, HVCC],
+  }, /2 NAL units a decoder skips/],
+  ['HEVC NAL unit of another layer', {
+    major: 'heic', compatible: ['mif1', 'heic'],
+    items: [{ id: 1, type: 'hvc1', data: concatBytes(IDR, layerNal(1, 1, concatBytes(Uint8Array.of(0x2f), secretBytes))), props: [1, 2] }],
+    props: [ISPE, HVCC],
+  }, /1 NAL units a decoder skips/],
+  ['temporal delimiter OBU with a payload', { items: [{ ...primary(), data: concatBytes(obu(2, secretBytes), CODED.subarray(2)) }] }, /1 OBUs a decoder skips/],
+  ['redundant frame header OBU', { items: [{ ...primary(), data: concatBytes(CODED, obu(8, secretBytes)) }] }, /1 OBUs that carry no picture/],
+  ['tile list OBU', { items: [{ ...primary(), data: concatBytes(CODED, obu(7, secretBytes)) }] }, /1 OBUs that carry no picture/],
+  ['item data on an identity (iden) primary item', {
+    items: [{ id: 1, type: 'iden', data: secretBytes, props: [1] }, { id: 2, type: 'av01', data: CODED, props: [1, 2, 3], flags: 1 }],
+    refs: [{ type: 'dimg', from: 1, to: [2] }],
+  }, /item data on an identity \(iden\) item/],
+  ['bytes after the overlay descriptor', {
+    items: [{ id: 1, type: 'iovl', data: concatBytes(overlayOf([0, 0]), secretBytes), inIdat: true, props: [1] }, { id: 2, type: 'av01', data: CODED, props: [1, 2, 3], flags: 1 }],
+    refs: [{ type: 'dimg', from: 1, to: [2] }],
+  }, /18 bytes after the overlay descriptor/],
   ['bytes after the last box', { trailer: Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, ...secretBytes) }, /bytes after the last box/],
   ['C2PA uuid box', { top: [uuidBox(C2PA_UUID, secretBytes)] }, /C2PA manifest store/],
   ['vendor uuid box', { top: [uuidBox('00112233445566778899aabbccddeeff', secretBytes)] }, /vendor uuid box/],
@@ -197,8 +227,9 @@ describe('hand-built hostile HEIF/AVIF: found, never echoed, stripped', () => {
     expect(contains(out.bytes, latin1('JOHN'))).toBe(false);
     expect(findingsOf(isobmffFormat.walk(out.bytes))).toEqual([]);
     expectIdempotent(isobmffFormat, out.bytes);
-    // The primary item's coded data (its picture units) is copied byte for byte.
-    expect(contains(out.bytes, (spec.items?.[0].type === 'hvc1' ? IDR : CODED))).toBe(true);
+    // The primary item's coded data (its picture units, the AV1 ones after the temporal
+    // delimiter) is copied byte for byte.
+    expect(contains(out.bytes, (spec.items?.[0].type === 'hvc1' ? IDR : CODED.subarray(2)))).toBe(true);
   });
 
   test('the alpha plane is kept (its data and its auxl reference); a depth map is not', () => {
@@ -255,8 +286,77 @@ describe('hand-built hostile HEIF/AVIF: found, never echoed, stripped', () => {
   });
 });
 
+/**
+ * A whole coded picture kept by the rewrite but never shown: a second picture in one HEVC item
+ * (libheif shows the last, isobmff-hidden.test.ts), a tile the grid crops off, an overlay input
+ * off the canvas or under a later input. Found, and refused: no rewrite can tell which picture is
+ * the one the user redacted.
+ */
+const HIDDEN_PICTURES: Array<[string, Spec, RegExp]> = [
+  ['two coded pictures in one HEVC item', {
+    major: 'heic', compatible: ['mif1', 'heic'],
+    items: [{ id: 1, type: 'hvc1', data: concatBytes(IDR, nal(19, concatBytes(Uint8Array.of(0xaf), secretBytes))), props: [1, 2] }],
+    props: [ISPE, HVCC],
+  }, /2 coded pictures in one image item/],
+  ['a grid cropped by a whole tile', {
+    items: [
+      { id: 1, type: 'grid', data: concatBytes(Uint8Array.of(0, 0, 0, 1), be(8, 2), be(8, 2)), inIdat: true, props: [1] },
+      { id: 2, type: 'av01', data: CODED, props: [1, 2, 3], flags: 1 },
+      { id: 3, type: 'av01', data: concatBytes(CODED.subarray(0, 7), secretBytes), props: [1, 2, 3], flags: 1 },
+    ],
+    refs: [{ type: 'dimg', from: 1, to: [2, 3] }],
+  }, /a grid cropped by whole tiles: coded pictures no viewer shows/],
+  ['a grid with more inputs than tiles', {
+    items: [
+      { id: 1, type: 'grid', data: concatBytes(Uint8Array.of(0, 0, 0, 0), be(8, 2), be(8, 2)), inIdat: true, props: [1] },
+      { id: 2, type: 'av01', data: CODED, props: [1, 2, 3], flags: 1 },
+      { id: 3, type: 'av01', data: concatBytes(CODED.subarray(0, 7), secretBytes), props: [1, 2, 3], flags: 1 },
+    ],
+    refs: [{ type: 'dimg', from: 1, to: [2, 3] }],
+  }, /a grid of 1 x 1 tiles with 2 inputs/],
+  ['an overlay input wholly outside the canvas', {
+    items: [
+      { id: 1, type: 'iovl', data: overlayOf([0, 0], [-8, 0]), inIdat: true, props: [1] },
+      { id: 2, type: 'av01', data: CODED, props: [1, 2, 3], flags: 1 },
+      { id: 3, type: 'av01', data: concatBytes(CODED.subarray(0, 7), secretBytes), props: [1, 2, 3], flags: 1 },
+    ],
+    refs: [{ type: 'dimg', from: 1, to: [2, 3] }],
+  }, /an overlay input wholly outside the canvas/],
+  ['an overlay input under a later one', {
+    items: [
+      { id: 1, type: 'iovl', data: overlayOf([0, 0], [0, 0]), inIdat: true, props: [1] },
+      { id: 3, type: 'av01', data: concatBytes(CODED.subarray(0, 7), secretBytes), props: [1, 2, 3], flags: 1 },
+      { id: 2, type: 'av01', data: CODED, props: [1, 2, 3], flags: 1 },
+    ],
+    refs: [{ type: 'dimg', from: 1, to: [3, 2] }],
+  }, /an overlay input wholly covered by a later one/],
+];
+
+describe('hand-built hidden pictures: found, never echoed, refused', () => {
+  test('the same layouts showing every input are clean', () => {
+    const shown: Spec[] = [
+      { items: [{ id: 1, type: 'grid', data: concatBytes(Uint8Array.of(0, 0, 0, 1), be(9, 2), be(8, 2)), inIdat: true, props: [1] }, { id: 2, type: 'av01', data: CODED, props: [1, 2, 3], flags: 1 }, { id: 3, type: 'av01', data: CODED_ALPHA, props: [1, 2, 3], flags: 1 }], refs: [{ type: 'dimg', from: 1, to: [2, 3] }] },
+      { items: [{ id: 1, type: 'iovl', data: overlayOf([0, 0], [-7, 4]), inIdat: true, props: [1] }, { id: 2, type: 'av01', data: CODED, props: [1, 2, 3], flags: 1 }, { id: 3, type: 'av01', data: CODED_ALPHA, props: [1, 2, 3], flags: 1 }], refs: [{ type: 'dimg', from: 1, to: [2, 3] }] },
+      { items: [{ id: 1, type: 'iden', props: [1] }, { id: 2, type: 'av01', data: CODED, props: [1, 2, 3], flags: 1 }], refs: [{ type: 'dimg', from: 1, to: [2] }] },
+    ];
+    for (const spec of shown) {
+      const bytes = build(spec);
+      expect(findingsOf(isobmffFormat.walk(bytes))).toEqual([]);
+      expect(Buffer.from(isobmffFormat.strip!(bytes).bytes).equals(Buffer.from(bytes))).toBe(true);
+    }
+  });
+
+  test.each(HIDDEN_PICTURES.map(([name, spec, detail]) => [name, spec, detail] as const))('%s', (_name, spec, detail) => {
+    const bytes = build(spec);
+    const parts = isobmffFormat.walk(bytes);
+    expect(findingsOf(parts).map((f) => f.detail)).toEqual(expect.arrayContaining([expect.stringMatching(detail)]));
+    expect(JSON.stringify(parts)).not.toContain('JOHN');
+    expect(() => isobmffFormat.strip!(bytes)).toThrow(expect.objectContaining({ code: 'unsupported' }));
+  });
+});
+
 describe('verify and strip agree (properties)', () => {
-  const seeds = [build({}), ...HOSTILE.map(([, spec]) => build(spec))];
+  const seeds = [build({}), ...[...HOSTILE, ...HIDDEN_PICTURES].map(([, spec]) => build(spec))];
   /** Any subset of hostile additions on one file, mutated or not. */
   const input = fc.oneof(
     fc.subarray(HOSTILE.map((h) => h[1]), { maxLength: 4 }).map((specs) => build(Object.assign({}, ...specs))),

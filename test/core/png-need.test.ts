@@ -4,7 +4,7 @@
  * canonical or gone; verify's verdict and strip agree (clean <=> strip is the identity).
  * Hostile files are built byte by byte; sharp (libspng/libpng) is the decoding oracle.
  */
-import { deflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import sharp from 'sharp';
 import { pngFormat } from '../../src/core/metadata/png';
@@ -148,6 +148,83 @@ describe('applicable to this image', () => {
     expect(same(out, png(RGB_HEAD, PHYS, RGB_IDAT, IEND))).toBe(true);
     const gama = png(RGB_HEAD, SRGB, pngChunk('gAMA', latin1('JSMI')), pngChunk('cHRM', concatBytes(latin1(SECRET), new Uint8Array(32 - SECRET.length))), RGB_IDAT, IEND);
     expect(same(await expectCaught('srgb-gama', gama, /disagreeing with sRGB/), png(RGB_HEAD, SRGB, GAMA, CHRM, RGB_IDAT, IEND))).toBe(true);
+  });
+});
+
+describe('what the decoded rows use: palette entries, bits after the last pixel', () => {
+  const dataOf = (bytes: Uint8Array, type: string): Uint8Array => {
+    const c = pngChunks(bytes).find((x) => x.type === type)!;
+    return bytes.subarray(c.offset + 8, c.end - 4);
+  };
+  /** Filtered rows (filter 0) of palette indices `0, 1, .., colours-1, 0, ..` at 8 bits. */
+  function indexRows(width: number, height: number, colours: number): Uint8Array {
+    const out = new Uint8Array(height * (1 + width));
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) out[y * (1 + width) + 1 + x] = (x + y) % colours;
+    return out;
+  }
+  const head = ihdr(W, H, 8, 3);
+  const idat = pngChunk('IDAT', deflateSync(indexRows(W, H, 3)));
+  const used = Uint8Array.of(255, 0, 0, 0, 128, 0, 0, 0, 255);
+
+  test('a palette no longer than the pixels use is clean; so are sharp palette PNGs, but for the spare bits of 4-bit rows', async () => {
+    const clean = png(head, pngChunk('PLTE', used), pngChunk('tRNS', Uint8Array.of(255, 128)), idat, IEND);
+    expect(findingsOf(pngFormat.walk(clean))).toEqual([]);
+    expect(same(strip(clean).bytes, clean)).toBe(true);
+    // 37 pixels wide: 1-, 2- and 4-bit rows end inside a byte. libspng (in sharp) leaves bits of
+    // the next pixel after the last one of a 4-bit row: found, and the strip clears them.
+    const found = new Map<number, string[]>();
+    for (const colours of [2, 4, 16, 200]) {
+      const data = Buffer.alloc(37 * 30 * 4);
+      for (let i = 0; i < 37 * 30; i++) data.writeUInt32BE((((i * 2654435761) >>> 0) % colours) * 0x01030507 + 0xff, i * 4);
+      const out = new Uint8Array(await sharp(data, { raw: { width: 37, height: 30, channels: 4 } }).png({ palette: true, colours, dither: 0 }).toBuffer());
+      expect(pngChunks(out).some((c) => c.type === 'PLTE')).toBe(true);
+      found.set(dataOf(out, 'IHDR')[8], findingsOf(pngFormat.walk(out)).map((f) => f.detail));
+      const stripped = strip(out).bytes;
+      expect(findingsOf(pngFormat.walk(stripped))).toEqual([]);
+      expect((await pixels(stripped)).equals(await pixels(out))).toBe(true);
+    }
+    expect(Object.fromEntries(found)).toEqual({ 1: [], 2: [], 4: [expect.stringMatching(/^bits set after the last pixel of \d+ scanline/)], 8: [] });
+  });
+
+  test('a name in palette entries past the highest used index: PLTE cut to what the pixels use', async () => {
+    const planted = png(head, pngChunk('PLTE', concatBytes(used, latin1(SECRET.padEnd(30, ' ')))), idat, IEND);
+    const out = await expectCaught('tail', planted, /^10 palette entries no pixel uses/);
+    expect(same(out, png(head, pngChunk('PLTE', used), idat, IEND))).toBe(true);
+  });
+
+  test('a name in an unused entry between used ones, and in its tRNS alpha: zeroed / opaque', async () => {
+    // The pixels use indices 0 and 3 only.
+    const rows3 = deflateSync(indexRows(W, H, 3).map((v, i) => (i % (1 + W) === 0 || v === 0 ? 0 : 3)));
+    const palette = concatBytes(used.subarray(0, 3), latin1('JS1'), latin1('JS2'), used.subarray(6, 9));
+    const planted = png(head, pngChunk('PLTE', palette), pngChunk('tRNS', Uint8Array.of(255, 0x4a, 0x53, 200)), pngChunk('IDAT', rows3), IEND);
+    const out = await expectCaught('middle', planted, /^2 palette entries no pixel uses/, 'JS1');
+    expect(findingsOf(pngFormat.walk(planted)).map((f) => f.detail)).toEqual(['2 palette entries no pixel uses (free bytes)', 'transparency of palette entries no pixel uses']);
+    expect(Array.from(dataOf(out, 'PLTE'))).toEqual([255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255]);
+    expect(Array.from(dataOf(out, 'tRNS'))).toEqual([255, 255, 255, 200]);
+  });
+
+  test('interlaced and 2-bit palette images count the pixels of every pass', async () => {
+    // 2-bit indices: a 5x3 image whose pixels use indices 0-2 (index 3 only in the last row).
+    const packed = [[0, 1, 2, 1, 0], [2, 2, 1, 0, 1], [0, 0, 0, 0, 3]].map((r) => Uint8Array.of(0, (r[0] << 6) | (r[1] << 4) | (r[2] << 2) | r[3], r[4] << 6));
+    const four = png(ihdr(5, 3, 2, 3), pngChunk('PLTE', concatBytes(used, latin1('xyz'))), pngChunk('IDAT', deflateSync(concatBytes(...packed))), IEND);
+    expect(findingsOf(pngFormat.walk(four))).toEqual([]);
+    const interlaced = new Uint8Array(await sharp(Buffer.from(Array.from({ length: 9 * 9 * 3 }, (_, i) => ((i / 3) | 0) % 3 === 0 ? 255 : 0)), { raw: { width: 9, height: 9, channels: 3 } }).png({ palette: true, progressive: true }).toBuffer());
+    expect(dataOf(interlaced, 'IHDR')[12]).toBe(1);
+    expect(findingsOf(pngFormat.walk(interlaced))).toEqual([]);
+  });
+
+  test('bits set after the last pixel of 1-bit scanlines: found; the strip recompresses the rows without them', async () => {
+    // 1-bit gray, 9 pixels wide: two bytes a row, the second holds one pixel and 7 spare bits;
+    // the second row Up-filtered, so its spare bits depend on the first row's.
+    const clean = png(ihdr(9, 2, 1, 0), pngChunk('IDAT', deflateSync(Uint8Array.of(0, 0b10110011, 0x80, 0, 0b01001100, 0x80))), IEND);
+    const planted = png(ihdr(9, 2, 1, 0), pngChunk('IDAT', deflateSync(Uint8Array.of(0, 0b10110011, 0x80 | 0x4a, 2, (0b01001100 - 0b10110011) & 0xff, 0x53 - 0x4a))), IEND);
+    expect(findingsOf(pngFormat.walk(clean))).toEqual([]);
+    expect((await pixels(planted)).equals(await pixels(clean))).toBe(true);
+    expect(findingsOf(pngFormat.walk(planted)).map((f) => f.detail)).toEqual(['bits set after the last pixel of 2 scanline(s) (never decoded)']);
+    const out = await expectCaught('spare bits', planted, /bits set after the last pixel/, null);
+    expect(strip(planted).notes).toEqual(['cleared the spare bits after each scanline (image data recompressed, pixels unchanged)']);
+    const idat = dataOf(out, 'IDAT');
+    expect(Array.from(inflateSync(idat))).toEqual([0, 0b10110011, 0x80, 0, 0b01001100, 0x80]);
   });
 });
 

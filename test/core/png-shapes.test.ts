@@ -1,8 +1,10 @@
 /**
  * Bytes hidden inside chunks PNG keeps: over-long allowlisted chunks, a non-empty IEND, bytes
- * after the end of the zlib stream in IDAT/fdAT, and more inflated rows than IHDR describes.
+ * after the end of the zlib stream in IDAT/fdAT, more inflated rows than IHDR describes, and bits
+ * inside the stream inflaters skip (set padding bits, code tables of blocks that make no output).
  */
-import { constants, deflateSync } from 'node:zlib';
+import { constants, deflateRawSync, deflateSync, inflateSync } from 'node:zlib';
+import { Deflate } from 'fflate';
 import fc from 'fast-check';
 import sharp from 'sharp';
 import { DeidError } from '../../src/core/errors';
@@ -178,6 +180,25 @@ describe('the compressed image stream', () => {
     expect(Buffer.from(strip(spread).bytes).equals(Buffer.from(pngOf(head, pngChunk('IDAT', z.subarray(0, 4)), pngChunk('IDAT', z.subarray(4)))))).toBe(true);
   });
 
+  test('a name in the padding bits of empty stored blocks, or in the code tables of empty blocks: found, refused, pixels unchanged', async () => {
+    const clean = pngOf(head, pngChunk('IDAT', deflateSync(rows)));
+    // 5 bits of the name in each empty stored block's padding (RFC 1951 3.2.4: skipped).
+    const bits = [...latin1(SECRET)].flatMap((byte) => [...Array(8).keys()].map((i) => (byte >> i) & 1));
+    const w = new BitWriter();
+    for (let i = 0; i < bits.length; i += 5) w.bits(0, 3).align(bits.slice(i, i + 5).reduce((v, b, k) => v | (b << k), 0)).bits(0, 16).bits(0xffff, 16);
+    const padded = pngOf(head, pngChunk('IDAT', zlibOf(concatBytes(w.done(), deflateRawSync(rows)), rows)));
+    const tables = pngOf(head, pngChunk('IDAT', HIDING_STREAMS['a Huffman-coded block that inflates to nothing'](rows)));
+    for (const planted of [padded, tables]) {
+      // sharp (libspng) decodes the same pixels: the bits are invisible to a decoder.
+      expect((await pixels(planted)).equals(await pixels(clean))).toBe(true);
+      const found = findingsOf(pngFormat.walk(planted));
+      expect(found).toEqual([expect.objectContaining({ kind: 'unknown-segment', detail: expect.stringMatching(/^bits no decoder reads inside the compressed image data/) })]);
+      expect(JSON.stringify(found)).not.toContain('John');
+      // Only re-encoding the pixels can drop them (the CLI does, with a notice).
+      expect(() => strip(planted)).toThrow(expect.objectContaining({ code: 'not-clean' }));
+    }
+  });
+
   test('more inflated data than IHDR describes is a finding; less is malformed; broken streams throw DeidError', async () => {
     const more = pngOf(head, pngChunk('IDAT', deflateSync(concatBytes(rows, latin1(SECRET)))));
     expect(findingsOf(pngFormat.walk(more))).toEqual([expect.objectContaining({ kind: 'unknown-segment', detail: 'more decompressed image data than the image size implies' })]);
@@ -224,6 +245,83 @@ describe('the compressed image stream', () => {
   });
 });
 
+/** RFC 1951 bits, least significant first; Huffman codes go most significant bit first (3.1.1). */
+class BitWriter {
+  private bytes: number[] = [];
+  private acc = 0;
+  private n = 0;
+
+  bits(value: number, count: number): this {
+    for (let i = 0; i < count; i++) this.bit((value >> i) & 1);
+    return this;
+  }
+
+  code(code: number, length: number): this {
+    for (let i = length - 1; i >= 0; i--) this.bit((code >> i) & 1);
+    return this;
+  }
+
+  /** Pads to a byte boundary with `pad` (bits an inflater skips). */
+  align(pad: number): this {
+    let i = 0;
+    while (this.n !== 0) this.bit((pad >> i++) & 1);
+    return this;
+  }
+
+  done(): Uint8Array {
+    return Uint8Array.from(this.bytes);
+  }
+
+  private bit(b: number): void {
+    this.acc |= b << this.n;
+    if (++this.n === 8) {
+      this.bytes.push(this.acc);
+      this.acc = 0;
+      this.n = 0;
+    }
+  }
+}
+
+function adler32(data: Uint8Array): Uint8Array {
+  let a = 1;
+  let b = 0;
+  for (const x of data) {
+    a = (a + x) % 65521;
+    b = (b + a) % 65521;
+  }
+  return be32(((b << 16) | a) >>> 0);
+}
+
+/** A zlib stream: header, the DEFLATE blocks, the Adler-32 of `data`. */
+function zlibOf(blocks: Uint8Array, data: Uint8Array): Uint8Array {
+  return concatBytes(Uint8Array.of(0x78, 0x01), blocks, adler32(data));
+}
+
+/**
+ * A non-final dynamic block that codes nothing but end-of-block (RFC 1951 3.2.7): literal/length
+ * codes for symbol 0 and 256 (one bit each), one distance code, all of it free for a writer's
+ * choosing. Code-length code: 18 -> "0", 0 -> "10", 1 -> "11".
+ */
+function emptyDynamicBlock(w: BitWriter): BitWriter {
+  w.bits(0, 1).bits(2, 2).bits(0, 5).bits(0, 5).bits(14, 4);
+  // HCLEN + 4 = 18 lengths, in the order 16 17 18 0 8 7 9 6 10 5 11 4 12 3 13 2 14 1.
+  const clen: Record<number, number> = { 18: 1, 0: 2, 1: 2 };
+  for (const sym of [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1]) w.bits(clen[sym] ?? 0, 3);
+  w.code(3, 2); // symbol 0: length 1
+  w.code(0, 1).bits(138 - 11, 7); // 138 zeros (symbols 1-138)
+  w.code(0, 1).bits(117 - 11, 7); // 117 zeros (139-255)
+  w.code(3, 2); // symbol 256 (end of block): length 1
+  w.code(3, 2); // the one distance code: length 1
+  return w.code(1, 1); // end of block ("1": symbol 256 sorts after symbol 0)
+}
+
+const HIDING_STREAMS: Record<string, (data: Uint8Array) => Uint8Array> = {
+  'an empty stored block with its padding bits set': (data) => zlibOf(concatBytes(new BitWriter().bits(0, 3).align(0b10101).bits(0, 16).bits(0xffff, 16).done(), deflateRawSync(data)), data),
+  'a final stored block with its padding bits set': (data) => zlibOf(concatBytes(new BitWriter().bits(1, 1).bits(0, 2).align(0b11111).bits(data.length, 16).bits(data.length ^ 0xffff, 16).done(), data), data),
+  'set bits after the final block': (data) => zlibOf(concatBytes(new BitWriter().bits(0, 1).bits(0, 2).align(0).bits(data.length, 16).bits(data.length ^ 0xffff, 16).done(), data, new BitWriter().bits(1, 1).bits(1, 2).code(0, 7).align(0b111111).done()), data),
+  'a Huffman-coded block that inflates to nothing': (data) => zlibOf(concatBytes(emptyDynamicBlock(new BitWriter()).bits(1, 1).bits(0, 2).align(0).bits(data.length, 16).bits(data.length ^ 0xffff, 16).done(), data), data),
+};
+
 describe('zlibExtent', () => {
   test('agrees with zlib on every level and strategy, over split segments, with trailing bytes', () => {
     fc.assert(
@@ -240,11 +338,33 @@ describe('zlibExtent', () => {
           const whole = concatBytes(z, tail);
           const points = [...new Set(cuts.map((c) => c % (whole.length + 1)))].sort((a, b) => a - b);
           const segments = [0, ...points].map((p, i, all) => whole.subarray(p, all[i + 1] ?? whole.length));
-          expect(zlibExtent(segments)).toEqual({ end: z.length, inflated: input.length, overLimit: false });
+          expect(zlibExtent(segments)).toEqual({ end: z.length, inflated: input.length, overLimit: false, hidden: null });
         },
       ),
       { numRuns: 300 },
     );
+  });
+
+  test('flushed streams (empty stored blocks, an empty final fixed block) hide nothing', () => {
+    const data = rgbRows(40, 30);
+    for (const sync of [true, false]) {
+      const out: Uint8Array[] = [];
+      const d = new Deflate({ level: 6 }, (chunk) => out.push(chunk));
+      for (let at = 0; at < data.length; at += 500) {
+        d.push(data.subarray(at, at + 500));
+        d.flush(sync);
+      }
+      d.push(new Uint8Array(0), true);
+      const z = concatBytes(Uint8Array.of(0x78, 0x9c), ...out, new Uint8Array(4));
+      expect(zlibExtent([z])).toEqual({ end: z.length, inflated: data.length, overLimit: false, hidden: null });
+    }
+  });
+
+  test.each(Object.entries(HIDING_STREAMS))('%s: hidden bits, the same inflated bytes', (_name, make) => {
+    const data = rgbRows(16, 4);
+    const z = make(data);
+    expect(Buffer.from(inflateSync(z)).equals(Buffer.from(data))).toBe(true);
+    expect(zlibExtent([z])).toEqual({ end: z.length, inflated: data.length, overLimit: false, hidden: expect.stringMatching(/padding|inflate to nothing/) });
   });
 
   test('stops at the limit; random and cut input only ever throws DeidError', () => {

@@ -164,6 +164,8 @@ export interface HeifItemSpec {
   inIdat?: boolean;
   /** 1-based ipco property indices. */
   props?: number[];
+  /** infe flags (1: hidden, e.g. a grid tile). */
+  flags?: number;
 }
 
 export interface HeifSpec {
@@ -182,7 +184,7 @@ export interface HeifSpec {
 function infe(item: HeifItemSpec): Uint8Array {
   const parts = [be16(item.id), be16(0), latin1(item.type), latin1('\0')];
   if (item.type === 'mime') parts.push(latin1(`${item.contentType ?? ''}\0`));
-  return fullBox('infe', 2, 0, ...parts);
+  return fullBox('infe', 2, item.flags ?? 0, ...parts);
 }
 
 /**

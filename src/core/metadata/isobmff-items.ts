@@ -12,6 +12,7 @@
 import { joinBytes, u32be } from '../bytes';
 import { isDeidError } from '../errors';
 import { typeLabel } from './isobmff-box';
+import { derivedItem } from './isobmff-derived';
 import { av1Units, hevcLengthSize, hevcUnits, type CodedUnits } from './isobmff-coded';
 import { METHOD_FILE, METHOD_IDAT, type Location, type MetaModel } from './isobmff-meta';
 import { ALPHA_AUX_TYPES } from './isobmff-props';
@@ -78,28 +79,6 @@ function exifFindings(data: Uint8Array | null, where: string): Finding[] {
   }
 }
 
-/** grid item data (23008-12 6.6.2.3.2): version 0, flags (bit 0: 32-bit sizes), rows, columns, size. */
-const GRID_FIXED = 4;
-const GRID_LARGE = 1;
-
-/** The grid descriptor as the spec defines it, or null when the bytes cannot be one. */
-export function canonicalGrid(data: Uint8Array): Uint8Array | null {
-  if (data.length < GRID_FIXED || data[0] !== 0) return null;
-  const size = GRID_FIXED + 2 * (data[1] & GRID_LARGE ? 4 : 2);
-  if (data.length < size) return null;
-  const out = data.slice(0, size);
-  out[1] &= GRID_LARGE;
-  return out;
-}
-
-function gridProblem(data: Uint8Array): string | null {
-  const canonical = canonicalGrid(data);
-  if (!canonical) return 'grid descriptor that does not parse';
-  if (canonical.length < data.length) return `${data.length - canonical.length} bytes after the grid descriptor`;
-  if (canonical[1] !== data[1]) return 'grid flags other than the field size';
-  return null;
-}
-
 /** The units of a kept HEVC or AV1 item (isobmff-coded.ts); null for other types or without hvcC. */
 export function codedUnits(b: Uint8Array, m: MetaModel, id: number, type: string, data: Uint8Array): CodedUnits | null {
   if (type === 'av01') return av1Units(data);
@@ -160,7 +139,8 @@ export function classifyItems(b: Uint8Array, m: MetaModel, kept: Set<number>): M
     const one = (kind: FindingKind, detail: string): ItemClass => ({ keep: false, findings: [{ kind, where, detail }] });
     if (kept.has(item.id)) {
       const data = itemBytes(b, m.locations.get(item.id), m);
-      const problems = !data ? [] : item.type === 'grid' ? [gridProblem(data)].filter((x): x is string => x !== null) : (codedUnits(b, m, item.id, item.type, data)?.problems ?? []);
+      const derived = derivedItem(b, m, item.id, item.type, data);
+      const problems = derived ? derived.problems : data ? (codedUnits(b, m, item.id, item.type, data)?.problems ?? []) : [];
       out.set(item.id, { keep: true, findings: problems.map((detail) => ({ kind: 'unknown-segment' as const, where, detail })) });
     } else if (item.type === 'Exif') {
       out.set(item.id, { keep: false, findings: exifFindings(itemBytes(b, m.locations.get(item.id), m), where) });

@@ -10,7 +10,8 @@ import { joinBytes } from '../bytes';
 import { DeidError } from '../errors';
 import { ascii, equalBytes, makeBox, makeFullBox, uintBytes } from './isobmff-box';
 import type { Brands } from './isobmff-brands';
-import { canonicalGrid, codedUnits, itemBytes } from './isobmff-items';
+import { derivedItem } from './isobmff-derived';
+import { codedUnits, itemBytes } from './isobmff-items';
 import { INFE_HIDDEN, METHOD_FILE, METHOD_IDAT, type Association, type MetaModel } from './isobmff-meta';
 
 /** Item types the rewrite keeps as picture (23008-12 6.6 derived images, HEVC, AV1). */
@@ -95,20 +96,25 @@ function collectItems(b: Uint8Array, m: MetaModel, kept: Set<number>): KeptItem[
     if (item.protection !== 0) refuse('the picture is a protected (encrypted) item');
     const loc = m.locations.get(item.id);
     let data: Uint8Array | null = null;
-    if (loc && loc.extents.length > 0) {
+    // 23008-12 6.6.2.2: an identity item has no body; any extents it lists are not written.
+    if (loc && loc.extents.length > 0 && item.type !== 'iden') {
       if (loc.method !== METHOD_FILE && loc.method !== METHOD_IDAT) refuse('a picture item is stored by item offset (construction method 2)');
       if (loc.dataRef !== 0 && !m.selfContained.has(loc.dataRef)) refuse('a picture item is stored in another file (data reference)');
       data = itemBytes(b, loc, m);
       if (!data) throw new DeidError('malformed', `HEIF: item ${item.id} points outside its data`);
       // Units that carry no picture (SEI, metadata OBUs, padding) are left out; the rest is copied.
       const units = codedUnits(b, m, item.id, item.type, data);
+      if (units?.refuse) refuse(units.refuse);
       if (units) data = units.data;
       // An extent of length 0 would mean "to the end" (14496-12 8.11.3.3): empty data cannot be written.
       if (data.length === 0) throw new DeidError('malformed', `HEIF: picture item ${item.id} holds no coded data`);
-      if (item.type === 'grid') {
-        // Only the descriptor's own fields are written (bytes after them could hold anything).
-        data = canonicalGrid(data);
-        if (!data) throw new DeidError('malformed', `HEIF: grid item ${item.id} does not hold a grid descriptor`);
+      // grid/iovl: only the descriptor's own fields are written (bytes after them could hold
+      // anything); a descriptor that hides an input picture cannot be kept (isobmff-derived.ts).
+      const derived = derivedItem(b, m, item.id, item.type, data);
+      if (derived?.refuse) refuse(derived.refuse);
+      if (derived) {
+        if (!derived.data) throw new DeidError('malformed', `HEIF: ${item.type} item ${item.id} does not hold its descriptor`);
+        data = derived.data;
       }
     }
     if (!data && item.type !== 'iden') throw new DeidError('malformed', `HEIF: picture item ${item.id} has no data`);

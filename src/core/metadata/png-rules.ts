@@ -104,15 +104,23 @@ export function hasExpectedLength(type: string, length: number, ihdr: Ihdr, pale
   }
 }
 
+/** Bits per pixel (PNG 7.2): channels x bit depth. */
+export function bitsPerPixel(ihdr: Ihdr): number {
+  return CHANNELS[ihdr.colourType] * ihdr.bitDepth;
+}
+
+/** The sub-images a `width` x `height` image is stored as (PNG 8.2): one, or the seven Adam7 passes. */
+export function passSizes(ihdr: Ihdr, width: number, height: number): Array<[number, number]> {
+  if (!ihdr.interlaced) return [[width, height]];
+  return ADAM7.map(([x0, y0, dx, dy]) => [Math.max(0, Math.ceil((width - x0) / dx)), Math.max(0, Math.ceil((height - y0) / dy))]);
+}
+
 /** Filtered scanline bytes of a `width` x `height` image or frame (PNG 7.2, 8.2 for Adam7). */
 export function rawImageSize(ihdr: Ihdr, width: number, height: number): number {
-  const bitsPerPixel = CHANNELS[ihdr.colourType] * ihdr.bitDepth;
+  const bits = bitsPerPixel(ihdr);
   // Each scanline starts with its filter-type byte (PNG 7.3).
-  const rows = (w: number, h: number) => (w === 0 || h === 0 ? 0 : h * (1 + Math.ceil((w * bitsPerPixel) / 8)));
-  if (!ihdr.interlaced) return rows(width, height);
-  let total = 0;
-  for (const [x0, y0, dx, dy] of ADAM7) total += rows(Math.max(0, Math.ceil((width - x0) / dx)), Math.max(0, Math.ceil((height - y0) / dy)));
-  return total;
+  const rows = (w: number, h: number) => (w === 0 || h === 0 ? 0 : h * (1 + Math.ceil((w * bits) / 8)));
+  return passSizes(ihdr, width, height).reduce((total, [w, h]) => total + rows(w, h), 0);
 }
 
 export const COLOUR_TYPE = { gray: COLOUR_GRAY, rgb: COLOUR_RGB, indexed: COLOUR_INDEXED, grayAlpha: COLOUR_GRAY_ALPHA, rgba: COLOUR_RGBA } as const;

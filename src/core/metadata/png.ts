@@ -7,14 +7,19 @@
  * interpretation chunks are clean; text, EXIF, times, ICC, C2PA, every other chunk, and any byte
  * after IEND are findings. A kept chunk must also have exactly its spec shape (png-rules.ts), and
  * the compressed image must end where its zlib stream ends and inflate to exactly the rows IHDR
- * describes (zlib-extent.ts): otherwise a kept chunk could carry bytes no decoder shows. Strip
- * keeps exactly the clean chunks byte for byte (IDAT untouched, so decoded pixels cannot change)
- * and refuses ('not-clean') when the hidden bytes are inside the image data itself.
+ * describes (zlib-extent.ts): otherwise a kept chunk could carry bytes no decoder shows. For
+ * indexed colour and bit depths below 8 the rows are read too (png-rows.ts): palette entries no
+ * pixel uses and bits after each row's last pixel are free space. Strip keeps exactly the clean
+ * chunks byte for byte (IDAT untouched, so decoded pixels cannot change), cuts the palette to
+ * what the pixels use, rewrites the image data only to clear spare row bits (same pixels), and
+ * refuses ('not-clean') when the hidden bits are inside the compressed stream itself.
  */
+import { zlibSync } from 'fflate';
 import { fourcc, joinBytes, joinsTo, u32be as u32 } from '../bytes';
 import { crc32 } from '../crc32';
 import { DeidError, isDeidError } from '../errors';
 import { judgeIccp } from './png-icc';
+import { emptyFacts, needsRows, readRows } from './png-rows';
 import { CANONICAL_PHYS, COLOUR_TYPE, hasExpectedLength, isValidCicp, MAX_SRGB_INTENT, paletteEntries, parseIhdr, PLACEMENT, rawImageSize, SRGB_CHRM, SRGB_GAMA, trnsFitsDepth, type Ihdr } from './png-rules';
 import { exifBlockFindings, minimalOrientationExif, tryScanExif, type ExifScan } from './tiff-ifd';
 import { zlibExtent } from './zlib-extent';
@@ -34,6 +39,8 @@ const MAX_KEYWORD_LENGTH = 79;
 const ORIENTATION_AS_STORED = 1;
 /** APNG (PNG 3rd ed. 11.3.6): fdAT starts with a 4-byte sequence number; fcTL holds width, height after one. */
 const SEQUENCE_SIZE = 4;
+/** PNG 11.2.3: a palette entry is red, green, blue. */
+const PALETTE_ENTRY = 3;
 /** The canonical empty IEND chunk: length 0, "IEND", CRC-32 of "IEND". */
 const EMPTY_IEND = new Uint8Array([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
 
@@ -309,8 +316,9 @@ function animationProblem(bytes: Uint8Array, chunks: readonly Chunk[], ihdr: Ihd
 
 /**
  * Where a compressed image stream hides data the decoder never shows: bytes after the end of the
- * zlib stream (decoders stop at the final block and never read them) or more inflated bytes than
- * the image has rows for. A stream shorter than the image is a broken image: malformed.
+ * zlib stream (decoders stop at the final block and never read them), more inflated bytes than
+ * the image has rows for, or bits inside the stream inflaters skip (set padding bits, code tables
+ * of blocks that make no output). A stream shorter than the image is a broken image: malformed.
  * Returns how many stream bytes the zlib stream occupies, or a reason strip must refuse.
  */
 function streamExtent(bytes: Uint8Array, chunks: readonly Chunk[], s: ImageStream, ihdr: Ihdr): { end: number; total: number } | { refuse: string } {
@@ -319,6 +327,8 @@ function streamExtent(bytes: Uint8Array, chunks: readonly Chunk[], s: ImageStrea
   const extent = zlibExtent(segments, expected);
   if (extent.overLimit) return { refuse: `more decompressed ${s.label} data than the ${s.label} size implies` };
   if (extent.inflated < expected) throw new DeidError('malformed', `PNG: compressed ${s.label} data holds fewer bytes than the ${s.label} needs`);
+  // Bits inflaters skip inside the stream: only a re-encode of the pixels can drop them.
+  if (extent.hidden !== null) return { refuse: `bits no decoder reads inside the compressed ${s.label} data (${extent.hidden})` };
   return { end: extent.end, total: segments.reduce((n, seg) => n + seg.length, 0) };
 }
 
@@ -344,6 +354,59 @@ function trimStream(bytes: Uint8Array, plans: Plan[], s: ImageStream, end: numbe
     else plan.action = { op: 'replace', bytes: chunkOf(c.type, bytes.subarray(c.dataStart, c.dataStart + s.skip + keep)) };
   }
   plans[s.chunkIndices[s.chunkIndices.length - 1]].notes.push(`cut ${total - end} bytes after the end of the compressed ${s.label} data`);
+}
+
+/**
+ * PNG 7.2: bits after a scanline's last pixel are never decoded. They sit inside the compressed
+ * data, so the image data is written again from `rows` (filters undone, spare bits cleared):
+ * one IDAT with the whole new zlib stream in place of the old ones, the same pixels. APNG frame
+ * data (fdAT) carries sequence numbers the other chunks count on: refused instead.
+ */
+function recompress(plans: Plan[], s: ImageStream, rows: Uint8Array, count: number, refuse: (s: ImageStream, why: string) => void): void {
+  const detail = `bits set after the last pixel of ${count} scanline(s) (never decoded)`;
+  if (s.label !== 'image') {
+    refuse(s, detail);
+    return;
+  }
+  const [first, ...rest] = s.chunkIndices;
+  const c = plans[first].chunk;
+  plans[first].findings.push({ kind: 'unknown-segment', where: `chunk ${c.type} @ ${c.offset}`, detail });
+  plans[first].action = { op: 'replace', bytes: chunkOf('IDAT', zlibSync(rows, { level: 9 })) };
+  plans[first].notes.push('cleared the spare bits after each scanline (image data recompressed, pixels unchanged)');
+  for (const i of rest) plans[i].action = { op: 'drop' };
+}
+
+/** tRNS alpha for a palette entry no pixel uses: 255, what a missing entry means (PNG 11.3.1.1). */
+const OPAQUE = 255;
+
+/**
+ * PNG 11.2.3: palette entries past the highest index any pixel uses, and entries below it no
+ * pixel uses, are free bytes (so are their tRNS alphas). The strip writes PLTE up to the highest
+ * used index with the unused entries zero, and tRNS no longer than that with unused alphas 255:
+ * no pixel changes, the decoder never looks at those entries.
+ */
+function unusedPalette(bytes: Uint8Array, plans: Plan[], plteIndex: number, entries: number, used: Uint8Array): void {
+  let keep = 0;
+  for (let i = 0; i < used.length; i++) if (used[i]) keep = i + 1;
+  // An index past the palette's end is the image's own error (11.2.3); leave such a file alone.
+  if (keep > entries || plteIndex < 0) return;
+  const unused = entries - used.subarray(0, entries).reduce((n, u) => n + u, 0);
+  const rewrite = (plan: Plan, data: Uint8Array, detail: string, note: string) => {
+    const c = plan.chunk;
+    if (plan.action.op !== 'keep' || (data.length === c.dataEnd - c.dataStart && data.every((v, i) => v === bytes[c.dataStart + i]))) return;
+    plan.findings.push({ kind: 'unknown-segment', where: `chunk ${c.type} @ ${c.offset}`, detail });
+    plan.action = { op: 'replace', bytes: chunkOf(c.type, data) };
+    plan.notes.push(note);
+  };
+  const plte = plans[plteIndex].chunk;
+  const palette = new Uint8Array(keep * PALETTE_ENTRY);
+  for (let i = 0; i < keep; i++) if (used[i]) palette.set(bytes.subarray(plte.dataStart + i * PALETTE_ENTRY, plte.dataStart + (i + 1) * PALETTE_ENTRY), i * PALETTE_ENTRY);
+  rewrite(plans[plteIndex], palette, `${unused} palette entries no pixel uses (free bytes)`, `cleared ${unused} palette entries no pixel uses`);
+  const trns = plans.find((p) => p.chunk.type === 'tRNS' && p.action.op === 'keep');
+  if (!trns) return;
+  const alphas = bytes.subarray(trns.chunk.dataStart, trns.chunk.dataEnd);
+  const canonical = Uint8Array.from(alphas.subarray(0, keep), (a, i) => (used[i] ? a : OPAQUE));
+  rewrite(trns, canonical, 'transparency of palette entries no pixel uses', 'cleared the transparency of palette entries no pixel uses');
 }
 
 /**
@@ -519,16 +582,31 @@ function assess(bytes: Uint8Array): Assessment {
   }
 
   let notClean: string | null = null;
+  const measured: Array<[ImageStream, number]> = [];
+  const refuseStream = (s: ImageStream, why: string): void => {
+    const last = s.chunkIndices[s.chunkIndices.length - 1];
+    plans[last].findings.push({ kind: 'unknown-segment', where: `chunk ${chunks[last].type} @ ${chunks[last].offset}`, detail: why });
+    notClean = notClean ?? why;
+  };
   for (const s of [image, ...frames]) {
     if (s.chunkIndices.length === 0) continue;
     const extent = streamExtent(bytes, chunks, s, ihdr);
     if ('refuse' in extent) {
-      const last = s.chunkIndices[s.chunkIndices.length - 1];
-      plans[last].findings.push({ kind: 'unknown-segment', where: `chunk ${chunks[last].type} @ ${chunks[last].offset}`, detail: extent.refuse });
-      notClean = notClean ?? extent.refuse;
-    } else if (extent.end < extent.total) {
-      trimStream(bytes, plans, s, extent.end, extent.total);
+      refuseStream(s, extent.refuse);
+      continue;
     }
+    if (extent.end < extent.total) trimStream(bytes, plans, s, extent.end, extent.total);
+    measured.push([s, extent.end]);
+  }
+  if (notClean === null && needsRows(ihdr)) {
+    const facts = emptyFacts(ihdr);
+    for (const [s, end] of measured) {
+      const stream = joinBytes(s.chunkIndices.map((i) => bytes.subarray(chunks[i].dataStart + s.skip, chunks[i].dataEnd))).subarray(0, end);
+      const before = facts.paddedRows;
+      const rows = readRows(stream, rawImageSize(ihdr, s.width, s.height), ihdr, s.width, s.height, facts);
+      if (facts.paddedRows > before) recompress(plans, s, rows, facts.paddedRows - before, refuseStream);
+    }
+    if (facts.used) unusedPalette(bytes, plans, plteIndex, palette, facts.used);
   }
   return { plans, afterIend, notClean, conversion };
 }

@@ -18,6 +18,11 @@ export interface ZlibExtent {
   inflated: number;
   /** True when inflation passed `limit` and the walk stopped early (end is then unknown: -1). */
   overLimit: boolean;
+  /**
+   * Bits inside the stream that no inflater reads or that make no output, where a writer can put
+   * anything without changing a decoded byte; null when there are none (see zlibExtent).
+   */
+  hidden: string | null;
 }
 
 /** RFC 1950 2.2: CM 8 is deflate, CINFO at most 7 (32 KiB window), FDICT is bit 5 of FLG. */
@@ -147,11 +152,16 @@ class BitReader {
     return e >>> 4;
   }
 
-  /** Drops the bits up to the next byte boundary (RFC 1951 3.2.4, stored blocks). */
-  align(): void {
+  /**
+   * Drops the bits up to the next byte boundary (RFC 1951 3.2.4, stored blocks and the end of
+   * the final block); returns false when any of them is set (inflaters ignore their values).
+   */
+  align(): boolean {
     const drop = this.count & 7;
+    const zero = (this.buf & ((1 << drop) - 1)) === 0;
     this.buf >>>= drop;
     this.count -= drop;
+    return zero;
   }
 
   /** Skips `n` whole bytes after align(): first those already buffered, then the input. */
@@ -225,11 +235,14 @@ export function zlibExtent(segments: readonly Uint8Array[], limit = Number.MAX_S
   if (flg & FLG_FDICT) throw malformed('preset dictionary');
   let inflated = 0;
   let final = 0;
+  let setPadding = 0;
+  let emptyDynamic = 0;
   do {
     final = r.bits(1);
     const type = r.bits(2);
+    const before = inflated;
     if (type === BTYPE_STORED) {
-      r.align();
+      if (!r.align()) setPadding++;
       const len = r.bits(16);
       const nlen = r.bits(16);
       if ((len ^ 0xffff) !== nlen) throw malformed('stored block length check');
@@ -253,16 +266,24 @@ export function zlibExtent(segments: readonly Uint8Array[], limit = Number.MAX_S
           if (distance > inflated) throw malformed('distance too far back');
           inflated += length;
         }
-        if (inflated > limit) return { end: -1, inflated, overLimit: true };
+        if (inflated > limit) return { end: -1, inflated, overLimit: true, hidden: null };
       }
+      // A dynamic block that makes no output is only its code tables: free bits (zlib's flushes
+      // write empty stored or fixed blocks, which hold none).
+      if (type === BTYPE_DYNAMIC && inflated === before) emptyDynamic++;
     } else {
       throw malformed('reserved block type');
     }
-    if (inflated > limit) return { end: -1, inflated, overLimit: true };
+    if (inflated > limit) return { end: -1, inflated, overLimit: true, hidden: null };
   } while (!final);
-  r.align();
+  if (!r.align()) setPadding++;
   const end = r.position() + ADLER_SIZE;
   const total = segments.reduce((n, s) => n + s.length, 0);
   if (end > total) throw new DeidError('truncated', 'zlib stream: Adler-32 cut off');
-  return { end, inflated, overLimit: false };
+  const hidden: string[] = [];
+  // RFC 1951 3.2.4: the bits up to a byte boundary before a stored block's LEN, and after the
+  // final block, are skipped by inflaters; zlib writes them as 0.
+  if (setPadding > 0) hidden.push(`${setPadding} byte-boundary padding(s) with bits set`);
+  if (emptyDynamic > 0) hidden.push(`${emptyDynamic} Huffman-coded block(s) that inflate to nothing`);
+  return { end, inflated, overLimit: false, hidden: hidden.length > 0 ? hidden.join(', ') : null };
 }
