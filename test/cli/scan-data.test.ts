@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -77,4 +78,43 @@ test('bag create reads scan data: an export carrying such bytes, hash and sign-o
   expect(r.code).toBe(1);
   expect(r.stderr).toMatch(/does not verify clean: unknown-segment/);
   expect(fs.existsSync(bag)).toBe(false);
+});
+
+test('arithmetic-coded JPEG (SOF10), whose scan data is not walked: verify --scan-data says so, strip --scan-data re-encodes it from its pixels with the reason, bytes planted in a scan gone', async () => {
+  const dir = path.join(work, 'arithmetic');
+  fs.mkdirSync(dir);
+  const { data: rgb, info } = await sharp(fs.readFileSync(exp.image)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const ppm = Buffer.concat([Buffer.from(`P6\n${info.width} ${info.height}\n255\n`, 'latin1'), rgb]);
+  const clean = execFileSync('cjpeg', ['-arithmetic', '-progressive', '-quality', '95'], { input: ppm });
+  // Text after the first scan's coded data (libjpeg warns of extraneous bytes and decodes on).
+  const sos = clean.indexOf(Buffer.from([0xff, 0xda]));
+  let end = sos + 2 + clean.readUInt16BE(sos + 2);
+  while (!(clean[end] === 0xff && clean[end + 1] !== 0 && (clean[end + 1] < 0xd0 || clean[end + 1] > 0xd7))) end++;
+  const planted = Buffer.concat([clean.subarray(0, end), Buffer.from(SECRET, 'latin1'), clean.subarray(end)]);
+  const file = path.join(dir, 'arith.jpg');
+  fs.writeFileSync(file, planted);
+  expect((await deid('verify', file)).code).toBe(0);
+  const deep = await deid('verify', '--json', '--scan-data', file);
+  expect(deep.code).toBe(1);
+  const findings = json(deep.stdout).files[0].findings as Array<{ kind: string; detail: string }>;
+  expect(findings.length).toBeGreaterThan(0);
+  expect(findings.every((f) => f.kind === 'unknown-segment' && f.detail === 'scan data of an arithmetic-coded frame: not checked for bytes no MCU uses')).toBe(true);
+  // Without --scan-data strip copies the scan data as it is (lossless, the text with it).
+  const plainOut = path.join(work, 'arithmetic-plain');
+  const plain = await deid('strip', '--json', file, '--out', plainOut);
+  expect(json(plain.stdout).files[0]).toMatchObject({ lossless: true });
+  expect(fs.readFileSync(path.join(plainOut, 'arith.jpg')).includes(Buffer.from(SECRET, 'latin1'))).toBe(true);
+  const out = path.join(work, 'arithmetic-stripped');
+  const s = await deid('strip', '--json', '--scan-data', file, '--out', out);
+  expect(s.code).toBe(0);
+  expect(json(s.stdout).files[0]).toMatchObject({ lossless: false, notice: expect.stringMatching(/^salvaged: .*scan data of an arithmetic-coded frame: not checked for bytes no MCU uses.* re-encoded from its decoded pixels/) });
+  const written = fs.readFileSync(path.join(out, 'arith.jpg'));
+  expect(written.includes(Buffer.from(SECRET, 'latin1'))).toBe(false);
+  expect((await deid('verify', '--scan-data', path.join(out, 'arith.jpg'))).code).toBe(0);
+  // The same picture, re-encoded (quality 95, 4:4:4): close to libjpeg's decoding of the input.
+  const [a, b] = await Promise.all([sharp(written).raw().toBuffer(), sharp(planted, { failOn: 'none' }).raw().toBuffer()]);
+  expect(a.length).toBe(b.length);
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff += Math.abs(a[i] - b[i]);
+  expect(diff / a.length).toBeLessThan(3);
 });

@@ -259,7 +259,9 @@ describe('camera quirks decoders tolerate (issue 8.2): stepped over, dropped, no
     expect(findingsOf(jpegFormat.walk(planted, DEEP)).map((f) => f.detail)).toEqual([`${SECRET.length} bytes of scan data no MCU uses (after the last MCU or before an RSTn)`]);
     expect(same(strip(planted, DEEP).bytes, restart)).toBe(true);
     // Every corpus JPEG the default walk finds clean is clean with scan data read too: no
-    // camera or editor leaves such bytes, so the deep walk adds no false findings.
+    // camera or editor leaves such bytes, so the deep walk adds no false findings. One file is
+    // damaged inside its scan (16 kB of 0xFF and a code 0x9F that libjpeg passes over, see
+    // jpeg-scan-unchecked.test.ts): what it finds there is that.
     const dir = path.join(CORPUS, 'jpg');
     let compared = 0;
     for (const name of (await fs.readdir(dir)).filter((n) => /\.jpe?g$/i.test(n))) {
@@ -269,7 +271,8 @@ describe('camera quirks decoders tolerate (issue 8.2): stepped over, dropped, no
       } catch {
         continue;
       }
-      expect([name, findingsOf(jpegFormat.walk(clean, DEEP))]).toEqual([name, []]);
+      const expected = name === 'corrupted.jpg' ? [`${16384 + 1} bytes of scan data no MCU uses (after the last MCU or before an RSTn)`] : [];
+      expect([name, findingsOf(jpegFormat.walk(clean, DEEP)).map((f) => f.detail)]).toEqual([name, expected]);
       compared++;
     }
     expect(compared).toBeGreaterThan(10);

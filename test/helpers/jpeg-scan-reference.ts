@@ -34,8 +34,11 @@ class ScanBits {
     if (this.pos >= this.end) return false;
     const b = this.bytes[this.pos];
     if (b === MARKER) {
-      if (this.pos + 1 >= this.end || this.bytes[this.pos + 1] !== STUFFED_ZERO) return false;
-      this.pos += 2;
+      // libjpeg's jpeg_fill_bit_buffer: a run of FF then 00 is one data FF; any other code stops.
+      let code = this.pos + 1;
+      while (code < this.end && this.bytes[code] === MARKER) code++;
+      if (code >= this.end || this.bytes[code] !== STUFFED_ZERO) return false;
+      this.pos = code + 1;
     } else {
       this.pos += 1;
     }
@@ -57,12 +60,21 @@ class ScanBits {
     for (let i = 0; i < n; i++) this.read();
   }
 
-  /** F.2.2.5 / B.2.4.4: at the end of a restart interval, skip to and over its RSTn marker. */
-  restart(): boolean {
+  /**
+   * F.2.2.5 / B.2.4.4: at the end of restart interval `expected` (0..7), skip to and over its
+   * RSTn marker, passing over codes that name no marker (02..BF) as libjpeg's next_marker does;
+   * false at another RSTn or marker.
+   */
+  restart(expected: number): boolean {
     this.bit = 0;
     const from = this.pos;
     while (this.pos + 1 < this.end) {
+      if (this.bytes[this.pos] === MARKER && this.bytes[this.pos + 1] > 0x01 && this.bytes[this.pos + 1] < 0xc0) {
+        this.pos += 2;
+        continue;
+      }
       if (this.bytes[this.pos] === MARKER && this.bytes[this.pos + 1] >= RST0 && this.bytes[this.pos + 1] <= RST7) {
+        if (this.bytes[this.pos + 1] !== RST0 + expected) return false;
         // libjpeg skips such bytes with "extraneous bytes before marker" and decodes on: they
         // are read by nothing. 0xFF fill before a marker is allowed (T.81 B.1.1.2).
         if (this.bytes.subarray(from, this.pos).some((b) => b !== MARKER)) this.skipped.push([from, this.pos]);
@@ -132,7 +144,7 @@ export function referenceScanExtent(bytes: Uint8Array, start: number, end: numbe
   }
   const bits = new ScanBits(bytes, start, end);
   for (let m = 0; m < mcus; m++) {
-    if (restartInterval > 0 && m > 0 && m % restartInterval === 0 && !bits.restart()) return null;
+    if (restartInterval > 0 && m > 0 && m % restartInterval === 0 && !bits.restart((m / restartInterval - 1) % 8)) return null;
     for (const b of blocksPerMcu) skipBlock(bits, b.dc, b.ac);
     if (bits.exhausted) return null;
   }

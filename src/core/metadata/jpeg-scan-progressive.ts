@@ -99,6 +99,8 @@ export class ProgressiveScans {
   private refused = false;
   /** Blocks visited by AC refinement scans so far (REFINE_VISITS_FLOOR). */
   private refineVisits = 0;
+  /** Why the last scan `extent` answered null for was not judged (a finding's words). */
+  whyNot = '';
 
   constructor(private readonly frame: Frame) {
     this.hMax = Math.max(...frame.components.map((c) => c.h));
@@ -141,11 +143,16 @@ export class ProgressiveScans {
   }
 
   extent(bytes: Uint8Array, start: number, end: number, scan: ProgressiveScan, restartInterval: number): ScanExtent | null {
-    if (this.refused || this.frame.width === 0 || this.frame.height === 0) return null;
-    if (!this.valid(scan)) {
-      this.refused = true;
+    if (this.refused || this.frame.width === 0 || this.frame.height === 0) {
+      this.whyNot = 'follows a scan decoders refuse';
       return null;
     }
+    if (!this.valid(scan)) {
+      this.refused = true;
+      this.whyNot = 'decoders refuse (spectral or approximation values, components or tables out of bounds)';
+      return null;
+    }
+    this.whyNot = 'does not decode to its last MCU (damaged, cut short, or a restart marker missing)';
     const bits = new ScanBits(bytes, start, end);
     const done = scan.ss === 0 ? this.dcScan(bits, scan, restartInterval) : this.acScan(bits, scan, restartInterval);
     return done ? { end: bits.position(), slack: bits.skipped } : null;
@@ -176,6 +183,7 @@ export class ProgressiveScans {
       }
       if (tables.length > MAX_BLOCKS_IN_MCU) {
         this.refused = true;
+        this.whyNot = 'decoders refuse (more than 10 blocks in an MCU)';
         return false;
       }
     }
@@ -202,7 +210,10 @@ export class ProgressiveScans {
     if (h === null) {
       // The nonzero history is unknown: a first scan adds to it (still unknown after); a
       // refinement cannot be walked.
-      if (refine) return false;
+      if (refine) {
+        this.whyNot = 'refines coefficients no earlier scan could be walked for (a frame too large, or a scan that did not decode whole)';
+        return false;
+      }
     }
     const { ss, se } = scan;
     const visitBudget = REFINE_VISITS_FLOOR + REFINE_VISITS_PER_BYTE * bits.length;

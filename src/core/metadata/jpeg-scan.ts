@@ -17,6 +17,9 @@ const COEFFICIENTS = 64;
 const HUFFMAN_COUNTS = 16;
 const ZRL = 0xf0;
 const SEGMENT_HEADER = 4;
+const RST_CYCLE = 8;
+/** SOF0: codes from here on name real markers; below (02..BF) libjpeg finds none it knows. */
+const FIRST_MARKER_CODE = 0xc0;
 
 export interface FrameComponent {
   id: number;
@@ -154,8 +157,12 @@ export class ScanBits {
       if (at >= this.end) return;
       const b = this.bytes[at];
       if (b === MARKER) {
-        if (at + 1 >= this.end || this.bytes[at + 1] !== STUFFED_ZERO) return;
-        this.pos = at + 2;
+        // libjpeg (jdhuff.c jpeg_fill_bit_buffer) swallows a run of 0xFF before the code: FF
+        // FF 00 is a data FF as FF 00 is; any other code is a marker, where the bits stop.
+        let code = at + 1;
+        while (code < this.end && this.bytes[code] === MARKER) code++;
+        if (code >= this.end || this.bytes[code] !== STUFFED_ZERO) return;
+        this.pos = code + 1;
       } else {
         this.pos = at + 1;
       }
@@ -245,6 +252,66 @@ export class ScanBits {
   }
 
   /**
+   * The next marker from `from`, as libjpeg's next_marker() finds one (jdmarker.c): bytes other
+   * than 0xFF and FF 00 pairs passed over, a run of 0xFF as fill (T.81 B.1.1.2). Returns the
+   * offset of the FF right before its code, or `end` when the data ends first: the data ends at
+   * a marker that is no RSTn (a frame or scan segment, EOI) or at the end of the file, which
+   * libjpeg reads as EOI.
+   */
+  private markerFrom(from: number): number {
+    let i = from;
+    while (i < this.end) {
+      if (this.bytes[i] !== MARKER) {
+        i++;
+        continue;
+      }
+      let code = i + 1;
+      while (code < this.end && this.bytes[code] === MARKER) code++;
+      if (code >= this.end) return this.end;
+      if (this.bytes[code] !== STUFFED_ZERO) return code - 1;
+      i = code + 1;
+    }
+    return this.end;
+  }
+
+  /**
+   * F.2.2.5 / B.2.4.4 at the end of restart interval `expected` (0..7 in turn), on any data, as
+   * libjpeg carries it out (jdhuff.c process_restart, jdmarker.c read_restart_marker and
+   * jpeg_resync_to_restart), since a walk that disagreed would cut bytes libjpeg decodes: the
+   * expected RSTn is taken; another RSTn is taken too when it is not one of the two before or
+   * after; one of the next two is left in place (the interval decodes from no data, and the
+   * marker is judged again at the next restart); one of the two before, or a marker code that
+   * names no marker (02..BF), is passed over to the next marker; the marker ending the data is
+   * left in place for good. Bytes passed over, if not only 0xFF fill, go to `skipped`. Returns
+   * whether the first RSTn found was the expected one, and taken.
+   */
+  resync(expected: number): boolean {
+    const from = this.position();
+    this.n = 0;
+    this.acc = 0;
+    this.exhausted = false;
+    let at = this.markerFrom(from);
+    let passedRst = false;
+    for (;;) {
+      const code = at < this.end ? this.bytes[at + 1] : 0;
+      const isRstCode = code >= RST0 && code <= RST7;
+      const ahead = (code - RST0 - expected + RST_CYCLE) % RST_CYCLE;
+      // jpeg_resync_to_restart: 1 take it, 2 pass over it, 3 leave it.
+      const action = at >= this.end || (!isRstCode && code >= FIRST_MARKER_CODE) || (isRstCode && (ahead === 1 || ahead === 2))
+        ? 3
+        : !isRstCode || ahead === RST_CYCLE - 1 || ahead === RST_CYCLE - 2 ? 2 : 1;
+      if (action === 2) {
+        passedRst ||= isRstCode;
+        at = this.markerFrom(at + 2);
+        continue;
+      }
+      if (this.bytes.subarray(from, at).some((b) => b !== MARKER)) this.skipped.push([from, at]);
+      this.pos = action === 1 ? at + 2 : at;
+      return action === 1 && ahead === 0 && !passedRst;
+    }
+  }
+
+  /**
    * F.2.2.1 / F.2.2.2: one 8x8 block's DC difference and AC coefficients. Each code and the bits
    * it receives are taken in one step by the tables' dcSkip/acSkip when all of them are held;
    * otherwise (a longer code, the end of the data near) by DECODE and RECEIVE, as T.81 reads
@@ -258,12 +325,20 @@ export class ScanBits {
     const acSkip = ac.acSkip;
     for (let k = 0; k < COEFFICIENTS; ) {
       if (n < FULL) {
-        // fill(), inline: whole bytes while at most 24 bits are held; FF 00 is a data FF, any
-        // other marker (or the end) supplies no more bits.
+        // fill(), inline for plain bytes and FF 00 (a data FF); fill() itself takes anything
+        // else at a 0xFF (fill bytes, a marker), so those rules live in one place.
         while (n <= 24 && pos < end) {
           const b = bytes[pos];
           if (b === MARKER) {
-            if (pos + 1 >= end || bytes[pos + 1] !== STUFFED_ZERO) break;
+            if (pos + 1 >= end || bytes[pos + 1] !== STUFFED_ZERO) {
+              this.acc = acc;
+              this.n = n;
+              this.pos = pos;
+              this.loaded = loaded;
+              this.fill();
+              ({ acc, n, pos, loaded } = this);
+              break;
+            }
             starts[loaded & 3] = pos;
             pos += 2;
           } else {
@@ -335,6 +410,23 @@ export function sequentialScanComplete(bytes: Uint8Array, start: number, end: nu
  * before each RSTn that no MCU uses (`slack`). Null when the data does not hold every MCU.
  */
 export function sequentialScanExtent(bytes: Uint8Array, start: number, end: number, frame: Frame, scan: readonly ScanComponent[], restartInterval: number): { end: number; slack: Array<[number, number]> } | null {
+  const walked = walkSequentialScan(bytes, start, end, frame, scan, restartInterval);
+  return walked.complete ? { end: walked.end, slack: walked.slack } : null;
+}
+
+/**
+ * The bytes of a sequential Huffman scan's data that MCUs use, also in damaged data, as libjpeg
+ * decodes it: data that stops at a marker before an interval's last MCU is read up to that
+ * marker (the MCUs left get zero coefficients), and misplaced or missing restart markers are
+ * resynchronised to as jpeg_resync_to_restart does (ScanBits.resync). Always an answer.
+ */
+export function sequentialScanUse(bytes: Uint8Array, start: number, end: number, frame: Frame, scan: readonly ScanComponent[], restartInterval: number): { end: number; slack: Array<[number, number]> } {
+  const walked = walkSequentialScan(bytes, start, end, frame, scan, restartInterval);
+  return { end: walked.end, slack: walked.slack };
+}
+
+/** Both of the above: `complete` when every MCU was decoded from the data. */
+function walkSequentialScan(bytes: Uint8Array, start: number, end: number, frame: Frame, scan: readonly ScanComponent[], restartInterval: number): { end: number; slack: Array<[number, number]>; complete: boolean } {
   const hMax = Math.max(...frame.components.map((c) => c.h));
   const vMax = Math.max(...frame.components.map((c) => c.v));
   const layout = scan.map((s) => {
@@ -355,12 +447,25 @@ export function sequentialScanExtent(bytes: Uint8Array, start: number, end: numb
     blocksPerMcu = layout.flatMap((c) => Array.from({ length: c.h * c.v }, () => ({ dc: c.dc, ac: c.ac })));
   }
   const bits = new ScanBits(bytes, start, end);
+  let complete = true;
   for (let m = 0; m < mcus; m++) {
-    if (restartInterval > 0 && m > 0 && m % restartInterval === 0 && !bits.restart()) return null;
+    if (restartInterval > 0 && m > 0 && m % restartInterval === 0) {
+      // B.2.4.4: RST0..RST7 in turn; on anything else libjpeg resynchronises (ScanBits.resync).
+      if (!bits.resync((m / restartInterval - 1) % RST_CYCLE)) complete = false;
+      // Left at the marker that ends the data: every interval after decodes from no data.
+      if (bits.position() >= end) break;
+    }
     for (const b of blocksPerMcu) bits.skipBlock(b.dc, b.ac);
-    if (bits.exhausted) return null;
+    if (bits.exhausted) {
+      // Data that stops at a marker before the interval's (or scan's) last MCU: libjpeg gives
+      // the MCUs left zero coefficients and reads nothing more until the restart (jdhuff.c
+      // decode_mcu, insufficient_data), and warns "premature end of data segment".
+      complete = false;
+      if (restartInterval === 0) break;
+      m += restartInterval - 1 - (m % restartInterval);
+    }
   }
-  return { end: bits.position(), slack: bits.skipped };
+  return { end: bits.position(), slack: bits.skipped, complete };
 }
 
 /** T.81 B.2.2: the frame header's size and components. */

@@ -16,7 +16,7 @@ import { copyBytes, indexOfByte, joinBytes, joinsTo, u16be } from '../bytes';
 import { DeidError } from '../errors';
 import { DAC, DHT, DNL, DQT, DRI, SOS, isSof, layoutSegments, type SegmentLayout, type TableDef } from './jpeg-tables';
 import { planJpegIcc } from './jpeg-icc';
-import { buildHuffman, readFrame, sequentialScanComplete, sequentialScanExtent, type HuffmanTable, type ScanComponent } from './jpeg-scan';
+import { buildHuffman, readFrame, sequentialScanComplete, sequentialScanUse, type HuffmanTable, type ScanComponent } from './jpeg-scan';
 import { ProgressiveScans, type ScanExtent } from './jpeg-scan-progressive';
 import { minimalOrientationExif, scanExif, type ExifScan } from './tiff-ifd';
 import type { ContainerFormat, Finding, FindingKind, ImageFormat, Part, StripResult, WalkOptions } from './types';
@@ -106,6 +106,8 @@ interface Verdict {
   note?: string;
   /** An ICC profile only a pixel conversion can keep (jpeg-icc.ts). */
   needsConversion?: string;
+  /** Scan data whose unused bytes cannot be told (WalkOptions.scanData): strip refuses. */
+  unchecked?: string;
 }
 
 function startsWith(bytes: Uint8Array, at: number, end: number, sig: Uint8Array): boolean {
@@ -554,8 +556,13 @@ function judge(bytes: Uint8Array, options: WalkOptions): Judgement {
     } else if (piece.marker === 'ecs') {
       verdict = { name: 'entropy-coded data', findings: [], action: 'keep' };
       const extent = extents.get(index);
-      const unused = extent ? extent.slack.reduce((n, [s, e]) => n + (e - s), 0) + (piece.end - extent.end) : 0;
-      if (extent && unused > 0) {
+      if (typeof extent === 'string') {
+        // Fail closed: bytes no MCU uses may be there, unseen (strip refuses; the CLI re-encodes).
+        const what = `${extent}: not checked for bytes no MCU uses`;
+        verdict = { name: 'entropy-coded data', findings: [finding('unknown-segment', where, what)], action: 'keep', unchecked: what };
+      }
+      const unused = extent && typeof extent !== 'string' ? extent.slack.reduce((n, [s, e]) => n + (e - s), 0) + (piece.end - extent.end) : 0;
+      if (extent && typeof extent !== 'string' && unused > 0) {
         const what = `${unused} bytes of scan data no MCU uses (after the last MCU or before an RSTn)`;
         verdict = { name: 'entropy-coded data', findings: [finding('unknown-segment', where, what)], action: 'rewrite', replacement: withoutSlack(bytes, piece, extent), note: `dropped ${what}` };
       }
@@ -675,8 +682,20 @@ function requireCompleteLastScan(bytes: Uint8Array, pieces: readonly Piece[], fr
 }
 
 /** What a walk without WalkOptions.scanData knows of the scans' extents: nothing. */
-const NO_EXTENTS: ReadonlyMap<number, ScanExtent> = new Map();
+const NO_EXTENTS: ReadonlyMap<number, ScanExtent | string> = new Map();
 const SOF_PROGRESSIVE = 0xc2;
+const SOF_LOSSLESS = 0xc3;
+/** T.81 Table B.1: SOF5-7 and SOF13-15 are differential (hierarchical) frames, SOF9-15 arithmetic. */
+const DIFFERENTIAL_BIT = 0x04;
+const ARITHMETIC_BIT = 0x08;
+
+/** Why a frame's scans are not walked at all (T.81 Table B.1), or null for one that is. */
+function unwalkedProcess(marker: number): string | null {
+  if (marker === SOF_BASELINE || marker === SOF_EXTENDED || marker === SOF_PROGRESSIVE) return null;
+  if (marker & DIFFERENTIAL_BIT) return 'a hierarchical (differential) frame';
+  if (marker & ARITHMETIC_BIT) return marker === SOF_LOSSLESS + ARITHMETIC_BIT ? 'an arithmetic-coded lossless frame' : 'an arithmetic-coded frame';
+  return 'a lossless frame';
+}
 
 /**
  * Bytes inside the entropy-coded data of Huffman DCT scans (SOF0/SOF1 sequential, SOF2
@@ -684,15 +703,24 @@ const SOF_PROGRESSIVE = 0xc2;
  * F.1.2.3: only the 1-bit padding of the last byte follows the coded data), and before an RSTn
  * (B.2.4.4). libjpeg decodes every MCU and skips them ("extraneous bytes before marker"), or says
  * nothing at all after the last MCU of a baseline scan, so a name hidden there survives every
- * decoder. Keyed by the index of the 'ecs' piece; scans whose extent cannot be computed
+ * decoder. Keyed by the index of the 'ecs' piece: its extent, or why it cannot be computed
  * (incomplete data, missing tables, a DNL frame, a progressive refinement after a scan not
- * judged, other coding processes) are not listed.
+ * judged, other coding processes). Such a scan is a finding of its own (judge): a scan this
+ * walk cannot judge would otherwise pass as checked, and a name hidden in an arithmetic-coded
+ * file would pass every --scan-data verify.
  */
-function scanExtents(bytes: Uint8Array, pieces: readonly Piece[], frame: Piece | undefined): Map<number, ScanExtent> {
-  const extents = new Map<number, ScanExtent>();
-  if (!frame || (frame.marker !== SOF_BASELINE && frame.marker !== SOF_EXTENDED && frame.marker !== SOF_PROGRESSIVE)) return extents;
+function scanExtents(bytes: Uint8Array, pieces: readonly Piece[], frame: Piece | undefined): Map<number, ScanExtent | string> {
+  const extents = new Map<number, ScanExtent | string>();
+  const unjudged = (why: string): Map<number, ScanExtent | string> => {
+    pieces.forEach((p, i) => { if (p.marker === 'ecs') extents.set(i, why); });
+    return extents;
+  };
+  if (!frame) return unjudged('no frame header');
+  const process = unwalkedProcess(frame.marker as number);
+  if (process) return unjudged(`scan data of ${process}`);
   const header = readFrame(bytes, frame.offset);
-  if (header.height === 0 || header.width === 0) return extents;
+  if (header.height === 0) return unjudged('scan data of a frame whose height a DNL segment gives');
+  if (header.width === 0) return unjudged('scan data of a frame of width 0');
   // G.1.2.3: refinement scans depend on what every earlier scan of the frame decoded.
   const progressive = frame.marker === SOF_PROGRESSIVE ? new ProgressiveScans(header) : null;
   const tables: Array<HuffmanTable | undefined> = new Array(2 * HUFFMAN_DESTINATIONS);
@@ -720,10 +748,14 @@ function scanExtents(bytes: Uint8Array, pieces: readonly Piece[], frame: Piece |
         const scan = { components, ss: bytes[tail], se: bytes[tail + 1], ah: bytes[tail + 2] >> 4, al: bytes[tail + 2] & 15 };
         const from = data ? data.offset : p.end;
         const extent = progressive.extent(bytes, from, data ? data.end : from, scan, restartInterval);
-        if (extent && data) extents.set(i + 1, extent);
+        if (data) extents.set(i + 1, extent ?? `progressive scan data that ${progressive.whyNot}`);
         continue;
       }
-      if (!data || payload + 1 + 2 * count > p.end) continue;
+      if (!data) continue;
+      if (payload + 1 + 2 * count > p.end) {
+        extents.set(i + 1, 'scan data after a scan header too short for its components');
+        continue;
+      }
       const components: ScanComponent[] = [];
       for (let c = 0; c < count; c++) {
         const at = payload + 1 + 2 * c;
@@ -731,9 +763,12 @@ function scanExtents(bytes: Uint8Array, pieces: readonly Piece[], frame: Piece |
         const ac = tables[HUFFMAN_DESTINATIONS + (bytes[at + 1] & 15)];
         if (dc && ac) components.push({ id: bytes[at], dc, ac });
       }
-      if (components.length !== count) continue;
-      const extent = sequentialScanExtent(bytes, data.offset, data.end, header, components, restartInterval);
-      if (extent) extents.set(i + 1, extent);
+      if (components.length !== count) {
+        extents.set(i + 1, 'scan data coded with a Huffman table no DHT segment defines');
+        continue;
+      }
+      const extent = sequentialScanUse(bytes, data.offset, data.end, header, components, restartInterval);
+      extents.set(i + 1, extent);
     }
   }
   return extents;
@@ -833,6 +868,10 @@ function stripJpeg(bytes: Uint8Array, options: WalkOptions = {}): StripResult {
   }
   const conversion = judged.find((j) => j.verdict.needsConversion);
   if (conversion) throw new DeidError('needs-conversion', `JPEG: ${conversion.verdict.needsConversion}`);
+  // Copying scan data that may hide bytes would write the file out as clean: only its decoded
+  // pixels can be (the CLI re-encodes them, strip-file.ts).
+  const unchecked = judged.find((j) => j.verdict.unchecked);
+  if (unchecked) throw new DeidError('unsupported', `JPEG: ${unchecked.verdict.unchecked}, so it cannot be copied as clean (--scan-data)`);
   return assemble(bytes, judged, eoiMissing);
 }
 
