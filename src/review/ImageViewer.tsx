@@ -3,7 +3,8 @@ import type { PossibleView, RegionView } from './api-types';
 import { POSSIBLE_WORDS } from './ResidualCheck';
 
 interface Props {
-  src: string;
+  /** An object URL of the image's bytes (ItemView fetches them), or null while they load. */
+  src: string | null;
   width: number;
   height: number;
   regions: RegionView[];
@@ -64,7 +65,11 @@ export function ImageViewer({ src, width, height, regions, possible = [] }: Prop
       </div>
       <div className="viewer-pane" ref={pane}>
         <div className="canvas" style={{ width: width * scale, height: height * scale }}>
-          <img src={src} alt="The de-identified export under review" width={width * scale} height={height * scale} draggable={false} data-testid="image" />
+          {src !== null ? (
+            <img src={src} alt="The de-identified export under review" width={width * scale} height={height * scale} draggable={false} data-testid="image" />
+          ) : (
+            <p className="muted" data-testid="image-loading">Loading the image...</p>
+          )}
           {outlines ? (
             <svg className="outlines" viewBox={`0 0 ${width} ${height}`} preserveAspectRatio="none" data-testid="outlines">
               {regions.map((r) => (

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { addIssue, checklistProblems, resolveIssue, setItemStatus, signOff } from '../core/sidecar/checklist';
 import type { Checklist, ChecklistStatus } from '../core/sidecar/types';
 import type { ItemResponse } from './api-types';
-import { ApiError, fetchItem, fetchPixels, imageUrl, postSignOff } from './api';
+import { ApiError, fetchImage, fetchItem, fetchPixels, postSignOff } from './api';
 import { ImageViewer } from './ImageViewer';
 import { ResidualCheck, type PixelState } from './ResidualCheck';
 import { Reverification } from './Reverification';
@@ -30,6 +30,8 @@ const STATUS_OPTIONS: readonly { value: ChecklistStatus; label: string }[] = [
 const DETECTOR_ITEMS: Readonly<Record<string, 'faces' | 'text'>> = { faces: 'faces', text: 'text' };
 
 type Message = { tone: 'ok' | 'fail'; text: string; conflict?: boolean } | null;
+/** The image as the page fetched it (with the page token) and shows it: through an object URL. */
+type Shown = { state: 'loading' } | { state: 'shown'; url: string } | { state: 'failed'; message: string; conflict: boolean };
 
 /**
  * One export under review: re-verification results first, then the image, then the checklist
@@ -48,12 +50,18 @@ export function ItemView(props: Props): JSX.Element {
   const [pixels, setPixels] = useState<PixelState>({ state: 'running' });
   // The revision read from disk (not a sign-off's answer: that rewrites the sidecar, not the image).
   const [loaded, setLoaded] = useState<string | null>(null);
+  const [shown, setShown] = useState<Shown>({ state: 'loading' });
+  // Counts reads from disk: "Reload from disk" asks for the image again even when the revision
+  // read is the same one (its bytes were swapped and put back before the image was asked for).
+  const [reads, setReads] = useState(0);
+  const hasImage = item?.image !== undefined;
 
   const load = async (): Promise<void> => {
     try {
       const fresh = await fetchItem(id);
       setItem(fresh);
       setLoaded(fresh.revision);
+      setReads((n) => n + 1);
       setChecklist(fresh.checklist);
       setLoadError(null);
     } catch (e) {
@@ -84,6 +92,33 @@ export function ItemView(props: Props): JSX.Element {
       current = false;
     };
   }, [id, loaded]);
+
+  // The image of the revision read from disk, fetched with the page token (an <img> could not
+  // send it) and shown through an object URL, revoked as soon as it is no longer shown (another
+  // revision loaded, another export opened, back to the list): patient pixels are not left
+  // addressable in the tab. Keyed on the revision read, not a sign-off's answer: signing rewrites
+  // the sidecar only, and the server refused it unless the image was still these bytes.
+  useEffect(() => {
+    if (loaded === null || !hasImage) return undefined;
+    let current = true;
+    let url: string | null = null;
+    setShown({ state: 'loading' });
+    fetchImage(id, loaded).then(
+      (blob) => {
+        if (!current) return;
+        url = URL.createObjectURL(blob);
+        setShown({ state: 'shown', url });
+      },
+      (e: unknown) => {
+        if (!current) return;
+        setShown({ state: 'failed', message: e instanceof Error ? e.message : String(e), conflict: e instanceof ApiError && e.status === 409 });
+      },
+    );
+    return () => {
+      current = false;
+      if (url !== null) URL.revokeObjectURL(url);
+    };
+  }, [id, loaded, reads, hasImage]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent): void => {
@@ -156,7 +191,16 @@ export function ItemView(props: Props): JSX.Element {
     <main className="page item-page">
       {header}
       <div className="columns">
-        {item.image ? <ImageViewer src={imageUrl(id, item.revision)} width={item.image.width} height={item.image.height} regions={item.regions} possible={pixels.state === 'done' ? pixels.result.uncovered : []} /> : <section className="viewer"><p className="fail">{item.error ?? 'No image.'}</p></section>}
+        {!item.image ? (
+          <section className="viewer"><p className="fail">{item.error ?? 'No image.'}</p></section>
+        ) : shown.state === 'failed' ? (
+          <section className="viewer">
+            <p className="fail" role="alert" data-testid="image-failed">{shown.message}</p>
+            {shown.conflict ? <button type="button" onClick={() => void load()} data-testid="image-reload">Reload from disk</button> : null}
+          </section>
+        ) : (
+          <ImageViewer src={shown.state === 'shown' ? shown.url : null} width={item.image.width} height={item.image.height} regions={item.regions} possible={pixels.state === 'done' ? pixels.result.uncovered : []} />
+        )}
         <aside className="side">
           <Reverification item={item} />
           <ResidualCheck pixels={pixels} />

@@ -5,10 +5,11 @@ const CSRF_FRAGMENT = '#csrf=';
 let memoryToken = '';
 
 /**
- * The CSRF token arrives once, in the fragment of the sign-in redirect (`/#csrf=...`): never in
- * anything the server serves for the session cookie alone, which the browser also hands to other
- * servers on 127.0.0.1 (src/cli/review/server.ts). It is kept for this tab (a reload keeps it) and
- * taken out of the address bar.
+ * The page token (the CSRF token) arrives once, in the fragment of the sign-in redirect
+ * (`/#csrf=...`): never in anything the server serves for the session cookie alone, which the
+ * browser also hands to other servers on 127.0.0.1 (src/cli/review/server.ts). It is kept for this
+ * tab (a reload keeps it) and taken out of the address bar. Every request to /api carries it: the
+ * cookie alone reads nothing there.
  */
 export function takeCsrfFromUrl(): void {
   if (!window.location.hash.startsWith(CSRF_FRAGMENT)) return;
@@ -34,31 +35,43 @@ export class ApiError extends Error {
   }
 }
 
-async function answer<T>(r: Response): Promise<T> {
+async function errorOf(r: Response): Promise<ApiError> {
   const body = (await r.json().catch(() => ({}))) as { error?: string };
-  if (!r.ok) throw new ApiError(r.status, body.error ?? `the server answered ${r.status}`);
-  return body as T;
+  return new ApiError(r.status, body.error ?? `the server answered ${r.status}`);
+}
+
+async function answer<T>(r: Response): Promise<T> {
+  if (!r.ok) throw await errorOf(r);
+  return (await r.json()) as T;
+}
+
+/** A GET of the API, with the page token (server.ts refuses the session cookie alone, 403). */
+function get(route: string): Promise<Response> {
+  return fetch(route, { cache: 'no-store', headers: { 'X-Deid-CSRF': csrfToken() } });
 }
 
 export function fetchList(): Promise<ListResponse> {
-  return fetch('/api/items', { cache: 'no-store' }).then((r) => answer<ListResponse>(r));
+  return get('/api/items').then((r) => answer<ListResponse>(r));
 }
 
 export function fetchItem(id: string): Promise<ItemResponse> {
-  return fetch(`/api/items/${encodeURIComponent(id)}`, { cache: 'no-store' }).then((r) => answer<ItemResponse>(r));
+  return get(`/api/items/${encodeURIComponent(id)}`).then((r) => answer<ItemResponse>(r));
 }
 
-/** The residual check of one revision (the server refuses another), as imageUrl. */
+/** The residual check of one revision (the server refuses another), as fetchImage. */
 export function fetchPixels(id: string, revision: string): Promise<PixelsResponse> {
-  return fetch(`/api/items/${encodeURIComponent(id)}/pixels?rev=${encodeURIComponent(revision)}`, { cache: 'no-store' }).then((r) => answer<PixelsResponse>(r));
+  return get(`/api/items/${encodeURIComponent(id)}/pixels?rev=${encodeURIComponent(revision)}`).then((r) => answer<PixelsResponse>(r));
 }
 
 /**
- * The image of one revision: a reload gets a new address (the <img> fetches again, instead of
- * keeping the image of the revision before), and the server refuses bytes of any other revision.
+ * The image of one revision, as bytes for an object URL: an <img> cannot send the page token,
+ * so the page fetches the image itself (the CSP allows `img-src blob:` for it). The server
+ * refuses bytes of any other revision (409): the reviewer signs the image they saw.
  */
-export function imageUrl(id: string, revision: string): string {
-  return `/api/items/${encodeURIComponent(id)}/image?rev=${encodeURIComponent(revision)}`;
+export async function fetchImage(id: string, revision: string): Promise<Blob> {
+  const r = await get(`/api/items/${encodeURIComponent(id)}/image?rev=${encodeURIComponent(revision)}`);
+  if (!r.ok) throw await errorOf(r);
+  return r.blob();
 }
 
 export function postSignOff(id: string, body: SignOffBody): Promise<ItemResponse> {

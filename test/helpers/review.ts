@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
 import { sha256Hex } from '../../src/core/hash';
 import { deid, json } from '../cli/run';
@@ -98,6 +99,8 @@ export interface RawResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
   body: string;
+  /** The body as sent (an image's bytes). */
+  bytes: Buffer;
 }
 
 /**
@@ -109,7 +112,10 @@ export function rawRequest(port: number, opts: { method?: string; path: string; 
     const req = http.request({ host: '127.0.0.1', port, method: opts.method ?? 'GET', path: opts.path, headers: opts.headers, setHost: false }, (res) => {
       const parts: Buffer[] = [];
       res.on('data', (d: Buffer) => parts.push(d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(parts).toString('utf8') }));
+      res.on('end', () => {
+        const bytes = Buffer.concat(parts);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: bytes.toString('utf8'), bytes });
+      });
       res.on('error', reject);
     });
     // The server may answer (413) and close before the whole body is sent.
@@ -123,5 +129,70 @@ export function rawRequest(port: number, opts: { method?: string; path: string; 
   });
 }
 
+export interface SignedIn {
+  host: string;
+  cookie: string;
+  /** The page token (the CSRF token) from the sign-in redirect's fragment, as the page takes it. */
+  csrf: string;
+  /** Host, session cookie and page token: what the page sends with every request to /api. */
+  headers: Record<string, string>;
+}
+
+/** Signs in with the printed URL's token as a browser does: the 303 sets the cookie and carries the page token in its fragment. */
+export async function signIn(url: string): Promise<SignedIn> {
+  const u = new URL(url);
+  const port = Number(u.port);
+  const host = `127.0.0.1:${port}`;
+  const login = await rawRequest(port, { path: `/?token=${u.searchParams.get('token')!}`, headers: { Host: host } });
+  if (login.status !== 303) throw new Error(`sign-in answered ${login.status}`);
+  const cookie = String(login.headers['set-cookie']).split(';')[0]!;
+  const csrf = /^\/#csrf=([A-Za-z0-9_-]+)$/.exec(String(login.headers.location))![1]!;
+  return { host, cookie, csrf, headers: { Host: host, Cookie: cookie, 'X-Deid-CSRF': csrf } };
+}
+
 /** The checklist items a reviewer answers on the page (the others are the tool's own checks). */
 export const MANUAL = ['faces', 'marks', 'jewellery-clothing', 'text', 'codes', 'background', 'dates'];
+
+export interface ShownImage {
+  /** The <img>'s address: an object URL (blob:) of the bytes the page fetched with its token. */
+  src: string;
+  width: number;
+  height: number;
+  /** What chromium decoded, 8-bit RGB, row by row. */
+  rgb: Buffer;
+}
+
+/**
+ * The export's image as the review page shows it, read back from the browser once it has loaded:
+ * the <img> drawn onto a canvas and handed over as PNG (lossless), decoded here by sharp. Waits
+ * until chromium has decoded an image (other than the one at `replacing`, after a reload); an
+ * image the page could not load never gets there.
+ */
+export async function shownImage(page: Page, replacing?: string): Promise<ShownImage> {
+  await page.waitForFunction((before) => {
+    const img = document.querySelector('[data-testid=image]') as HTMLImageElement | null;
+    return img !== null && img.src !== before && img.complete && img.naturalWidth > 0;
+  }, replacing ?? null);
+  const shown = await page.getByTestId('image').evaluate((img: HTMLImageElement) => {
+    const c = document.createElement('canvas');
+    c.width = img.naturalWidth;
+    c.height = img.naturalHeight;
+    c.getContext('2d')!.drawImage(img, 0, 0);
+    return { src: img.src, width: img.naturalWidth, height: img.naturalHeight, png: c.toDataURL('image/png') };
+  });
+  const rgb = await sharp(Buffer.from(shown.png.replace(/^data:image\/png;base64,/, ''), 'base64')).removeAlpha().raw().toBuffer();
+  return { src: shown.src, width: shown.width, height: shown.height, rgb };
+}
+
+/**
+ * The mean absolute difference per channel between what the page shows and `file` as sharp
+ * (libvips) decodes it; Infinity if the sizes differ. Debian's chromium and libvips decode the
+ * sample's exports to the same values (0); the painted-back export against an untouched one is 2.6.
+ */
+export async function differenceFromFile(shown: ShownImage, file: string): Promise<number> {
+  const { data, info } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  if (info.width !== shown.width || info.height !== shown.height) return Infinity;
+  let sum = 0;
+  for (let i = 0; i < data.length; i++) sum += Math.abs(data[i]! - shown.rgb[i]!);
+  return sum / data.length;
+}

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { deid } from '../cli/run';
 import { REPO } from '../helpers/paths';
-import { applySample, rawRequest, startDeidReview } from '../helpers/review';
+import { applySample, rawRequest, signIn, startDeidReview } from '../helpers/review';
 
 let tmp: string;
 beforeAll(() => {
@@ -80,10 +80,7 @@ test('the built deid review with its default page folder starts, and still refus
   const review = await startDeidReview([folder, '--no-open', '--key', path.join(tmp, 'key.json')], env as Record<string, string>);
   try {
     const port = Number(new URL(review.url).port);
-    const host = `127.0.0.1:${port}`;
-    const login = await rawRequest(port, { path: `/?token=${new URL(review.url).searchParams.get('token')!}`, headers: { Host: host } });
-    const cookie = String(login.headers['set-cookie']).split(';')[0]!;
-    const csrf = /^\/#csrf=([A-Za-z0-9_-]+)$/.exec(String(login.headers.location))![1]!;
+    const { host, cookie, csrf } = await signIn(review.url);
     const big = await rawRequest(port, {
       method: 'POST',
       path: `/api/items/${id}/sign-off`,

@@ -7,7 +7,8 @@ import { parseSidecar } from '../../src/core/sidecar/schema';
 import { deid } from '../cli/run';
 import { launchBrowser } from '../helpers/browser';
 import { REPO } from '../helpers/paths';
-import { applySample, buildReviewPage, MANUAL, paintRegionBack, snapshot, startDeidReview, type RunningReview } from '../helpers/review';
+import sharp from 'sharp';
+import { applySample, buildReviewPage, differenceFromFile, MANUAL, paintRegionBack, shownImage, snapshot, startDeidReview, type RunningReview } from '../helpers/review';
 
 /**
  * A reviewer without Photoshop: `deid review` (the real CLI) on a folder made by `deid apply`,
@@ -38,6 +39,8 @@ let browser: Browser;
 let closeBrowser: () => Promise<void>;
 let review: RunningReview;
 let page: Page;
+/** What chromium reports against the page's Content-Security-Policy (console and securitypolicyviolation). */
+const cspViolations: string[] = [];
 
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'deid-review-page-'));
@@ -51,7 +54,20 @@ beforeAll(async () => {
   ({ browser, close: closeBrowser } = await launchBrowser());
   review = await startDeidReview([folder, '--no-open', '--key', keyFile], { DEID_REVIEW_ASSETS: assets });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text());
+  });
 }, 240_000);
+
+/** Whether the page can still load `url` as an image (a revoked object URL cannot). */
+function loadsAsImage(url: string): Promise<boolean> {
+  return page.evaluate((u) => new Promise<boolean>((resolve) => {
+    const img = new Image();
+    img.onload = () => resolve(true);
+    img.onerror = () => resolve(false);
+    img.src = u;
+  }), url);
+}
 
 afterAll(async () => {
   if (review && review.child.exitCode === null) review.child.kill('SIGINT');
@@ -127,6 +143,14 @@ test('a reviewer works through three exports: refusal while open, then signed si
   await page.getByTestId('toggle-outlines').uncheck();
   expect(await page.getByTestId('outlines').count()).toBe(0);
   await page.getByTestId('toggle-outlines').check();
+  // The image chromium shows is the export on disk: its size, and its pixels as libvips decodes
+  // the same file. It came through an object URL of bytes the page fetched with its token.
+  const firstImage = byId(order[0]).image;
+  const meta = await sharp(firstImage).metadata();
+  const first = await shownImage(page);
+  expect(first.src).toMatch(new RegExp(`^blob:${new URL(review.url).origin}/[0-9a-f-]{36}$`));
+  expect([first.width, first.height]).toEqual([meta.width, meta.height]);
+  expect(await differenceFromFile(first, firstImage)).toBeLessThan(0.5);
   // Zoom: fit, then 100% shows the image at its own size.
   await page.getByTestId('zoom-100').click();
   expect(await page.getByTestId('image').evaluate((img: HTMLImageElement) => [img.width, img.naturalWidth])).toEqual([640, 640]);
@@ -154,8 +178,14 @@ test('a reviewer works through three exports: refusal while open, then signed si
   expect(await page.getByTestId('signed').textContent()).toMatch(/^Signed off by Dr R\. Viewer on \d{4}-/);
 
   // The reviewer's name is remembered; "next unsigned" moves on. Two more, by keyboard.
+  expect(await loadsAsImage(first.src)).toBe(true);
   for (const id of order.slice(1)) {
     await nextUnsignedUntil(id);
+    // Each export shows its own image; the one before is no longer addressable (revoked).
+    const shown = await shownImage(page);
+    expect(await differenceFromFile(shown, byId(id).image)).toBeLessThan(0.5);
+    expect(await loadsAsImage(shown.src)).toBe(true);
+    expect(await loadsAsImage(first.src)).toBe(false);
     expect(await page.getByTestId('reviewer').inputValue()).toBe('Dr R. Viewer');
     await tickAll();
     await page.getByTestId('sign-off').click();
@@ -187,6 +217,9 @@ test('an export whose region was painted back: shown in plain words, sign-off re
   await openFromList(painted.id);
   expect(await page.getByTestId('review-findings').textContent()).toMatch(/1 problem\. This export cannot be signed off/);
   expect(await page.getByTestId('check-region-1').textContent()).toMatch(/NOT obscured/);
+  // The painted-back face is what the reviewer sees: the page shows the file as it is now.
+  expect(await differenceFromFile(await shownImage(page), painted.image)).toBeLessThan(0.5);
+  expect(cspViolations).toEqual([]);
   expect(await page.getByTestId('check-hash').textContent()).toMatch(/SHA-256 matches/);
   expect(await page.getByTestId('status-regions-meet-policy').textContent()).toBe('Failed');
   await tickAll();

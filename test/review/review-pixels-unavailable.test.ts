@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { startReviewServer, type ReviewServer } from '../../src/cli/review/server';
 import { DEFAULT_POLICY } from '../../src/core/policy/policy';
 import { generateReviewerKey } from '../../src/core/signature/keys';
-import { applySample, rawRequest } from '../helpers/review';
+import { applySample, rawRequest, signIn } from '../helpers/review';
 
 // A reviewer who installed without the optional detector packages (as detect-unavailable.test.ts):
 // the first one the detectors require is missing, exactly as Node reports it. The server runs
@@ -27,10 +27,8 @@ beforeAll(async () => {
   const key = generateReviewerKey();
   server = await startReviewServer({ folder, policy: DEFAULT_POLICY, key: () => key, idleMs: 600_000 });
   await server.verified;
-  const host = `127.0.0.1:${server.port}`;
-  const login = await rawRequest(server.port, { path: `/?token=${new URL(server.url).searchParams.get('token')!}`, headers: { Host: host } });
-  const cookie = String(login.headers['set-cookie']).split(';')[0]!;
-  get = (route) => rawRequest(server.port, { path: route, headers: { Host: host, Cookie: cookie } });
+  const { headers } = await signIn(server.url);
+  get = (route) => rawRequest(server.port, { path: route, headers });
 });
 
 afterAll(async () => {

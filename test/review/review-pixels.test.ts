@@ -10,7 +10,7 @@ import { deid, json } from '../cli/run';
 import { CROP, FACE_IN_SOURCE, HEAD } from '../helpers/astronaut';
 import { REPO } from '../helpers/paths';
 import { launchBrowser } from '../helpers/browser';
-import { buildReviewPage, MANUAL, rawRequest, snapshot, startDeidReview, type RunningReview } from '../helpers/review';
+import { buildReviewPage, MANUAL, rawRequest, signIn, snapshot, startDeidReview, type RunningReview, type SignedIn } from '../helpers/review';
 
 /**
  * The residual check on the review page (issue 11), with the real detectors: `deid review` (the
@@ -28,7 +28,7 @@ const SLOW = 240_000;
 let tmp: string;
 let folder: string;
 let review: RunningReview;
-let cookie: string;
+let session: SignedIn;
 let port: number;
 let browser: Browser;
 let closeBrowser: () => Promise<void>;
@@ -46,7 +46,7 @@ async function applyRecipe(steps: object[], scene: string, out: string): Promise
 }
 
 function get(route: string): Promise<{ status: number; body: string }> {
-  return rawRequest(port, { path: route, headers: { Host: `127.0.0.1:${port}`, Cookie: cookie } });
+  return rawRequest(port, { path: route, headers: session.headers });
 }
 
 beforeAll(async () => {
@@ -64,9 +64,7 @@ beforeAll(async () => {
   open = await applyRecipe([{ op: 'overlay', region: { x: 20, y: 20, w: 80, h: 30 }, regionKind: 'text', color: '#000000', at }], scene, folder);
   review = await startDeidReview([folder, '--no-open', '--key', path.join(tmp, 'key.json')], { DEID_REVIEW_ASSETS: assets });
   port = Number(new URL(review.url).port);
-  const token = new URL(review.url).searchParams.get('token')!;
-  const login = await rawRequest(port, { path: `/?token=${token}`, headers: { Host: `127.0.0.1:${port}` } });
-  cookie = String(login.headers['set-cookie']).split(';')[0]!;
+  session = await signIn(review.url);
   ({ browser, close: closeBrowser } = await launchBrowser());
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
 }, SLOW);
@@ -97,9 +95,12 @@ test('the endpoint reports the uncovered face where it is, and nothing for the c
   const item = JSON.parse((await get(`/api/items/${open.id}`)).body) as ItemResponse;
   expect(item.problems).toEqual([]);
   expect(snapshot(folder)).toEqual(before);
-  // The same security rules as every other route: no session cookie, no answer.
+  // The same security rules as every other route: no session cookie, or no page token, no answer.
   const anonymous = await rawRequest(port, { path: `/api/items/${open.id}/pixels`, headers: { Host: `127.0.0.1:${port}` } });
   expect(anonymous.status).toBe(401);
+  const cookieOnly = await rawRequest(port, { path: `/api/items/${open.id}/pixels`, headers: { Host: session.host, Cookie: session.cookie } });
+  expect(cookieOnly.status).toBe(403);
+  expect(cookieOnly.body).not.toContain('face');
   expect((await get('/api/items/..%2F..%2Fetc/pixels')).status).toBe(404);
 }, SLOW);
 

@@ -9,7 +9,7 @@ import { DEFAULT_POLICY } from '../../src/core/policy/policy';
 import { generateReviewerKey } from '../../src/core/signature/keys';
 import { parseSidecar } from '../../src/core/sidecar/schema';
 import { launchBrowser } from '../helpers/browser';
-import { applySample, buildReviewPage, MANUAL, rawRequest, reExportWithRedCorner } from '../helpers/review';
+import { applySample, buildReviewPage, MANUAL, rawRequest, reExportWithRedCorner, shownImage, signIn } from '../helpers/review';
 
 /**
  * The reviewer must sign what they saw: the image the page shows and the sidecar it signs are one
@@ -50,7 +50,7 @@ test('after "Reload from disk" the page shows the image it then signs, not the o
     await page.goto(server.url);
     await page.getByTestId(`row-${exp.id}`).getByRole('button').click();
     await page.getByTestId('reverification').waitFor();
-    await page.waitForFunction(() => (document.querySelector('[data-testid=image]') as HTMLImageElement | null)?.complete === true);
+    const before = await shownImage(page);
     for (const item of MANUAL) await page.getByTestId(`status-${item}`).selectOption('not-present');
     await page.getByTestId('reviewer').fill('Dr R. Viewer');
     // The export is replaced on disk while the page is open: the sign-off is refused (409).
@@ -58,19 +58,10 @@ test('after "Reload from disk" the page shows the image it then signs, not the o
     await page.getByTestId('sign-off').click();
     await page.getByTestId('reload').click();
     await page.getByTestId('reverification').waitFor();
-    await page.waitForFunction(() => {
-      const img = document.querySelector('[data-testid=image]') as HTMLImageElement | null;
-      return img?.complete === true && img.naturalWidth > 0;
-    });
     // What the page shows now, read back from the <img> itself: the bottom-left corner.
-    const corner = await page.getByTestId('image').evaluate((img: HTMLImageElement) => {
-      const c = document.createElement('canvas');
-      c.width = img.naturalWidth;
-      c.height = img.naturalHeight;
-      const g = c.getContext('2d')!;
-      g.drawImage(img, 0, 0);
-      return Array.from(g.getImageData(40, img.naturalHeight - 40, 1, 1).data);
-    });
+    const now = await shownImage(page, before.src);
+    const at = ((now.height - 40) * now.width + 40) * 3;
+    const corner = [...now.rgb.subarray(at, at + 3)];
     for (const item of MANUAL) await page.getByTestId(`status-${item}`).selectOption('not-present');
     await page.getByTestId('sign-off').click();
     await page.getByTestId('signed').waitFor();
@@ -89,17 +80,50 @@ test('the image route serves only the bytes of the revision the page holds', asy
   const key = generateReviewerKey();
   server = await startReviewServer({ folder, policy: DEFAULT_POLICY, key: () => key, idleMs: 600_000, assetsDir: assets });
   await server.verified;
-  const host = `127.0.0.1:${server.port}`;
-  const login = await rawRequest(server.port, { path: `/?token=${new URL(server.url).searchParams.get('token')!}`, headers: { Host: host } });
-  const cookie = String(login.headers['set-cookie']).split(';')[0];
-  const item = JSON.parse((await rawRequest(server.port, { path: `/api/items/${exp.id}`, headers: { Host: host, Cookie: cookie } })).body) as { revision: string };
+  const { headers } = await signIn(server.url);
+  const item = JSON.parse((await rawRequest(server.port, { path: `/api/items/${exp.id}`, headers })).body) as { revision: string };
   const original = fs.readFileSync(exp.image);
-  const same = await rawRequest(server.port, { path: `/api/items/${exp.id}/image?rev=${item.revision}`, headers: { Host: host, Cookie: cookie } });
+  const same = await rawRequest(server.port, { path: `/api/items/${exp.id}/image?rev=${item.revision}`, headers });
   expect(same.status).toBe(200);
   // The image alone is swapped after the page read the item (the sidecar is untouched, so the
   // sign-off's sidecar check alone would not notice if it were put back before signing).
   fs.writeFileSync(exp.image, await sharp(original).negate().jpeg().toBuffer());
-  const swapped = await rawRequest(server.port, { path: `/api/items/${exp.id}/image?rev=${item.revision}`, headers: { Host: host, Cookie: cookie } });
+  const swapped = await rawRequest(server.port, { path: `/api/items/${exp.id}/image?rev=${item.revision}`, headers });
   expect(swapped.status).toBe(409);
   fs.writeFileSync(exp.image, original);
+});
+
+test('an export replaced between the page\'s requests: its image is refused, never shown, and "Reload from disk" shows the new one', async () => {
+  const folder = path.join(tmp, 'between');
+  const exp = await applySample(folder);
+  const key = generateReviewerKey();
+  server = await startReviewServer({ folder, policy: DEFAULT_POLICY, key: () => key, idleMs: 600_000, assetsDir: assets });
+  await server.verified;
+  const page = await browser.newPage();
+  try {
+    // The re-export lands after the page read the export and before its image request arrives.
+    let changed: Buffer | null = null;
+    await page.route((url) => url.pathname.endsWith('/image'), async (route) => {
+      changed ??= await reExportWithRedCorner(exp);
+      await route.continue();
+    });
+    await page.goto(server.url);
+    await page.getByTestId(`row-${exp.id}`).getByRole('button').click();
+    expect(await page.getByTestId('image-failed').textContent()).toMatch(/changed on disk since the page read it/);
+    // No image at all rather than bytes of another revision under this revision's regions and checklist.
+    expect(await page.getByTestId('image').count()).toBe(0);
+    await page.getByTestId('image-reload').click();
+    const now = await shownImage(page);
+    expect(sha256Hex(fs.readFileSync(exp.image))).toBe(sha256Hex(changed!));
+    const at = ((now.height - 40) * now.width + 40) * 3;
+    expect(now.rgb[at]).toBeGreaterThan(200);
+    expect(now.rgb[at + 1]).toBeLessThan(60);
+    for (const item of MANUAL) await page.getByTestId(`status-${item}`).selectOption('not-present');
+    await page.getByTestId('reviewer').fill('Dr R. Viewer');
+    await page.getByTestId('sign-off').click();
+    await page.getByTestId('signed').waitFor();
+    expect(parseSidecar(fs.readFileSync(exp.sidecar, 'utf8')).image.sha256).toBe(sha256Hex(changed!));
+  } finally {
+    await page.close();
+  }
 });

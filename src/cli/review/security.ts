@@ -20,18 +20,21 @@ export function sameSecret(given: string | undefined, expected: string): boolean
 export function sessionCookieName(port: number): string {
   return `deid_review_${port}`;
 }
+/** The page token (also the CSRF token): needed on every request but the page's own files (server.ts COOKIE_ONLY_ROUTES). */
 export const CSRF_HEADER = 'x-deid-csrf';
 /** The sign-in redirect goes to `/#csrf=<token>`: the page keeps it in sessionStorage (src/review/api.ts). */
 export const CSRF_FRAGMENT = 'csrf=';
 
 /**
  * Sent with every response. CSP `default-src 'self'` keeps the page to its own script, styles
- * and images (no inline script; the CSRF token travels in the sign-in redirect's fragment); the rest
- * stop framing, referrers (the URL once held the token), caching of patient images and MIME
- * sniffing (OWASP HTTP Headers Cheat Sheet).
+ * and requests (no inline script; the CSRF token travels in the sign-in redirect's fragment).
+ * Images only from `blob:`: the page fetches each image with the page token in a header (an <img>
+ * cannot send one; server.ts COOKIE_ONLY_ROUTES) and shows the bytes through an object URL, and
+ * the server has no other image to show. The rest stop framing, referrers (the URL once held the
+ * token), caching of patient images and MIME sniffing (OWASP HTTP Headers Cheat Sheet).
  */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
-  'Content-Security-Policy': "default-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'Content-Security-Policy': "default-src 'self'; img-src blob:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'Referrer-Policy': 'no-referrer',
   'Cache-Control': 'no-store',
   'X-Content-Type-Options': 'nosniff',

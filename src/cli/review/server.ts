@@ -51,6 +51,15 @@ const ITEM_ROUTE = /^\/api\/items\/([^/]+)$/;
 const IMAGE_ROUTE = /^\/api\/items\/([^/]+)\/image$/;
 const SIGN_ROUTE = /^\/api\/items\/([^/]+)\/sign-off$/;
 const PIXELS_ROUTE = /^\/api\/items\/([^/]+)\/pixels$/;
+/**
+ * What the session cookie alone may fetch: the page's HTML, script and styles, which hold no
+ * patient data and no secret. Every other path (the list, the sidecars, the images, the residual
+ * check, and any path not known) also needs the page token in CSRF_HEADER: cookies are scoped by
+ * host, not port (RFC 6265 section 8.5), so the browser hands the session cookie to any other
+ * server on 127.0.0.1 the reviewer visits, and that cookie must read nothing (docs/review.md,
+ * "Security of the local server").
+ */
+const COOKIE_ONLY_ROUTES: ReadonlySet<string> = new Set(['/', ...Object.keys(ASSETS)]);
 
 /**
  * The page carries no secret. The CSRF token used to be in a meta tag here, so the session cookie
@@ -80,8 +89,9 @@ function pageHtml(): string {
  * `deid review`'s server: node:http on 127.0.0.1 only, for one reviewer on their own machine.
  * The security model follows Jupyter's (jupyter_server auth): a 256-bit token in the printed
  * URL, exchanged once for an HttpOnly SameSite=Strict session cookie; every request's Host must
- * be this loopback address and port (DNS rebinding); state changes need a CSRF token in a
- * header and a same-origin Origin. Exports are addressed by alternate id from the server's own
+ * be this loopback address and port (DNS rebinding); every API request, read or write, also needs
+ * the page token (the CSRF token, which only the page holds) in a header, and writes a
+ * same-origin Origin. Exports are addressed by alternate id from the server's own
  * listing of the folder: no path from a request reaches the file system.
  */
 export async function startReviewServer(opts: ReviewServerOptions): Promise<ReviewServer> {
@@ -146,7 +156,15 @@ export async function startReviewServer(opts: ReviewServerOptions): Promise<Revi
       return;
     }
     if (!sameSecret(cookieValue(req, sessionCookieName(port)), session)) throw new HttpError(401, 'not signed in: open the URL deid review printed');
-    touch();
+    if (!COOKIE_ONLY_ROUTES.has(route)) {
+      // Checked before the route is even looked at: the same refusal, word for word, whether an
+      // export id exists or not, so a leaked cookie cannot even learn which ids there are.
+      const given = req.headers[CSRF_HEADER];
+      if (!sameSecret(Array.isArray(given) ? given[0] : given, csrf)) throw new HttpError(403, 'missing or wrong page token: open the URL deid review printed');
+      // Only requests that carry both secrets keep the server alive: a leaked cookie replayed
+      // every minute must not hold it open past --idle-minutes.
+      touch();
+    }
     if (req.method === 'POST') {
       const origin = req.headers.origin;
       if (origin !== `http://${host}`) throw new HttpError(403, 'cross-origin request refused');
