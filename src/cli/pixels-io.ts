@@ -24,6 +24,13 @@ export async function decodePixels(
     // The policy's limit ('policy': a refusal), not a file this build cannot read ('unsupported').
     throw new DeidError('policy', `the image is ${meta.width}x${meta.height} = ${((meta.width ?? 0) * (meta.height ?? 0) / 1e6).toFixed(0)} MP, more than the limit of ${(maxPixels / 1e6).toFixed(0)} MP (maxPixels in the policy file)`);
   }
+  // libvips decodes the first frame or page only (sharp's `pages` option defaults to 1). An
+  // APNG, an animated WebP, a multi-page TIFF or a HEIF with several top-level images shows
+  // viewers the others too (a browser plays an APNG), so a check, detection or recipe run on
+  // "the image" would pass over them: refused, naming how many there are.
+  if ((meta.pages ?? 1) > 1) {
+    throw new DeidError('unsupported', `the file holds ${meta.pages} frames or pages and only the first could be checked here; save the one picture meant for the study as a single-frame JPEG or PNG`);
+  }
   let pipeline = sharp(bytes, { failOn: 'error', limitInputPixels: maxPixels });
   if (options.orient !== false) pipeline = pipeline.rotate();
   if (options.extract) pipeline = pipeline.extract(options.extract);
