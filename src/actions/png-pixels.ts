@@ -1,4 +1,5 @@
 import { unzlibSync } from 'fflate';
+import { paeth } from '../core/metadata/png-rows';
 import type { PixelBuffer } from '../core/pixels/types';
 
 /**
@@ -13,14 +14,6 @@ const COMPONENTS: Record<number, PixelBuffer['components'] | undefined> = { 0: 1
 
 function fail(why: string): never {
   throw new Error(`not a PNG the self-test can read: ${why}`);
-}
-
-function paeth(a: number, b: number, c: number): number {
-  const p = a + b - c;
-  const pa = Math.abs(p - a);
-  const pb = Math.abs(p - b);
-  const pc = Math.abs(p - c);
-  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
 export function decodePng(bytes: Uint8Array): PixelBuffer {

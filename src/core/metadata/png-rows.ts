@@ -33,7 +33,8 @@ export function emptyFacts(ihdr: Ihdr): RowFacts {
   return { used: ihdr.colourType === COLOUR_TYPE.indexed ? new Uint8Array(PALETTE_SIZE) : null, paddedRows: 0 };
 }
 
-function paeth(a: number, b: number, c: number): number {
+/** PNG 9.4: the Paeth predictor (also the panel self-test's PNG reader, src/actions/png-pixels.ts). */
+export function paeth(a: number, b: number, c: number): number {
   const p = a + b - c;
   const pa = Math.abs(p - a);
   const pb = Math.abs(p - b);
