@@ -147,6 +147,7 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
     .option('--csv <file>', 'also write the table as CSV (a file of its own, outside the folder; replaces only an earlier deid CSV report)')
     .option('--thumbnails', 'include small thumbnails of the exports (patient pixels: off by default)')
     .option('--policy <file>', 'a stricter strength policy (JSON)')
+    .option('--pixels', 'also run the face and text detectors on each export and record what no obscured region covers (advice; seconds per photo)')
     .action(async (folder: string, opts) => {
       exitCode = await (await import('./report')).reportCommand(folder, opts, io);
     });

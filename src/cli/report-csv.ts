@@ -3,6 +3,7 @@ import type { AuditRow } from './report-model';
 const COLUMNS = [
   'alternate_id', 'format', 'width', 'height', 'sha256', 'regions', 'obscured', 'metadata_removed', 'reverification', 'problems',
   'checklist', 'open_items', 'signed_off', 'reviewer', 'reviewed_at', 'issues', 'open_issues', 'signature', 'signature_note', 'key_fingerprint',
+  'detectors', 'detectors_uncovered',
 ] as const;
 
 /**
@@ -17,13 +18,15 @@ export function csvField(value: string | number | boolean | null): string {
 }
 
 const HEADER = COLUMNS.join(',');
+/** The header of reports written before the detector columns: still replaced as ours. */
+const EARLIER_HEADERS = [COLUMNS.slice(0, COLUMNS.indexOf('detectors')).join(',')];
 
 /**
  * Whether a file's first bytes are a CSV auditCsv wrote: its whole header line, not just a first
  * column (a linkage file of alternate ids to patients can start the same way).
  */
 export function isAuditCsv(head: string): boolean {
-  return head.startsWith(`${HEADER}\r\n`);
+  return [HEADER, ...EARLIER_HEADERS].some((h) => head.startsWith(`${h}\r\n`));
 }
 
 export function auditCsv(rows: readonly AuditRow[]): string {
@@ -34,6 +37,7 @@ export function auditCsv(rows: readonly AuditRow[]): string {
       r.checklist, r.openItems, r.signedOff, r.reviewer, r.reviewedAt,
       r.issues.map((i) => `${i.resolved ? 'resolved' : 'open'}: ${i.description}`).join('; '), r.issues.filter((i) => !i.resolved).length,
       r.signature, r.signatureNote, r.fingerprint,
+      r.detector ? r.detector.summary : 'not run', r.detector ? r.detector.uncovered.join('; ') : '',
     ].map(csvField).join(','));
   }
   // RFC 4180: CRLF line breaks.

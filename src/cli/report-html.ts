@@ -55,6 +55,9 @@ function row(r: AuditRow, thumb: string | undefined): string {
     r.signedOff ? `${escapeHtml(r.reviewer)}<br><span class="muted">${escapeHtml(r.reviewedAt)}</span>` : '<span class="muted">not signed off</span>',
     list(r.issues.map((i) => `${i.resolved ? 'resolved' : 'OPEN'}: ${i.description}`)),
     sig,
+    r.detector === null
+      ? '<span class="muted">not run (--pixels)</span>'
+      : r.detector.clear ? `<span class="ok">${escapeHtml(r.detector.summary)}</span>` : `<span class="fail">${escapeHtml(r.detector.summary)}</span>${list(r.detector.uncovered, '')}`,
   ];
   return `<tr data-id="${escapeHtml(r.id)}">${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
 }
@@ -81,6 +84,7 @@ export function auditHtml(input: AuditHtmlInput): string {
     ['Signature invalid or missing', t.signatureInvalid], ['Not signed off', t.notSigned], ['Obscured regions', t.regions],
     ...(t.undocumented !== undefined ? [['Images without a sidecar (not covered)', t.undocumented] as [string, number]] : []),
     ...(t.hidden !== undefined ? [['Images in hidden places (not covered)', t.hidden] as [string, number]] : []),
+    ...(t.detectorFlagged !== undefined ? [['Faces or text found uncovered by the detectors, or not checkable', t.detectorFlagged] as [string, number]] : []),
   ];
   return `<!doctype html>
 <html lang="en">
@@ -99,7 +103,7 @@ export function auditHtml(input: AuditHtmlInput): string {
 ${list(input.policy)}
 <h2>Exports</h2>
 <table class="exports">
-<thead><tr><th>Alternate id</th><th>Image (format, size, SHA-256)</th><th>Obscured</th><th>Metadata removed</th><th>Re-verification now</th><th>Checklist</th><th>Reviewer, date</th><th>Issues</th><th>Signature (key fingerprint)</th></tr></thead>
+<thead><tr><th>Alternate id</th><th>Image (format, size, SHA-256)</th><th>Obscured</th><th>Metadata removed</th><th>Re-verification now</th><th>Checklist</th><th>Reviewer, date</th><th>Issues</th><th>Signature (key fingerprint)</th><th>Detectors now (advice)</th></tr></thead>
 <tbody>
 ${input.rows.map((r) => row(r, input.thumbnails?.get(r.id))).join('\n')}
 </tbody>

@@ -23,6 +23,17 @@ export interface AuditRow {
   signature: 'valid' | 'invalid' | 'unsigned';
   signatureNote: string;
   fingerprint: string;
+  /** The detectors' residual check now (--pixels), or null when not run. */
+  detector: DetectorNote | null;
+}
+
+/** What the face and text detectors found that no obscured region covers (report --pixels). */
+export interface DetectorNote {
+  /** True when the check ran and found nothing uncovered. */
+  clear: boolean;
+  summary: string;
+  /** One line per uncovered face or text region, with its box. */
+  uncovered: string[];
 }
 
 export interface AuditTotals {
@@ -37,9 +48,11 @@ export interface AuditTotals {
   signatureInvalid: number;
   notSigned: number;
   regions: number;
+  /** Exports where the detectors found a face or text no region covers, or could not check (--pixels). */
+  detectorFlagged?: number;
 }
 
-export function auditRow(r: ExportReport): AuditRow {
+export function auditRow(r: ExportReport, detector: DetectorNote | null = null): AuditRow {
   const s = r.sidecar;
   const c = r.checklist;
   const regions = s ? s.steps.filter((st) => st.op === 'pixelate' || st.op === 'overlay') : [];
@@ -64,6 +77,7 @@ export function auditRow(r: ExportReport): AuditRow {
     signature: sig.state,
     signatureNote: sig.state === 'invalid' ? sig.reason : sig.state === 'unsigned' && c?.signedOff ? 'signed off without a signature' : '',
     fingerprint: sig.state === 'unsigned' ? '' : sig.fingerprint ?? '',
+    detector,
   };
 }
 
@@ -76,6 +90,7 @@ export function auditTotals(rows: readonly AuditRow[]): AuditTotals {
     signatureInvalid: rows.filter((r) => r.signature === 'invalid' || (r.signedOff && r.signature === 'unsigned')).length,
     notSigned: rows.filter((r) => !r.signedOff).length,
     regions: rows.reduce((n, r) => n + r.regions, 0),
+    ...(rows.some((r) => r.detector !== null) ? { detectorFlagged: rows.filter((r) => r.detector !== null && !r.detector.clear).length } : {}),
   };
 }
 

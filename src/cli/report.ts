@@ -9,9 +9,11 @@ import { emptyPathProblem, isInside, parentProblem, pathKind, realTarget } from 
 import { readHead } from './read-input';
 import { auditCsv, isAuditCsv } from './report-csv';
 import { auditHtml, isAuditHtml } from './report-html';
-import { auditRow, auditTotals, describePolicy } from './report-model';
+import { auditRow, auditTotals, describePolicy, type DetectorNote } from './report-model';
+import { createProgress } from './progress';
+import { PixelChecker } from './review/pixel-check';
 import { writeFilesAtomically } from './atomic';
-import { indexFolder, readRegularFile } from './review/folder-index';
+import { indexFolder, readRegularFile, type IndexedExport } from './review/folder-index';
 import { MAX_IMAGE_BYTES, reverifyExport } from './review/reverify';
 import { TOOL_VERSION } from './version';
 
@@ -20,6 +22,8 @@ export interface ReportOptions {
   csv?: string;
   thumbnails?: boolean;
   policy?: string;
+  /** Also run the face and text detectors on every export (the review page's residual check). */
+  pixels?: boolean;
 }
 
 /** Small enough to keep a report of hundreds of exports printable and mailable. */
@@ -70,12 +74,18 @@ export async function reportCommand(folder: string, opts: ReportOptions, io: Io)
     return EXIT_USAGE;
   }
   const policy = await readPolicy(opts.policy);
+  // Loaded before anything is re-verified: without the optional packages this stops here with
+  // the "detection is not available" reason (exit 2), not with a record that silently lacks it.
+  const checker = opts.pixels ? new PixelChecker(await detectorLoader()) : null;
   const { exports, undocumented, duplicates, links, hidden, unlisted } = indexFolder(root);
   const rows = [];
   const thumbnails = new Map<string, string>();
-  for (const entry of exports) {
+  // Detection takes seconds per photo: a bar on a terminal (progress.ts) for a batch of them.
+  const progress = checker ? createProgress(exports.length, 'report --pixels') : null;
+  for (const [done, entry] of exports.entries()) {
     const report = await reverifyExport(entry, policy);
-    rows.push(auditRow(report));
+    rows.push(auditRow(report, checker && report.sidecar ? await detectorNote(checker, entry) : null));
+    progress?.update(done + 1);
     if (opts.thumbnails && entry.imagePath && report.sidecar) {
       try {
         const jpeg = await sharp(readRegularFile(entry.imagePath, MAX_IMAGE_BYTES)).resize(THUMB_PX, THUMB_PX, { fit: 'inside' }).jpeg({ quality: 70 }).toBuffer();
@@ -85,12 +95,14 @@ export async function reportCommand(folder: string, opts: ReportOptions, io: Io)
       }
     }
   }
+  progress?.stop();
   const totals = { ...auditTotals(rows), undocumented: undocumented.length, hidden: hidden.length };
   const html = auditHtml({ rows, totals, policy: describePolicy(policy), generatedAt: new Date().toISOString(), toolVersion: TOOL_VERSION, thumbnails: opts.thumbnails ? thumbnails : undefined });
   const files: { path: string; bytes: string }[] = [{ path: path.resolve(opts.out), bytes: html }];
   if (opts.csv !== undefined) files.push({ path: path.resolve(opts.csv), bytes: auditCsv(rows) });
   await writeFilesAtomically(files);
-  io.out(`wrote ${files.map((f) => f.path).join(' and ')}: ${totals.exports} export(s), ${totals.signedValid} signed off with a valid signature, ${totals.withProblems} with problems now`);
+  const flagged = totals.detectorFlagged === undefined ? '' : `, ${totals.detectorFlagged} where the detectors found a face or text no region covers (or could not check)`;
+  io.out(`wrote ${files.map((f) => f.path).join(' and ')}: ${totals.exports} export(s), ${totals.signedValid} signed off with a valid signature, ${totals.withProblems} with problems now${flagged}`);
   // Images with no sidecar have no alternate id, and their names may be the originals' (names,
   // dates): listed here for the person running the report, counted but not named in the record.
   for (const f of undocumented) io.err(`no sidecar   ${escapeText(path.relative(root, f))}`);
@@ -111,4 +123,30 @@ export async function reportCommand(folder: string, opts: ReportOptions, io: Io)
     return 1;
   }
   return 0;
+}
+
+/** The installed detectors, loaded now (a DeidError naming what to install when they are not). */
+async function detectorLoader(): Promise<() => Promise<import('../core/detect/residual').DetectorRunner>> {
+  const { Detectors } = await import('./detect/detector');
+  const detectors = await Detectors.load();
+  return () => Promise.resolve(detectors);
+}
+
+/**
+ * The review page's residual check (review/pixel-check.ts) of one export: faces and text the
+ * detectors find that no obscured region of its sidecar covers. Advice, as on the page: it does
+ * not change the re-verification verdict or the exit code; an export that cannot be checked says
+ * why instead.
+ */
+async function detectorNote(checker: PixelChecker, entry: IndexedExport): Promise<DetectorNote> {
+  try {
+    const answer = await checker.check(entry);
+    const faces = answer.uncovered.filter((u) => u.kind === 'face').length;
+    const text = answer.uncovered.length - faces;
+    return faces + text === 0
+      ? { clear: true, summary: `nothing found outside the obscured regions (${answer.found.faces} face(s), ${answer.found.text} text region(s) found, all covered)`, uncovered: [] }
+      : { clear: false, summary: `${faces} possible face(s), ${text} possible text region(s) no obscured region covers`, uncovered: answer.uncovered.map((u) => u.detail) };
+  } catch (e) {
+    return { clear: false, summary: `not checked: ${e instanceof Error ? e.message : String(e)}`, uncovered: [] };
+  }
 }

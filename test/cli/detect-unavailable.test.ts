@@ -1,5 +1,7 @@
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { SAMPLE } from '../helpers/paths';
+import { SAMPLE, SAMPLE_RECIPE } from '../helpers/paths';
 import { deid } from './run';
 
 // A user who installed without the optional detector packages: the first one the detectors
@@ -26,4 +28,23 @@ test('verify --pixels says the same; plain verify still works without the detect
   const plain = await deid('verify', '--json', path.resolve(SAMPLE));
   expect(plain.stderr).toBe('');
   expect(JSON.parse(plain.stdout).files[0].path).toBe(path.resolve(SAMPLE));
+});
+
+test('report --pixels stops before writing anything, saying the same; plain report still works', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'deid-report-nodetect-'));
+  try {
+    const exports = path.join(dir, 'exports');
+    const applied = await deid('apply', SAMPLE_RECIPE, SAMPLE, '--out', exports);
+    expect(applied.code).toBe(0);
+    const out = path.join(dir, 'report.html');
+    const pixels = await deid('report', exports, '--out', out, '--pixels');
+    expect(pixels.code).toBe(2);
+    expect(pixels.stderr).toMatch(/detection is not available/);
+    await expect(fs.stat(out)).rejects.toThrow(/ENOENT/);
+    const plain = await deid('report', exports, '--out', out);
+    expect(plain.code).toBe(0);
+    expect(await fs.readFile(out, 'utf8')).toContain('not run (--pixels)');
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
 });

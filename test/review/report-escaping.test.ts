@@ -9,12 +9,15 @@ const hostile: AuditRow = {
   reviewer: '<img src=x onerror=alert(1)>', reviewedAt: '2026-01-05T09:00:00.000Z',
   issues: [{ description: '=HYPERLINK("http://evil.example","click"), "quoted"\nnext line', resolved: true }],
   signature: 'valid', signatureNote: '', fingerprint: 'b'.repeat(64),
+  detector: { clear: false, summary: 'not checked: <b>x</b>', uncovered: ['=cmd|"/c calc"!A1 <i>'] },
 };
 
 test('HTML: free text is escaped, and the page carries no script and a CSP that allows none', () => {
   const html = auditHtml({ rows: [hostile], totals: auditTotals([hostile]), policy: ['p'], generatedAt: 'now', toolVersion: '0' });
   expect(html).not.toContain('<img src=x');
   expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+  expect(html).toContain('not checked: &lt;b&gt;x&lt;/b&gt;');
+  expect(html).not.toContain('<i>');
   expect(html).not.toMatch(/<script/i);
   expect(html).toMatch(/Content-Security-Policy" content="default-src 'none'/);
 });
@@ -28,5 +31,6 @@ test('CSV (RFC 4180): quotes doubled, fields with commas or line breaks quoted, 
   expect(csvField(-3)).toBe('-3');
   const csv = auditCsv([hostile]);
   expect(csv).toContain(`"resolved: =HYPERLINK(""http://evil.example"",""click""), ""quoted""\nnext line"`);
+  expect(csv).toContain(`'=cmd|""/c calc""!A1 <i>`);
   expect(csv.endsWith('\r\n')).toBe(true);
 });
