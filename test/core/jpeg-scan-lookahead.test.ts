@@ -115,6 +115,21 @@ test('a DC code whose bits run one past the data: incomplete, as T.81 reads it',
   }
 });
 
+test('a DC category past 15 (no 8- or 12-bit image has one): as many bits as T.81 RECEIVE takes', () => {
+  // A hostile DHT may name any category; RECEIVE then takes that many bits, which no one-step
+  // table entry can hold. One block, DC code "00" naming 40 bits, then EOB; the data holds them or not.
+  const dht = (tc: number, length: number, value: number) => [0xff, 0xc4, 0, 3 + 16 + 1, tc << 4, ...new Array(16).fill(0).map((_, i) => (i === length - 1 ? 1 : 0)), value];
+  const header = [0xff, 0xd8, 0xff, 0xc0, 0, 11, 8, 0, 8, 0, 8, 1, 1, 0x11, 0, ...dht(0, 2, 40), ...dht(1, 1, 0), 0xff, 0xda, 0, 8, 1, 1, 0, 0, 63, 0];
+  for (const length of [5, 6, 7, 9]) {
+    const bytes = new Uint8Array([...header, ...new Array(length).fill(0x12), 0xff, 0xd9]);
+    const [scan] = scansOf(bytes);
+    const { lookahead, reference } = both(scan!);
+    expect(lookahead).toEqual(reference);
+    // 2 + 40 + 1 bits: six bytes hold them.
+    expect(reference === null).toBe(length < 6);
+  }
+});
+
 test('a restart-interval scan with bytes before each RSTn: the same skipped ranges', () => {
   // One 8x8 grey block per interval, DC and AC tables of one code each (T.81 K.3 style, built
   // here): EOB-only blocks, RST0..RST7 between them, text planted before some of them.

@@ -46,9 +46,10 @@ export interface HuffmanTable {
    */
   lookahead: Uint16Array;
   /**
-   * A whole DC difference as one step, by the next LOOKAHEAD bits: the code's length plus the
-   * RECEIVE count it names (F.2.2.1; the walk never needs the value, only how many bits it
-   * takes), or 0 where the code is longer than LOOKAHEAD.
+   * A whole DC difference as one step, by the next LOOKAHEAD bits, in acSkip's form: the code's
+   * length plus the RECEIVE count it names (F.2.2.1; the walk never needs the value, only how
+   * many bits it takes) and K moving to 1. 0 where the code is longer than LOOKAHEAD or names a
+   * category past 15.
    */
   dcSkip: Uint16Array;
   /**
@@ -113,7 +114,9 @@ export function buildHuffman(bytes: Uint8Array, at: number): { table: HuffmanTab
     if (hit === 0) continue;
     const length = hit >> 8;
     const value = hit & 0xff;
-    dcSkip[bits] = length + value;
+    // In acSkip's form (K moves by 1); a DC category past 15 is no 8- or 12-bit image's (F.1.2.1)
+    // and is left to DECODE and RECEIVE.
+    if (length + value <= AC_BITS) dcSkip[bits] = (length + value) | (1 << AC_ADVANCE_SHIFT);
     const s = value & 15;
     if (s !== 0) acSkip[bits] = (length + s) | (((value >> 4) + 1) << AC_ADVANCE_SHIFT);
     else acSkip[bits] = value === ZRL ? length | (16 << AC_ADVANCE_SHIFT) : length | AC_END;
@@ -323,6 +326,7 @@ export class ScanBits {
     const { bytes, end, starts } = this;
     let { acc, n, pos, loaded } = this;
     const acSkip = ac.acSkip;
+    let table = dc.dcSkip;
     for (let k = 0; k < COEFFICIENTS; ) {
       if (n < FULL) {
         // fill(), inline for plain bytes and FF 00 (a data FF); fill() itself takes anything
@@ -350,13 +354,13 @@ export class ScanBits {
           n += 8;
         }
       }
-      const step = n < LOOKAHEAD ? 0 : (k === 0 ? dc.dcSkip : acSkip)[(acc >>> (n - LOOKAHEAD)) & LOOKAHEAD_MASK];
-      const take = k === 0 ? step : step & AC_BITS;
+      const step = n < LOOKAHEAD ? 0 : table[(acc >>> (n - LOOKAHEAD)) & LOOKAHEAD_MASK];
+      const take = step & AC_BITS;
       if (step !== 0 && take <= n) {
         n -= take;
-        if (k === 0) k = 1;
-        else if ((step & AC_END) !== 0) break;
-        else k += (step >> AC_ADVANCE_SHIFT) & AC_ADVANCE;
+        if ((step & AC_END) !== 0) break;
+        k += (step >> AC_ADVANCE_SHIFT) & AC_ADVANCE;
+        table = acSkip;
         continue;
       }
       this.acc = acc;
@@ -366,6 +370,7 @@ export class ScanBits {
       if (k === 0) {
         this.receive(this.decode(dc));
         k = 1;
+        table = acSkip;
       } else {
         const rs = this.decode(ac);
         const r = rs >> 4;
