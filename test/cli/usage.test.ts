@@ -23,6 +23,21 @@ test('strip without --out is a usage error and writes nothing', async () => {
   expect(r.stderr).toMatch(/--out/);
 });
 
+test('a mistyped option is named as such, with the option meant, not reported as the required option missing', async () => {
+  const out = path.join(tmp, 'clean');
+  const strip = await deid('strip', SAMPLE, '--ou', out);
+  expect(strip.code).toBe(2);
+  expect(strip.stderr).toBe("error: unknown option '--ou'\n(Did you mean --out?)\n");
+  const bag = await deid('bag', 'create', tmp, '--out', path.join(tmp, 'bag'), '--recipent', 'Partner Lab', '--method', 'USB');
+  expect(bag.code).toBe(2);
+  expect(bag.stderr).toBe("error: unknown option '--recipent'\n(Did you mean --recipient?)\n");
+  // Really missing, it is still said so, and nothing is written.
+  const missing = await deid('bag', 'create', tmp, '--out', path.join(tmp, 'bag'), '--method', 'USB');
+  expect(missing.code).toBe(2);
+  expect(missing.stderr).toBe("error: required option '--recipient <organization>' not specified\n");
+  expect(await fs.readdir(tmp)).toEqual([]);
+});
+
 test('a path that does not exist is unreadable input (exit 2) and is reported', async () => {
   const r = await deid('verify', '--json', path.join(tmp, 'missing.jpg'));
   expect(r.code).toBe(2);
