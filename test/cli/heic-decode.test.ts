@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CORPUS, REPO } from '../helpers/paths';
@@ -9,6 +10,22 @@ import { CORPUS, REPO } from '../helpers/paths';
 const HEIC = path.join(CORPUS, 'heic', 'IMG_5195.HEIC');
 const HINT = 'HEVC-coded HEIC cannot be decoded by this build; export it as JPEG or PNG from Photoshop, or convert it first';
 const deid = (...args: string[]) => spawnSync(process.execPath, [path.join(REPO, 'bin', 'deid.js'), ...args], { encoding: 'utf8' });
+
+test('detect of a folder ends with a summary, and an exit 2 says how many files were not looked at', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deid-detect-summary-'));
+  try {
+    fs.copyFileSync(HEIC, path.join(dir, 'IMG_5195.HEIC'));
+    fs.copyFileSync(path.join(CORPUS, 'jpg', 'Canon_40D.jpg'), path.join(dir, 'Canon_40D.jpg'));
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'ward round\n');
+    const r = deid('detect', dir);
+    expect(r.status).toBe(2);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[lines.length - 1]).toMatch(/^2 files: \d+ possible face\(s\), \d+ possible text region\(s\), 1 error\(s\), 1 skipped$/);
+    expect(r.stderr).toContain('deid detect: exit 2: 1 file was not looked at (listed as ERROR, with the reason)');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}, 120_000);
 
 test('detect and verify --pixels name the HEIC problem and the way out', () => {
   const detect = deid('detect', HEIC);
