@@ -39,3 +39,27 @@ test('detect and verify --pixels name the HEIC problem and the way out', () => {
   expect(apply.status).toBe(2);
   expect(apply.stderr).toContain(HINT);
 });
+
+// A damaged camera JPEG passes verify and strip (they read its structure, not its picture); apply
+// and detect, which decode it, refuse it. The refusal says what is wrong and what to do, beside
+// libvips' own words. The damaged files: the corpus' corrupted.jpg (djpeg: "Corrupt JPEG data")
+// and a camera JPEG cut short here.
+test('apply of a JPEG with damaged or cut-off picture data says the data is damaged and to re-save it', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deid-damaged-'));
+  try {
+    const cut = path.join(dir, 'cut.jpg');
+    fs.writeFileSync(cut, fs.readFileSync(path.join(CORPUS, 'jpg', 'gps', 'DSCN0010.jpg')).subarray(0, 20_000));
+    const recipe = path.join(dir, 'recipe.json');
+    fs.writeFileSync(recipe, JSON.stringify({ steps: [{ op: 'overlay', region: { x: 0, y: 0, w: 10, h: 10 }, regionKind: 'text' }] }));
+    for (const [file, why] of [[path.join(CORPUS, 'jpg', 'corrupted.jpg'), /VipsJpeg: Corrupt JPEG data/], [cut, /VipsJpeg: premature end of JPEG/i]] as const) {
+      const out = path.join(dir, 'out');
+      const r = deid('apply', recipe, file, '--out', out);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(why);
+      expect(r.stderr).toContain("the JPEG's picture data is damaged, so part of the picture may not show as it was taken; open it in an editor that shows it, check it, and save it again as JPEG or PNG first");
+      expect(fs.existsSync(out)).toBe(false);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
