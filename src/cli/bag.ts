@@ -204,7 +204,15 @@ async function checkExports(exports: readonly Export[], refused: Refusal[], opts
     const signedOff = ex.sidecar.checklist.signedOff;
     const blocking = result.findings.filter((f) => !(opts.allowUnsigned && f.kind === 'checklist-incomplete'));
     if (blocking.length > 0) {
-      refused.push({ path: ex.imagePath, reason: `does not verify clean: ${[...new Set(blocking.map((f) => f.kind))].join(', ')}` });
+      const kinds = [...new Set(blocking.map((f) => f.kind))];
+      // An unfinished checklist is the one refusal every first bag meets (README "Transfers"):
+      // the bare kind named neither way out.
+      refused.push({
+        path: ex.imagePath,
+        reason: kinds.length === 1 && kinds[0] === 'checklist-incomplete'
+          ? 'the checklist is not complete and signed off (checklist-incomplete): finish it in deid review, or pack it unsigned with --allow-unsigned (recorded in bag-info.txt)'
+          : `does not verify clean: ${kinds.join(', ')}`,
+      });
       continue;
     }
     if (!signedOff) {
@@ -378,7 +386,7 @@ export async function bagCreateCommand(folder: string, opts: BagCreateOptions, i
   }
   if (!log) return 0;
   const record = { event: 'bag-create', date: now.toISOString(), bag: out, bagIdentity: bag.identity, recipient: opts.recipient, method: opts.method, transferDate: opts.transferDate ?? isoDate(now), exports: exports.length, unsigned, bytes: bag.bytes, tool: `deid-photo ${TOOL_VERSION}` };
-  return logRecord(log, record, `deid bag create: the bag was written to ${escapeText(out)} (complete; identity ${bag.identity}) but NOT logged`, io);
+  return logRecord(log, record, `deid bag create: the bag was written to ${escapeText(out)} (complete; identity ${bag.identity}) but NOT logged`, io, !opts.json);
 }
 
 /** Exit 1 with the refusals, or with "no exports"; null when there is something to bag. */
@@ -399,10 +407,12 @@ function refusedOrEmpty(folder: string, found: ReturnType<typeof findExports>, i
  * Appends the record; if that fails once the bag or receipt exists, says so (never "nothing
  * written") and prints the line for the study's log, with exit 2.
  */
-function logRecord(log: OpenLog, record: object, whatWasWritten: string, io: Io): number {
+function logRecord(log: OpenLog, record: object, whatWasWritten: string, io: Io, say: boolean): number {
   const line = logLine(record);
   try {
     appendLine(log, line);
+    // Said, so the person keeping the study's log sees the record went where they meant.
+    if (say) io.out(`recorded in --log ${escapeText(path.resolve(log.file))}`);
     return 0;
   } catch (e) {
     io.err(`${whatWasWritten}: cannot append to --log ${escapeText(log.file)}: ${messageOf(e)}. Add this line to the log yourself:`);
@@ -509,12 +519,13 @@ export async function bagVerifyCommand(bag: string, opts: BagVerifyOptions, io: 
     io.out(valid
       ? `valid BagIt ${report.version} bag: ${report.payload.files} payload file(s), ${report.payload.bytes} bytes${images.checked ? `, ${images.clean} of ${images.checked} image(s) re-verified clean against their sidecars` : ''}`
       : `INVALID bag: ${report.errors.length} problem(s)`);
+    if (opts.receipt !== undefined) io.out(`wrote the receipt ${escapeText(path.resolve(opts.receipt))} (result: ${receipt.result})`);
   }
   const code = valid ? 0 : 1;
   if (!log) return code;
   const record = { event: opts.receipt !== undefined ? 'bag-receipt' : 'bag-verify', date: receipt.date, bag: root, bagIdentity: receipt.bag.identity, receiver: receipt.receiver, method: transferMethod, result: receipt.result, payloadFiles: report.payload.files, images: images.checked, tool: receipt.tool };
   const written = opts.receipt !== undefined ? `the receipt was written to ${escapeText(path.resolve(opts.receipt))}` : 'the bag was checked';
-  const logged = logRecord(log, record, `deid bag verify: ${written} but NOT logged`, io);
+  const logged = logRecord(log, record, `deid bag verify: ${written} but NOT logged`, io, !opts.json);
   return logged !== 0 ? logged : code;
 }
 

@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { scanStructure } from '../core/metadata/scan';
 import { sidecarPathFor } from './inputs';
+import { ioReason } from './io-reason';
 import { readInputFile } from './read-input';
 import type { StripFileResult } from './tasks/types';
 
@@ -93,7 +95,7 @@ export class Committer {
           this.written.set(output, r.input);
           this.written.set(identity(fs.lstatSync(output)), r.input);
         } catch (e) {
-          refuse(`write failed: ${e instanceof Error ? e.message : String(e)}`);
+          refuse(`write failed: cannot write ${output} (in ${path.dirname(output)}): ${ioReason(e)}`);
         }
       }
     } finally {

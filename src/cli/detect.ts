@@ -196,7 +196,13 @@ export async function detectCommand(paths: string[], opts: DetectOptions, io: Io
 
   const summary = summarize(results);
   if (opts.json) io.out(JSON.stringify({ files: results, summary }, null, 2));
-  else if (summary.sidecars > 0) io.out(`(+${summary.sidecars} sidecar${summary.sidecars === 1 ? '' : 's'}, not images)`);
+  else {
+    // A summary as verify and strip end with: an exit 2 after a long folder otherwise came with
+    // no word of why, its ERROR lines scrolled away among the detections.
+    io.out(`${summary.files} files: ${summary.faces} possible face(s), ${summary.text} possible text region(s), ${summary.errors} error(s)${summary.skipped > 0 ? `, ${summary.skipped} skipped` : ''}`);
+    if (summary.sidecars > 0) io.out(`(+${summary.sidecars} sidecar${summary.sidecars === 1 ? '' : 's'}, not images)`);
+    if (summary.errors > 0) io.err(`deid detect: exit 2: ${summary.errors === 1 ? '1 file was' : `${summary.errors} files were`} not looked at (listed as ERROR, with the reason); the others' detections are above`);
+  }
   // Skipped files leave the exit code alone: they were never candidates for detection.
   if (summary.errors > 0) return EXIT_USAGE;
   return summary.faces + summary.text > 0 ? 1 : 0;

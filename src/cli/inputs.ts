@@ -56,7 +56,7 @@ export async function* expandInputs(args: Iterable<InputArg> | AsyncIterable<Inp
     if (stat.isDirectory()) {
       const real = fs.realpathSync(arg);
       if (options.outReal && isInside(real, options.outReal)) {
-        yield { kind: 'problem', path: arg, rel: argRel(arg, fromList), error: 'refused: this folder is (inside) the --out directory; outputs are never read as input' };
+        yield { kind: 'problem', path: arg, rel: argRel(arg, fromList), error: 'refused: this folder is the --out folder or inside it, and outputs are never read as input: give --out a folder that does not hold the photos (a new one beside them)' };
         continue;
       }
       yield* walk(arg, real, options);

@@ -9,6 +9,7 @@ const MEANING: Readonly<Record<string, string>> = {
   ENAMETOOLONG: 'the name is too long',
   EROFS: 'the file system is read-only',
   ENOSPC: 'the disk is full',
+  EDQUOT: 'over the disk quota',
   EEXIST: 'already exists',
   EMFILE: 'too many open files',
   EIO: 'the disk reported an error',

@@ -19,6 +19,15 @@ import { TOOL_VERSION } from './version';
  * loaded when it runs, so a batch (one process per shard, often thousands) does not pay for
  * the review server, the detectors or the report writer at each start (~60 ms CPU measured).
  */
+/** Options a command cannot run without (checked by the preAction hook in runCli). */
+const REQUIRED = new WeakSet<Option>();
+
+function required(flags: string, description: string): Option {
+  const option = new Option(flags, description);
+  REQUIRED.add(option);
+  return option;
+}
+
 export async function runCli(argv: readonly string[], io: Io = defaultIo): Promise<number> {
   installNativeByteSearch();
   let exitCode = 0;
@@ -27,6 +36,17 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
     .version(TOOL_VERSION)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+
+  // Required options are checked after commander has refused unknown ones: with
+  // requiredOption, a mistyped `--ou clean` was reported as "required option '--out <dir>' not
+  // specified" to someone who had typed it, and the "Did you mean --out?" never came.
+  program.hook('preAction', (_program, command) => {
+    for (const option of command.options) {
+      if (REQUIRED.has(option) && command.getOptionValue(option.attributeName()) === undefined) {
+        command.error(`error: required option '${option.flags}' not specified`, { code: 'commander.missingMandatoryOptionValue' });
+      }
+    }
+  });
 
   addBatchOptions(
     program
@@ -48,7 +68,7 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
       .command('strip')
       .description('write metadata-free copies, each losslessly in its own format (PNG re-encoding only as a salvage path)')
       .argument('[paths...]', 'image files or directories (searched recursively)')
-      .requiredOption('--out <dir>', 'output directory (never read as input; only earlier outputs, clean images, are ever replaced there)')
+      .addOption(required('--out <dir>', 'output directory (never read as input; only earlier outputs, clean images, are ever replaced there)'))
       .option('--resume', 'keep outputs already there that are newer than their input and exactly what strip writes for it')
       .option('--scan-data', 'also decode JPEG scan data and cut coded bytes no MCU uses (after the last MCU, before a restart marker); a file whose scans cannot be decoded is re-encoded from its pixels: slower')
       .option('--json', 'print one JSON object'),
@@ -70,7 +90,7 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
     .description('replay recorded steps (a recipe or a whole sidecar) on an image and export it with a new sidecar')
     .argument('<recipe>', 'recipe JSON: {"steps": [...]} in the sidecar step format')
     .argument('<image>', 'the image to de-identify')
-    .requiredOption('--out <dir>', 'output directory')
+    .addOption(required('--out <dir>', 'output directory'))
     .addOption(new Option('--format <format>', 'export format').choices(['jpeg', 'png']).default('jpeg'))
     .option('--policy <file>', 'a stricter strength policy (JSON)')
     .option('--json', 'print the written paths as JSON')
@@ -83,9 +103,9 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
     .command('create')
     .description('pack verified, signed-off exports and their sidecars into a new bag')
     .argument('<folder>', 'folder holding exports (<id>.<ext>) and their sidecars (<id>.deid.json)')
-    .requiredOption('--out <bag>', 'the bag folder to create (must not exist)')
-    .requiredOption('--recipient <organization>', 'who the bag is for (bag-info Recipient-Organization)')
-    .requiredOption('--method <method>', 'how it is transferred, e.g. "encrypted USB drive" (bag-info Transfer-Method)')
+    .addOption(required('--out <bag>', 'the bag folder to create (must not exist)'))
+    .addOption(required('--recipient <organization>', 'who the bag is for (bag-info Recipient-Organization)'))
+    .addOption(required('--method <method>', 'how it is transferred, e.g. "encrypted USB drive" (bag-info Transfer-Method)'))
     .option('--contact <name>', 'who to contact about the bag (bag-info Contact-Name)')
     .option('--source-org <organization>', 'the sending organization (bag-info Source-Organization)')
     .option('--description <text>', 'bag-info External-Description')
@@ -143,7 +163,7 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
     .command('report')
     .description('write an audit record of a folder of exports (HTML, optionally CSV), re-verified now')
     .argument('<folder>', 'a folder of exports, searched recursively')
-    .requiredOption('--out <file>', 'the HTML report to write, outside the folder; an existing file is replaced only if it is an earlier deid report')
+    .addOption(required('--out <file>', 'the HTML report to write, outside the folder; an existing file is replaced only if it is an earlier deid report'))
     .option('--csv <file>', 'also write the table as CSV (a file of its own, outside the folder; replaces only an earlier deid CSV report)')
     .option('--thumbnails', 'include small thumbnails of the exports (patient pixels: off by default)')
     .option('--policy <file>', 'a stricter strength policy (JSON)')

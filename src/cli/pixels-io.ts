@@ -51,14 +51,21 @@ export async function decodePixels(
 /**
  * Why libvips could not decode a file, in a line a user can act on. libvips repeats itself line
  * by line (the last says why); an HEVC-coded HEIC (every iPhone photo) needs a decoder this
- * build of libvips does not carry, and the way out is to convert it first.
+ * build of libvips does not carry, and the way out is to convert it first; a JPEG whose coded
+ * data is damaged or cut short is refused (failOn 'error'), and the way out is to re-save it.
  */
 export function decodeFailure(e: unknown): string {
   const message = e instanceof Error ? e.message : String(e);
   if (/compression format has not been built in/.test(message)) {
     return 'HEVC-coded HEIC cannot be decoded by this build; export it as JPEG or PNG from Photoshop, or convert it first';
   }
-  return message.trim().split('\n').pop() ?? message;
+  const last = message.trim().split('\n').pop() ?? message;
+  // A camera file damaged in its coded data (a card pulled out while writing, a bad copy):
+  // verify and strip read it (they do not decode the picture), so the user meets this first here.
+  if (/^VipsJpeg: (Corrupt JPEG data|premature end of JPEG)/i.test(last)) {
+    return `${last}: the JPEG's picture data is damaged, so part of the picture may not show as it was taken; open it in an editor that shows it, check it, and save it again as JPEG or PNG first`;
+  }
+  return last;
 }
 
 /** JPEG quality for exports: high enough that verification tolerances hold (see verify-region). */

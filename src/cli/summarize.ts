@@ -57,6 +57,7 @@ export async function summarizeCommand(files: string[], opts: SummarizeOptions, 
       const content = createHash('sha256');
       let last: JsonlSummaryLine<unknown> | null = null;
       let lineNo = 0;
+      let first = true;
       const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
       for await (const text of lines) {
         lineNo++;
@@ -67,8 +68,13 @@ export async function summarizeCommand(files: string[], opts: SummarizeOptions, 
         try {
           record = JSON.parse(text) as Record<string, unknown>;
         } catch {
-          throw new Refusal(`line ${lineNo} is not JSON (a cut-off write?)`);
+          // At the first line it is most often a run without --jsonl (its human lines, or the
+          // one --json object, whose first line is "{"): say which output summarize reads.
+          throw new Refusal(first
+            ? `line ${lineNo} is not JSON: not the output of verify or strip --jsonl (their human output and --json are not merged; run each shard with --jsonl > file.jsonl), or a write cut off`
+            : `line ${lineNo} is not JSON (a cut-off write?)`);
         }
+        first = false;
         if (record === null || typeof record !== 'object') throw new Refusal(`line ${lineNo} is not a JSON object`);
         if ('summary' in record) {
           last = record as unknown as JsonlSummaryLine<unknown>;

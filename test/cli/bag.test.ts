@@ -43,6 +43,8 @@ test('refuses, writing nothing, while exports are not signed off; --allow-unsign
   expect(r.stderr).toMatch(/nothing written/);
   for (const id of ids) expect(r.stderr).toContain(id);
   expect(r.stderr).toMatch(/not signed off|checklist-incomplete/);
+  // Each refusal names both ways on: the review, or --allow-unsigned.
+  for (const id of ids) expect(r.stderr).toMatch(new RegExp(`${id}\\.jpg: .*finish it in deid review, or pack it unsigned with --allow-unsigned`));
   expect(fs.existsSync(out)).toBe(false);
   expect(fs.readdirSync(work).filter((n) => n.includes('partial'))).toEqual([]);
 
@@ -66,6 +68,7 @@ describe('signed exports', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/1 other file\(s\) in the folder were not packed/);
+    expect(r.stdout).toContain(`recorded in --log ${log()}\n`);
     // Bagging reads the exports and never changes them.
     expect(snapshot(exportsDir)).toEqual(before);
   }, 120_000);
@@ -105,6 +108,9 @@ describe('signed exports', () => {
     const r = await deid('bag', 'verify', copy, '--receipt', receipt, '--receiver', 'Data Manager', '--log', log());
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/3 of 3 image\(s\) re-verified clean/);
+    // The receiver is told where the receipt and the log line went.
+    expect(r.stdout).toContain(`wrote the receipt ${receipt} (result: valid)\n`);
+    expect(r.stdout).toContain(`recorded in --log ${log()}\n`);
     expect(snapshot(copy)).toEqual(before);
     const rec = JSON.parse(fs.readFileSync(receipt, 'utf8'));
     const tagManifest = fs.readFileSync(path.join(copy, 'tagmanifest-sha256.txt'));

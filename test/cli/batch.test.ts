@@ -112,7 +112,20 @@ test('summarize merges runs, and gives no verdict on an incomplete or inconsiste
   await fs.writeFile(files[1]!, `${lines.slice(1).join('\n')}\n`);
   expect((await deid('summarize', ...files)).stderr).toMatch(/summary line does not match its records/);
   await fs.writeFile(files[1]!, `${lines.slice(0, -1).join('\n')}\n{"summary": {}, "comm`);
-  expect((await deid('summarize', ...files)).stderr).toMatch(/is not JSON/);
+  expect((await deid('summarize', ...files)).stderr).toMatch(/is not JSON \(a cut-off write\?\)/);
+});
+
+test('summarize given a run written without --jsonl (human lines, or --json) says to write shards with --jsonl', async () => {
+  const input = path.join(tmp, 'in');
+  await tree(input);
+  for (const [name, flags] of [['human.txt', []], ['one.json', ['--json']]] as const) {
+    const run = await deid('strip', ...flags, input, '--out', path.join(tmp, `out-${name}`));
+    const file = path.join(tmp, name);
+    await fs.writeFile(file, run.stdout);
+    const r = await deid('summarize', file);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${name}: line 1 is not JSON: not the output of verify or strip --jsonl (their human output and --json are not merged; run each shard with --jsonl > file.jsonl)`);
+  }
 });
 
 test('--resume keeps clean outputs newer than their input; a changed input is stripped again; a file with metadata at an output\'s name is left alone', async () => {

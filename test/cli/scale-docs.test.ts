@@ -27,7 +27,12 @@ beforeAll(async () => {
   // `deid` on the PATH, as after `npm install -g` or `npx`.
   await fs.mkdir(path.join(tmp, 'bin'));
   await fs.symlink(DEID, path.join(tmp, 'bin', 'deid'));
-  env = { ...process.env, PATH: `${path.join(tmp, 'bin')}:${process.env.PATH}`, PHOTOS: CORPUS };
+  // The photos' folder named as people name them, with spaces ("Study 42 photos"): the examples
+  // must keep it one argument. parallel re-parses its command line in a new shell, which split
+  // an unquoted "$PHOTOS" there into inputs that do not exist.
+  const photos = path.join(tmp, 'study photos');
+  await fs.symlink(CORPUS, photos);
+  env = { ...process.env, PATH: `${path.join(tmp, 'bin')}:${process.env.PATH}`, PHOTOS: photos };
 });
 afterAll(async () => {
   await fs.rm(tmp, { recursive: true, force: true });
@@ -78,8 +83,8 @@ function summarizeJson(files: string[]) {
 }
 
 test('the GNU parallel example: shards together give exactly the records, outputs, summary and exit code of one run', () => {
-  const OUT = path.join(tmp, 'par-out');
-  const RESULTS = path.join(tmp, 'par-results');
+  const OUT = path.join(tmp, 'par out');
+  const RESULTS = path.join(tmp, 'par results');
   const r = bash(docBlock('parallel'), { OUT, RESULTS });
   const shards = readdirSync(RESULTS).map((f) => path.join(RESULTS, f));
   expect(shards).toHaveLength(4);
@@ -99,8 +104,15 @@ test('the Slurm array script: each task takes its share, a killed task is caught
   const RESULTS = path.join(tmp, 'slurm-results');
   const script = path.join(tmp, 'deid-strip.sbatch');
   mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(script, docBlock('slurm'));
-  const task = (id: number) => bash(`bash "${script}"`, { OUT, RESULTS, SLURM_ARRAY_TASK_ID: String(id), SLURM_ARRAY_TASK_COUNT: '3', SLURM_CPUS_PER_TASK: '1' });
+  // The number of shards is the script's own, matching its --array: resized here as a user
+  // would, both together, to 3.
+  const doc = docBlock('slurm');
+  expect(doc).toMatch(/^#SBATCH --array=0-63$/m);
+  expect(doc).toMatch(/^N=64\b/m);
+  writeFileSync(script, doc.replace('--array=0-63', '--array=0-2').replace(/^N=64\b/m, 'N=3'));
+  // Slurm sets SLURM_ARRAY_TASK_COUNT to the tasks of this submission: 3 for the whole array,
+  // 1 for a task resubmitted alone (sbatch --array=1), which must still take share 1 of 3.
+  const task = (id: number, count = 3) => bash(`bash "${script}"`, { OUT, RESULTS, SLURM_ARRAY_TASK_ID: String(id), SLURM_ARRAY_TASK_COUNT: String(count), SLURM_CPUS_PER_TASK: '1' });
   for (const id of [0, 1, 2]) expect([0, 1]).toContain(task(id).status);
   const shards = [0, 1, 2].map((id) => path.join(RESULTS, `strip-${id}.jsonl`));
   expect(records(shards, OUT)).toEqual(single.records);
@@ -112,7 +124,7 @@ test('the Slurm array script: each task takes its share, a killed task is caught
   const partial = spawnSync(process.execPath, [DEID, 'summarize', ...shards], { encoding: 'utf8' });
   expect(partial.status).toBe(2);
   expect(partial.stderr).toMatch(/strip-1\.jsonl: no summary line at the end/);
-  expect(task(1).status).toBe(single.code);
+  expect(task(1, 1).status).toBe(single.code);
   const redone = readFileSync(shards[1]!, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   // Resubmitted with --resume: every output already there was kept, none rewritten.
   expect(redone.pop().summary.written).toBe(0);

@@ -23,6 +23,34 @@ test('strip without --out is a usage error and writes nothing', async () => {
   expect(r.stderr).toMatch(/--out/);
 });
 
+test('a mistyped option is named as such, with the option meant, not reported as the required option missing', async () => {
+  const out = path.join(tmp, 'clean');
+  const strip = await deid('strip', SAMPLE, '--ou', out);
+  expect(strip.code).toBe(2);
+  expect(strip.stderr).toBe("error: unknown option '--ou'\n(Did you mean --out?)\n");
+  const bag = await deid('bag', 'create', tmp, '--out', path.join(tmp, 'bag'), '--recipent', 'Partner Lab', '--method', 'USB');
+  expect(bag.code).toBe(2);
+  expect(bag.stderr).toBe("error: unknown option '--recipent'\n(Did you mean --recipient?)\n");
+  // Really missing, it is still said so, and nothing is written.
+  const missing = await deid('bag', 'create', tmp, '--out', path.join(tmp, 'bag'), '--method', 'USB');
+  expect(missing.code).toBe(2);
+  expect(missing.stderr).toBe("error: required option '--recipient <organization>' not specified\n");
+  expect(await fs.readdir(tmp)).toEqual([]);
+});
+
+test('--out naming the photos folder itself, or a folder holding it, is refused saying which --out to give; nothing is written', async () => {
+  const photos = path.join(tmp, 'Study photos');
+  await fs.mkdir(photos);
+  await fs.copyFile(SAMPLE, path.join(photos, 'IMG_0001.jpg'));
+  for (const out of [photos, tmp]) {
+    const r = await deid('strip', photos, '--out', out);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain(`REFUSED   ${photos}: refused: this folder is the --out folder or inside it, and outputs are never read as input: give --out a folder that does not hold the photos (a new one beside them)`);
+  }
+  expect(await fs.readdir(tmp)).toEqual(['Study photos']);
+  expect(await fs.readdir(photos)).toEqual(['IMG_0001.jpg']);
+});
+
 test('a path that does not exist is unreadable input (exit 2) and is reported', async () => {
   const r = await deid('verify', '--json', path.join(tmp, 'missing.jpg'));
   expect(r.code).toBe(2);
@@ -56,7 +84,7 @@ test('strip never writes over an input, even when told to write into the input f
   const before = await fs.readFile(input);
   const r = await deid('strip', '--json', tmp, '--out', tmp);
   expect(r.code).toBe(2);
-  expect(json(r.stdout).files[0].error).toMatch(/is \(inside\) the --out directory/);
+  expect(json(r.stdout).files[0].error).toMatch(/is the --out folder or inside it/);
   expect(Buffer.compare(await fs.readFile(input), before)).toBe(0);
   expect((await fs.readdir(tmp)).sort()).toEqual(['a.jpg']);
 });

@@ -7,6 +7,7 @@ import { stripMetadata } from '../../core/metadata/scan';
 import { stageFile, sweepOnce } from '../atomic';
 import { isInside, realTarget } from '../output-paths';
 import { decodeFailure } from '../pixels-io';
+import { ioReason } from '../io-reason';
 import { readInputFile, type ReadScratch } from '../read-input';
 import type { ImageFormat, WalkOptions } from '../../core/metadata/types';
 import type { StripFileResult, StripTask } from './types';
@@ -41,7 +42,9 @@ export async function stripFile(task: StripTask, scratch?: ReadScratch): Promise
     // an existing input is never replaced (commit.ts).
     return { ...done, staged: stageFile(output, bytes) };
   } catch (e) {
-    return { input: task.file.path, format, lossless: false, error: `write failed: ${errorText(e)}` };
+    // Named by the output and the folder it goes in, not by the hidden staging file Node's
+    // message names (docs/scale.md "What a crash leaves"): that name meant nothing to the user.
+    return { input: task.file.path, format, lossless: false, error: `write failed: cannot write ${output} (in ${path.dirname(output)}): ${ioReason(e)}` };
   }
 }
 
