@@ -5,6 +5,7 @@
  * with a clean twin; sharp (libwebp) is the oracle that both decode to the same pixels. Real
  * encoder output (sharp/libwebp at many settings) stays clean, and plain mode does not look.
  */
+import * as path from 'node:path';
 import sharp from 'sharp';
 import type { WalkOptions } from '../../src/core/metadata/types';
 import { webpFormat } from '../../src/core/metadata/webp';
@@ -13,8 +14,9 @@ import { decodeVp8lStream, readVp8lHeader } from '../../src/core/metadata/webp-v
 import { vp8lUnused } from '../../src/core/metadata/webp-vp8l-unused';
 import { riffChunk, webpChunks, webpFile } from '../helpers/chunks';
 import { findingsOf } from '../helpers/container';
+import { CORPUS } from '../helpers/paths';
 import { concatBytes, noiseRgb } from '../helpers/plant';
-import { BitWriter, BoolEncoder, constantImage, vp8lHeader } from '../helpers/webp-build';
+import { BitWriter, BoolEncoder, constantImage, emptyCode, vp8lHeader } from '../helpers/webp-build';
 
 const strip = webpFormat.strip as NonNullable<typeof webpFormat.strip>;
 const DEEP = { scanData: true };
@@ -51,6 +53,23 @@ async function expectFreeBits(hostile: Uint8Array, clean: Uint8Array, detail: Re
   expect(Buffer.from(strip(clean, DEEP).bytes).equals(Buffer.from(clean))).toBe(true);
   // Plain strip keeps the coded data as it is.
   expect(Buffer.from(strip(hostile).bytes).equals(Buffer.from(hostile))).toBe(true);
+}
+
+/**
+ * Free bits a lossless rewrite drops (prefix codes no symbol is read with, padding): strip
+ * writes the stream again without them; libwebp decodes the output to the same pixels.
+ */
+async function expectRewritten(hostile: Uint8Array, clean: Uint8Array, detail: RegExp): Promise<Uint8Array> {
+  expect((await rgba(hostile)).equals(await rgba(clean))).toBe(true);
+  expect(details(clean)).toEqual([]);
+  expect(details(hostile, {})).toEqual([]);
+  expect(details(hostile)).toEqual([expect.stringMatching(detail)]);
+  const out = strip(hostile, DEEP);
+  expect(out.notes).toEqual(['rewrote the lossless stream without bits no pixel reads (unread prefix codes as empty codes, zero padding; pixels unchanged)']);
+  expect(details(out.bytes)).toEqual([]);
+  expect((await rgba(out.bytes)).equals(await rgba(hostile))).toBe(true);
+  expect(Buffer.from(strip(hostile).bytes).equals(Buffer.from(hostile))).toBe(true);
+  return out.bytes;
 }
 
 describe('lossless (VP8L): bits libwebp reads no pixel from', () => {
@@ -123,8 +142,11 @@ describe('lossless (VP8L): bits libwebp reads no pixel from', () => {
     for (let i = 1; i < codes.length; i++) w.put((bytes[i >> 3] >> (i & 7)) & 1, 1);
   };
 
-  test('a prefix code group no pixel refers to is free (all max+1 groups are read)', async () => {
-    await expectFreeBits(grouped(0x00000100, [group(((J << 24) | (D << 16) | 0x5a53) >>> 0), group(0xff102030)]), grouped(0, [group(0xff102030)]), /1 prefix code group\(s\) no pixel refers to/);
+  test('a prefix code group no pixel refers to is free (all max+1 groups are read): strip writes its codes empty', async () => {
+    const hostile = grouped(0x00000100, [group(((J << 24) | (D << 16) | 0x5a53) >>> 0, 39), group(0xff102030)]);
+    const out = await expectRewritten(hostile, grouped(0, [group(0xff102030)]), /5 prefix code\(s\) no symbol is read with \(in 1 group\(s\) no pixel refers to\)/);
+    // What is left of group 0 is five empty codes: the same file as one written with them.
+    expect(Buffer.from(out).equals(Buffer.from(grouped(0x00000100, [(w) => { for (let i = 0; i < 5; i++) emptyCode(w); }, group(0xff102030)])))).toBe(true);
   });
 
   test('entropy image: only red and green name the group; alpha and blue are free', async () => {
@@ -137,8 +159,9 @@ describe('lossless (VP8L): bits libwebp reads no pixel from', () => {
       w.put(0, 1);
       constantImage(w, { argb: 0xff102030, main: true, distance });
     });
-    // Any symbol of the 40-code distance alphabet (3.7.2.2): 39 here.
-    await expectFreeBits(main(39), main(), /1 prefix code\(s\) no symbol is read with/);
+    // Any symbol of the 40-code distance alphabet (3.7.2.2): 39 here. Strip writes libwebp's empty code.
+    const out = await expectRewritten(main(39), main(), /1 prefix code\(s\) no symbol is read with/);
+    expect(Buffer.from(out).equals(Buffer.from(main()))).toBe(true);
   });
 
   test('alpha in an image whose header says it has none: sharp (libwebp WebPGetFeatures has_alpha) drops it', async () => {
@@ -162,7 +185,7 @@ describe('lossless (VP8L): bits libwebp reads no pixel from', () => {
     const hostile = clean.slice();
     const last = webpChunks(hostile)[0].dataEnd - 1;
     hostile[last] |= 0x80;
-    await expectFreeBits(hostile, clean, /bits set after the last code/);
+    expect(Buffer.from(await expectRewritten(hostile, clean, /bits set after the last code/)).equals(Buffer.from(clean))).toBe(true);
   });
 
   test('ALPH (lossless alpha of a lossy image): only green is alpha; alpha, red and blue are free', async () => {
@@ -229,6 +252,14 @@ describe('lossless (VP8L) real encoder output stays clean, and the pixels the ch
     expect(checked).toBe(6 * 5);
   });
 });
+
+test('a camera photo through libwebp at effort 6, whose entropy image leaves prefix code groups no tile refers to (written as empty codes): clean, strip the identity', async () => {
+  // 87_OSError.jpg at 800 px: libwebp leaves 2 groups no tile refers to (counted while writing
+  // this test); it writes each as five empty codes, the form the rule accepts.
+  const file = new Uint8Array(await sharp(path.join(CORPUS, 'jpg/tests/87_OSError.jpg')).resize(800).webp({ lossless: true, effort: 6 }).toBuffer());
+  expect(details(file)).toEqual([]);
+  expect(Buffer.from(strip(file, DEEP).bytes).equals(Buffer.from(file))).toBe(true);
+}, 30_000);
 
 describe('lossy (VP8): token probability updates no coefficient reads', () => {
   /**

@@ -123,8 +123,13 @@ function addGreen(px: Uint32Array): void {
 }
 
 export interface Vp8lUnused {
-  /** What is free, for the finding's detail; empty when every bit is used or canonical. */
+  /** Free bits only a re-encode removes (they are decoded into values no pixel uses), for the finding's detail. */
   reasons: string[];
+  /**
+   * Free bits a lossless rewrite removes (webp-vp8l.ts withEmptyCodes): codes no symbol is read
+   * with, and bits after the last code. Empty when there are none.
+   */
+  rewritable: string[];
   /** The decoded ARGB pixels (what the checks above were made on; tests compare them with libwebp's). */
   pixels: Uint32Array;
 }
@@ -139,10 +144,11 @@ export function vp8lUnused(d: Vp8lDecoded, width: number, height: number, target
   const say = (count: number, what: string): void => {
     if (count > 0) reasons.push(`${count} ${what}`);
   };
-  say(d.log.unreadCodes, 'prefix code(s) no symbol is read with');
-  say(d.log.unreferencedGroups, 'prefix code group(s) no pixel refers to');
+  const rewritable: string[] = [];
+  const unread = d.log.unreadCodes.length;
+  if (unread > 0) rewritable.push(`${unread} prefix code(s) no symbol is read with${d.log.unreferencedGroups > 0 ? ` (in ${d.log.unreferencedGroups} group(s) no pixel refers to)` : ''}`);
+  if (d.paddingSet) rewritable.push('bits set after the last code');
   say(d.log.entropyBits, 'entropy-image pixel(s) with alpha or blue set (unread)');
-  if (d.paddingSet) reasons.push('bits set after the last code');
   let px: Uint32Array = d.pixels.slice();
   let xsize = d.xsize;
   for (let t = d.transforms.length - 1; t >= 0; t--) {
@@ -198,5 +204,5 @@ export function vp8lUnused(d: Vp8lDecoded, width: number, height: number, target
   } else if (!target.alphaHint) {
     say(px.reduce((n, p) => n + (p >>> 24 !== 0xff ? 1 : 0), 0), 'pixel(s) with alpha below 255 in an image marked opaque (decoders that honour the mark drop alpha)');
   }
-  return { reasons, pixels: px };
+  return { reasons, rewritable, pixels: px };
 }

@@ -110,6 +110,8 @@ interface PrefixCode {
   used?: boolean;
   /** Written as libwebp writes a code with no symbol to code: simple, one 1-bit symbol 0 (vp8l_enc.c StoreHuffmanCode). */
   empty?: boolean;
+  /** Where the code's bits are in the stream (bit offsets from the reader's start, end exclusive). */
+  span?: [number, number];
   /** entry = symbol << 4 | length; 0 for "longer than ROOT_BITS". */
   root: Int32Array;
   /** Per length: number of codes; symbols sorted by (length, symbol). */
@@ -254,9 +256,14 @@ function subsample(size: number, bits: number): number {
  * pixels' own).
  */
 export interface Vp8lCodeLog {
-  /** Prefix codes no symbol is read with, not written as libwebp writes an empty code. */
-  unreadCodes: number;
-  /** Prefix code groups no entropy-image tile refers to (3.6.1: all max+1 groups are read). */
+  /**
+   * Bit spans of prefix codes no symbol is read with, not written as libwebp writes an empty
+   * code: their bits are free. Among them every code of a group no entropy-image tile refers to
+   * (3.6.1: all max+1 groups are read; libwebp's encoder leaves such groups in large images,
+   * and its decoder reads them into a table it never uses, vp8l_dec.c ReadHuffmanCodes).
+   */
+  unreadCodes: Array<[number, number]>;
+  /** How many of those are in groups no tile refers to. */
   unreferencedGroups: number;
   /** Entropy-image pixels with alpha or blue set: libwebp takes the group from red and green only (vp8l_dec.c GetMetaIndex). */
   entropyBits: number;
@@ -289,8 +296,14 @@ function readImage(r: BitReader, width: number, height: number, main: boolean, v
   const cacheSize = cacheBits > 0 ? 1 << cacheBits : 0;
   const greenSize = NUM_LITERALS + NUM_LENGTH_CODES + cacheSize;
   const groups: PrefixCode[][] = [];
+  const spanned = (size: number): PrefixCode => {
+    const start = r.consumed;
+    const code = readCode(r, size);
+    if (log) code.span = [start, r.consumed];
+    return code;
+  };
   for (let g = 0; g < groupCount; g++) {
-    groups.push([readCode(r, greenSize), readCode(r, NUM_LITERALS), readCode(r, NUM_LITERALS), readCode(r, NUM_LITERALS), readCode(r, NUM_DISTANCE_CODES)]);
+    groups.push([spanned(greenSize), spanned(NUM_LITERALS), spanned(NUM_LITERALS), spanned(NUM_LITERALS), spanned(NUM_DISTANCE_CODES)]);
   }
   const total = width * height;
   const out = values ? new Uint32Array(total) : null;
@@ -343,8 +356,11 @@ function readImage(r: BitReader, width: number, height: number, main: boolean, v
     const referenced = new Uint8Array(groupCount);
     if (groupsOf) for (const g of groupsOf) referenced[g] = 1;
     else referenced[0] = 1;
-    log.unreferencedGroups += referenced.reduce((n, v) => n + (v ? 0 : 1), 0);
-    for (const group of groups) for (const code of group) if (!code.used && !code.empty) log.unreadCodes++;
+    groups.forEach((group, g) => {
+      const free = group.filter((code) => !code.used && !code.empty);
+      for (const code of free) log.unreadCodes.push(code.span as [number, number]);
+      if (!referenced[g] && free.length > 0) log.unreferencedGroups++;
+    });
   }
   return out;
 }
@@ -369,6 +385,8 @@ export interface Vp8lDecoded {
   log: Vp8lCodeLog;
   /** Bits of the final byte after the last code (libwebp's bit writer leaves them 0). */
   paddingSet: boolean;
+  /** Length of the stream in bits. */
+  bits: number;
 }
 
 /**
@@ -413,11 +431,43 @@ function readImageStream(r: BitReader, width: number, height: number, deep: Vp8l
  */
 export function decodeVp8lStream(bytes: Uint8Array, start: number, end: number, width: number, height: number): Vp8lDecoded {
   const r = new BitReader(bytes, start, end);
-  const deep: Vp8lDecoded = { transforms: [], pixels: new Uint32Array(0), xsize: width, log: { unreadCodes: 0, unreferencedGroups: 0, entropyBits: 0 }, paddingSet: false };
+  const deep: Vp8lDecoded = { transforms: [], pixels: new Uint32Array(0), xsize: width, bits: 0, log: { unreadCodes: [], unreferencedGroups: 0, entropyBits: 0 }, paddingSet: false };
   readImageStream(r, width, height, deep);
   const spare = (8 - (r.consumed & 7)) & 7;
   if (spare > 0) deep.paddingSet = (bytes[start + (r.consumed >> 3)] >> (8 - spare)) !== 0;
+  deep.bits = r.consumed;
   return deep;
+}
+
+/** What libwebp writes for a prefix code with no symbol: simple (1), one symbol (0), 1-bit (0), symbol 0. */
+const EMPTY_CODE = 0b0001;
+const EMPTY_CODE_BITS = 4;
+
+/**
+ * The image stream at `start` (`bits` long) with each of `spans` (prefix codes no symbol is read
+ * with, in stream order) written as libwebp's empty code, and the bits after the last code 0.
+ * The decoder reads those codes and never uses them, so every pixel stays the same; the other
+ * bits are copied in order (RFC 9649 3.1: LSB-first).
+ */
+export function withEmptyCodes(bytes: Uint8Array, start: number, bits: number, spans: ReadonlyArray<readonly [number, number]>): Uint8Array {
+  const kept = bits - spans.reduce((n, [a, b]) => n + (b - a) - EMPTY_CODE_BITS, 0);
+  const out = new Uint8Array(Math.ceil(kept / 8));
+  let at = 0;
+  const put = (bit: number): void => {
+    if (bit) out[at >> 3] |= 1 << (at & 7);
+    at++;
+  };
+  let from = 0;
+  const copy = (to: number): void => {
+    for (let i = from; i < to; i++) put((bytes[start + (i >> 3)] >> (i & 7)) & 1);
+  };
+  for (const [a, b] of spans) {
+    copy(a);
+    for (let i = 0; i < EMPTY_CODE_BITS; i++) put((EMPTY_CODE >> i) & 1);
+    from = b;
+  }
+  copy(bits);
+  return out;
 }
 
 /** 3.2: the 5-byte header of a VP8L chunk. */

@@ -15,7 +15,7 @@ import { DeidError, isDeidError } from '../errors';
 import { judgeWebpIccp, type IccpPayloadVerdict } from './webp-icc';
 import { exifBlockFindings, minimalOrientationExif, tryScanExif, type ExifScan } from './tiff-ifd';
 import { vp8Trimmed } from './webp-vp8';
-import { alphaStreamExtent, decodeVp8lStream, vp8lExtent } from './webp-vp8l';
+import { alphaStreamExtent, decodeVp8lStream, vp8lExtent, withEmptyCodes } from './webp-vp8l';
 import { vp8lUnused } from './webp-vp8l-unused';
 import type { ContainerFormat, Finding, FindingKind, Part, StripResult, WalkOptions } from './types';
 
@@ -172,6 +172,22 @@ interface Bitstream {
   canonical: Uint8Array | null;
   /** WalkOptions.scanData: bits inside the coded data no decoder uses (strip refuses), or null. */
   unused: string | null;
+  /** WalkOptions.scanData: free bits `canonical` no longer holds (a lossless rewrite), or null. */
+  rewritten: string | null;
+}
+
+/**
+ * WalkOptions.scanData for a VP8L image stream (webp-vp8l-unused.ts): why strip must refuse,
+ * or the stream written without the free bits a lossless rewrite can drop (unread prefix codes
+ * as libwebp's empty code, zero padding), or neither.
+ */
+function deepLossless(bytes: Uint8Array, start: number, end: number, width: number, height: number, target: Parameters<typeof vp8lUnused>[3], what: string): { unused: string | null; rewrite: { detail: string; stream: Uint8Array } | null } {
+  const decoded = decodeVp8lStream(bytes, start, end, width, height);
+  const { reasons, rewritable } = vp8lUnused(decoded, width, height, target);
+  if (reasons.length > 0) return { unused: `bits no decoder uses inside the ${what} (${[...reasons, ...rewritable].join(', ')})`, rewrite: null };
+  if (rewritable.length === 0) return { unused: null, rewrite: null };
+  const spans = [...decoded.log.unreadCodes].sort((a, b) => a[0] - b[0]);
+  return { unused: null, rewrite: { detail: `bits no decoder uses inside the ${what} (${rewritable.join(', ')})`, stream: withEmptyCodes(bytes, start, decoded.bits, spans) } };
 }
 
 /**
@@ -186,12 +202,17 @@ function readBitstream(bytes: Uint8Array, c: Chunk, scanData: boolean): Bitstrea
   if (c.id === 'VP8L') {
     const { header, length } = vp8lExtent(bytes, at, c.dataEnd);
     let unused: string | null = null;
+    let rewritten: string | null = null;
+    let canonical = length < size ? bytes.subarray(at, at + length) : null;
     if (scanData) {
-      const decoded = decodeVp8lStream(bytes, at + VP8L_HEADER, at + length, header.width, header.height);
-      const { reasons } = vp8lUnused(decoded, header.width, header.height, { alph: false, alphaHint: header.alphaUsed });
-      if (reasons.length > 0) unused = `bits no decoder uses inside the lossless bitstream (${reasons.join(', ')})`;
+      const deep = deepLossless(bytes, at + VP8L_HEADER, at + length, header.width, header.height, { alph: false, alphaHint: header.alphaUsed }, 'lossless bitstream');
+      unused = deep.unused;
+      if (deep.rewrite) {
+        rewritten = deep.rewrite.detail;
+        canonical = joinBytes([bytes.subarray(at, at + VP8L_HEADER), deep.rewrite.stream]);
+      }
     }
-    return { width: header.width, height: header.height, alpha: header.alphaUsed, hidden: size - length, scaleBits: false, canonical: length < size ? bytes.subarray(at, at + length) : null, unused };
+    return { width: header.width, height: header.height, alpha: header.alphaUsed, hidden: size - length, scaleBits: false, canonical, unused, rewritten };
   }
   if (size < VP8_HEADER) throw new DeidError('malformed', `WebP: VP8 chunk at ${c.offset} shorter than its frame header`);
   const tag = bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16);
@@ -213,7 +234,7 @@ function readBitstream(bytes: Uint8Array, c: Chunk, scanData: boolean): Bitstrea
     canonical[9] &= ~VP8_SCALE_MASK;
   }
   const unused = scanData && trimmed.unreadUpdates > 0 ? `${trimmed.unreadUpdates} token probability update(s) for contexts no coefficient reads (free bytes inside the VP8 header)` : null;
-  return { width, height, alpha: false, hidden: trimmed.hidden, scaleBits, canonical, unused };
+  return { width, height, alpha: false, hidden: trimmed.hidden, scaleBits, canonical, unused, rewritten: null };
 }
 
 /**
@@ -221,7 +242,7 @@ function readBitstream(bytes: Uint8Array, c: Chunk, scanData: boolean): Bitstrea
  * ALPHInit): the header byte, then width x height raw bytes or a headerless lossless image
  * stream. A header libwebp rejects makes the image undecodable: malformed.
  */
-function alphaUsed(bytes: Uint8Array, c: Chunk, width: number, height: number, scanData: boolean): { used: number; unused: string | null } {
+function alphaUsed(bytes: Uint8Array, c: Chunk, width: number, height: number, scanData: boolean): { used: number; unused: string | null; rewrite?: { detail: string; payload: Uint8Array } } {
   const size = c.dataEnd - c.dataStart;
   if (size < 1) throw new DeidError('malformed', `WebP: empty ALPH chunk at ${c.offset}`);
   const header = bytes[c.dataStart];
@@ -234,8 +255,8 @@ function alphaUsed(bytes: Uint8Array, c: Chunk, width: number, height: number, s
   }
   const used = 1 + alphaStreamExtent(bytes, c.dataStart + 1, c.dataEnd, width, height);
   if (!scanData) return { used, unused: null };
-  const { reasons } = vp8lUnused(decodeVp8lStream(bytes, c.dataStart + 1, c.dataStart + used, width, height), width, height, { alph: true });
-  return { used, unused: reasons.length > 0 ? `bits no decoder uses inside the lossless alpha data (${reasons.join(', ')})` : null };
+  const deep = deepLossless(bytes, c.dataStart + 1, c.dataStart + used, width, height, { alph: true }, 'lossless alpha data');
+  return { used, unused: deep.unused, ...(deep.rewrite ? { rewrite: { detail: deep.rewrite.detail, payload: joinBytes([bytes.subarray(c.dataStart, c.dataStart + 1), deep.rewrite.stream]) } } : {}) };
 }
 
 /** What strip writes for one chunk. */
@@ -305,6 +326,13 @@ function refuseUnused(plan: Plan, unused: string | null, frame?: Chunk): void {
   plan.notClean = unused;
 }
 
+/** WalkOptions.scanData: free bits a lossless rewrite of the stream drops (`payload`, same pixels). */
+function rewriteUnused(plan: Plan, detail: string, payload: Uint8Array, frame?: Chunk): void {
+  plan.findings.push({ kind: 'unknown-segment', where: whereOf(plan.chunk, frame), detail });
+  plan.notes.push('rewrote the lossless stream without bits no pixel reads (unread prefix codes as empty codes, zero padding; pixels unchanged)');
+  plan.action = { op: 'payload', pieces: [payload] };
+}
+
 /** An ALPH payload cut to what its decoder reads. */
 function trimToUse(bytes: Uint8Array, plan: Plan, used: number, what: string, frame?: Chunk): void {
   const c = plan.chunk;
@@ -333,6 +361,7 @@ function planImage(bytes: Uint8Array, plans: Plan[], indices: readonly number[],
   const info = readBitstream(bytes, plans[bitstream].chunk, scanData);
   useCanonical(plans[bitstream], info, plans[bitstream].chunk.id === 'VP8L' ? 'lossless bitstream' : 'VP8 bitstream', frame);
   refuseUnused(plans[bitstream], info.unused, frame);
+  if (info.rewritten && info.canonical) rewriteUnused(plans[bitstream], info.rewritten, info.canonical, frame);
   let alph = -1;
   for (const i of indices) {
     const plan = plans[i];
@@ -348,6 +377,7 @@ function planImage(bytes: Uint8Array, plans: Plan[], indices: readonly number[],
         const alpha = alphaUsed(bytes, plan.chunk, info.width, info.height, scanData);
         trimToUse(bytes, plan, alpha.used, 'alpha data', frame);
         refuseUnused(plan, alpha.unused, frame);
+        if (alpha.rewrite) rewriteUnused(plan, alpha.rewrite.detail, alpha.rewrite.payload, frame);
       }
     }
   }
