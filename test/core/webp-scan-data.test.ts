@@ -12,7 +12,7 @@ import { webpFormat } from '../../src/core/metadata/webp';
 import { COEFF_UPDATE_PROBS, DEFAULT_COEFF_PROBS } from '../../src/core/metadata/webp-vp8';
 import { decodeVp8lStream, readVp8lHeader } from '../../src/core/metadata/webp-vp8l';
 import { vp8lUnused } from '../../src/core/metadata/webp-vp8l-unused';
-import { riffChunk, webpChunks, webpFile } from '../helpers/chunks';
+import { riffChunk, vp8xChunk, webpChunks, webpFile } from '../helpers/chunks';
 import { findingsOf } from '../helpers/container';
 import { CORPUS } from '../helpers/paths';
 import { concatBytes, noiseRgb } from '../helpers/plant';
@@ -260,6 +260,36 @@ test('a camera photo through libwebp at effort 6, whose entropy image leaves pre
   expect(details(file)).toEqual([]);
   expect(Buffer.from(strip(file, DEEP).bytes).equals(Buffer.from(file))).toBe(true);
 }, 30_000);
+
+describe('animations (ANMF frames)', () => {
+  test('sharp animations, lossless and lossy with alpha, are clean under scanData', async () => {
+    const frames: Buffer[] = [];
+    for (let f = 0; f < 3; f++) frames.push(await sharp(noiseRgb(40, 24, f + 1), { raw: { width: 40, height: 24, channels: 3 } }).ensureAlpha(f === 1 ? 0.5 : 1).png().toBuffer());
+    for (const options of [{ lossless: true }, { quality: 75 }, { lossless: true, effort: 6 }]) {
+      const file = new Uint8Array(await sharp(frames, { join: { animated: true } }).webp({ ...options, loop: 0, delay: [100, 100, 100] }).toBuffer());
+      expect(webpChunks(file).filter((c) => c.id === 'ANMF')).toHaveLength(3);
+      expect({ options, findings: details(file) }).toEqual({ options, findings: [] });
+    }
+  });
+
+  test('a frame hiding bits is found and strip refuses the whole file', () => {
+    const le24 = (n: number) => Uint8Array.of(n & 0xff, (n >> 8) & 0xff, n >> 16);
+    const frame = (argb: number) => {
+      const w = new BitWriter();
+      vp8lHeader(w, W, H, false);
+      w.put(0, 1);
+      constantImage(w, { argb, main: true });
+      return riffChunk('ANMF', concatBytes(le24(0), le24(0), le24(W - 1), le24(H - 1), le24(100), Uint8Array.of(0), riffChunk('VP8L', w.done())));
+    };
+    const anim = (argb: number) => webpFile([vp8xChunk(0x02, W, H), riffChunk('ANIM', Uint8Array.of(255, 255, 255, 255, 0, 0)), frame(0xff102030), frame(argb)]);
+    expect(details(anim(0xff405060))).toEqual([]);
+    const hostile = anim(0x4a405060);
+    expect(details(hostile, {})).toEqual([]);
+    expect(details(hostile)).toEqual([expect.stringMatching(/pixel\(s\) with alpha below 255 in an image marked opaque/)]);
+    expect(findingsOf(webpFormat.walk(hostile, DEEP))[0].where).toMatch(/^ANMF @ \d+ chunk VP8L @ \d+$/);
+    expect(() => strip(hostile, DEEP)).toThrow(expect.objectContaining({ code: 'not-clean' }));
+  });
+});
 
 describe('lossy (VP8): token probability updates no coefficient reads', () => {
   /**
