@@ -11,8 +11,9 @@
  *   bundled or not); the encoder writes 0xff000000 | indices << 8 with the bits after a row's
  *   last bundled index 0 (lossless_enc.c VP8LBundleColorMap); colour-table entries no pixel's
  *   index selects are never shown (the encoder's table holds the image's own colours);
- * - the decoded pixels: with the header's alpha_is_used hint 0, decoders that honour it (sharp,
- *   dwebp to PNG) drop the alpha, and the encoder writes the hint 0 only for an opaque image
+ * - the decoded pixels: with the header's alpha_is_used hint 0, decoders that take has_alpha
+ *   from it (libwebp's WebPGetFeatures: sharp, dwebp to PNG) drop the alpha while chromium draws
+ *   it, so the file shows two pictures; the encoder writes the hint 0 only for an opaque image
  *   (alpha 255 everywhere); an ALPH stream's pixels are read for green only (alpha_dec.c), and
  *   the encoder puts alpha << 8 there (alpha_processing.c DispatchAlphaToGreen).
  * The prefix codes and the entropy image are judged while reading (webp-vp8l.ts Vp8lCodeLog).
@@ -202,7 +203,7 @@ export function vp8lUnused(d: Vp8lDecoded, width: number, height: number, target
   if (target.alph) {
     say(px.reduce((n, p) => n + ((p & 0xffff00ff) !== 0 ? 1 : 0), 0), 'alpha-stream pixel(s) with alpha, red or blue set (only green is alpha)');
   } else if (!target.alphaHint) {
-    say(px.reduce((n, p) => n + (p >>> 24 !== 0xff ? 1 : 0), 0), 'pixel(s) with alpha below 255 in an image marked opaque (decoders that honour the mark drop alpha)');
+    say(px.reduce((n, p) => n + (p >>> 24 !== 0xff ? 1 : 0), 0), 'pixel(s) with alpha below 255 in an image marked opaque (sharp drops that alpha, browsers draw it)');
   }
   return { reasons, rewritable, pixels: px };
 }
