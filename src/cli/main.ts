@@ -58,7 +58,7 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
       .option('--policy <file>', 'a stricter strength policy (JSON)')
       .option('--pixels', 'also run the face and text detectors and report what no obscured region covers')
       .option('--trusted-reviewers <file>', 'key fingerprints (one a line) whose sign-off signatures are accepted')
-      .option('--scan-data', 'also decode JPEG scan data to find coded bytes no MCU uses (after the last MCU, before a restart marker); a scan that cannot be decoded is a finding: slower; bag create always does'),
+      .option('--scan-data', 'also decode the coded image data: JPEG scan bytes no MCU uses (after the last MCU, before a restart marker; a scan that cannot be decoded is a finding), PNG zlib checksums, WebP bits libwebp decodes no pixel from: slower; bag create always does'),
   ).action(async (paths: string[], opts) => {
     exitCode = await verifyCommand(paths, opts, io);
   });
@@ -70,7 +70,7 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
       .argument('[paths...]', 'image files or directories (searched recursively)')
       .addOption(required('--out <dir>', 'output directory (never read as input; only earlier outputs, clean images, are ever replaced there)'))
       .option('--resume', 'keep outputs already there that are newer than their input and exactly what strip writes for it')
-      .option('--scan-data', 'also decode JPEG scan data and cut coded bytes no MCU uses (after the last MCU, before a restart marker); a file whose scans cannot be decoded is re-encoded from its pixels: slower')
+      .option('--scan-data', 'also decode the coded image data: cut JPEG scan bytes no MCU uses, write right PNG zlib checksums; a JPEG whose scans cannot be decoded, or a WebP with bits libwebp decodes no pixel from, is re-encoded from its pixels: slower')
       .option('--json', 'print one JSON object'),
   ).action(async (paths: string[], opts) => {
     exitCode = await stripCommand(paths, opts, io);

@@ -12,7 +12,8 @@
  * pixel uses and bits after each row's last pixel are free space. Strip keeps exactly the clean
  * chunks byte for byte (IDAT untouched, so decoded pixels cannot change), cuts the palette to
  * what the pixels use, rewrites the image data only to clear spare row bits (same pixels), and
- * refuses ('not-clean') when the hidden bits are inside the compressed stream itself.
+ * refuses ('not-clean') when the hidden bits are inside the compressed stream itself. With
+ * WalkOptions.scanData every stream is also inflated to check its Adler-32 (checkAdler).
  */
 import { zlibSync } from 'fflate';
 import { fourcc, joinBytes, joinsTo, u32be as u32 } from '../bytes';
@@ -22,8 +23,8 @@ import { judgeIccp } from './png-icc';
 import { emptyFacts, needsRows, readRows } from './png-rows';
 import { CANONICAL_PHYS, COLOUR_TYPE, hasExpectedLength, isValidCicp, MAX_SRGB_INTENT, paletteEntries, parseIhdr, PLACEMENT, rawImageSize, SRGB_CHRM, SRGB_GAMA, trnsFitsDepth, type Ihdr } from './png-rules';
 import { exifBlockFindings, minimalOrientationExif, tryScanExif, type ExifScan } from './tiff-ifd';
-import { zlibExtent } from './zlib-extent';
-import type { ContainerFormat, Finding, FindingKind, Part, StripResult } from './types';
+import { zlibChecksums, zlibExtent } from './zlib-extent';
+import type { ContainerFormat, Finding, FindingKind, Part, StripResult, WalkOptions } from './types';
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const SIGNATURE_SIZE = 8;
@@ -376,6 +377,39 @@ function recompress(plans: Plan[], s: ImageStream, rows: Uint8Array, count: numb
   for (const i of rest) plans[i].action = { op: 'drop' };
 }
 
+/**
+ * WalkOptions.scanData: the Adler-32 that ends a zlib stream (RFC 1950 2.2, 8.2) is a checksum of
+ * the inflated data, so only inflating tells a wrong one, and many decoders never look (browsers;
+ * libspng in sharp unless asked): 4 bytes per stream a writer can set to anything with the
+ * pixels unchanged. A wrong one is a finding; strip writes the right value in its place (the
+ * compressed data is otherwise copied as it is, so the pixels cannot change). `end` is where the
+ * stream ends (zlibExtent), after any bytes trimStream cut.
+ */
+function checkAdler(bytes: Uint8Array, plans: Plan[], s: ImageStream, end: number): void {
+  const segments = s.chunkIndices.map((i) => bytes.subarray(plans[i].chunk.dataStart + s.skip, plans[i].chunk.dataEnd));
+  const { stored, computed } = zlibChecksums(joinBytes(segments).subarray(0, end));
+  if (stored === computed) return;
+  const right = be32s([computed]);
+  const first = end - right.length;
+  let seen = 0;
+  for (const i of s.chunkIndices) {
+    const plan = plans[i];
+    const c = plan.chunk;
+    const size = c.dataEnd - c.dataStart - s.skip;
+    const from = seen;
+    seen += size;
+    // The stream's bytes this chunk holds: [from, from + size); the checksum: [first, end).
+    if (from + size <= first || from >= end) continue;
+    const data = bytes.slice(c.dataStart, c.dataStart + s.skip + Math.min(size, end - from));
+    for (let k = Math.max(first, from); k < Math.min(end, from + size); k++) data[s.skip + k - from] = right[k - first];
+    plan.action = { op: 'replace', bytes: chunkOf(c.type, data) };
+    if (from + size >= end) {
+      plan.findings.push({ kind: 'unknown-segment', where: `chunk ${c.type} @ ${c.offset}`, detail: `zlib Adler-32 of the compressed ${s.label} data does not match its inflated bytes (4 bytes no pixel depends on)` });
+      plan.notes.push(`wrote the right Adler-32 at the end of the compressed ${s.label} data (pixels unchanged)`);
+    }
+  }
+}
+
 /** tRNS alpha for a palette entry no pixel uses: 255, what a missing entry means (PNG 11.3.1.1). */
 const OPAQUE = 255;
 
@@ -415,7 +449,7 @@ function unusedPalette(bytes: Uint8Array, plans: Plan[], plteIndex: number, entr
  * use it at all, canonical values for chunks that never change the pixels, and the compressed
  * image streams. Keeps only what a decoder needs to draw the pixels in their colours.
  */
-function assess(bytes: Uint8Array): Assessment {
+function assess(bytes: Uint8Array, options: WalkOptions = {}): Assessment {
   const { chunks, afterIend } = readChunks(bytes);
   const ihdr = parseIhdr(bytes, chunks[0].dataStart, chunks[0].dataEnd - chunks[0].dataStart);
   requireValidCrc(bytes, chunks[0]);
@@ -596,6 +630,7 @@ function assess(bytes: Uint8Array): Assessment {
       continue;
     }
     if (extent.end < extent.total) trimStream(bytes, plans, s, extent.end, extent.total);
+    if (options.scanData) checkAdler(bytes, plans, s, extent.end);
     measured.push([s, extent.end]);
   }
   if (notClean === null && needsRows(ihdr)) {
@@ -611,8 +646,8 @@ function assess(bytes: Uint8Array): Assessment {
   return { plans, afterIend, notClean, conversion };
 }
 
-function walk(bytes: Uint8Array): Part[] {
-  const { plans, afterIend, notClean } = assess(bytes);
+function walk(bytes: Uint8Array, options: WalkOptions = {}): Part[] {
+  const { plans, afterIend, notClean } = assess(bytes, options);
   const parts: Part[] = [{ name: 'signature', offset: 0, length: SIGNATURE_SIZE, finding: null }];
   for (const { chunk: c, findings } of plans) {
     const at = { name: c.type, offset: c.offset, length: c.end - c.offset };
@@ -686,8 +721,8 @@ function assemble(bytes: Uint8Array, plans: readonly Plan[]): StripResult {
  * end of their zlib streams, so decoded pixels cannot change), canonical values where a kept
  * chunk's values never reach the pixels, an empty IEND, nothing after it.
  */
-function strip(bytes: Uint8Array): StripResult {
-  const { plans, afterIend, notClean, conversion } = assess(bytes);
+function strip(bytes: Uint8Array, options: WalkOptions = {}): StripResult {
+  const { plans, afterIend, notClean, conversion } = assess(bytes, options);
   // Hidden bytes inside the deflate data itself: only re-encoding could remove them.
   if (notClean !== null) throw new DeidError('not-clean', `PNG: ${notClean}`);
   if (conversion !== null) throw new DeidError('needs-conversion', `PNG: ${conversion}`);

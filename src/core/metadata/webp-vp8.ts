@@ -15,7 +15,7 @@
 import { DeidError } from '../errors';
 
 /** RFC 6386 13.4: coeff_update_probs[4][8][3][11], flattened. */
-const COEFF_UPDATE_PROBS = new Uint8Array([
+export const COEFF_UPDATE_PROBS = new Uint8Array([
   255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
   255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 176, 246, 255, 255, 255, 255, 255, 255, 255, 255, 255,
   223, 241, 252, 255, 255, 255, 255, 255, 255, 255, 255, 249, 253, 253, 255, 255, 255, 255, 255, 255, 255, 255,
@@ -67,7 +67,7 @@ const COEFF_UPDATE_PROBS = new Uint8Array([
 ]);
 
 /** RFC 6386 13.5: default_coeff_probs[4][8][3][11], flattened. */
-const DEFAULT_COEFF_PROBS = new Uint8Array([
+export const DEFAULT_COEFF_PROBS = new Uint8Array([
   128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128,
   128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 128, 253, 136, 254, 255, 228, 219, 128, 128, 128, 128, 128,
   189, 129, 242, 255, 227, 213, 255, 219, 128, 128, 128, 106, 126, 227, 252, 214, 209, 255, 255, 128, 128, 128,
@@ -256,6 +256,14 @@ interface MacroblockModes {
 export interface Vp8Partitions {
   /** Offsets (from the payload start) and sizes of the first partition and of each token partition. */
   parts: Array<{ start: number; size: number; used: number }>;
+  /**
+   * Token probability updates (RFC 6386 13.4) of tree nodes no DCT token of the frame reads: the
+   * 8-bit value (and the flag) decode nothing, so they are free bits. libwebp's encoder updates a
+   * node only when its token statistics make the update pay (frame_enc.c FinalizeTokenProbas: an
+   * unread node has no statistics, so it never does); read as free space under
+   * WalkOptions.scanData.
+   */
+  unreadUpdates: number;
 }
 
 function malformed(what: string): DeidError {
@@ -310,7 +318,19 @@ export function vp8Partitions(bytes: Uint8Array, start: number, end: number, wid
   // 9.7-9.8: refresh_entropy_probs, then 13.4 token probability updates.
   br.bit(HALF);
   const probs = DEFAULT_COEFF_PROBS.slice();
-  for (let i = 0; i < probs.length; i++) if (br.bit(COEFF_UPDATE_PROBS[i])) probs[i] = br.literal(8);
+  const updated = new Uint8Array(probs.length);
+  for (let i = 0; i < probs.length; i++) {
+    if (br.bit(COEFF_UPDATE_PROBS[i])) {
+      probs[i] = br.literal(8);
+      updated[i] = 1;
+    }
+  }
+  /** Which token probabilities some token reads (`read(p)` in place of `probs[p]`). */
+  const touched = new Uint8Array(probs.length);
+  const read = (p: number): number => {
+    touched[p] = 1;
+    return probs[p];
+  };
   // 9.10-9.11: mb_no_coeff_skip and prob_skip_false.
   const useSkip = br.bit(HALF) === 1;
   const skipProb = useSkip ? br.literal(8) : 0;
@@ -365,13 +385,13 @@ export function vp8Partitions(bytes: Uint8Array, start: number, end: number, wid
   const coefficients = (r: BoolDecoder, type: number, ctx: number, first: number): number => {
     let p = prob(type, BANDS[first], ctx);
     for (let n = first; n < 16; n++) {
-      if (!r.bit(probs[p])) return n;
-      while (!r.bit(probs[p + 1])) {
+      if (!r.bit(read(p))) return n;
+      while (!r.bit(read(p + 1))) {
         p = prob(type, BANDS[++n], 0);
         if (n === 16) return 16;
       }
       let next: number;
-      if (!r.bit(probs[p + 2])) {
+      if (!r.bit(read(p + 2))) {
         next = 1;
       } else {
         largeValue(r, p);
@@ -383,17 +403,17 @@ export function vp8Partitions(bytes: Uint8Array, start: number, end: number, wid
     return 16;
   };
   const largeValue = (r: BoolDecoder, p: number): void => {
-    if (!r.bit(probs[p + 3])) {
-      if (r.bit(probs[p + 4])) r.bit(probs[p + 5]);
-    } else if (!r.bit(probs[p + 6])) {
-      if (!r.bit(probs[p + 7])) r.bit(159);
+    if (!r.bit(read(p + 3))) {
+      if (r.bit(read(p + 4))) r.bit(read(p + 5));
+    } else if (!r.bit(read(p + 6))) {
+      if (!r.bit(read(p + 7))) r.bit(159);
       else {
         r.bit(165);
         r.bit(145);
       }
     } else {
-      const bit1 = r.bit(probs[p + 8]);
-      const bit0 = r.bit(probs[p + 9 + bit1]);
+      const bit1 = r.bit(read(p + 8));
+      const bit0 = r.bit(read(p + 9 + bit1));
       for (const q of CAT_PROBS[2 * bit1 + bit0]) r.bit(q);
     }
   };
@@ -449,7 +469,9 @@ export function vp8Partitions(bytes: Uint8Array, start: number, end: number, wid
     if (r.overran()) throw new DeidError('truncated', 'VP8 bitstream: a token partition ends early');
     parts[p + 1].used = r.used();
   });
-  return { parts };
+  let unreadUpdates = 0;
+  for (let i = 0; i < updated.length; i++) if (updated[i] && !touched[i]) unreadUpdates++;
+  return { parts, unreadUpdates };
 }
 
 /**
@@ -464,11 +486,11 @@ export const VP8_FLUSH_SLACK = 2;
  * slack, the first partition's size (frame tag, RFC 6386 9.1) and the token partition sizes
  * (9.5) rewritten to match; null when nothing needs cutting. `hidden` counts the bytes removed.
  */
-export function vp8Trimmed(bytes: Uint8Array, start: number, end: number, width: number, height: number): { hidden: number; payload: Uint8Array | null } {
-  const { parts } = vp8Partitions(bytes, start, end, width, height);
+export function vp8Trimmed(bytes: Uint8Array, start: number, end: number, width: number, height: number): { hidden: number; payload: Uint8Array | null; unreadUpdates: number } {
+  const { parts, unreadUpdates } = vp8Partitions(bytes, start, end, width, height);
   const keep = parts.map((p) => Math.min(p.size, p.used + VP8_FLUSH_SLACK));
   const hidden = parts.reduce((n, p, i) => n + p.size - keep[i], 0);
-  if (hidden === 0) return { hidden, payload: null };
+  if (hidden === 0) return { hidden, payload: null, unreadUpdates };
   const tokenParts = parts.length - 1;
   const out = new Uint8Array(end - start - hidden);
   out.set(bytes.subarray(start, start + KEY_FRAME_HEADER));
@@ -489,5 +511,5 @@ export function vp8Trimmed(bytes: Uint8Array, start: number, end: number, width:
     out.set(bytes.subarray(start + parts[p].start, start + parts[p].start + keep[p]), at);
     at += keep[p];
   }
-  return { hidden, payload: out };
+  return { hidden, payload: out, unreadUpdates };
 }

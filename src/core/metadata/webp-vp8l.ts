@@ -17,10 +17,10 @@ const VP8L_SIGNATURE = 0x2f;
 const SIZE_BITS = 14;
 const VERSION_BITS = 3;
 /** 3.3: transform types. */
-const PREDICTOR = 0;
-const CROSS_COLOR = 1;
-const SUBTRACT_GREEN = 2;
-const COLOR_INDEXING = 3;
+export const PREDICTOR = 0;
+export const CROSS_COLOR = 1;
+export const SUBTRACT_GREEN = 2;
+export const COLOR_INDEXING = 3;
 /** 3.6.2: colour cache bits 1..11. */
 const MAX_CACHE_BITS = 11;
 /** 3.7.2.2: alphabet sizes of the five codes of a prefix code group. */
@@ -106,6 +106,12 @@ class BitReader {
 interface PrefixCode {
   /** Only one symbol: it takes no bits (3.7.2.1.1 / libwebp BuildHuffmanTable special case). */
   single: number;
+  /** Some symbol was read with this code (WalkOptions.scanData: a code never read is free bits). */
+  used?: boolean;
+  /** Written as libwebp writes a code with no symbol to code: simple, one 1-bit symbol 0 (vp8l_enc.c StoreHuffmanCode). */
+  empty?: boolean;
+  /** Where the code's bits are in the stream (bit offsets from the reader's start, end exclusive). */
+  span?: [number, number];
   /** entry = symbol << 4 | length; 0 for "longer than ROOT_BITS". */
   root: Int32Array;
   /** Per length: number of codes; symbols sorted by (length, symbol). */
@@ -154,6 +160,7 @@ function buildCode(lengths: ArrayLike<number>, size: number): PrefixCode {
 }
 
 function readSymbol(r: BitReader, code: PrefixCode): number {
+  code.used = true;
   if (code.single >= 0) return code.single;
   const entry = code.root[r.peek(ROOT_BITS)];
   if (entry !== 0) {
@@ -184,7 +191,8 @@ function readCode(r: BitReader, size: number): PrefixCode {
   const lengths = new Uint8Array(size);
   if (r.read(1) === 1) {
     const symbols = r.read(1) + 1;
-    const first = r.read(r.read(1) === 1 ? 8 : 1);
+    const wide = r.read(1) === 1;
+    const first = r.read(wide ? 8 : 1);
     if (first >= size) throw malformed('simple code symbol outside its alphabet');
     lengths[first] = 1;
     if (symbols === 2) {
@@ -192,7 +200,9 @@ function readCode(r: BitReader, size: number): PrefixCode {
       if (second >= size) throw malformed('simple code symbol outside its alphabet');
       lengths[second] = 1;
     }
-    return buildCode(lengths, size);
+    const code = buildCode(lengths, size);
+    code.empty = symbols === 1 && !wide && first === 0;
+    return code;
   }
   const clLengths = new Uint8Array(CODE_LENGTH_CODES);
   const numCodes = r.read(4) + 4;
@@ -241,10 +251,31 @@ function subsample(size: number, bits: number): number {
 }
 
 /**
+ * What a WalkOptions.scanData reading learns beyond the extent: counts of free bits libwebp's
+ * decoder never uses in the prefix codes and the entropy image (see webp-vp8l-unused.ts for the
+ * pixels' own).
+ */
+export interface Vp8lCodeLog {
+  /**
+   * Bit spans of prefix codes no symbol is read with, not written as libwebp writes an empty
+   * code: their bits are free. Among them every code of a group no entropy-image tile refers to
+   * (3.6.1: all max+1 groups are read; libwebp's encoder leaves such groups in large images,
+   * and its decoder reads them into a table it never uses, vp8l_dec.c ReadHuffmanCodes).
+   */
+  unreadCodes: Array<[number, number]>;
+  /** How many of those are in groups no tile refers to. */
+  unreferencedGroups: number;
+  /** Entropy-image pixels with alpha or blue set: libwebp takes the group from red and green only (vp8l_dec.c GetMetaIndex). */
+  entropyBits: number;
+}
+
+/**
  * 3.6 / 3.7: one entropy-coded image of width x height. `values` true: decode the ARGB values
  * (needed for the entropy image); false: only count pixels. `main` allows a meta prefix image.
+ * With `log` (scanData) every image is decoded to its values and the codes' use is counted.
  */
-function readImage(r: BitReader, width: number, height: number, main: boolean, values: boolean): Uint32Array | null {
+function readImage(r: BitReader, width: number, height: number, main: boolean, values: boolean, log: Vp8lCodeLog | null = null): Uint32Array | null {
+  if (log) values = true;
   let cacheBits = 0;
   if (r.read(1) === 1) {
     cacheBits = r.read(4);
@@ -255,8 +286,9 @@ function readImage(r: BitReader, width: number, height: number, main: boolean, v
   let groupCount = 1;
   if (main && r.read(1) === 1) {
     prefixBits = r.read(3) + 2;
-    groupsOf = readImage(r, subsample(width, prefixBits), subsample(height, prefixBits), false, true) as Uint32Array;
+    groupsOf = readImage(r, subsample(width, prefixBits), subsample(height, prefixBits), false, true, log) as Uint32Array;
     for (let i = 0; i < groupsOf.length; i++) {
+      if (log && (groupsOf[i] & 0xff0000ff) !== 0) log.entropyBits++;
       groupsOf[i] = (groupsOf[i] >>> 8) & 0xffff;
       if (groupsOf[i] + 1 > groupCount) groupCount = groupsOf[i] + 1;
     }
@@ -264,8 +296,14 @@ function readImage(r: BitReader, width: number, height: number, main: boolean, v
   const cacheSize = cacheBits > 0 ? 1 << cacheBits : 0;
   const greenSize = NUM_LITERALS + NUM_LENGTH_CODES + cacheSize;
   const groups: PrefixCode[][] = [];
+  const spanned = (size: number): PrefixCode => {
+    const start = r.consumed;
+    const code = readCode(r, size);
+    if (log) code.span = [start, r.consumed];
+    return code;
+  };
   for (let g = 0; g < groupCount; g++) {
-    groups.push([readCode(r, greenSize), readCode(r, NUM_LITERALS), readCode(r, NUM_LITERALS), readCode(r, NUM_LITERALS), readCode(r, NUM_DISTANCE_CODES)]);
+    groups.push([spanned(greenSize), spanned(NUM_LITERALS), spanned(NUM_LITERALS), spanned(NUM_LITERALS), spanned(NUM_DISTANCE_CODES)]);
   }
   const total = width * height;
   const out = values ? new Uint32Array(total) : null;
@@ -314,15 +352,50 @@ function readImage(r: BitReader, width: number, height: number, main: boolean, v
       pos++;
     }
   }
+  if (log) {
+    const referenced = new Uint8Array(groupCount);
+    if (groupsOf) for (const g of groupsOf) referenced[g] = 1;
+    else referenced[0] = 1;
+    groups.forEach((group, g) => {
+      const free = group.filter((code) => !code.used && !code.empty);
+      for (const code of free) log.unreadCodes.push(code.span as [number, number]);
+      if (!referenced[g] && free.length > 0) log.unreferencedGroups++;
+    });
+  }
   return out;
+}
+
+/** One transform as read (3.3), with its data decoded (scanData). */
+export interface Vp8lTransform {
+  type: number;
+  /** Size bits (predictor, cross-colour) or bundling bits (colour indexing). */
+  bits: number;
+  /** The image width this transform works on (before bundling, for colour indexing). */
+  xsize: number;
+  /** The transform image, or the colour table for colour indexing (still delta-coded, 3.3.4). */
+  data: Uint32Array;
+}
+
+/** A VP8L image stream decoded to its coded values (scanData). */
+export interface Vp8lDecoded {
+  transforms: Vp8lTransform[];
+  /** The main image's ARGB values before any inverse transform, `xsize` wide. */
+  pixels: Uint32Array;
+  xsize: number;
+  log: Vp8lCodeLog;
+  /** Bits of the final byte after the last code (libwebp's bit writer leaves them 0). */
+  paddingSet: boolean;
+  /** Length of the stream in bits. */
+  bits: number;
 }
 
 /**
  * 3.8: transforms, then the main image, as they follow each other in an image stream; the width
  * the later parts see shrinks after a colour-indexing transform (3.3.4, pixel bundling).
  */
-function readImageStream(r: BitReader, width: number, height: number): void {
+function readImageStream(r: BitReader, width: number, height: number, deep: Vp8lDecoded | null = null): void {
   let xsize = width;
+  const log = deep ? deep.log : null;
   const seen = new Set<number>();
   while (r.read(1) === 1) {
     const type = r.read(2);
@@ -331,17 +404,70 @@ function readImageStream(r: BitReader, width: number, height: number): void {
     seen.add(type);
     if (type === PREDICTOR || type === CROSS_COLOR) {
       const bits = r.read(3) + 2;
-      readImage(r, subsample(xsize, bits), subsample(height, bits), false, false);
+      const data = readImage(r, subsample(xsize, bits), subsample(height, bits), false, false, log);
+      if (deep && data) deep.transforms.push({ type, bits, xsize, data });
     } else if (type === COLOR_INDEXING) {
       const colours = r.read(8) + 1;
-      readImage(r, colours, 1, false, false);
+      const data = readImage(r, colours, 1, false, false, log);
       const bits = colours > 16 ? 0 : colours > 4 ? 1 : colours > 2 ? 2 : 3;
+      if (deep && data) deep.transforms.push({ type, bits, xsize, data });
       xsize = subsample(xsize, bits);
-    } else if (type !== SUBTRACT_GREEN) {
+    } else if (type === SUBTRACT_GREEN) {
+      if (deep) deep.transforms.push({ type, bits: 0, xsize, data: new Uint32Array(0) });
+    } else {
       throw malformed('unknown transform');
     }
   }
-  readImage(r, xsize, height, true, false);
+  const pixels = readImage(r, xsize, height, true, false, log);
+  if (deep && pixels) {
+    deep.pixels = pixels;
+    deep.xsize = xsize;
+  }
+}
+
+/**
+ * WalkOptions.scanData: the image stream at `start` (after the 5-byte header for a VP8L chunk,
+ * right at `start` for an ALPH payload) decoded to its coded values, for webp-vp8l-unused.ts.
+ */
+export function decodeVp8lStream(bytes: Uint8Array, start: number, end: number, width: number, height: number): Vp8lDecoded {
+  const r = new BitReader(bytes, start, end);
+  const deep: Vp8lDecoded = { transforms: [], pixels: new Uint32Array(0), xsize: width, bits: 0, log: { unreadCodes: [], unreferencedGroups: 0, entropyBits: 0 }, paddingSet: false };
+  readImageStream(r, width, height, deep);
+  const spare = (8 - (r.consumed & 7)) & 7;
+  if (spare > 0) deep.paddingSet = (bytes[start + (r.consumed >> 3)] >> (8 - spare)) !== 0;
+  deep.bits = r.consumed;
+  return deep;
+}
+
+/** What libwebp writes for a prefix code with no symbol: simple (1), one symbol (0), 1-bit (0), symbol 0. */
+const EMPTY_CODE = 0b0001;
+const EMPTY_CODE_BITS = 4;
+
+/**
+ * The image stream at `start` (`bits` long) with each of `spans` (prefix codes no symbol is read
+ * with, in stream order) written as libwebp's empty code, and the bits after the last code 0.
+ * The decoder reads those codes and never uses them, so every pixel stays the same; the other
+ * bits are copied in order (RFC 9649 3.1: LSB-first).
+ */
+export function withEmptyCodes(bytes: Uint8Array, start: number, bits: number, spans: ReadonlyArray<readonly [number, number]>): Uint8Array {
+  const kept = bits - spans.reduce((n, [a, b]) => n + (b - a) - EMPTY_CODE_BITS, 0);
+  const out = new Uint8Array(Math.ceil(kept / 8));
+  let at = 0;
+  const put = (bit: number): void => {
+    if (bit) out[at >> 3] |= 1 << (at & 7);
+    at++;
+  };
+  let from = 0;
+  const copy = (to: number): void => {
+    for (let i = from; i < to; i++) put((bytes[start + (i >> 3)] >> (i & 7)) & 1);
+  };
+  for (const [a, b] of spans) {
+    copy(a);
+    for (let i = 0; i < EMPTY_CODE_BITS; i++) put((EMPTY_CODE >> i) & 1);
+    from = b;
+  }
+  copy(bits);
+  return out;
 }
 
 /** 3.2: the 5-byte header of a VP8L chunk. */

@@ -15,8 +15,9 @@ import { DeidError, isDeidError } from '../errors';
 import { judgeWebpIccp, type IccpPayloadVerdict } from './webp-icc';
 import { exifBlockFindings, minimalOrientationExif, tryScanExif, type ExifScan } from './tiff-ifd';
 import { vp8Trimmed } from './webp-vp8';
-import { alphaStreamExtent, vp8lExtent } from './webp-vp8l';
-import type { ContainerFormat, Finding, FindingKind, Part, StripResult } from './types';
+import { alphaStreamExtent, decodeVp8lStream, vp8lExtent, withEmptyCodes } from './webp-vp8l';
+import { vp8lUnused } from './webp-vp8l-unused';
+import type { ContainerFormat, Finding, FindingKind, Part, StripResult, WalkOptions } from './types';
 
 /** "RIFF", size, "WEBP". */
 const HEADER_SIZE = 12;
@@ -134,6 +135,8 @@ function scanExifChunk(bytes: Uint8Array, c: Chunk, where: string): ExifScan | D
 
 /** RFC 6386 9.1 / RFC 9649 2.5: a VP8 key frame's tag, start code and sizes (10 bytes). */
 const VP8_HEADER = 10;
+/** RFC 9649 3.2: the VP8L signature byte and the 4-byte size/alpha/version header. */
+const VP8L_HEADER = 5;
 const VP8_START_CODE = [0x9d, 0x01, 0x2a];
 const VP8_SIZE_MASK = 0x3fff;
 /** RFC 6386 9.2: the top two bits of each 16-bit size are an upscaling hint. */
@@ -167,6 +170,24 @@ interface Bitstream {
   scaleBits: boolean;
   /** The payload strip writes when it differs from the input, else null. */
   canonical: Uint8Array | null;
+  /** WalkOptions.scanData: bits inside the coded data no decoder uses (strip refuses), or null. */
+  unused: string | null;
+  /** WalkOptions.scanData: free bits `canonical` no longer holds (a lossless rewrite), or null. */
+  rewritten: string | null;
+}
+
+/**
+ * WalkOptions.scanData for a VP8L image stream (webp-vp8l-unused.ts): why strip must refuse,
+ * or the stream written without the free bits a lossless rewrite can drop (unread prefix codes
+ * as libwebp's empty code, zero padding), or neither.
+ */
+function deepLossless(bytes: Uint8Array, start: number, end: number, width: number, height: number, target: Parameters<typeof vp8lUnused>[3], what: string): { unused: string | null; rewrite: { detail: string; stream: Uint8Array } | null } {
+  const decoded = decodeVp8lStream(bytes, start, end, width, height);
+  const { reasons, rewritable } = vp8lUnused(decoded, width, height, target);
+  if (reasons.length > 0) return { unused: `bits no decoder uses inside the ${what} (${[...reasons, ...rewritable].join(', ')})`, rewrite: null };
+  if (rewritable.length === 0) return { unused: null, rewrite: null };
+  const spans = [...decoded.log.unreadCodes].sort((a, b) => a[0] - b[0]);
+  return { unused: null, rewrite: { detail: `bits no decoder uses inside the ${what} (${rewritable.join(', ')})`, stream: withEmptyCodes(bytes, start, decoded.bits, spans) } };
 }
 
 /**
@@ -175,12 +196,23 @@ interface Bitstream {
  * inside the chunk. A VP8L's end is found by reading its whole entropy-coded stream
  * (webp-vp8l.ts); a VP8's partitions by reading its modes and every DCT token (webp-vp8.ts).
  */
-function readBitstream(bytes: Uint8Array, c: Chunk): Bitstream {
+function readBitstream(bytes: Uint8Array, c: Chunk, scanData: boolean): Bitstream {
   const at = c.dataStart;
   const size = c.dataEnd - c.dataStart;
   if (c.id === 'VP8L') {
     const { header, length } = vp8lExtent(bytes, at, c.dataEnd);
-    return { width: header.width, height: header.height, alpha: header.alphaUsed, hidden: size - length, scaleBits: false, canonical: length < size ? bytes.subarray(at, at + length) : null };
+    let unused: string | null = null;
+    let rewritten: string | null = null;
+    let canonical = length < size ? bytes.subarray(at, at + length) : null;
+    if (scanData) {
+      const deep = deepLossless(bytes, at + VP8L_HEADER, at + length, header.width, header.height, { alph: false, alphaHint: header.alphaUsed }, 'lossless bitstream');
+      unused = deep.unused;
+      if (deep.rewrite) {
+        rewritten = deep.rewrite.detail;
+        canonical = joinBytes([bytes.subarray(at, at + VP8L_HEADER), deep.rewrite.stream]);
+      }
+    }
+    return { width: header.width, height: header.height, alpha: header.alphaUsed, hidden: size - length, scaleBits: false, canonical, unused, rewritten };
   }
   if (size < VP8_HEADER) throw new DeidError('malformed', `WebP: VP8 chunk at ${c.offset} shorter than its frame header`);
   const tag = bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16);
@@ -201,7 +233,8 @@ function readBitstream(bytes: Uint8Array, c: Chunk): Bitstream {
     canonical[7] &= ~VP8_SCALE_MASK;
     canonical[9] &= ~VP8_SCALE_MASK;
   }
-  return { width, height, alpha: false, hidden: trimmed.hidden, scaleBits, canonical };
+  const unused = scanData && trimmed.unreadUpdates > 0 ? `${trimmed.unreadUpdates} token probability update(s) for contexts no coefficient reads (free bytes inside the VP8 header)` : null;
+  return { width, height, alpha: false, hidden: trimmed.hidden, scaleBits, canonical, unused, rewritten: null };
 }
 
 /**
@@ -209,7 +242,7 @@ function readBitstream(bytes: Uint8Array, c: Chunk): Bitstream {
  * ALPHInit): the header byte, then width x height raw bytes or a headerless lossless image
  * stream. A header libwebp rejects makes the image undecodable: malformed.
  */
-function alphaUsed(bytes: Uint8Array, c: Chunk, width: number, height: number): number {
+function alphaUsed(bytes: Uint8Array, c: Chunk, width: number, height: number, scanData: boolean): { used: number; unused: string | null; rewrite?: { detail: string; payload: Uint8Array } } {
   const size = c.dataEnd - c.dataStart;
   if (size < 1) throw new DeidError('malformed', `WebP: empty ALPH chunk at ${c.offset}`);
   const header = bytes[c.dataStart];
@@ -218,9 +251,12 @@ function alphaUsed(bytes: Uint8Array, c: Chunk, width: number, height: number): 
   if (header >> 6 !== 0 || compression > ALPH_LOSSLESS || preprocessing > MAX_ALPH_PREPROCESSING) throw new DeidError('malformed', `WebP: ALPH header at ${c.offset} that decoders reject`);
   if (compression === ALPH_RAW) {
     if (size - 1 < width * height) throw new DeidError('malformed', `WebP: raw ALPH at ${c.offset} shorter than the image`);
-    return 1 + width * height;
+    return { used: 1 + width * height, unused: null };
   }
-  return 1 + alphaStreamExtent(bytes, c.dataStart + 1, c.dataEnd, width, height);
+  const used = 1 + alphaStreamExtent(bytes, c.dataStart + 1, c.dataEnd, width, height);
+  if (!scanData) return { used, unused: null };
+  const deep = deepLossless(bytes, c.dataStart + 1, c.dataStart + used, width, height, { alph: true }, 'lossless alpha data');
+  return { used, unused: deep.unused, ...(deep.rewrite ? { rewrite: { detail: deep.rewrite.detail, payload: joinBytes([bytes.subarray(c.dataStart, c.dataStart + 1), deep.rewrite.stream]) } } : {}) };
 }
 
 /** What strip writes for one chunk. */
@@ -231,6 +267,8 @@ interface Plan {
   findings: Finding[];
   action: Action;
   notes: string[];
+  /** Why no lossless strip can make this chunk clean (scanData), if so. */
+  notClean?: string;
 }
 
 function planFor(c: Chunk): Plan {
@@ -277,6 +315,24 @@ function useCanonical(plan: Plan, info: Pick<Bitstream, 'hidden' | 'scaleBits' |
   if (info.canonical) plan.action = { op: 'payload', pieces: [info.canonical] };
 }
 
+/**
+ * WalkOptions.scanData: bits inside the coded image no decoder uses. Only re-encoding the
+ * pixels can take them out, so the finding marks the chunk and strip refuses ('not-clean'; the
+ * CLI then re-encodes with the reason said).
+ */
+function refuseUnused(plan: Plan, unused: string | null, frame?: Chunk): void {
+  if (unused === null) return;
+  plan.findings.push({ kind: 'unknown-segment', where: whereOf(plan.chunk, frame), detail: unused });
+  plan.notClean = unused;
+}
+
+/** WalkOptions.scanData: free bits a lossless rewrite of the stream drops (`payload`, same pixels). */
+function rewriteUnused(plan: Plan, detail: string, payload: Uint8Array, frame?: Chunk): void {
+  plan.findings.push({ kind: 'unknown-segment', where: whereOf(plan.chunk, frame), detail });
+  plan.notes.push('rewrote the lossless stream without bits no pixel reads (unread prefix codes as empty codes, zero padding; pixels unchanged)');
+  plan.action = { op: 'payload', pieces: [payload] };
+}
+
 /** An ALPH payload cut to what its decoder reads. */
 function trimToUse(bytes: Uint8Array, plan: Plan, used: number, what: string, frame?: Chunk): void {
   const c = plan.chunk;
@@ -299,11 +355,13 @@ interface ImageParts {
  * stops at the bitstream), and only the first (libwebp's demuxer, which sharp uses, stores the
  * first and stops the frame at a second).
  */
-function planImage(bytes: Uint8Array, plans: Plan[], indices: readonly number[], frame?: Chunk): ImageParts {
+function planImage(bytes: Uint8Array, plans: Plan[], indices: readonly number[], scanData: boolean, frame?: Chunk): ImageParts {
   const bitstream = indices.find((i) => plans[i].chunk.id === 'VP8 ' || plans[i].chunk.id === 'VP8L');
   if (bitstream === undefined) throw new DeidError('malformed', frame ? `WebP: ANMF at ${frame.offset} holds no image` : 'WebP: no image bitstream');
-  const info = readBitstream(bytes, plans[bitstream].chunk);
+  const info = readBitstream(bytes, plans[bitstream].chunk, scanData);
   useCanonical(plans[bitstream], info, plans[bitstream].chunk.id === 'VP8L' ? 'lossless bitstream' : 'VP8 bitstream', frame);
+  refuseUnused(plans[bitstream], info.unused, frame);
+  if (info.rewritten && info.canonical) rewriteUnused(plans[bitstream], info.rewritten, info.canonical, frame);
   let alph = -1;
   for (const i of indices) {
     const plan = plans[i];
@@ -316,7 +374,10 @@ function planImage(bytes: Uint8Array, plans: Plan[], indices: readonly number[],
       else if (alph >= 0) reject(plan, 'unknown-segment', 'a second ALPH chunk', frame);
       else {
         alph = i;
-        trimToUse(bytes, plan, alphaUsed(bytes, plan.chunk, info.width, info.height), 'alpha data', frame);
+        const alpha = alphaUsed(bytes, plan.chunk, info.width, info.height, scanData);
+        trimToUse(bytes, plan, alpha.used, 'alpha data', frame);
+        refuseUnused(plan, alpha.unused, frame);
+        if (alpha.rewrite) rewriteUnused(plan, alpha.rewrite.detail, alpha.rewrite.payload, frame);
       }
     }
   }
@@ -353,7 +414,8 @@ function anmfHeader(bytes: Uint8Array, c: Chunk, canvasWidth: number, canvasHeig
   return { header, width, height };
 }
 
-function assess(bytes: Uint8Array): Assessment {
+function assess(bytes: Uint8Array, options: WalkOptions = {}): Assessment {
+  const scanData = options.scanData === true;
   const { chunks, riffEnd } = readChunks(bytes);
   const plans = chunks.map(planFor);
   const frames = new Map<number, { header: Uint8Array; sub: Plan[] }>();
@@ -382,7 +444,7 @@ function assess(bytes: Uint8Array): Assessment {
   const first = chunks[0];
   if (first.id !== 'VP8X') {
     // RFC 9649 2.5/2.6: the simple format is the RIFF header and ONE bitstream chunk.
-    planImage(bytes, plans, [0]);
+    planImage(bytes, plans, [0], scanData);
     for (let i = 1; i < plans.length; i++) {
       if (iccp.has(plans[i].chunk)) continue;
       if (!ALLOWED.has(plans[i].chunk.id)) offList(bytes, plans[i]);
@@ -403,7 +465,7 @@ function assess(bytes: Uint8Array): Assessment {
   let alpha = false;
   const imageIds = new Set(['VP8 ', 'VP8L', 'ALPH']);
   if (!animated) {
-    const image = planImage(bytes, plans, rest.filter((i) => imageIds.has(chunks[i].id)));
+    const image = planImage(bytes, plans, rest.filter((i) => imageIds.has(chunks[i].id)), scanData);
     // libwebp (ParseHeadersInternal): a still image fills the canvas exactly.
     if (image.info.width !== canvasWidth || image.info.height !== canvasHeight) throw new DeidError('malformed', 'WebP: canvas size differs from the image size');
     alpha = image.alph >= 0 || image.info.alpha;
@@ -434,7 +496,7 @@ function assess(bytes: Uint8Array): Assessment {
         const head = anmfHeader(bytes, c, canvasWidth, canvasHeight, plan);
         const subChunks = frameChunks(bytes, c);
         const sub = subChunks.map(planFor);
-        const image = planImage(bytes, sub, sub.map((_, k) => k).filter((k) => imageIds.has(subChunks[k].id)), c);
+        const image = planImage(bytes, sub, sub.map((_, k) => k).filter((k) => imageIds.has(subChunks[k].id)), scanData, c);
         if (image.info.width !== head.width || image.info.height !== head.height) throw new DeidError('malformed', `WebP: ANMF at ${c.offset} size differs from its image`);
         alpha ||= image.alph >= 0 || image.info.alpha;
         sub.forEach((s, k) => {
@@ -487,8 +549,8 @@ function judgeProfiles(bytes: Uint8Array, chunks: readonly Chunk[]): Map<Chunk, 
   return out;
 }
 
-function walk(bytes: Uint8Array): Part[] {
-  const assessment = assess(bytes);
+function walk(bytes: Uint8Array, options: WalkOptions = {}): Part[] {
+  const assessment = assess(bytes, options);
   const { plans, riffEnd, frames } = assessment;
   const parts: Part[] = [{ name: 'RIFF header', offset: 0, length: HEADER_SIZE, finding: null }];
   plans.forEach((p, i) => {
@@ -595,8 +657,10 @@ function assemble(bytes: Uint8Array, a: Assessment): { pieces: Uint8Array[]; rem
   return { pieces: [header, ...pieces], removed: [...removed].sort(), notes };
 }
 
-function strip(bytes: Uint8Array): StripResult {
-  const assessment = assess(bytes);
+function strip(bytes: Uint8Array, options: WalkOptions = {}): StripResult {
+  const assessment = assess(bytes, options);
+  const notClean = [...assessment.plans, ...[...assessment.frames.values()].flatMap((f) => f.sub)].find((p) => p.notClean)?.notClean;
+  if (notClean) throw new DeidError('not-clean', `WebP: ${notClean}`);
   if (assessment.conversion !== null) throw new DeidError('needs-conversion', `WebP: ${assessment.conversion}`);
   const { pieces, removed, notes } = assemble(bytes, assessment);
   return { bytes: joinBytes(pieces), removed, notes };

@@ -9,6 +9,7 @@
  * the codes is all that is needed here. Tables are flat (one lookup per symbol, 2^maxLen
  * entries), which keeps a large PNG to a fraction of a second.
  */
+import { Inflate } from 'fflate';
 import { DeidError } from '../errors';
 
 export interface ZlibExtent {
@@ -286,4 +287,41 @@ export function zlibExtent(segments: readonly Uint8Array[], limit = Number.MAX_S
   if (setPadding > 0) hidden.push(`${setPadding} byte-boundary padding(s) with bits set`);
   if (emptyDynamic > 0) hidden.push(`${emptyDynamic} Huffman-coded block(s) that inflate to nothing`);
   return { end, inflated, overLimit: false, hidden: hidden.length > 0 ? hidden.join(', ') : null };
+}
+
+/** RFC 1950 8.2: Adler-32 modulus; NMAX bytes can be summed before the 32-bit sums overflow. */
+const ADLER_BASE = 65521;
+const ADLER_NMAX = 5552;
+
+/** RFC 1950 8.2: Adler-32 of `data`, continuing from `adler` (1 to start). */
+export function adler32(data: Uint8Array, adler = 1): number {
+  let a = adler & 0xffff;
+  let b = adler >>> 16;
+  for (let i = 0; i < data.length; ) {
+    const stop = Math.min(data.length, i + ADLER_NMAX);
+    for (; i < stop; i++) {
+      a += data[i];
+      b += a;
+    }
+    a %= ADLER_BASE;
+    b %= ADLER_BASE;
+  }
+  return ((b << 16) | a) >>> 0;
+}
+
+/**
+ * The Adler-32 a zlib stream stores (its last 4 bytes, big-endian, RFC 1950 2.2) and the one its
+ * inflated data has. `stream` is exactly one zlib stream (zlibExtent's `end` bytes), already
+ * walked by zlibExtent, so it is known to inflate. Inflated in pieces (fflate's streaming
+ * Inflate): nothing the size of the image is kept.
+ */
+export function zlibChecksums(stream: Uint8Array): { stored: number; computed: number } {
+  let computed = 1;
+  const inflater = new Inflate((chunk) => {
+    computed = adler32(chunk, computed);
+  });
+  inflater.push(stream.subarray(2, stream.length - ADLER_SIZE), true);
+  const s = stream.length - ADLER_SIZE;
+  const stored = ((stream[s] << 24) | (stream[s + 1] << 16) | (stream[s + 2] << 8) | stream[s + 3]) >>> 0;
+  return { stored, computed };
 }
