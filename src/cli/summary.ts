@@ -135,7 +135,8 @@ export function stripHumanLines(f: StripFileResult): string[] {
   if (kind) return [`skipped   ${input}: ${escapeText(f.reason ?? 'not an image')}`];
   if (f.error) return [`REFUSED   ${input}: ${escapeText(f.error)}`];
   if (f.resumed) return [`kept      ${input} -> ${escapeText(f.output ?? '')} (--resume: already there, newer than the input and exactly what strip writes)`];
-  return [`${f.lossless ? 'stripped ' : 're-encoded'} ${input} -> ${escapeText(f.output ?? '')}${f.notice ? ` (${escapeText(f.notice)})` : ''}`];
+  const said = [f.removed && f.removed.length > 0 ? `removed ${f.removed.join(', ')}` : '', f.notice ? escapeText(f.notice) : ''].filter(Boolean).join('; ');
+  return [`${f.lossless ? 'stripped ' : 're-encoded'} ${input} -> ${escapeText(f.output ?? '')}${said ? ` (${said})` : ''}`];
 }
 
 export function stripSummaryLine(s: StripSummary): string {

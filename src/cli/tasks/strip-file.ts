@@ -9,7 +9,7 @@ import { isInside, realTarget } from '../output-paths';
 import { decodeFailure } from '../pixels-io';
 import { ioReason } from '../io-reason';
 import { readInputFile, type ReadScratch } from '../read-input';
-import type { ImageFormat, WalkOptions } from '../../core/metadata/types';
+import type { FindingKind, ImageFormat, WalkOptions } from '../../core/metadata/types';
 import type { StripFileResult, StripTask } from './types';
 import { reencodeClean, type ReencodeFormat } from './reencode';
 import { errorText } from './verify-file';
@@ -28,8 +28,8 @@ import { errorText } from './verify-file';
 export async function stripFile(task: StripTask, scratch?: ReadScratch): Promise<StripFileResult> {
   const planned = await planOutput(task, scratch);
   if ('result' in planned) return planned.result;
-  const { output, bytes, format, lossless, notice } = planned;
-  const done = { input: task.file.path, output, format, lossless, ...(notice ? { notice } : {}) };
+  const { output, bytes, format, lossless, removed, notice } = planned;
+  const done = { input: task.file.path, output, format, lossless, ...(removed ? { removed } : {}), ...(notice ? { notice } : {}) };
   // The output's folder, links resolved, must lie inside --out: a symbolic link to a folder in
   // the output tree (to an input folder, or anywhere) would have the output written there.
   if (!isInside(realTarget(path.dirname(output)), realTarget(task.outDir))) {
@@ -54,6 +54,8 @@ interface PlannedOutput {
   bytes: Uint8Array;
   format: ImageFormat;
   lossless: boolean;
+  /** What the lossless strip dropped, by kind; absent for a re-encode. */
+  removed?: FindingKind[];
   notice?: string;
 }
 
@@ -97,17 +99,20 @@ async function planOutput(task: StripTask, scratch?: ReadScratch): Promise<Plann
   let salvage: string | null = null;
   let output = path.join(task.outDir, file.rel);
   let notice: string | undefined;
+  let removed: FindingKind[] | undefined;
   const walkOptions: WalkOptions = { scanData: task.scanData === true };
   try {
     if (lossless && (format === 'jpeg' || format === 'png' || format === 'webp')) {
       const done = await stripOrReencode(bytes, format, task.maxPixels ?? DEFAULT_LIMITS.maxPixels, walkOptions);
       outBytes = done.bytes;
       lossless = done.lossless;
+      removed = done.removed;
       if (done.notice) notice = done.notice;
     } else if (lossless) {
       try {
         const stripped = stripMetadata(bytes, walkOptions);
         outBytes = stripped.bytes;
+        removed = stripped.removed;
         if (stripped.notes.length > 0) notice = stripped.notes.join('; ');
       } catch (e) {
         // HEIF/AVIF/TIFF the rewrite cannot carry losslessly fall back to re-encoding (salvage):
@@ -122,6 +127,7 @@ async function planOutput(task: StripTask, scratch?: ReadScratch): Promise<Plann
       const png = await reencodeAsPng(bytes, format);
       outBytes = stripMetadata(png).bytes;
       output = output.slice(0, output.length - path.extname(output).length) + '.png';
+      removed = undefined;
       const why = salvage ? `the lossless rewrite refused it: ${salvage}` : `no lossless strip exists for ${format.toUpperCase()}`;
       notice = `re-encoded ${format.toUpperCase()} to PNG (${why}); orientation applied to the pixels${format === 'tiff' ? '; first page only' : ''}`;
     }
@@ -129,7 +135,7 @@ async function planOutput(task: StripTask, scratch?: ReadScratch): Promise<Plann
     // Nothing was written, lossless or not.
     return { result: { input: file.path, format, lossless: false, error: `refused, nothing written: ${errorText(e)}` } };
   }
-  return { output, bytes: outBytes, format, lossless, ...(notice ? { notice } : {}) };
+  return { output, bytes: outBytes, format, lossless, ...(lossless && removed ? { removed } : {}), ...(notice ? { notice } : {}) };
 }
 
 /**
@@ -137,10 +143,10 @@ async function planOutput(task: StripTask, scratch?: ReadScratch): Promise<Plann
  * with a notice that says so (issue 8.1 LUT/CMYK profiles, 8.3 salvage). Never silent: the
  * notice names why; only a file no decoder reads is refused.
  */
-async function stripOrReencode(bytes: Uint8Array, format: ReencodeFormat, maxPixels: number, walkOptions: WalkOptions): Promise<{ bytes: Uint8Array; lossless: boolean; notice?: string }> {
+async function stripOrReencode(bytes: Uint8Array, format: ReencodeFormat, maxPixels: number, walkOptions: WalkOptions): Promise<{ bytes: Uint8Array; lossless: boolean; removed?: FindingKind[]; notice?: string }> {
   try {
     const stripped = stripMetadata(bytes, walkOptions);
-    return { bytes: stripped.bytes, lossless: true, ...(stripped.notes.length > 0 ? { notice: stripped.notes.join('; ') } : {}) };
+    return { bytes: stripped.bytes, lossless: true, removed: stripped.removed, ...(stripped.notes.length > 0 ? { notice: stripped.notes.join('; ') } : {}) };
   } catch (e) {
     if (!isDeidError(e)) throw e;
     let reencoded: Uint8Array;

@@ -1,4 +1,4 @@
-import type { Finding, ImageFormat } from '../../core/metadata/types';
+import type { Finding, FindingKind, ImageFormat } from '../../core/metadata/types';
 import type { Policy } from '../../core/policy/types';
 import type { InputFile } from '../inputs';
 import type { SkipKind } from '../what-is';
@@ -25,6 +25,12 @@ export interface StripFileResult {
   output?: string;
   format: ImageFormat | null;
   lossless: boolean;
+  /**
+   * Kinds of what the lossless strip dropped (exif, gps, xmp, thumbnail...; kinds only, never
+   * values), as the sidecar's metadata.removed. A re-encode drops everything and says so in its
+   * notice instead.
+   */
+  removed?: FindingKind[];
   notice?: string;
   error?: string;
   /** Not stripped, and why (as in VerifyFileResult). */
