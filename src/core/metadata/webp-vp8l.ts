@@ -48,6 +48,16 @@ const DISTANCE_MAP: ReadonlyArray<readonly [number, number]> = [
   [-4, 7], [7, 4], [-7, 4], [8, 1], [8, 2], [6, 6], [-6, 6], [8, 3], [5, 7], [-5, 7], [7, 5], [-7, 5], [8, 4], [6, 7],
   [-6, 7], [7, 6], [-7, 6], [8, 5], [7, 7], [-7, 7], [8, 6], [8, 7],
 ];
+/**
+ * Pixels one image stream may decode (its transform images and entropy image included): a floor,
+ * plus so many per byte of the stream. A pixel whose five prefix codes each have one symbol takes
+ * no bits (3.7.2.1.1), so 30 bytes can declare 16383 x 16383 pixels and a reader would walk (and,
+ * under scanData, hold in 1 GB) every one. 2^24 is a 16 MP camera frame at any size; beyond it,
+ * 64 pixels per byte is 1/8 bit per pixel, far below what a lossless photograph costs (libwebp
+ * spends bits per pixel, not per hundred), and still lets a flat synthetic image past the floor.
+ */
+const PIXELS_FLOOR = 1 << 24;
+const PIXELS_PER_BYTE = 64;
 /** 3.6.2: the colour cache hash multiplier. */
 const CACHE_HASH = 0x1e35a7bd;
 
@@ -68,9 +78,22 @@ class BitReader {
   private count = 0;
   /** Bits consumed in total. */
   consumed = 0;
+  /** Pixels the stream may still decode (PIXELS_FLOOR). */
+  private pixelsLeft: number;
+  private readonly size: number;
 
   constructor(private readonly bytes: Uint8Array, start: number, private readonly end: number) {
     this.pos = start;
+    this.size = Math.max(0, end - start);
+    this.pixelsLeft = PIXELS_FLOOR + PIXELS_PER_BYTE * this.size;
+  }
+
+  /** Takes `n` pixels from the stream's budget, before any is decoded or allocated. */
+  spendPixels(n: number): void {
+    this.pixelsLeft -= n;
+    if (this.pixelsLeft < 0) {
+      throw new DeidError('unsupported', `WebP lossless bitstream: declares more pixels than its ${this.size} bytes could code (more than ${PIXELS_FLOOR} plus ${PIXELS_PER_BYTE} per byte); not read`);
+    }
   }
 
   private fill(): void {
@@ -112,8 +135,13 @@ interface PrefixCode {
   empty?: boolean;
   /** Where the code's bits are in the stream (bit offsets from the reader's start, end exclusive). */
   span?: [number, number];
-  /** entry = symbol << 4 | length; 0 for "longer than ROOT_BITS". */
-  root: Int32Array;
+  /**
+   * entry = symbol << 4 | length; 0 for "longer than rootBits". Built on the code's first read
+   * and only as wide as its longest code: 3.6.1 lets 30 bytes declare 65536 groups of codes, most
+   * of which no tile refers to, and a 1024-entry table for each of their 327,680 codes is 1.3 GB.
+   */
+  root: Int32Array | null;
+  rootBits: number;
   /** Per length: number of codes; symbols sorted by (length, symbol). */
   counts: Int32Array;
   sorted: Int32Array;
@@ -131,7 +159,7 @@ function buildCode(lengths: ArrayLike<number>, size: number): PrefixCode {
     }
   }
   if (symbols === 0) throw malformed('a prefix code with no symbol');
-  if (symbols === 1) return { single: last, root: new Int32Array(0), counts, sorted: new Int32Array(0) };
+  if (symbols === 1) return { single: last, root: null, rootBits: 0, counts, sorted: new Int32Array(0) };
   // Completeness (libwebp huffman_utils.c: "Check if tree is full").
   let left = 1;
   for (let len = 1; len <= MAX_CODE_LENGTH; len++) {
@@ -144,25 +172,32 @@ function buildCode(lengths: ArrayLike<number>, size: number): PrefixCode {
   const sorted = new Int32Array(symbols);
   const next = offsets.slice();
   for (let s = 0; s < size; s++) if (lengths[s] > 0) sorted[next[lengths[s]]++] = s;
-  const root = new Int32Array(1 << ROOT_BITS);
-  let code = 0;
+  let longest = MAX_CODE_LENGTH;
+  while (counts[longest] === 0) longest--;
+  return { single: -1, root: null, rootBits: Math.min(ROOT_BITS, longest), counts, sorted };
+}
+
+function buildRoot(code: PrefixCode): Int32Array {
+  const { counts, sorted, rootBits } = code;
+  const root = new Int32Array(1 << rootBits);
+  let next = 0;
   let index = 0;
-  for (let len = 1; len <= MAX_CODE_LENGTH; len++) {
-    for (let k = 0; k < counts[len]; k++, index++, code++) {
-      if (len > ROOT_BITS) continue;
+  for (let len = 1; len <= rootBits; len++) {
+    for (let k = 0; k < counts[len]; k++, index++, next++) {
       let reversed = 0;
-      for (let i = 0, c = code; i < len; i++, c >>>= 1) reversed = (reversed << 1) | (c & 1);
+      for (let i = 0, c = next; i < len; i++, c >>>= 1) reversed = (reversed << 1) | (c & 1);
       for (let i = reversed; i < root.length; i += 1 << len) root[i] = (sorted[index] << 4) | len;
     }
-    code <<= 1;
+    next <<= 1;
   }
-  return { single: -1, root, counts, sorted };
+  return root;
 }
 
 function readSymbol(r: BitReader, code: PrefixCode): number {
   code.used = true;
   if (code.single >= 0) return code.single;
-  const entry = code.root[r.peek(ROOT_BITS)];
+  if (code.root === null) code.root = buildRoot(code);
+  const entry = code.root[r.peek(code.rootBits)];
   if (entry !== 0) {
     r.skip(entry & 15);
     return entry >>> 4;
@@ -276,6 +311,7 @@ export interface Vp8lCodeLog {
  */
 function readImage(r: BitReader, width: number, height: number, main: boolean, values: boolean, log: Vp8lCodeLog | null = null): Uint32Array | null {
   if (log) values = true;
+  r.spendPixels(width * height);
   let cacheBits = 0;
   if (r.read(1) === 1) {
     cacheBits = r.read(4);
@@ -302,8 +338,25 @@ function readImage(r: BitReader, width: number, height: number, main: boolean, v
     if (log) code.span = [start, r.consumed];
     return code;
   };
+  const referenced = new Uint8Array(groupCount);
+  if (groupsOf) for (const g of groupsOf) referenced[g] = 1;
+  else referenced[0] = 1;
+  // A group no tile refers to is read (its bits must still parse) but not kept, as libwebp maps
+  // such groups to one throwaway table (vp8l_dec.c ReadHuffmanCodesHelper): 3.6.1 lets a few
+  // hundred kilobytes declare 65536 groups, whose codes held together took 1.7 GB.
+  const unreferencedFree: Array<Array<[number, number]>> = [];
   for (let g = 0; g < groupCount; g++) {
-    groups.push([spanned(greenSize), spanned(NUM_LITERALS), spanned(NUM_LITERALS), spanned(NUM_LITERALS), spanned(NUM_DISTANCE_CODES)]);
+    const group = [spanned(greenSize), spanned(NUM_LITERALS), spanned(NUM_LITERALS), spanned(NUM_LITERALS), spanned(NUM_DISTANCE_CODES)];
+    if (referenced[g]) {
+      groups.push(group);
+      continue;
+    }
+    groups.push([]);
+    if (log) {
+      const free = group.filter((code) => !code.empty).map((code) => code.span as [number, number]);
+      unreferencedFree[g] = free;
+      if (free.length > 0) log.unreferencedGroups++;
+    }
   }
   const total = width * height;
   const out = values ? new Uint32Array(total) : null;
@@ -353,13 +406,12 @@ function readImage(r: BitReader, width: number, height: number, main: boolean, v
     }
   }
   if (log) {
-    const referenced = new Uint8Array(groupCount);
-    if (groupsOf) for (const g of groupsOf) referenced[g] = 1;
-    else referenced[0] = 1;
     groups.forEach((group, g) => {
-      const free = group.filter((code) => !code.used && !code.empty);
-      for (const code of free) log.unreadCodes.push(code.span as [number, number]);
-      if (!referenced[g] && free.length > 0) log.unreferencedGroups++;
+      if (!referenced[g]) {
+        for (const span of unreferencedFree[g]) log.unreadCodes.push(span);
+        return;
+      }
+      for (const code of group) if (!code.used && !code.empty) log.unreadCodes.push(code.span as [number, number]);
     });
   }
   return out;
