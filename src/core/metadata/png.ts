@@ -19,6 +19,7 @@ import { zlibSync } from 'fflate';
 import { fourcc, joinBytes, joinsTo, u32be as u32 } from '../bytes';
 import { crc32 } from '../crc32';
 import { DeidError, isDeidError } from '../errors';
+import { DEFAULT_LIMITS } from '../limits';
 import { judgeIccp } from './png-icc';
 import { emptyFacts, needsRows, readRows } from './png-rows';
 import { CANONICAL_PHYS, COLOUR_TYPE, hasExpectedLength, isValidCicp, MAX_SRGB_INTENT, paletteEntries, parseIhdr, PLACEMENT, rawImageSize, SRGB_CHRM, SRGB_GAMA, trnsFitsDepth, type Ihdr } from './png-rules';
@@ -622,6 +623,13 @@ function assess(bytes: Uint8Array, options: WalkOptions = {}): Assessment {
     plans[last].findings.push({ kind: 'unknown-segment', where: `chunk ${chunks[last].type} @ ${chunks[last].offset}`, detail: why });
     notClean = notClean ?? why;
   };
+  // Inflating the image (scanData's Adler-32, the rows of indexed and sub-byte images) costs
+  // time and memory in proportion to its pixels, and deflate codes up to 1032 bytes in one
+  // (RFC 1951 3.2.5): 400 kB of IDAT can declare 20000 x 20000. The limit pixel decoding has
+  // (core/limits.ts; sharp refuses beyond 268 MP by default) holds here too.
+  if ((options.scanData || needsRows(ihdr)) && ihdr.width * ihdr.height > DEFAULT_LIMITS.maxPixels) {
+    throw new DeidError('unsupported', `PNG: the image is ${ihdr.width}x${ihdr.height}, more than the ${DEFAULT_LIMITS.maxPixels / 1e6} MP whose data is read (core/limits.ts maxPixels); not read`);
+  }
   for (const s of [image, ...frames]) {
     if (s.chunkIndices.length === 0) continue;
     const extent = streamExtent(bytes, chunks, s, ihdr);
