@@ -8,7 +8,7 @@
  */
 import sharp from 'sharp';
 import { webpFormat } from '../../src/core/metadata/webp';
-import { riffChunk, webpFile } from '../helpers/chunks';
+import { riffChunk, vp8xChunk, webpFile } from '../helpers/chunks';
 import { findingsOf } from '../helpers/container';
 import { BitWriter, constantImage, vp8lHeader } from '../helpers/webp-build';
 
@@ -36,9 +36,30 @@ describe('WebP lossless: pixels that cost no bits', () => {
     // libwebp reads the header as a valid 16383 x 16383 lossless image.
     expect(await sharp(bomb, { limitInputPixels: false }).metadata()).toMatchObject({ width: 16383, height: 16383, format: 'webp' });
     for (const options of [{}, { scanData: true }]) {
-      expect(() => webpFormat.walk(bomb, options)).toThrow(expect.objectContaining({ code: 'unsupported', message: expect.stringMatching(/more pixels than its \d+ bytes could code/) }));
+      expect(() => webpFormat.walk(bomb, options)).toThrow(expect.objectContaining({ code: 'unsupported', message: expect.stringMatching(/more pixels than its file's \d+ bytes could code/) }));
       expect(() => strip(bomb, options)).toThrow(expect.objectContaining({ code: 'unsupported' }));
     }
+  });
+
+  it('the limit is per file: 100 animation frames of 4096 x 4095 in 4 kB are refused (each alone is read)', async () => {
+    const u24 = (v: number) => Uint8Array.of(v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff);
+    const frame = (w: number, h: number) => {
+      const bits = new BitWriter();
+      vp8lHeader(bits, w, h, false);
+      bits.put(0, 1);
+      constantImage(bits, { argb: 0xff204060, main: true });
+      // RFC 9649 2.7.1.1 ANMF: x/2, y/2, width-1, height-1, duration (24 bits each), flags.
+      return riffChunk('ANMF', Uint8Array.from([...u24(0), ...u24(0), ...u24(w - 1), ...u24(h - 1), ...u24(100), 0, ...riffChunk('VP8L', bits.done())]));
+    };
+    const animation = (frames: number) => webpFile([vp8xChunk(0x02, 4096, 4095), riffChunk('ANIM', new Uint8Array(6)), ...Array.from({ length: frames }, () => frame(4096, 4095))]);
+    const one = animation(1);
+    // libwebp reads the frames as one-colour pictures.
+    const { data } = await sharp(one).raw().toBuffer({ resolveWithObject: true });
+    expect([data[0], data[1], data[2]]).toEqual([0x20, 0x40, 0x60]);
+    expect(() => webpFormat.walk(one, { scanData: true })).not.toThrow();
+    const hundred = animation(100);
+    expect(hundred.length).toBeLessThan(5000);
+    expect(() => webpFormat.walk(hundred)).toThrow(expect.objectContaining({ code: 'unsupported', message: expect.stringMatching(/more pixels than its file's/) }));
   });
 
   it('a one-colour image of 16 MP (the floor) is still read, and stays clean under scanData', async () => {
