@@ -66,3 +66,31 @@ describe('PNG: an image larger than maxPixels', () => {
     expect(() => pngFormat.walk(wide, { scanData: true })).toThrow(expect.objectContaining({ code: 'unsupported', message: expect.stringMatching(/maxPixels/) }));
   });
 });
+
+describe('PNG: image data that inflates past what the file may cost', () => {
+  /** An indexed APNG of `frames` full-canvas frames of side x side, every pixel 0 (PNG 3rd ed. 11.3.6). */
+  function animation(side: number, frames: number): Uint8Array {
+    const data = deflateSync(new Uint8Array(side * (1 + side)), { level: 9 });
+    const u16 = (n: number) => Uint8Array.of(n >> 8, n & 0xff);
+    let seq = 0;
+    const fctl = () => pngChunk('fcTL', concatBytes(be32(seq++), be32(side), be32(side), be32(0), be32(0), u16(1), u16(10), Uint8Array.of(0, 0)));
+    const parts: Uint8Array[] = [SIGNATURE, pngChunk('IHDR', concatBytes(be32(side), be32(side), Uint8Array.of(8, 3, 0, 0, 0))), pngChunk('acTL', concatBytes(be32(frames), be32(0))), pngChunk('PLTE', Uint8Array.of(0, 0, 0))];
+    for (let f = 0; f < frames; f++) {
+      parts.push(fctl());
+      parts.push(f === 0 ? pngChunk('IDAT', data) : pngChunk('fdAT', concatBytes(be32(seq++), data)));
+    }
+    return concatBytes(...parts, IEND);
+  }
+
+  it('40 frames of 4000 x 4000 (640 MB of rows in 600 kB) are refused, naming the limit; 2 frames are read', async () => {
+    const two = animation(4000, 2);
+    // libspng reads the default image (the first frame) as a 4000 x 4000 indexed PNG.
+    expect(await sharp(two).metadata()).toMatchObject({ format: 'png', width: 4000, height: 4000, paletteBitDepth: 8 });
+    expect(findingsOf(pngFormat.walk(two, { scanData: true }))).toEqual([]);
+    const forty = animation(4000, 40);
+    expect(forty.length).toBeLessThan(700 * 1024);
+    for (const options of [{}, { scanData: true }]) {
+      expect(() => pngFormat.walk(forty, options)).toThrow(expect.objectContaining({ code: 'unsupported', message: expect.stringMatching(/inflates to \d+ bytes, more than its \d+ bytes are allowed to/) }));
+    }
+  });
+});
