@@ -22,6 +22,13 @@ const GRID_FIXED = 4;
 /** iovl (23008-12 6.6.2.4.2): version 0, flags (bit 0: 32-bit fields), canvas_fill_value[4] of 16 bits. */
 const IOVL_FIXED = 2 + 4 * 2;
 const LARGE_FIELDS = 1;
+/**
+ * Overlay inputs judged for covering (each against every later one, so the work grows with the
+ * square): 2^12 is 8 million comparisons. One iref entry may list 65535 inputs (14496-12 8.11.12,
+ * 16-bit reference_count), the same item again and again, in a 180 kB file that took 56 s to
+ * judge; an encoder's overlay composes a handful of pictures.
+ */
+const MAX_OVERLAY_INPUTS = 1 << 12;
 /** ispe (23008-12 6.5.3): FullBox header, then width(4) and height(4). */
 const ISPE_WIDTH = 4;
 const ISPE_SIZE = 12;
@@ -119,13 +126,21 @@ function overlay(b: Uint8Array, m: MetaModel, id: number, data: Uint8Array): Der
     return extent ? { x: signedField(data, at, size), y: signedField(data, at + size, size), ...extent } : null;
   });
   let hidden: string | null = null;
+  // Each input is compared with every later one: beyond MAX_OVERLAY_INPUTS that is too much work
+  // to do, so the overlay is not judged and is refused as one that may hide a picture.
+  if (inputs.length > MAX_OVERLAY_INPUTS) hidden = `an overlay of ${inputs.length} inputs, more than the ${MAX_OVERLAY_INPUTS} whose covering is judged`;
+  const alpha = new Map<number, boolean>();
+  const opaque = (input: number): boolean => {
+    if (!alpha.has(input)) alpha.set(input, hasAlphaPlane(m, input));
+    return !alpha.get(input);
+  };
   rects.forEach((r, i) => {
     if (hidden !== null) return;
     if (!r) hidden = 'an overlay input without a size (ispe)';
     else {
       const shown = intersect(r, canvas);
       if (!shown) hidden = 'an overlay input wholly outside the canvas';
-      else if (rects.slice(i + 1).some((later, k) => later && contains(later, shown) && !hasAlphaPlane(m, inputs[i + 1 + k]))) hidden = 'an overlay input wholly covered by a later one';
+      else if (rects.slice(i + 1).some((later, k) => later && contains(later, shown) && opaque(inputs[i + 1 + k]))) hidden = 'an overlay input wholly covered by a later one';
     }
   });
   if (hidden !== null) problems.push(`${hidden}: a coded picture no viewer shows`);

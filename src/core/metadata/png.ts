@@ -19,6 +19,7 @@ import { zlibSync } from 'fflate';
 import { fourcc, joinBytes, joinsTo, u32be as u32 } from '../bytes';
 import { crc32 } from '../crc32';
 import { DeidError, isDeidError } from '../errors';
+import { DEFAULT_LIMITS } from '../limits';
 import { judgeIccp } from './png-icc';
 import { emptyFacts, needsRows, readRows } from './png-rows';
 import { CANONICAL_PHYS, COLOUR_TYPE, hasExpectedLength, isValidCicp, MAX_SRGB_INTENT, paletteEntries, parseIhdr, PLACEMENT, rawImageSize, SRGB_CHRM, SRGB_GAMA, trnsFitsDepth, type Ihdr } from './png-rules';
@@ -43,6 +44,15 @@ const SEQUENCE_SIZE = 4;
 /** PNG 11.2.3: a palette entry is red, green, blue. */
 const PALETTE_ENTRY = 3;
 /** The canonical empty IEND chunk: length 0, "IEND", CRC-32 of "IEND". */
+/**
+ * Bytes of image data one file may have inflated (rows and Adler-32 checks together): a floor,
+ * plus so many per byte of the file. The floor (256 MiB, about 1.5 s) holds the rows of a 16 MP
+ * RGBA16 picture, or of a 250 MP (maxPixels) indexed one; 256 per byte is far past what
+ * photographs and screenshots compress to (deflate's own bound is 1032, RFC 1951 3.2.5), so only
+ * near-empty pictures of many megapixels, or the same repeated frame after frame, reach it.
+ */
+const INFLATE_FLOOR = 256 * 1024 * 1024;
+const INFLATE_PER_BYTE = 256;
 const EMPTY_IEND = new Uint8Array([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
 
 /**
@@ -622,6 +632,24 @@ function assess(bytes: Uint8Array, options: WalkOptions = {}): Assessment {
     plans[last].findings.push({ kind: 'unknown-segment', where: `chunk ${chunks[last].type} @ ${chunks[last].offset}`, detail: why });
     notClean = notClean ?? why;
   };
+  // Inflating the image (scanData's Adler-32, the rows of indexed and sub-byte images) costs
+  // time and memory in proportion to its pixels, and deflate codes up to 1032 bytes in one
+  // (RFC 1951 3.2.5): 400 kB of IDAT can declare 20000 x 20000. The limit pixel decoding has
+  // (core/limits.ts; sharp refuses beyond 268 MP by default) holds here too.
+  if ((options.scanData || needsRows(ihdr)) && ihdr.width * ihdr.height > DEFAULT_LIMITS.maxPixels) {
+    throw new DeidError('unsupported', `PNG: the image is ${ihdr.width}x${ihdr.height}, more than the ${DEFAULT_LIMITS.maxPixels / 1e6} MP whose data is read (core/limits.ts maxPixels); not read`);
+  }
+  // Each APNG frame is inflated too, up to the canvas each: 60 frames of 4000 x 4000 in 930 kB
+  // took 10 s. Over the whole file, what is inflated is held to INFLATE_FLOOR plus so much per
+  // byte of the file.
+  if (options.scanData || needsRows(ihdr)) {
+    const passes = (options.scanData ? 1 : 0) + (needsRows(ihdr) ? 1 : 0);
+    const inflated = passes * [image, ...frames].reduce((n, s) => n + (s.chunkIndices.length > 0 ? rawImageSize(ihdr, s.width, s.height) : 0), 0);
+    const allowed = INFLATE_FLOOR + INFLATE_PER_BYTE * bytes.length;
+    if (inflated > allowed) {
+      throw new DeidError('unsupported', `PNG: its image data inflates to ${inflated} bytes, more than its ${bytes.length} bytes are allowed to (${INFLATE_FLOOR} plus ${INFLATE_PER_BYTE} per byte); not read`);
+    }
+  }
   for (const s of [image, ...frames]) {
     if (s.chunkIndices.length === 0) continue;
     const extent = streamExtent(bytes, chunks, s, ihdr);

@@ -48,6 +48,35 @@ const DISTANCE_MAP: ReadonlyArray<readonly [number, number]> = [
   [-4, 7], [7, 4], [-7, 4], [8, 1], [8, 2], [6, 6], [-6, 6], [8, 3], [5, 7], [-5, 7], [7, 5], [-7, 5], [8, 4], [6, 7],
   [-6, 7], [7, 6], [-7, 6], [8, 5], [7, 7], [-7, 7], [8, 6], [8, 7],
 ];
+/**
+ * Pixels the lossless streams of one file may decode, over all of them (transform images, entropy
+ * images, every ANMF frame and ALPH chunk, and the second reading scanData makes): a floor, plus
+ * so many per byte of the file. A pixel whose five prefix codes each have one symbol takes no
+ * bits (3.7.2.1.1), so 30 bytes can declare 16383 x 16383 pixels and a reader would walk (and,
+ * under scanData, hold in 1 GB) every one, and 100 such frames of 4096 x 4096 fit in 4 kB. 2^25
+ * is a 16 MP camera frame read twice; beyond it, 64 pixels per byte is 1/8 bit per pixel, far
+ * below what a lossless photograph costs (libwebp spends bits per pixel, not per hundred).
+ */
+const PIXELS_FLOOR = 1 << 25;
+const PIXELS_PER_BYTE = 64;
+
+/** What is left of a file's PIXELS_FLOOR budget; shared by every stream the file holds. */
+export class PixelBudget {
+  private left: number;
+
+  constructor(private readonly fileBytes: number) {
+    this.left = PIXELS_FLOOR + PIXELS_PER_BYTE * fileBytes;
+  }
+
+  /** Takes `n` pixels, before any is decoded or allocated. */
+  spend(n: number): void {
+    this.left -= n;
+    if (this.left < 0) {
+      throw new DeidError('unsupported', `WebP lossless bitstream: declares more pixels than its file's ${this.fileBytes} bytes could code (more than ${PIXELS_FLOOR} plus ${PIXELS_PER_BYTE} per byte); not read`);
+    }
+  }
+}
+
 /** 3.6.2: the colour cache hash multiplier. */
 const CACHE_HASH = 0x1e35a7bd;
 
@@ -68,8 +97,7 @@ class BitReader {
   private count = 0;
   /** Bits consumed in total. */
   consumed = 0;
-
-  constructor(private readonly bytes: Uint8Array, start: number, private readonly end: number) {
+  constructor(private readonly bytes: Uint8Array, start: number, private readonly end: number, readonly budget: PixelBudget) {
     this.pos = start;
   }
 
@@ -112,8 +140,13 @@ interface PrefixCode {
   empty?: boolean;
   /** Where the code's bits are in the stream (bit offsets from the reader's start, end exclusive). */
   span?: [number, number];
-  /** entry = symbol << 4 | length; 0 for "longer than ROOT_BITS". */
-  root: Int32Array;
+  /**
+   * entry = symbol << 4 | length; 0 for "longer than rootBits". Built on the code's first read
+   * and only as wide as its longest code: 3.6.1 lets 30 bytes declare 65536 groups of codes, most
+   * of which no tile refers to, and a 1024-entry table for each of their 327,680 codes is 1.3 GB.
+   */
+  root: Int32Array | null;
+  rootBits: number;
   /** Per length: number of codes; symbols sorted by (length, symbol). */
   counts: Int32Array;
   sorted: Int32Array;
@@ -131,7 +164,7 @@ function buildCode(lengths: ArrayLike<number>, size: number): PrefixCode {
     }
   }
   if (symbols === 0) throw malformed('a prefix code with no symbol');
-  if (symbols === 1) return { single: last, root: new Int32Array(0), counts, sorted: new Int32Array(0) };
+  if (symbols === 1) return { single: last, root: null, rootBits: 0, counts, sorted: new Int32Array(0) };
   // Completeness (libwebp huffman_utils.c: "Check if tree is full").
   let left = 1;
   for (let len = 1; len <= MAX_CODE_LENGTH; len++) {
@@ -144,25 +177,32 @@ function buildCode(lengths: ArrayLike<number>, size: number): PrefixCode {
   const sorted = new Int32Array(symbols);
   const next = offsets.slice();
   for (let s = 0; s < size; s++) if (lengths[s] > 0) sorted[next[lengths[s]]++] = s;
-  const root = new Int32Array(1 << ROOT_BITS);
-  let code = 0;
+  let longest = MAX_CODE_LENGTH;
+  while (counts[longest] === 0) longest--;
+  return { single: -1, root: null, rootBits: Math.min(ROOT_BITS, longest), counts, sorted };
+}
+
+function buildRoot(code: PrefixCode): Int32Array {
+  const { counts, sorted, rootBits } = code;
+  const root = new Int32Array(1 << rootBits);
+  let next = 0;
   let index = 0;
-  for (let len = 1; len <= MAX_CODE_LENGTH; len++) {
-    for (let k = 0; k < counts[len]; k++, index++, code++) {
-      if (len > ROOT_BITS) continue;
+  for (let len = 1; len <= rootBits; len++) {
+    for (let k = 0; k < counts[len]; k++, index++, next++) {
       let reversed = 0;
-      for (let i = 0, c = code; i < len; i++, c >>>= 1) reversed = (reversed << 1) | (c & 1);
+      for (let i = 0, c = next; i < len; i++, c >>>= 1) reversed = (reversed << 1) | (c & 1);
       for (let i = reversed; i < root.length; i += 1 << len) root[i] = (sorted[index] << 4) | len;
     }
-    code <<= 1;
+    next <<= 1;
   }
-  return { single: -1, root, counts, sorted };
+  return root;
 }
 
 function readSymbol(r: BitReader, code: PrefixCode): number {
   code.used = true;
   if (code.single >= 0) return code.single;
-  const entry = code.root[r.peek(ROOT_BITS)];
+  if (code.root === null) code.root = buildRoot(code);
+  const entry = code.root[r.peek(code.rootBits)];
   if (entry !== 0) {
     r.skip(entry & 15);
     return entry >>> 4;
@@ -276,6 +316,7 @@ export interface Vp8lCodeLog {
  */
 function readImage(r: BitReader, width: number, height: number, main: boolean, values: boolean, log: Vp8lCodeLog | null = null): Uint32Array | null {
   if (log) values = true;
+  r.budget.spend(width * height);
   let cacheBits = 0;
   if (r.read(1) === 1) {
     cacheBits = r.read(4);
@@ -302,8 +343,25 @@ function readImage(r: BitReader, width: number, height: number, main: boolean, v
     if (log) code.span = [start, r.consumed];
     return code;
   };
+  const referenced = new Uint8Array(groupCount);
+  if (groupsOf) for (const g of groupsOf) referenced[g] = 1;
+  else referenced[0] = 1;
+  // A group no tile refers to is read (its bits must still parse) but not kept, as libwebp maps
+  // such groups to one throwaway table (vp8l_dec.c ReadHuffmanCodesHelper): 3.6.1 lets a few
+  // hundred kilobytes declare 65536 groups, whose codes held together took 1.7 GB.
+  const unreferencedFree: Array<Array<[number, number]>> = [];
   for (let g = 0; g < groupCount; g++) {
-    groups.push([spanned(greenSize), spanned(NUM_LITERALS), spanned(NUM_LITERALS), spanned(NUM_LITERALS), spanned(NUM_DISTANCE_CODES)]);
+    const group = [spanned(greenSize), spanned(NUM_LITERALS), spanned(NUM_LITERALS), spanned(NUM_LITERALS), spanned(NUM_DISTANCE_CODES)];
+    if (referenced[g]) {
+      groups.push(group);
+      continue;
+    }
+    groups.push([]);
+    if (log) {
+      const free = group.filter((code) => !code.empty).map((code) => code.span as [number, number]);
+      unreferencedFree[g] = free;
+      if (free.length > 0) log.unreferencedGroups++;
+    }
   }
   const total = width * height;
   const out = values ? new Uint32Array(total) : null;
@@ -353,13 +411,12 @@ function readImage(r: BitReader, width: number, height: number, main: boolean, v
     }
   }
   if (log) {
-    const referenced = new Uint8Array(groupCount);
-    if (groupsOf) for (const g of groupsOf) referenced[g] = 1;
-    else referenced[0] = 1;
     groups.forEach((group, g) => {
-      const free = group.filter((code) => !code.used && !code.empty);
-      for (const code of free) log.unreadCodes.push(code.span as [number, number]);
-      if (!referenced[g] && free.length > 0) log.unreferencedGroups++;
+      if (!referenced[g]) {
+        for (const span of unreferencedFree[g]) log.unreadCodes.push(span);
+        return;
+      }
+      for (const code of group) if (!code.used && !code.empty) log.unreadCodes.push(code.span as [number, number]);
     });
   }
   return out;
@@ -429,8 +486,8 @@ function readImageStream(r: BitReader, width: number, height: number, deep: Vp8l
  * WalkOptions.scanData: the image stream at `start` (after the 5-byte header for a VP8L chunk,
  * right at `start` for an ALPH payload) decoded to its coded values, for webp-vp8l-unused.ts.
  */
-export function decodeVp8lStream(bytes: Uint8Array, start: number, end: number, width: number, height: number): Vp8lDecoded {
-  const r = new BitReader(bytes, start, end);
+export function decodeVp8lStream(bytes: Uint8Array, start: number, end: number, width: number, height: number, budget = new PixelBudget(end - start)): Vp8lDecoded {
+  const r = new BitReader(bytes, start, end, budget);
   const deep: Vp8lDecoded = { transforms: [], pixels: new Uint32Array(0), xsize: width, bits: 0, log: { unreadCodes: [], unreferencedGroups: 0, entropyBits: 0 }, paddingSet: false };
   readImageStream(r, width, height, deep);
   const spare = (8 - (r.consumed & 7)) & 7;
@@ -473,7 +530,8 @@ export function withEmptyCodes(bytes: Uint8Array, start: number, bits: number, s
 /** 3.2: the 5-byte header of a VP8L chunk. */
 export function readVp8lHeader(bytes: Uint8Array, start: number, end: number): Vp8lHeader {
   if (end - start < 5 || bytes[start] !== VP8L_SIGNATURE) throw malformed('signature missing');
-  const r = new BitReader(bytes, start + 1, end);
+  // The header reads no pixels: a budget of its own.
+  const r = new BitReader(bytes, start + 1, end, new PixelBudget(0));
   const width = r.read(SIZE_BITS) + 1;
   const height = r.read(SIZE_BITS) + 1;
   const alphaUsed = r.read(1) === 1;
@@ -482,9 +540,9 @@ export function readVp8lHeader(bytes: Uint8Array, start: number, end: number): V
 }
 
 /** Bytes a VP8L chunk's bitstream occupies from `start` (header included). */
-export function vp8lExtent(bytes: Uint8Array, start: number, end: number): { header: Vp8lHeader; length: number } {
+export function vp8lExtent(bytes: Uint8Array, start: number, end: number, budget = new PixelBudget(end - start)): { header: Vp8lHeader; length: number } {
   const header = readVp8lHeader(bytes, start, end);
-  const r = new BitReader(bytes, start + 1, end);
+  const r = new BitReader(bytes, start + 1, end, budget);
   r.skip(SIZE_BITS);
   r.skip(SIZE_BITS + 1 + VERSION_BITS);
   readImageStream(r, header.width, header.height);
@@ -495,8 +553,8 @@ export function vp8lExtent(bytes: Uint8Array, start: number, end: number): { hea
  * Bytes a lossless-compressed ALPH payload occupies from `start` (RFC 9649 2.7.1.2: "a
  * headerless image-stream" of the frame's size, with the green channel holding alpha).
  */
-export function alphaStreamExtent(bytes: Uint8Array, start: number, end: number, width: number, height: number): number {
-  const r = new BitReader(bytes, start, end);
+export function alphaStreamExtent(bytes: Uint8Array, start: number, end: number, width: number, height: number, budget = new PixelBudget(end - start)): number {
+  const r = new BitReader(bytes, start, end, budget);
   readImageStream(r, width, height);
   return Math.ceil(r.consumed / 8);
 }

@@ -15,7 +15,7 @@ import { DeidError, isDeidError } from '../errors';
 import { judgeWebpIccp, type IccpPayloadVerdict } from './webp-icc';
 import { exifBlockFindings, minimalOrientationExif, tryScanExif, type ExifScan } from './tiff-ifd';
 import { vp8Trimmed } from './webp-vp8';
-import { alphaStreamExtent, decodeVp8lStream, vp8lExtent, withEmptyCodes } from './webp-vp8l';
+import { alphaStreamExtent, decodeVp8lStream, PixelBudget, vp8lExtent, withEmptyCodes } from './webp-vp8l';
 import { vp8lUnused } from './webp-vp8l-unused';
 import type { ContainerFormat, Finding, FindingKind, Part, StripResult, WalkOptions } from './types';
 
@@ -181,8 +181,8 @@ interface Bitstream {
  * or the stream written without the free bits a lossless rewrite can drop (unread prefix codes
  * as libwebp's empty code, zero padding), or neither.
  */
-function deepLossless(bytes: Uint8Array, start: number, end: number, width: number, height: number, target: Parameters<typeof vp8lUnused>[3], what: string): { unused: string | null; rewrite: { detail: string; stream: Uint8Array } | null } {
-  const decoded = decodeVp8lStream(bytes, start, end, width, height);
+function deepLossless(bytes: Uint8Array, start: number, end: number, width: number, height: number, target: Parameters<typeof vp8lUnused>[3], what: string, budget: PixelBudget): { unused: string | null; rewrite: { detail: string; stream: Uint8Array } | null } {
+  const decoded = decodeVp8lStream(bytes, start, end, width, height, budget);
   const { reasons, rewritable } = vp8lUnused(decoded, width, height, target);
   if (reasons.length > 0) return { unused: `bits no decoder uses inside the ${what} (${[...reasons, ...rewritable].join(', ')})`, rewrite: null };
   if (rewritable.length === 0) return { unused: null, rewrite: null };
@@ -196,16 +196,16 @@ function deepLossless(bytes: Uint8Array, start: number, end: number, width: numb
  * inside the chunk. A VP8L's end is found by reading its whole entropy-coded stream
  * (webp-vp8l.ts); a VP8's partitions by reading its modes and every DCT token (webp-vp8.ts).
  */
-function readBitstream(bytes: Uint8Array, c: Chunk, scanData: boolean): Bitstream {
+function readBitstream(bytes: Uint8Array, c: Chunk, scanData: boolean, budget: PixelBudget): Bitstream {
   const at = c.dataStart;
   const size = c.dataEnd - c.dataStart;
   if (c.id === 'VP8L') {
-    const { header, length } = vp8lExtent(bytes, at, c.dataEnd);
+    const { header, length } = vp8lExtent(bytes, at, c.dataEnd, budget);
     let unused: string | null = null;
     let rewritten: string | null = null;
     let canonical = length < size ? bytes.subarray(at, at + length) : null;
     if (scanData) {
-      const deep = deepLossless(bytes, at + VP8L_HEADER, at + length, header.width, header.height, { alph: false, alphaHint: header.alphaUsed }, 'lossless bitstream');
+      const deep = deepLossless(bytes, at + VP8L_HEADER, at + length, header.width, header.height, { alph: false, alphaHint: header.alphaUsed }, 'lossless bitstream', budget);
       unused = deep.unused;
       if (deep.rewrite) {
         rewritten = deep.rewrite.detail;
@@ -242,7 +242,7 @@ function readBitstream(bytes: Uint8Array, c: Chunk, scanData: boolean): Bitstrea
  * ALPHInit): the header byte, then width x height raw bytes or a headerless lossless image
  * stream. A header libwebp rejects makes the image undecodable: malformed.
  */
-function alphaUsed(bytes: Uint8Array, c: Chunk, width: number, height: number, scanData: boolean): { used: number; unused: string | null; rewrite?: { detail: string; payload: Uint8Array } } {
+function alphaUsed(bytes: Uint8Array, c: Chunk, width: number, height: number, scanData: boolean, budget: PixelBudget): { used: number; unused: string | null; rewrite?: { detail: string; payload: Uint8Array } } {
   const size = c.dataEnd - c.dataStart;
   if (size < 1) throw new DeidError('malformed', `WebP: empty ALPH chunk at ${c.offset}`);
   const header = bytes[c.dataStart];
@@ -253,9 +253,9 @@ function alphaUsed(bytes: Uint8Array, c: Chunk, width: number, height: number, s
     if (size - 1 < width * height) throw new DeidError('malformed', `WebP: raw ALPH at ${c.offset} shorter than the image`);
     return { used: 1 + width * height, unused: null };
   }
-  const used = 1 + alphaStreamExtent(bytes, c.dataStart + 1, c.dataEnd, width, height);
+  const used = 1 + alphaStreamExtent(bytes, c.dataStart + 1, c.dataEnd, width, height, budget);
   if (!scanData) return { used, unused: null };
-  const deep = deepLossless(bytes, c.dataStart + 1, c.dataStart + used, width, height, { alph: true }, 'lossless alpha data');
+  const deep = deepLossless(bytes, c.dataStart + 1, c.dataStart + used, width, height, { alph: true }, 'lossless alpha data', budget);
   return { used, unused: deep.unused, ...(deep.rewrite ? { rewrite: { detail: deep.rewrite.detail, payload: joinBytes([bytes.subarray(c.dataStart, c.dataStart + 1), deep.rewrite.stream]) } } : {}) };
 }
 
@@ -355,10 +355,10 @@ interface ImageParts {
  * stops at the bitstream), and only the first (libwebp's demuxer, which sharp uses, stores the
  * first and stops the frame at a second).
  */
-function planImage(bytes: Uint8Array, plans: Plan[], indices: readonly number[], scanData: boolean, frame?: Chunk): ImageParts {
+function planImage(bytes: Uint8Array, plans: Plan[], indices: readonly number[], scanData: boolean, budget: PixelBudget, frame?: Chunk): ImageParts {
   const bitstream = indices.find((i) => plans[i].chunk.id === 'VP8 ' || plans[i].chunk.id === 'VP8L');
   if (bitstream === undefined) throw new DeidError('malformed', frame ? `WebP: ANMF at ${frame.offset} holds no image` : 'WebP: no image bitstream');
-  const info = readBitstream(bytes, plans[bitstream].chunk, scanData);
+  const info = readBitstream(bytes, plans[bitstream].chunk, scanData, budget);
   useCanonical(plans[bitstream], info, plans[bitstream].chunk.id === 'VP8L' ? 'lossless bitstream' : 'VP8 bitstream', frame);
   refuseUnused(plans[bitstream], info.unused, frame);
   if (info.rewritten && info.canonical) rewriteUnused(plans[bitstream], info.rewritten, info.canonical, frame);
@@ -374,7 +374,7 @@ function planImage(bytes: Uint8Array, plans: Plan[], indices: readonly number[],
       else if (alph >= 0) reject(plan, 'unknown-segment', 'a second ALPH chunk', frame);
       else {
         alph = i;
-        const alpha = alphaUsed(bytes, plan.chunk, info.width, info.height, scanData);
+        const alpha = alphaUsed(bytes, plan.chunk, info.width, info.height, scanData, budget);
         trimToUse(bytes, plan, alpha.used, 'alpha data', frame);
         refuseUnused(plan, alpha.unused, frame);
         if (alpha.rewrite) rewriteUnused(plan, alpha.rewrite.detail, alpha.rewrite.payload, frame);
@@ -416,6 +416,8 @@ function anmfHeader(bytes: Uint8Array, c: Chunk, canvasWidth: number, canvasHeig
 
 function assess(bytes: Uint8Array, options: WalkOptions = {}): Assessment {
   const scanData = options.scanData === true;
+  // One budget for every lossless stream of the file (webp-vp8l.ts PIXELS_FLOOR): frames add up.
+  const budget = new PixelBudget(bytes.length);
   const { chunks, riffEnd } = readChunks(bytes);
   const plans = chunks.map(planFor);
   const frames = new Map<number, { header: Uint8Array; sub: Plan[] }>();
@@ -444,7 +446,7 @@ function assess(bytes: Uint8Array, options: WalkOptions = {}): Assessment {
   const first = chunks[0];
   if (first.id !== 'VP8X') {
     // RFC 9649 2.5/2.6: the simple format is the RIFF header and ONE bitstream chunk.
-    planImage(bytes, plans, [0], scanData);
+    planImage(bytes, plans, [0], scanData, budget);
     for (let i = 1; i < plans.length; i++) {
       if (iccp.has(plans[i].chunk)) continue;
       if (!ALLOWED.has(plans[i].chunk.id)) offList(bytes, plans[i]);
@@ -465,7 +467,7 @@ function assess(bytes: Uint8Array, options: WalkOptions = {}): Assessment {
   let alpha = false;
   const imageIds = new Set(['VP8 ', 'VP8L', 'ALPH']);
   if (!animated) {
-    const image = planImage(bytes, plans, rest.filter((i) => imageIds.has(chunks[i].id)), scanData);
+    const image = planImage(bytes, plans, rest.filter((i) => imageIds.has(chunks[i].id)), scanData, budget);
     // libwebp (ParseHeadersInternal): a still image fills the canvas exactly.
     if (image.info.width !== canvasWidth || image.info.height !== canvasHeight) throw new DeidError('malformed', 'WebP: canvas size differs from the image size');
     alpha = image.alph >= 0 || image.info.alpha;
@@ -496,7 +498,7 @@ function assess(bytes: Uint8Array, options: WalkOptions = {}): Assessment {
         const head = anmfHeader(bytes, c, canvasWidth, canvasHeight, plan);
         const subChunks = frameChunks(bytes, c);
         const sub = subChunks.map(planFor);
-        const image = planImage(bytes, sub, sub.map((_, k) => k).filter((k) => imageIds.has(subChunks[k].id)), scanData, c);
+        const image = planImage(bytes, sub, sub.map((_, k) => k).filter((k) => imageIds.has(subChunks[k].id)), scanData, budget, c);
         if (image.info.width !== head.width || image.info.height !== head.height) throw new DeidError('malformed', `WebP: ANMF at ${c.offset} size differs from its image`);
         alpha ||= image.alph >= 0 || image.info.alpha;
         sub.forEach((s, k) => {

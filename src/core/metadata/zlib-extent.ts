@@ -32,6 +32,8 @@ const MAX_CINFO = 7;
 const FLG_FDICT = 0x20;
 const HEADER_CHECK_DIVISOR = 31;
 const ADLER_SIZE = 4;
+/** Compressed bytes inflated at a time by zlibChecksums: at most 4.2 MB of output each. */
+const INFLATE_PIECE = 4 * 1024;
 
 /** RFC 1951 3.2.5 (length and distance codes) and 3.2.7 (code length alphabet order). */
 const LENGTH_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
@@ -320,7 +322,12 @@ export function zlibChecksums(stream: Uint8Array): { stored: number; computed: n
   const inflater = new Inflate((chunk) => {
     computed = adler32(chunk, computed);
   });
-  inflater.push(stream.subarray(2, stream.length - ADLER_SIZE), true);
+  // fflate inflates each push whole into one buffer: fed at once, a 400 kB stream of zeros
+  // became one 400 MB array. Fed in pieces, each piece's output is at most 1032 times its size
+  // (RFC 1951 3.2.5: a 258-byte match in as few as 2 bits).
+  const body = stream.subarray(2, stream.length - ADLER_SIZE);
+  for (let at = 0; at < body.length; at += INFLATE_PIECE) inflater.push(body.subarray(at, at + INFLATE_PIECE), at + INFLATE_PIECE >= body.length);
+  if (body.length === 0) inflater.push(body, true);
   const s = stream.length - ADLER_SIZE;
   const stored = ((stream[s] << 24) | (stream[s + 1] << 16) | (stream[s + 2] << 8) | stream[s + 3]) >>> 0;
   return { stored, computed };

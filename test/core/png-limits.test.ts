@@ -1,0 +1,96 @@
+/**
+ * Work a PNG may cause (core/limits.ts, issue 13.5): deflate codes up to 1032 bytes in one
+ * (RFC 1951 3.2.5), so a small IDAT can declare more pixels than the maxPixels limit pixel
+ * decoding has. Reading such an image's data (the rows of indexed and sub-byte images, always;
+ * every image's Adler-32 under scanData) is refused with a DeidError naming the limit, before
+ * anything is inflated; libspng (sharp, without its pixel limit) is the oracle that the files are
+ * valid PNGs of that size.
+ */
+import { deflateSync } from 'node:zlib';
+import sharp from 'sharp';
+import { DEFAULT_LIMITS } from '../../src/core/limits';
+import { pngFormat } from '../../src/core/metadata/png';
+import { pngChunk } from '../helpers/chunks';
+import { findingsOf } from '../helpers/container';
+import { concatBytes } from '../helpers/plant';
+
+const strip = pngFormat.strip as NonNullable<typeof pngFormat.strip>;
+const SIGNATURE = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+const IEND = pngChunk('IEND', new Uint8Array(0));
+
+function be32(n: number): Uint8Array {
+  return new Uint8Array([(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
+}
+
+/** A 1-bit image (greyscale or indexed) of side x side, every pixel 0, filter 0 on every row. */
+function oneBit(side: number, colour: 0 | 3): Uint8Array {
+  const raw = new Uint8Array(side * (1 + Math.ceil(side / 8)));
+  const header = pngChunk('IHDR', concatBytes(be32(side), be32(side), new Uint8Array([1, colour, 0, 0, 0])));
+  const palette = colour === 3 ? [pngChunk('PLTE', new Uint8Array([0, 0, 0, 255, 255, 255]))] : [];
+  return concatBytes(SIGNATURE, header, ...palette, pngChunk('IDAT', deflateSync(raw, { level: 9 })), IEND);
+}
+
+describe('PNG: an image larger than maxPixels', () => {
+  // 15812^2 = 250,019,344 pixels: just past the 250 MP limit; 31 MB of rows in 31 kB of IDAT.
+  const SIDE = 15812;
+  expect(SIDE * SIDE).toBeGreaterThan(DEFAULT_LIMITS.maxPixels);
+
+  it('is a PNG of that size to libspng', async () => {
+    const file = oneBit(SIDE, 3);
+    expect(file.length).toBeLessThan(64 * 1024);
+    expect(await sharp(file, { limitInputPixels: false }).metadata()).toMatchObject({ format: 'png', width: SIDE, height: SIDE });
+    // The rows decode: the last row's pixels read back (libspng decodes every row before it).
+    const last = await sharp(file, { limitInputPixels: false }).extract({ left: SIDE - 8, top: SIDE - 1, width: 8, height: 1 }).raw().toBuffer();
+    expect([...last].every((v) => v === 0)).toBe(true);
+  });
+
+  it('indexed: its rows are not read, with or without scanData: the walk and strip refuse, naming the limit', () => {
+    const file = oneBit(SIDE, 3);
+    for (const options of [{}, { scanData: true }]) {
+      expect(() => pngFormat.walk(file, options)).toThrow(expect.objectContaining({ code: 'unsupported', message: expect.stringMatching(/15812x15812, more than the 250 MP/) }));
+      expect(() => strip(file, options)).toThrow(expect.objectContaining({ code: 'unsupported' }));
+    }
+  });
+
+  it('greyscale: 1-bit rows are refused always; 8-bit is read plainly (nothing inflated) and refused under scanData', () => {
+    const file = oneBit(SIDE, 0);
+    // 1-bit greyscale has spare bits after each row, so even plain mode reads its rows.
+    expect(() => pngFormat.walk(file)).toThrow(expect.objectContaining({ code: 'unsupported' }));
+    const wide = concatBytes(
+      SIGNATURE,
+      pngChunk('IHDR', concatBytes(be32(SIDE), be32(SIDE), new Uint8Array([8, 0, 0, 0, 0]))),
+      pngChunk('IDAT', deflateSync(new Uint8Array(SIDE * (SIDE + 1)), { level: 9 })),
+      IEND,
+    );
+    expect(findingsOf(pngFormat.walk(wide))).toEqual([]);
+    expect(() => pngFormat.walk(wide, { scanData: true })).toThrow(expect.objectContaining({ code: 'unsupported', message: expect.stringMatching(/maxPixels/) }));
+  });
+});
+
+describe('PNG: image data that inflates past what the file may cost', () => {
+  /** An indexed APNG of `frames` full-canvas frames of side x side, every pixel 0 (PNG 3rd ed. 11.3.6). */
+  function animation(side: number, frames: number): Uint8Array {
+    const data = deflateSync(new Uint8Array(side * (1 + side)), { level: 9 });
+    const u16 = (n: number) => Uint8Array.of(n >> 8, n & 0xff);
+    let seq = 0;
+    const fctl = () => pngChunk('fcTL', concatBytes(be32(seq++), be32(side), be32(side), be32(0), be32(0), u16(1), u16(10), Uint8Array.of(0, 0)));
+    const parts: Uint8Array[] = [SIGNATURE, pngChunk('IHDR', concatBytes(be32(side), be32(side), Uint8Array.of(8, 3, 0, 0, 0))), pngChunk('acTL', concatBytes(be32(frames), be32(0))), pngChunk('PLTE', Uint8Array.of(0, 0, 0))];
+    for (let f = 0; f < frames; f++) {
+      parts.push(fctl());
+      parts.push(f === 0 ? pngChunk('IDAT', data) : pngChunk('fdAT', concatBytes(be32(seq++), data)));
+    }
+    return concatBytes(...parts, IEND);
+  }
+
+  it('40 frames of 4000 x 4000 (640 MB of rows in 600 kB) are refused, naming the limit; 2 frames are read', async () => {
+    const two = animation(4000, 2);
+    // libspng reads the default image (the first frame) as a 4000 x 4000 indexed PNG.
+    expect(await sharp(two).metadata()).toMatchObject({ format: 'png', width: 4000, height: 4000, paletteBitDepth: 8 });
+    expect(findingsOf(pngFormat.walk(two, { scanData: true }))).toEqual([]);
+    const forty = animation(4000, 40);
+    expect(forty.length).toBeLessThan(700 * 1024);
+    for (const options of [{}, { scanData: true }]) {
+      expect(() => pngFormat.walk(forty, options)).toThrow(expect.objectContaining({ code: 'unsupported', message: expect.stringMatching(/inflates to \d+ bytes, more than its \d+ bytes are allowed to/) }));
+    }
+  });
+});
