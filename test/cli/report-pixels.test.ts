@@ -2,8 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import sharp from 'sharp';
-import { CROP, HEAD } from '../helpers/astronaut';
+import { faceOnWall } from '../helpers/astronaut';
 import { REPO } from '../helpers/paths';
 import { deid, json } from './run';
 
@@ -13,9 +12,6 @@ import { deid, json } from './run';
  * face (NASA's public-domain astronaut portrait): one with the face under an overlay, one with
  * only a corner label covered.
  */
-const W = 640;
-const H = 480;
-const HEAD_AT = { left: 300, top: 120 };
 const SLOW = 240_000;
 
 let tmp: string;
@@ -56,11 +52,9 @@ beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'deid-report-pixels-'));
   folder = path.join(tmp, 'exports');
   const scene = path.join(tmp, 'scene.jpg');
-  const head = await sharp(HEAD).extract(CROP).toBuffer();
-  await sharp({ create: { width: W, height: H, channels: 3, background: '#c9d3da' } }).composite([{ input: head, ...HEAD_AT }]).jpeg({ quality: 92 }).toFile(scene);
-  const at = '2026-11-30T10:00:00.000Z';
-  covered = await applyRecipe([{ op: 'overlay', region: { x: HEAD_AT.left, y: HEAD_AT.top, w: CROP.width, h: CROP.height }, regionKind: 'face', color: '#000000', at }], scene);
-  open = await applyRecipe([{ op: 'overlay', region: { x: 20, y: 20, w: 80, h: 30 }, regionKind: 'text', color: '#000000', at }], scene);
+  const { coveredSteps, openSteps } = await faceOnWall(scene);
+  covered = await applyRecipe(coveredSteps, scene);
+  open = await applyRecipe(openSteps, scene);
 }, SLOW);
 
 afterAll(() => {

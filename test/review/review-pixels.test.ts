@@ -2,12 +2,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import sharp from 'sharp';
 import { iou } from '../../src/core/detect/boxes';
 import { parseSidecar } from '../../src/core/sidecar/schema';
 import type { ItemResponse, PixelsResponse } from '../../src/review/api-types';
 import { deid, json } from '../cli/run';
-import { CROP, FACE_IN_SOURCE, HEAD } from '../helpers/astronaut';
+import { CROP, FACE_IN_SOURCE, faceOnWall, WALL_HEAD_AT } from '../helpers/astronaut';
 import { REPO } from '../helpers/paths';
 import { launchBrowser } from '../helpers/browser';
 import { buildReviewPage, MANUAL, rawRequest, signIn, snapshot, startDeidReview, type RunningReview, type SignedIn } from '../helpers/review';
@@ -18,9 +17,7 @@ import { buildReviewPage, MANUAL, rawRequest, signIn, snapshot, startDeidReview,
  * with a real face, one with the face under an overlay and one without. The server loads the
  * models once for the whole file.
  */
-const W = 640;
-const H = 480;
-const HEAD_AT = { left: 300, top: 120 };
+const HEAD_AT = WALL_HEAD_AT;
 const FACE = { x: HEAD_AT.left + FACE_IN_SOURCE.x - CROP.left, y: HEAD_AT.top + FACE_IN_SOURCE.y - CROP.top, w: FACE_IN_SOURCE.w, h: FACE_IN_SOURCE.h };
 // Model load, webpack and detection; a shared 2-core machine takes its time.
 const SLOW = 240_000;
@@ -54,14 +51,10 @@ beforeAll(async () => {
   folder = path.join(tmp, 'exports');
   const assets = path.join(tmp, 'assets');
   buildReviewPage(assets);
-  // An upright head on a plain wall: a face the detector finds, and nothing that reads as text.
   const scene = path.join(tmp, 'scene.jpg');
-  const head = await sharp(HEAD).extract(CROP).toBuffer();
-  await sharp({ create: { width: W, height: H, channels: 3, background: '#c9d3da' } }).composite([{ input: head, ...HEAD_AT }]).jpeg({ quality: 92 }).toFile(scene);
-  const at = '2026-11-30T10:00:00.000Z';
-  covered = await applyRecipe([{ op: 'overlay', region: { x: HEAD_AT.left, y: HEAD_AT.top, w: CROP.width, h: CROP.height }, regionKind: 'face', color: '#000000', at }], scene, folder);
-  // The face step forgotten: only a label in the corner is covered.
-  open = await applyRecipe([{ op: 'overlay', region: { x: 20, y: 20, w: 80, h: 30 }, regionKind: 'text', color: '#000000', at }], scene, folder);
+  const { coveredSteps, openSteps } = await faceOnWall(scene);
+  covered = await applyRecipe(coveredSteps, scene, folder);
+  open = await applyRecipe(openSteps, scene, folder);
   review = await startDeidReview([folder, '--no-open', '--key', path.join(tmp, 'key.json')], { DEID_REVIEW_ASSETS: assets });
   port = Number(new URL(review.url).port);
   session = await signIn(review.url);
