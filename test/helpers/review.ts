@@ -4,7 +4,10 @@ import * as http from 'node:http';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import sharp from 'sharp';
+import { startReviewServer, type ReviewServer, type ReviewServerOptions } from '../../src/cli/review/server';
 import { sha256Hex } from '../../src/core/hash';
+import { DEFAULT_POLICY } from '../../src/core/policy/policy';
+import { generateReviewerKey } from '../../src/core/signature/keys';
 import { deid, json } from '../cli/run';
 import { REPO, SAMPLE, SAMPLE_RECIPE } from './paths';
 
@@ -195,4 +198,15 @@ export async function differenceFromFile(shown: ShownImage, file: string): Promi
   let sum = 0;
   for (let i = 0; i < data.length; i++) sum += Math.abs(data[i]! - shown.rgb[i]!);
   return sum / data.length;
+}
+
+/**
+ * The review server in process on `folder`, as the tests run it: the default policy, a fresh
+ * reviewer key, no idle stop within a test, every export verified before it returns.
+ */
+export async function serveFolder(folder: string, options: Partial<ReviewServerOptions> = {}): Promise<ReviewServer> {
+  const key = generateReviewerKey();
+  const server = await startReviewServer({ folder, policy: DEFAULT_POLICY, key: () => key, idleMs: 600_000, ...options });
+  await server.verified;
+  return server;
 }

@@ -2,11 +2,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { startReviewServer, type ReviewServer } from '../../src/cli/review/server';
-import { DEFAULT_POLICY } from '../../src/core/policy/policy';
-import { generateReviewerKey } from '../../src/core/signature/keys';
+import type { ReviewServer } from '../../src/cli/review/server';
 import { launchBrowser } from '../helpers/browser';
-import { applySample, buildReviewPage, MANUAL } from '../helpers/review';
+import { applySample, buildReviewPage, MANUAL, serveFolder } from '../helpers/review';
 
 /**
  * The checklist's items are the core's (sidecar/checklist.ts): which are the tool's own checks
@@ -55,9 +53,7 @@ test('a reviewer\'s item the sidecar marks automatic (faces, "Passed") or relabe
     [faces.label, dates.label] = [dates.label, faces.label];
   });
   const before = { auto: fs.readFileSync(autoFaces.sidecar, 'utf8'), swapped: fs.readFileSync(swapped.sidecar, 'utf8') };
-  const key = generateReviewerKey();
-  server = await startReviewServer({ folder, policy: DEFAULT_POLICY, key: () => key, idleMs: 600_000, assetsDir: assets });
-  await server.verified;
+  server = await serveFolder(folder, { assetsDir: assets });
   const page = await browser.newPage();
   try {
     await page.goto(server.url);

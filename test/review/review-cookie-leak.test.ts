@@ -3,11 +3,9 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startReviewServer, type ReviewServer } from '../../src/cli/review/server';
-import { DEFAULT_POLICY } from '../../src/core/policy/policy';
-import { generateReviewerKey } from '../../src/core/signature/keys';
+import type { ReviewServer } from '../../src/cli/review/server';
 import { launchBrowser } from '../helpers/browser';
-import { applySample, buildReviewPage, MANUAL, rawRequest, snapshot } from '../helpers/review';
+import { applySample, buildReviewPage, MANUAL, rawRequest, snapshot, serveFolder } from '../helpers/review';
 
 /**
  * Cookies are scoped by host, not port (RFC 6265 section 8.5): the reviewer's browser sends the
@@ -34,8 +32,7 @@ test('a session cookie the browser hands to another server on 127.0.0.1 reads no
   buildReviewPage(assets);
   const folder = path.join(tmp, 'exports');
   const exp = await applySample(folder);
-  server = await startReviewServer({ folder, policy: DEFAULT_POLICY, key: () => generateReviewerKey(), idleMs: 600_000, assetsDir: assets, detectors: async () => ({ detect: async () => [] }) });
-  await server.verified;
+  server = await serveFolder(folder, { assetsDir: assets, detectors: async () => ({ detect: async () => [] }) });
   const taken: string[] = [];
   other = http.createServer((req, res) => {
     taken.push(req.headers.cookie ?? '');

@@ -1,12 +1,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startReviewServer, type ReviewServer } from '../../src/cli/review/server';
+import type { ReviewServer } from '../../src/cli/review/server';
 import type { DetectorRunner } from '../../src/core/detect/residual';
-import { DEFAULT_POLICY } from '../../src/core/policy/policy';
-import { generateReviewerKey } from '../../src/core/signature/keys';
 import { launchBrowser } from '../helpers/browser';
-import { applySample, buildReviewPage, MANUAL, reExportWithRedCorner } from '../helpers/review';
+import { applySample, buildReviewPage, MANUAL, reExportWithRedCorner, serveFolder } from '../helpers/review';
 
 /**
  * The residual check's boxes are drawn over the image the page shows: they must be the boxes of
@@ -35,8 +33,7 @@ test('after "Reload from disk" the residual check is the new image\'s, not the o
   buildReviewPage(assets);
   const folder = path.join(tmp, 'exports');
   const exp = await applySample(folder);
-  server = await startReviewServer({ folder, policy: DEFAULT_POLICY, key: () => generateReviewerKey(), idleMs: 600_000, assetsDir: assets, detectors: async () => redCornerFace });
-  await server.verified;
+  server = await serveFolder(folder, { assetsDir: assets, detectors: async () => redCornerFace });
   const { browser, close } = await launchBrowser();
   try {
     const page = await browser.newPage();

@@ -1,10 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { startReviewServer, type ReviewServer } from '../../src/cli/review/server';
-import { DEFAULT_POLICY } from '../../src/core/policy/policy';
-import { generateReviewerKey } from '../../src/core/signature/keys';
-import { applySample, rawRequest, signIn } from '../helpers/review';
+import type { ReviewServer } from '../../src/cli/review/server';
+import { applySample, rawRequest, signIn, serveFolder } from '../helpers/review';
 
 // A reviewer who installed without the optional detector packages (as detect-unavailable.test.ts):
 // the first one the detectors require is missing, exactly as Node reports it. The server runs
@@ -24,9 +22,7 @@ beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'deid-review-nodetect-'));
   const folder = path.join(tmp, 'exports');
   id = (await applySample(folder)).id;
-  const key = generateReviewerKey();
-  server = await startReviewServer({ folder, policy: DEFAULT_POLICY, key: () => key, idleMs: 600_000 });
-  await server.verified;
+  server = await serveFolder(folder);
   const { headers } = await signIn(server.url);
   get = (route) => rawRequest(server.port, { path: route, headers });
 });

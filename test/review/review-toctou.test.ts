@@ -3,13 +3,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
 import sharp from 'sharp';
-import { startReviewServer, type ReviewServer } from '../../src/cli/review/server';
+import type { ReviewServer } from '../../src/cli/review/server';
 import { sha256Hex } from '../../src/core/hash';
-import { DEFAULT_POLICY } from '../../src/core/policy/policy';
-import { generateReviewerKey } from '../../src/core/signature/keys';
 import { parseSidecar } from '../../src/core/sidecar/schema';
 import { launchBrowser } from '../helpers/browser';
-import { applySample, buildReviewPage, MANUAL, rawRequest, reExportWithRedCorner, shownImage, signIn } from '../helpers/review';
+import { applySample, buildReviewPage, MANUAL, rawRequest, reExportWithRedCorner, shownImage, signIn, serveFolder } from '../helpers/review';
 
 /**
  * The reviewer must sign what they saw: the image the page shows and the sidecar it signs are one
@@ -42,9 +40,7 @@ afterAll(async () => {
 test('after "Reload from disk" the page shows the image it then signs, not the one loaded before', async () => {
   const folder = path.join(tmp, 'reload');
   const exp = await applySample(folder);
-  const key = generateReviewerKey();
-  server = await startReviewServer({ folder, policy: DEFAULT_POLICY, key: () => key, idleMs: 600_000, assetsDir: assets });
-  await server.verified;
+  server = await serveFolder(folder, { assetsDir: assets });
   const page = await browser.newPage();
   try {
     await page.goto(server.url);
@@ -77,9 +73,7 @@ test('after "Reload from disk" the page shows the image it then signs, not the o
 test('the image route serves only the bytes of the revision the page holds', async () => {
   const folder = path.join(tmp, 'swap');
   const exp = await applySample(folder);
-  const key = generateReviewerKey();
-  server = await startReviewServer({ folder, policy: DEFAULT_POLICY, key: () => key, idleMs: 600_000, assetsDir: assets });
-  await server.verified;
+  server = await serveFolder(folder, { assetsDir: assets });
   const { headers } = await signIn(server.url);
   const item = JSON.parse((await rawRequest(server.port, { path: `/api/items/${exp.id}`, headers })).body) as { revision: string };
   const original = fs.readFileSync(exp.image);
@@ -96,9 +90,7 @@ test('the image route serves only the bytes of the revision the page holds', asy
 test('an export replaced between the page\'s requests: its image is refused, never shown, and "Reload from disk" shows the new one', async () => {
   const folder = path.join(tmp, 'between');
   const exp = await applySample(folder);
-  const key = generateReviewerKey();
-  server = await startReviewServer({ folder, policy: DEFAULT_POLICY, key: () => key, idleMs: 600_000, assetsDir: assets });
-  await server.verified;
+  server = await serveFolder(folder, { assetsDir: assets });
   const page = await browser.newPage();
   try {
     // The re-export lands after the page read the export and before its image request arrives.

@@ -6,7 +6,7 @@ import { DEFAULT_POLICY } from '../../src/core/policy/policy';
 import { generateReviewerKey } from '../../src/core/signature/keys';
 import { sha256Hex } from '../../src/core/hash';
 import type { DetectorRunner } from '../../src/core/detect/residual';
-import { applySample, rawRequest, signIn, snapshot, type RawResponse } from '../helpers/review';
+import { applySample, rawRequest, signIn, snapshot, type RawResponse, serveFolder } from '../helpers/review';
 
 /**
  * Attacks on the running review server (src/cli/review/server.ts), each refused with nothing
@@ -50,9 +50,7 @@ beforeAll(async () => {
   fs.mkdirSync(assetsDir);
   fs.writeFileSync(path.join(assetsDir, 'review.js'), '/* page */\n');
   fs.writeFileSync(path.join(assetsDir, 'review.css'), '/* styles */\n');
-  const key = generateReviewerKey();
-  server = await startReviewServer({ folder, policy: DEFAULT_POLICY, key: () => key, idleMs: 600_000, assetsDir, detectors: async () => noDetections });
-  await server.verified;
+  server = await serveFolder(folder, { assetsDir, detectors: async () => noDetections });
   token = new URL(server.url).searchParams.get('token')!;
   // The CSRF token reaches the page only in the redirect's fragment, never in what the cookie fetches.
   ({ host, cookie, csrf } = await signIn(server.url));
