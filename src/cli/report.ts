@@ -11,7 +11,7 @@ import { auditCsv, isAuditCsv } from './report-csv';
 import { auditHtml, isAuditHtml } from './report-html';
 import { auditRow, auditTotals, describePolicy, type DetectorNote } from './report-model';
 import { createProgress } from './progress';
-import { PixelChecker } from './review/pixel-check';
+import { loadInstalledDetectors, PixelChecker } from './review/pixel-check';
 import { writeFilesAtomically } from './atomic';
 import { indexFolder, readRegularFile, type IndexedExport } from './review/folder-index';
 import { MAX_IMAGE_BYTES, reverifyExport } from './review/reverify';
@@ -76,7 +76,8 @@ export async function reportCommand(folder: string, opts: ReportOptions, io: Io)
   const policy = await readPolicy(opts.policy);
   // Loaded before anything is re-verified: without the optional packages this stops here with
   // the "detection is not available" reason (exit 2), not with a record that silently lacks it.
-  const checker = opts.pixels ? new PixelChecker(await detectorLoader()) : null;
+  const detectors = opts.pixels ? await loadInstalledDetectors() : null;
+  const checker = detectors ? new PixelChecker(() => Promise.resolve(detectors)) : null;
   const { exports, undocumented, duplicates, links, hidden, unlisted } = indexFolder(root);
   const rows = [];
   const thumbnails = new Map<string, string>();
@@ -84,7 +85,8 @@ export async function reportCommand(folder: string, opts: ReportOptions, io: Io)
   const progress = checker ? createProgress(exports.length, 'report --pixels') : null;
   for (const [done, entry] of exports.entries()) {
     const report = await reverifyExport(entry, policy);
-    rows.push(auditRow(report, checker && report.sidecar ? await detectorNote(checker, entry) : null));
+    // Under --pixels every export gets a note: one whose sidecar or image cannot be read says so.
+    rows.push(auditRow(report, checker ? await detectorNote(checker, entry) : null));
     progress?.update(done + 1);
     if (opts.thumbnails && entry.imagePath && report.sidecar) {
       try {
@@ -123,13 +125,6 @@ export async function reportCommand(folder: string, opts: ReportOptions, io: Io)
     return 1;
   }
   return 0;
-}
-
-/** The installed detectors, loaded now (a DeidError naming what to install when they are not). */
-async function detectorLoader(): Promise<() => Promise<import('../core/detect/residual').DetectorRunner>> {
-  const { Detectors } = await import('./detect/detector');
-  const detectors = await Detectors.load();
-  return () => Promise.resolve(detectors);
 }
 
 /**
