@@ -1,5 +1,6 @@
 import exifr from 'exifr';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import sharp from 'sharp';
 import { labelFor } from '../../src/core/metadata/readable';
 import { scanMetadata, stripMetadata } from '../../src/core/metadata/scan';
@@ -7,6 +8,7 @@ import fc from 'fast-check';
 import '../helpers/fast-check-seed';
 import { EXIFR_JPEG_STEPS_OVER, readableDetails } from '../../src/core/metadata/readable';
 import { concatBytes, insertJpegSegments, jpegSegment, noiseRgb } from '../helpers/plant';
+import { CORPUS } from '../helpers/paths';
 
 /**
  * What exifr is asked to read (core/metadata/scan.ts): every block, except the TIFF-structured
@@ -277,4 +279,35 @@ test('exifr still steps over exactly the JPEG segments the rule assumes, and sto
   expect(jpgMarker[0].map((c) => names[c] ?? `0x${c.toString(16)}`).filter((n) => n !== 'SOS').sort()).toEqual([...EXIFR_JPEG_STEPS_OVER].sort());
   expect(dist).toMatch(/function \w+\(e\)\{return e>=224&&e<=239\}/);
   expect(dist).toMatch(/218===\w+&&!1!==\w+\.stopAfterSos\)return/);
+});
+
+/**
+ * For a JPEG the walk has failed, exifr is handed only the bytes up to the end of the first SOS
+ * header (scan.ts detailRange): the scan data is most of a camera file and exifr stops at SOS
+ * anyway. On every real camera JPEG, exifr's reading of those bytes names exactly what its
+ * reading of the whole file names, and that is what the scan reports.
+ */
+test('on camera JPEGs exifr is given the bytes up to the first scan only, and names the same fields as from the whole file', async () => {
+  const dir = path.join(CORPUS, 'jpg');
+  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => /\.jpe?g$/i.test(f) && !/invalid|corrupted/.test(f));
+  let compared = 0;
+  for (const f of files) {
+    const bytes = new Uint8Array(readFileSync(path.join(dir, f)));
+    parse.mockClear();
+    let report;
+    try {
+      report = await scanMetadata(bytes);
+    } catch {
+      continue;
+    }
+    if (report.findings.length === 0 || parse.mock.calls.length === 0) continue;
+    const sos = report.parts.find((p) => p.name === 'SOS')!;
+    const given = parse.mock.calls[0][0] as Uint8Array;
+    expect(given.length).toBe(sos.offset + sos.length);
+    expect(given.length).toBeLessThan(bytes.length);
+    const tiffNamed = (askedFor()[0] ?? []).includes('tiff') === false;
+    expect(await readableDetails(given, { skipTiffBlocks: tiffNamed })).toEqual(await readableDetails(bytes, { skipTiffBlocks: tiffNamed }));
+    compared++;
+  }
+  expect(compared).toBeGreaterThan(10);
 });

@@ -51,12 +51,28 @@ export async function scanMetadata(bytes: Uint8Array, options: WalkOptions = {})
   // may read one the walk could not (each block gives one `exif` finding in these walks).
   const exif = report.parts.filter((p) => p.finding?.kind === 'exif');
   const tiffNamed = exif.length === 1 && exif[0].finding!.detail.startsWith(EXIF_TAGS_NAMED);
+  let read = bytes;
   if (report.findings.length > 0) {
     const flagged = report.parts.filter((p) => p.finding !== null && !(tiffNamed && p.offset === exif[0].offset));
     if (!exifrMayRead(report.format, report.parts, flagged)) return report;
+    read = detailRange(report, bytes);
   }
-  const readable = await readableDetails(bytes, { skipTiffBlocks: tiffNamed });
+  const readable = await readableDetails(read, { skipTiffBlocks: tiffNamed });
   return { ...report, findings: mergeReadable(report.findings, readable) };
+}
+
+/**
+ * What exifr is given when it only adds detail to a file the walk has failed. A JPEG: the bytes
+ * up to the end of the first SOS header, where exifr stops reading segments (exifr 7.1.3
+ * src/file-parsers/jpeg.mjs findAppSegmentsInRange: `stopAfterSos`, on by default), so the scan
+ * data, most of a camera file, is not copied for it (readableDetails copies a view). A value an
+ * EXIF entry points to past that end goes unread: the walk has already failed the file, and the
+ * clean-file second opinion still reads the whole file. Other formats: the whole file.
+ */
+function detailRange(report: ScanReport, bytes: Uint8Array): Uint8Array {
+  if (report.format !== 'jpeg') return bytes;
+  const sos = report.parts.find((p) => p.name === 'SOS');
+  return sos ? bytes.subarray(0, sos.offset + sos.length) : bytes;
 }
 
 /**
