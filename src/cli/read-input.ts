@@ -10,9 +10,15 @@ const MAX_LENGTH = bufferConstants.MAX_LENGTH;
  */
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024 * 1024;
 
+let maxBytes: number | undefined;
+
+/** Read once per thread: a lookup in process.env goes through the C++ environment each time (a per-file cost in batches). */
 export function maxFileBytes(): number {
-  const env = Number(process.env.DEID_MAX_FILE_MB);
-  return Number.isFinite(env) && env > 0 ? Math.floor(env * 1024 * 1024) : DEFAULT_MAX_FILE_BYTES;
+  if (maxBytes === undefined) {
+    const env = Number(process.env.DEID_MAX_FILE_MB);
+    maxBytes = Number.isFinite(env) && env > 0 ? Math.floor(env * 1024 * 1024) : DEFAULT_MAX_FILE_BYTES;
+  }
+  return maxBytes;
 }
 
 /** What a non-regular file is, in words (a refusal names it). */
