@@ -1,6 +1,5 @@
 import { app, constants } from 'photoshop';
 import type { Document } from 'photoshop/dom/Document';
-import type { Bounds } from 'photoshop/dom/objects/Bounds';
 import type { JPEGSaveOptions, PNGSaveOptions } from 'photoshop/dom/objects/SaveOptions';
 import type { DocumentCreateOptions } from 'photoshop/dom/types/DocumentTypes';
 import { clampRect, type Rect } from '../core/geometry';
@@ -29,9 +28,6 @@ function jpegOptions(): JPEGSaveOptions {
 function pngOptions(): PNGSaveOptions {
   return { compression: PNG_COMPRESSION, interlaced: false } as unknown as PNGSaveOptions;
 }
-function cropBounds(r: Rect): Bounds {
-  return toBounds(r) as unknown as Bounds;
-}
 /** saveAs/open are typed with the DOM lib's `File`, but take a UXP file entry. */
 function asDomFile(entry: UxpFile): File {
   return entry as unknown as File;
@@ -46,6 +42,27 @@ async function selectionOf(d: Document): Promise<SelectionInfo | null> {
   const read = await readSelectionMask(d.id, bounds);
   if (!read) return null;
   return { bounds: read.mask.bounds, mask: read.rectangular ? null : read.mask };
+}
+
+/**
+ * Crops to `rect` (pixels, inside the canvas) with two Canvas Size changes, because
+ * document.md "resizeCanvas" (23.0) gives width and height "in pixels" while "crop" takes a
+ * Bounds with no unit (objects/bounds.md), and a rectangle descriptor without units is read in
+ * points at the document's resolution (AdobeDocs/uxp-photoshop-plugin-samples issue #80): on a
+ * 300 ppi photograph crop(bounds) could keep 4x the area asked for. Anchored top-left, the first
+ * change drops what lies right of and below `rect`; anchored bottom-right, the second drops what
+ * lies left of and above it (constants.md "AnchorPosition"). Checked afterwards.
+ */
+async function cropToRect(d: Document, rect: Rect): Promise<void> {
+  const inside = clampRect(rect, d.width, d.height);
+  if (!inside || inside.x !== rect.x || inside.y !== rect.y || inside.w !== rect.w || inside.h !== rect.h || !Number.isInteger(rect.x + rect.y + rect.w + rect.h)) {
+    throw new DeidHostError('host', `The crop ${rect.w}x${rect.h} at (${rect.x}, ${rect.y}) is not inside the ${d.width}x${d.height} image.`);
+  }
+  if (rect.x + rect.w !== d.width || rect.y + rect.h !== d.height) await d.resizeCanvas(rect.x + rect.w, rect.y + rect.h, constants.AnchorPosition.TOPLEFT);
+  if (rect.x !== 0 || rect.y !== 0) await d.resizeCanvas(rect.w, rect.h, constants.AnchorPosition.BOTTOMRIGHT);
+  if (d.width !== rect.w || d.height !== rect.h) {
+    throw new DeidHostError('host', `Photoshop cropped to ${d.width}x${d.height}, not the ${rect.w}x${rect.h} asked for.`);
+  }
 }
 
 async function exportCopy(d: Document, format: ExportFormat): Promise<Uint8Array> {
@@ -132,7 +149,7 @@ export function createPhotoshopHost(): Host {
       await writeLayer(docId, await flatLayerId(d), pixels, at, 'De-identify: paint');
     },
     async crop(docId, rect) {
-      await findDocument(docId).crop(cropBounds(rect));
+      await cropToRect(findDocument(docId), rect);
     },
     async flatten(docId) {
       const d = findDocument(docId);

@@ -294,6 +294,25 @@ describe('selection.md: bounds "can exceed the bounds of the canvas"', () => {
   });
 });
 
+describe('document.md crop and resizeCanvas: units', () => {
+  test('crop (silent on units): bounds are read as points at the document\'s resolution', async () => {
+    const doc = fakePhotoshop.openPixels(texture(40, 30), 'a', undefined, { resolution: 144 });
+    await modal(() => doc.crop({ left: 2, top: 1, right: 12, bottom: 11 } as never));
+    expect([doc.width, doc.height]).toEqual([20, 20]);
+  });
+
+  test('resizeCanvas: width and height in pixels at any resolution; the anchor stays put', async () => {
+    const px = texture(10, 8);
+    const doc = fakePhotoshop.openPixels(px, 'a', undefined, { resolution: 300 });
+    await modal(() => doc.resizeCanvas(7, 6, constants.AnchorPosition.TOPLEFT));
+    await modal(() => doc.resizeCanvas(4, 3, constants.AnchorPosition.BOTTOMRIGHT));
+    expect([doc.width, doc.height]).toEqual([4, 3]);
+    const want: number[] = [];
+    for (let y = 3; y < 6; y++) for (let x = 3; x < 7; x++) for (let c = 0; c < 3; c++) want.push(px.data[(y * 10 + x) * 3 + c]);
+    expect(Array.from(doc.composite().data)).toEqual(want);
+  });
+});
+
 describe('app.open of a 16-bit PNG', () => {
   test('opens as a 16 Bits/Channel document with values 0..32768', async () => {
     const sharp = (await import('sharp')).default;
