@@ -33,15 +33,25 @@ function asDomFile(entry: UxpFile): File {
   return entry as unknown as File;
 }
 
+/**
+ * The selection, read through the Imaging API over the whole canvas. selection.md "Properties"
+ * documents `bounds` as "The bounding rectangle of the entire selection" (null when none) but not
+ * its unit, nor whether pixels selected less than half (a feathered edge, outside the marching
+ * ants) are inside it; reading only within it could leave part of a face unpainted. So `bounds`
+ * only says whether anything is selected; what is selected comes from imaging.getSelection, whose
+ * bounds are pixels (imaging.md "Terminology and data types"), over the canvas (document.md:
+ * width and height "in pixels"). The selection may extend past the canvas: only canvas pixels count.
+ */
 async function selectionOf(d: Document): Promise<SelectionInfo | null> {
-  const raw = d.selection.bounds;
-  if (!raw) return null;
-  // Selection bounds may extend past the canvas (DOM reference); the steps work inside it.
-  const bounds = clampRect({ x: raw.left, y: raw.top, w: raw.right - raw.left, h: raw.bottom - raw.top }, d.width, d.height);
-  if (!bounds) return null;
-  const read = await readSelectionMask(d.id, bounds);
+  if (!d.selection.bounds) return null;
+  const read = await readSelectionMask(d.id, { x: 0, y: 0, w: d.width, h: d.height });
   if (!read) return null;
-  return { bounds: read.mask.bounds, mask: read.rectangular ? null : read.mask };
+  const bounds = clampRect(read.mask.bounds, d.width, d.height);
+  if (!bounds) return null;
+  if (bounds.x !== read.mask.bounds.x || bounds.y !== read.mask.bounds.y || bounds.w !== read.mask.bounds.w || bounds.h !== read.mask.bounds.h) {
+    throw new DeidHostError('host', 'Photoshop returned selection pixels outside the image.');
+  }
+  return { bounds, mask: read.rectangular ? null : read.mask };
 }
 
 /**

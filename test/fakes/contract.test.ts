@@ -287,6 +287,15 @@ describe('selection.md: bounds "can exceed the bounds of the canvas"', () => {
     await r.imageData.dispose();
   });
 
+  test('bounds (silent on partly selected pixels) leaves out pixels selected less than half; getSelection has them', async () => {
+    const doc = fakePhotoshop.openPixels(texture(10, 8), 'a');
+    fakePhotoshop.selectMask(doc, (x, y) => (x >= 4 && x < 6 && y >= 3 && y < 5 ? 255 : x === 8 && y === 6 ? 40 : 0));
+    expect(doc.selection.bounds).toEqual({ left: 4, top: 3, right: 6, bottom: 5 });
+    const r = await imaging.getSelection({ documentID: doc.id, sourceBounds: { left: 0, top: 0, right: 10, bottom: 8 } });
+    expect(r.sourceBounds).toEqual({ left: 4, top: 3, right: 9, bottom: 7 });
+    await r.imageData.dispose();
+  });
+
   test('document.md crop with bounds past the canvas (silent): the canvas grows', async () => {
     const doc = fakePhotoshop.openPixels(texture(10, 8), 'a');
     await modal(() => doc.crop({ left: 6, top: -3, right: 16, bottom: 3 } as never));

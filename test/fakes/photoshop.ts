@@ -148,6 +148,9 @@ class FakeLayer {
   }
 }
 
+/** Photoshop draws the marching ants where a pixel is at least half selected. */
+const MARCHING_ANTS = 128;
+
 class FakeSelection {
   readonly typename = 'Selection';
   private maskValues: Uint8Array | null = null;
@@ -165,10 +168,38 @@ class FakeSelection {
     this.maskValues = m;
     this.drawn = null;
   }
+  /**
+   * selection.md "Properties": bounds, "The bounding rectangle of the entire selection" (25.0),
+   * null when nothing is selected. SILENT on pixels selected less than half (a feathered or
+   * anti-aliased edge, outside the marching ants): the fake leaves them OUT of the rectangle,
+   * so code that reads the selection only inside `bounds` misses them. Also SILENT on the unit
+   * (pixels here, as the page's own selectRectangle/bounds example round-trips).
+   */
   get bounds(): { left: number; top: number; right: number; bottom: number } | null {
     const m = this.mask;
     if (!m) return null;
     if (this.drawn) return { ...this.drawn };
+    const { width, height } = this.doc;
+    let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1;
+    let any = false;
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
+      if (m[y * width + x] === 0) continue;
+      any = true;
+      if (m[y * width + x] < MARCHING_ANTS) continue;
+      x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+    }
+    if (!any) return null;
+    // Only faintly selected pixels: a rectangle of none of them would be a lie; give one pixel.
+    if (x1 < 0) {
+      const i = m.findIndex((v) => v > 0);
+      return { left: i % width, top: Math.floor(i / width), right: (i % width) + 1, bottom: Math.floor(i / width) + 1 };
+    }
+    return { left: x0, top: y0, right: x1 + 1, bottom: y1 + 1 };
+  }
+  /** The box of every pixel selected at all (what getSelection can trim to), or null. */
+  anyBox(): { left: number; top: number; right: number; bottom: number } | null {
+    const m = this.mask;
+    if (!m) return null;
     const { width, height } = this.doc;
     let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1;
     for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
@@ -893,13 +924,13 @@ const imagingImpl = {
     onlyOptions('getSelection', options, ['documentID', 'sourceBounds', 'targetSize']);
     if (options.targetSize) throw new Error('fake photoshop: getSelection targetSize not implemented');
     const d = docById(options.documentID);
-    const sel = d.selection.bounds;
+    const sel = d.selection.anyBox();
     const mask = d.selection.mask;
     // SILENT on an empty selection: the fake throws.
     if (!sel || !mask) throw new Error('There is no selection');
     const req = trim(options.sourceBounds, d);
     // imaging.md "getSelection": sourceBounds is "The actual bounds used". SILENT on trimming:
-    // the fake trims to the selected area and says so.
+    // the fake trims to the pixels selected at all and says so.
     const b = { left: Math.max(req.left, sel.left), top: Math.max(req.top, sel.top), right: Math.min(req.right, sel.right), bottom: Math.min(req.bottom, sel.bottom) };
     if (b.right <= b.left || b.bottom <= b.top) throw new Error('sourceBounds holds no selected pixels');
     // SILENT on the mask's depth: the document's (a 16-bit document gives 0..32768).

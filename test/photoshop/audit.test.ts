@@ -6,6 +6,8 @@ import { fakePhotoshop } from '../fakes/photoshop';
 import { createPhotoshopHost } from '../../src/photoshop';
 import { startWorkingCopy } from '../../src/actions/start';
 import { cropToSelection } from '../../src/actions/crop';
+import { obscureSelection } from '../../src/actions/obscure';
+import { DEFAULT_POLICY } from '../../src/core/policy/policy';
 import { resetFakes, texture } from './setup';
 
 function working() {
@@ -37,5 +39,31 @@ describe('crop: pixel units whatever the resolution (document.md resizeCanvas "i
     expect([work.width, work.height]).toEqual([keep.w, keep.h]);
     expect(Array.from(work.composite().data)).toEqual(cut(original.data, 120, keep));
     expect(work.history).toEqual(['Duplicate Image', 'De-identify: crop']);
+  });
+});
+
+describe('selection: read from the Imaging API over the canvas, not inside selection.bounds', () => {
+  beforeEach(resetFakes);
+
+  test('a feathered selection: every pixel selected at all is painted, also those outside the marching ants', async () => {
+    fakePhotoshop.openPixels(texture(80, 60), 'photo');
+    const host = createPhotoshopHost();
+    const session = await startWorkingCopy(host);
+    const work = working();
+    // A disc fully selected inside radius 12, fading to nothing at radius 22 (Select > Modify > Feather).
+    const soft = (x: number, y: number): number => {
+      const r = Math.hypot(x + 0.5 - 40, y + 0.5 - 30);
+      return r <= 12 ? 255 : r >= 22 ? 0 : Math.round((255 * (22 - r)) / 10);
+    };
+    fakePhotoshop.selectMask(work, soft);
+    const step = (await obscureSelection(host, session, DEFAULT_POLICY, { kind: 'text', method: 'overlay', color: '#000000' }))[0];
+    const after = work.composite().data;
+    let missed = 0;
+    for (let y = 0; y < 60; y++) for (let x = 0; x < 80; x++) {
+      if (soft(x, y) === 0) continue;
+      if (after[(y * 80 + x) * 3] !== 0 || after[(y * 80 + x) * 3 + 1] !== 0 || after[(y * 80 + x) * 3 + 2] !== 0) missed++;
+    }
+    expect(missed).toBe(0);
+    expect(step.region).toEqual({ x: 18, y: 8, w: 44, h: 44 });
   });
 });
