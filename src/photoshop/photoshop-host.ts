@@ -25,8 +25,13 @@ const SYNTHETIC_RESOLUTION_PPI = 72;
 function jpegOptions(): JPEGSaveOptions {
   return { quality: JPEG_QUALITY_MAX, embedColorProfile: false } as unknown as JPEGSaveOptions;
 }
+/**
+ * objects/saveoptions/pngsaveoptions.md: compression and interlaced are "to be used when method
+ * = PNGMethod.QUICK", and method has no documented default, so QUICK is named (without it both
+ * could be taken from whatever the Save As dialog last used).
+ */
 function pngOptions(): PNGSaveOptions {
-  return { compression: PNG_COMPRESSION, interlaced: false } as unknown as PNGSaveOptions;
+  return { method: constants.PNGMethod.QUICK, compression: PNG_COMPRESSION, interlaced: false } as unknown as PNGSaveOptions;
 }
 /** saveAs/open are typed with the DOM lib's `File`, but take a UXP file entry. */
 function asDomFile(entry: UxpFile): File {

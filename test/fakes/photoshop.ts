@@ -583,7 +583,7 @@ class FakeDocument {
     if (state.active === this) state.active = state.docs[state.docs.length - 1] ?? null;
   }
 
-  private async encode(format: 'jpeg' | 'png'): Promise<Buffer> {
+  private async encode(format: 'jpeg' | 'png', interlaced: boolean): Promise<Buffer> {
     if (this.mode !== constants.DocumentMode.RGB) throw new Error(`fake photoshop: saving a ${this.mode} document not implemented`);
     const c = this.composite();
     if (format === 'jpeg') {
@@ -594,18 +594,18 @@ class FakeDocument {
       const wide = new Uint16Array(c.data.length);
       for (let i = 0; i < wide.length; i++) wide[i] = Math.round((c.data[i] * 65535) / PS16_MAX);
       // A Uint16Array (not a Buffer) makes sharp read 16-bit samples; rgb16 keeps them 16-bit.
-      return sharp(wide, { raw: { width: c.width, height: c.height, channels: 3 } }).pipelineColourspace('rgb16').toColourspace('rgb16').png().toBuffer();
+      return sharp(wide, { raw: { width: c.width, height: c.height, channels: 3 } }).pipelineColourspace('rgb16').toColourspace('rgb16').png({ progressive: interlaced }).toBuffer();
     }
-    return sharp(Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength), { raw: { width: c.width, height: c.height, channels: 3 } }).png().toBuffer();
+    return sharp(Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength), { raw: { width: c.width, height: c.height, channels: 3 } }).png({ progressive: interlaced }).toBuffer();
   }
 
   /** Writes the file, then plants what Photoshop writes into every save (no option turns it off). */
-  private async save(entry: unknown, format: 'jpeg' | 'png', asCopy: boolean | undefined): Promise<void> {
+  private async save(entry: unknown, format: 'jpeg' | 'png', asCopy: boolean | undefined, how: { interlaced: boolean; profile: boolean }): Promise<void> {
     requireModal('save');
     const target = (entry as { nativePath?: unknown }).nativePath;
     if (typeof target !== 'string') throw new Error('saveAs needs a UXP file entry');
-    fs.writeFileSync(target, await this.encode(format));
-    plantPhotoshopMetadata(target, this, format);
+    fs.writeFileSync(target, await this.encode(format, how.interlaced));
+    plantPhotoshopMetadata(target, this, format, how.profile);
     if (!asCopy) {
       this.title = path.basename(target);
       this.filePath = target;
@@ -613,21 +613,30 @@ class FakeDocument {
   }
   /**
    * document.md "saveAs": jpg(entry, saveOptions?, asCopy). objects/saveoptions/
-   * jpegsaveoptions.md: quality 0...12, embedColorProfile, formatOptions, scans 3...5, matteColor,
-   * color, customMatte; nothing about metadata (so the fake writes it whatever the options).
+   * jpegsaveoptions.md: quality 0...12, embedColorProfile ("False to skip embedding the color
+   * profile"; SILENT on its default: the fake embeds unless told false), formatOptions (default
+   * STANDARDBASELINE), scans 3...5, matteColor, color, customMatte; nothing about metadata (so
+   * the fake writes it whatever the options).
    */
   async saveJpg(entry: File, options: object = {}, asCopy?: boolean): Promise<void> {
     onlyOptions('saveAs.jpg', options, ['quality', 'embedColorProfile', 'formatOptions', 'scans', 'matteColor', 'color', 'customMatte']);
     const quality = (options as { quality?: number }).quality;
     if (quality !== undefined && !(Number.isInteger(quality) && quality >= 0 && quality <= 12)) throw new Error(`saveAs.jpg: quality ${quality} is outside 0...12`);
-    await this.save(entry, 'jpeg', asCopy);
+    if ((options as { formatOptions?: unknown }).formatOptions !== undefined) throw new Error('fake photoshop: JPEG formatOptions other than the default not implemented');
+    await this.save(entry, 'jpeg', asCopy, { interlaced: false, profile: (options as { embedColorProfile?: boolean }).embedColorProfile !== false });
   }
-  /** pngsaveoptions.md: compression 0...9, interlaced, method. */
+  /**
+   * pngsaveoptions.md: method (PNGMethod; no default given), compression 0...9 and interlaced,
+   * both "to be used when method = PNGMethod.QUICK". SILENT on what applies otherwise: the fake
+   * ignores both and interlaces (as if the Save As dialog was last used with Interlaced). The
+   * page has no colour profile option: the fake always embeds one.
+   */
   async savePng(entry: File, options: object = {}, asCopy?: boolean): Promise<void> {
     onlyOptions('saveAs.png', options, ['compression', 'interlaced', 'method']);
-    const compression = (options as { compression?: number }).compression;
+    const { compression, interlaced, method } = options as { compression?: number; interlaced?: boolean; method?: string };
     if (compression !== undefined && !(Number.isInteger(compression) && compression >= 0 && compression <= 9)) throw new Error(`saveAs.png: compression ${compression} is outside 0...9`);
-    await this.save(entry, 'png', asCopy);
+    if (method !== undefined && !Object.values(constants.PNGMethod).includes(method)) throw new Error(`saveAs.png: unknown method ${method}`);
+    await this.save(entry, 'png', asCopy, { interlaced: method === constants.PNGMethod.QUICK ? interlaced === true : true, profile: true });
   }
 }
 
@@ -641,14 +650,19 @@ const thumbnailPath = (() => {
     if (p) return p;
     p = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'deid-fake-ps-')), 'thumb.jpg');
     fs.writeFileSync(p, await sharp({ create: { width: 16, height: 12, channels: 3, background: { r: 200, g: 120, b: 90 } } }).jpeg().toBuffer());
+    // The sRGB profile Photoshop embeds, taken from libvips (planted with exiftool, pixels untouched).
+    const icc = (await sharp(await sharp({ create: { width: 1, height: 1, channels: 3, background: '#000' } }).withIccProfile('srgb').png().toBuffer()).metadata()).icc;
+    if (!icc) throw new Error('fake photoshop: no sRGB profile from sharp');
+    fs.writeFileSync(path.join(path.dirname(p), 'srgb.icc'), icc);
     return p;
   };
 })();
 let thumbReady: string | null = null;
 
-function plantPhotoshopMetadata(file: string, doc: FakeDocument, format: 'jpeg' | 'png'): void {
+function plantPhotoshopMetadata(file: string, doc: FakeDocument, format: 'jpeg' | 'png', profile: boolean): void {
   const now = '2024:05:06 10:11:12';
   const args = ['-overwrite_original', '-m'];
+  if (profile && thumbReady) args.push(`-ICC_Profile<=${path.join(path.dirname(thumbReady), 'srgb.icc')}`);
   if (doc.metadataSource) args.push('-TagsFromFile', doc.metadataSource, '-EXIF:all', '-GPS:all', '-Orientation#=1');
   args.push(
     '-EXIF:Software=Adobe Photoshop 25.0 (Windows)',

@@ -2,11 +2,16 @@
  * The adapter against AdobeDocs/uxp-photoshop where the fake was made stricter by the 2026 audit
  * (each test failed on the adapter before its fix). Doc pages are cited in test/fakes/photoshop.ts.
  */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { fakePhotoshop } from '../fakes/photoshop';
+import { fakeUxp } from '../fakes/uxp';
 import { createPhotoshopHost } from '../../src/photoshop';
 import { startWorkingCopy } from '../../src/actions/start';
 import { cropToSelection } from '../../src/actions/crop';
 import { obscureSelection } from '../../src/actions/obscure';
+import { finishExport } from '../../src/actions/finish';
 import { DEFAULT_POLICY } from '../../src/core/policy/policy';
 import { resetFakes, texture } from './setup';
 
@@ -65,5 +70,24 @@ describe('selection: read from the Imaging API over the canvas, not inside selec
     }
     expect(missed).toBe(0);
     expect(step.region).toEqual({ x: 18, y: 8, w: 44, h: 44 });
+  });
+});
+
+describe('saveAs.png options (pngsaveoptions.md: compression and interlaced apply "when method = PNGMethod.QUICK")', () => {
+  beforeEach(resetFakes);
+
+  test('the PNG export is not interlaced', async () => {
+    fakePhotoshop.openPixels(texture(40, 30), 'photo');
+    const host = createPhotoshopHost();
+    const session = await startWorkingCopy(host);
+    const folder = await host.temporaryFolder();
+    const result = await finishExport(host, session, DEFAULT_POLICY, { format: 'png', folder, toolVersion: '0.1.0' });
+    if (!result.ok) throw new Error(result.message);
+    const bytes = fs.readFileSync(path.join(fakeUxp.tempDir(), result.imageName));
+    // PNG 11.2.1: IHDR's last byte is the interlace method (0 none, 1 Adam7).
+    expect(bytes.subarray(12, 16).toString('latin1')).toBe('IHDR');
+    expect(bytes[16 + 12]).toBe(0);
+    const exif = spawnSync('/usr/bin/exiftool', ['-s3', '-PNG:Interlace', path.join(fakeUxp.tempDir(), result.imageName)], { encoding: 'utf8' });
+    expect(exif.stdout.trim()).toBe('Noninterlaced');
   });
 });
