@@ -83,7 +83,10 @@ async function cropToRect(d: Document, rect: Rect): Promise<void> {
 async function exportCopy(d: Document, format: ExportFormat): Promise<Uint8Array> {
   if (!isFlat(d)) await d.flatten();
   // Photoshop's JPEG is 8-bit only; whether saveAs.jpg converts a 16-bit document silently or
-  // fails is UNCONFIRMED, so the working copy is converted first (uniform cells stay uniform).
+  // fails is UNCONFIRMED, so the working copy is converted first (document.md "Properties":
+  // bitsPerChannel R W). The conversion may dither (Color Settings "Use Dither"), so cells are
+  // uniform only to +-1 afterwards: finish checks the regions BEFORE this, and the JPEG itself is
+  // judged with the JPEG tolerance by review and verify.
   if (format === 'jpeg' && d.bitsPerChannel !== constants.BitsPerChannelType.EIGHT) {
     d.bitsPerChannel = constants.BitsPerChannelType.EIGHT;
   }

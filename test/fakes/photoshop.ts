@@ -411,13 +411,19 @@ class FakeDocument {
   get bitsPerChannel(): string {
     return this.depth === 16 ? constants.BitsPerChannelType.SIXTEEN : constants.BitsPerChannelType.EIGHT;
   }
+  /**
+   * document.md "Properties": bitsPerChannel (R W, 23.0). SILENT on how values are mapped: going
+   * from 16 to 8 bits the fake DITHERS (+-1 in a fixed pattern), as Photoshop's Color Settings
+   * "Use Dither (8-bit/channel images)" may, so flat areas do not stay exactly flat.
+   */
   set bitsPerChannel(v: string) {
     requireModal('convertMode');
     const to: 8 | 16 = v === constants.BitsPerChannelType.SIXTEEN ? 16 : 8;
     if (to === this.depth) return;
+    const dither = to === 8;
     for (const l of this.layersList) {
       const out = allocate(this.width, this.height, l.components, to);
-      for (let i = 0; i < out.length; i++) out[i] = Math.round((l.data[i] * maxOf(to)) / maxOf(this.depth));
+      for (let i = 0; i < out.length; i++) out[i] = Math.min(maxOf(to), Math.max(0, Math.round((l.data[i] * maxOf(to)) / maxOf(this.depth)) + (dither ? (i % 3) - 1 : 0)));
       l.data = out;
     }
     this.depth = to;
@@ -996,6 +1002,9 @@ const coreImpl = {
     onlyOptions('executeAsModal', options, ['commandName', 'descriptor', 'interactive', 'timeOut']);
     state.modalWaits.push(options.timeOut ?? 1);
     if (state.heldByOther) throw Object.assign(new Error('Plugin: com.example.other is running a modal command'), { number: BUSY_NUMBER });
+    // executeasmodal.md "Notes": "You can have nested modal scopes". The fake REFUSES nesting
+    // (as the pre-25.10 collision error) on purpose: src/photoshop/modal.ts keeps one scope at a
+    // time, so an adapter that nested would be wrong in Photoshop without failing there.
     if (state.modal) throw Object.assign(new Error('host is in a modal state'), { number: BUSY_NUMBER });
     const scope: ModalScope = { ctx: null as unknown as ExecutionContext, cancelled: false, suspensions: new Map(), autoClose: new Set() };
     const hostControl = {
