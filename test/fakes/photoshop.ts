@@ -53,7 +53,7 @@ const state = {
   cancelOnProgress: false,
   ignorePutPixels: false,
   /** Injected faults (a Photoshop that behaves otherwise than documented, or an adapter bug). */
-  faults: { forceReplace: undefined as boolean | undefined, dropChunky: false },
+  faults: { forceReplace: undefined as boolean | undefined, dropChunky: false, bgr: false },
   nextId: 1,
   nextSuspension: 1,
   liveImageData: new Set<FakeImageData>(),
@@ -781,7 +781,13 @@ class FakeImageData implements ImagingNS.PhotoshopImageData {
     if ((this.colorSpace as string) === 'CMYK') return this.components === 5;
     return this.components === 2 || this.components === 4;
   }
+  /**
+   * imaging.md "PhotoshopImageData": pixelFormat is the "Memory layout (order) of components in a
+   * pixel" ("RGB", "RGBA", "Grayscale", ...). With the injected fault `bgr`, RGB data comes in
+   * blue-green-red order and says so here (a layout the page does not list).
+   */
   get pixelFormat(): ImagingNS.PixelFormat {
+    if (state.faults.bgr && this.colorSpace === 'RGB') return (this.hasAlpha ? 'BGRA' : 'BGR') as ImagingNS.PixelFormat;
     return this.colorSpace === 'Grayscale' ? (this.hasAlpha ? 'GrayscaleAlpha' : 'Grayscale') : this.hasAlpha ? 'RGBA' : 'RGB';
   }
   /** imaging.md "getData": options `chunky` (default true) and `fullRange` (16-bit only, default false). */
@@ -792,6 +798,7 @@ class FakeImageData implements ImagingNS.PhotoshopImageData {
     let values: Values = this.values.slice();
     if (options.fullRange && values instanceof Uint16Array) values = values.map((v) => Math.round((v * 65535) / PS16_MAX));
     const chunky = state.faults.dropChunky ? false : options.chunky ?? true;
+    if (state.faults.bgr && this.colorSpace === 'RGB') for (let p = 0; p < values.length; p += this.components) [values[p], values[p + 2]] = [values[p + 2], values[p]];
     return chunky ? values : toPlanar(values, this.components);
   };
   /** imaging.md "dispose": "this synchronous method"; @types/photoshop types it async. */
@@ -1189,7 +1196,7 @@ export default { app, core, action, imaging, constants };
 /** Test controls (not part of Photoshop). */
 export const fakePhotoshop = {
   async reset(): Promise<void> {
-    Object.assign(state, { docs: [], active: null, modal: null, heldByOther: false, cancelOnProgress: false, cancelAt: null, autoClosed: 0, closedWhileRegistered: 0, ignorePutPixels: false, progress: [], modalWaits: [], faults: { forceReplace: undefined, dropChunky: false } });
+    Object.assign(state, { docs: [], active: null, modal: null, heldByOther: false, cancelOnProgress: false, cancelAt: null, autoClosed: 0, closedWhileRegistered: 0, ignorePutPixels: false, progress: [], modalWaits: [], faults: { forceReplace: undefined, dropChunky: false, bgr: false } });
     state.liveImageData.clear();
     thumbReady = await thumbnailPath();
   },
@@ -1259,6 +1266,10 @@ export const fakePhotoshop = {
   /** Injected fault: a Photoshop that ignores the `chunky` option and uses planar data. */
   dropChunky(on: boolean): void {
     state.faults.dropChunky = on;
+  },
+  /** Injected fault: image data read back in blue-green-red order, as its pixelFormat says. */
+  componentsBgr(on: boolean): void {
+    state.faults.bgr = on;
   },
   /** A deliberately broken Photoshop: putPixels accepts the call and changes nothing. */
   breakPutPixels(on: boolean): void {

@@ -91,3 +91,20 @@ describe('saveAs.png options (pngsaveoptions.md: compression and interlaced appl
     expect(exif.stdout.trim()).toBe('Noninterlaced');
   });
 });
+
+describe('getPixels: the component order is read from imageData.pixelFormat (imaging.md "PhotoshopImageData")', () => {
+  beforeEach(resetFakes);
+
+  test('pixels in an order other than the documented RGB layouts are refused, not painted back swapped', async () => {
+    fakePhotoshop.openPixels(texture(16, 12), 'photo');
+    const host = createPhotoshopHost();
+    const doc = await host.activeDocument();
+    if (!doc) throw new Error('no document');
+    const good = await host.runStep('read', () => host.readPixels(doc.id, { x: 1, y: 1, w: 4, h: 3 }));
+    fakePhotoshop.componentsBgr(true);
+    await expect(host.runStep('read', () => host.readPixels(doc.id, { x: 1, y: 1, w: 4, h: 3 }))).rejects.toMatchObject({ code: 'unsupported', message: expect.stringMatching(/BGR/) });
+    expect(fakePhotoshop.liveImageDataCount()).toBe(0);
+    fakePhotoshop.componentsBgr(false);
+    expect(Array.from((await host.runStep('read', () => host.readPixels(doc.id, { x: 1, y: 1, w: 4, h: 3 }))).data)).toEqual(Array.from(good.data));
+  });
+});

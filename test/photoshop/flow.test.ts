@@ -81,7 +81,8 @@ describe('the guided flow through the adapter over the fake Photoshop', () => {
     const bytes = new Uint8Array(fs.readFileSync(imagePath));
 
     // Oracle: exiftool sees no metadata group at all.
-    const record = readExiftool([imagePath]).get(imagePath) ?? {};
+    const record = readExiftool([imagePath]).get(imagePath);
+    if (!record) throw new Error(`exiftool did not read ${imagePath}`);
     const groups = [...new Set(Object.keys(record).filter((k) => k.includes(':')).map((k) => k.split(':')[0]))];
     expect(groups.filter((g) => METADATA_GROUPS.test(g))).toEqual([]);
     expect(identifyingKeysLeft(record)).toEqual([]);
