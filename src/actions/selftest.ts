@@ -191,17 +191,26 @@ export async function runSelfTest(host: Host, policy: Policy = DEFAULT_POLICY, t
   });
   const mosaic = await step('mosaic over a rectangle', started, () => obscure(first as unknown as Session, 'rectangle', FACE, 'face', 'pixelate'));
   const overlay = await step('overlay over an ellipse', started, () => obscure(first as unknown as Session, 'ellipse', LABEL, 'text', 'overlay'));
-  const cropped = await step('crop', started, async () => {
-    const s = first as unknown as Session;
+  /**
+   * Crops to KEEP and checks the size and every kept pixel. Run at 72 and at 300 ppi: crop
+   * coordinates are pixels only if Photoshop does not read them in document units.
+   */
+  async function cropCheck(s: Session): Promise<{ detail: string; kept: PixelBuffer }> {
     const before = await readAll(s.doc.id, s.doc.width, s.doc.height);
     await host.runStep('De-identify: self-test select', () => host.selectRectangle(s.doc.id, KEEP));
     await cropToSelection(host, s);
     const doc = await host.activeDocument();
     if (!doc || doc.width !== KEEP.w || doc.height !== KEEP.h) throw new Error(`expected ${KEEP.w}x${KEEP.h}, the document is ${doc ? `${doc.width}x${doc.height}` : 'gone'}`);
-    afterCrop = await readAll(s.doc.id, KEEP.w, KEEP.h);
-    const diff = firstDifference(cut(before, KEEP), afterCrop);
+    const kept = await readAll(s.doc.id, KEEP.w, KEEP.h);
+    const diff = firstDifference(cut(before, KEEP), kept);
     if (diff) throw new Error(`the kept part changed: ${diff}`);
-    return `cropped to ${KEEP.w}x${KEEP.h}, the kept pixels unchanged`;
+    return { detail: `cropped to ${KEEP.w}x${KEEP.h} at ${doc.resolution} ppi, the kept pixels unchanged`, kept };
+  }
+
+  const cropped = await step('crop', started, async () => {
+    const { detail, kept } = await cropCheck(first as unknown as Session);
+    afterCrop = kept;
+    return detail;
   });
   const exportedPng = await step('export PNG (flatten, strip, write)', started && mosaic && overlay && cropped, async () => {
     png = await exportTo(first as unknown as Session, 'png');
@@ -267,7 +276,8 @@ export async function runSelfTest(host: Host, policy: Policy = DEFAULT_POLICY, t
   });
   const mosaic16 = await step('mosaic over an ellipse (16-bit)', converted, () => obscure(second as unknown as Session, 'ellipse', FACE, 'face', 'pixelate'));
   const overlay16 = await step('overlay over a rectangle (16-bit)', converted, () => obscure(second as unknown as Session, 'rectangle', LABEL, 'mark', 'overlay'));
-  const exportedJpeg = await step('export JPEG (flatten, strip, write)', converted && mosaic16 && overlay16, async () => {
+  const cropped16 = await step('crop (300 ppi)', converted, async () => (await cropCheck(second as unknown as Session)).detail);
+  const exportedJpeg = await step('export JPEG (flatten, strip, write)', converted && mosaic16 && overlay16 && cropped16, async () => {
     jpeg = await exportTo(second as unknown as Session, 'jpeg');
     const done = finished(jpeg);
     const bytes = await host.readFile(folder as OutputFolder, done.imageName);

@@ -49,6 +49,9 @@ function coveredRect(sourceBounds: { left: number; top: number }, imageData: Ima
   return { x: sourceBounds.left, y: sourceBounds.top, w: imageData.width, h: imageData.height };
 }
 
+/** The documented pixelFormat for each colour space and component count the panel reads. */
+const LAYOUTS: Readonly<Record<string, string>> = { 'RGB/3': 'RGB', 'RGB/4': 'RGBA', 'Grayscale/1': 'Grayscale', 'Grayscale/2': 'GrayscaleAlpha' };
+
 function maxValueFor(componentSize: number): number {
   if (componentSize === 8) return EIGHT_BIT_MAX;
   if (componentSize === 16) return PHOTOSHOP_16BIT_MAX;
@@ -90,6 +93,13 @@ export async function readComposite(documentID: number, rect: Rect, componentSiz
   if (components < 1 || components > 4) {
     await release(imageData);
     throw new DeidHostError('unsupported', `Photoshop returned ${components} channels; only RGB and grayscale images are supported.`);
+  }
+  // imaging.md "PhotoshopImageData": pixelFormat is the "Memory layout (order) of components in
+  // a pixel". The values are used in R, G, B(, A) order, so that layout is required, not assumed.
+  const layout = String(imageData.pixelFormat);
+  if (layout !== LAYOUTS[`${space}/${components}`]) {
+    await release(imageData);
+    throw new DeidHostError('unsupported', `Photoshop returned ${space} pixels laid out as "${layout}" with ${components} components; the panel reads only ${LAYOUTS[`${space}/${components}`] ?? 'RGB or grayscale'} data.`);
   }
   const maxValue = maxValueFor(imageData.componentSize);
   const hasAlpha = imageData.hasAlpha;

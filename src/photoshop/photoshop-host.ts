@@ -1,6 +1,5 @@
 import { app, constants } from 'photoshop';
 import type { Document } from 'photoshop/dom/Document';
-import type { Bounds } from 'photoshop/dom/objects/Bounds';
 import type { JPEGSaveOptions, PNGSaveOptions } from 'photoshop/dom/objects/SaveOptions';
 import type { DocumentCreateOptions } from 'photoshop/dom/types/DocumentTypes';
 import { clampRect, type Rect } from '../core/geometry';
@@ -26,32 +25,68 @@ const SYNTHETIC_RESOLUTION_PPI = 72;
 function jpegOptions(): JPEGSaveOptions {
   return { quality: JPEG_QUALITY_MAX, embedColorProfile: false } as unknown as JPEGSaveOptions;
 }
+/**
+ * objects/saveoptions/pngsaveoptions.md: compression and interlaced are "to be used when method
+ * = PNGMethod.QUICK", and method has no documented default, so QUICK is named (without it both
+ * could be taken from whatever the Save As dialog last used).
+ */
 function pngOptions(): PNGSaveOptions {
-  return { compression: PNG_COMPRESSION, interlaced: false } as unknown as PNGSaveOptions;
-}
-function cropBounds(r: Rect): Bounds {
-  return toBounds(r) as unknown as Bounds;
+  return { method: constants.PNGMethod.QUICK, compression: PNG_COMPRESSION, interlaced: false } as unknown as PNGSaveOptions;
 }
 /** saveAs/open are typed with the DOM lib's `File`, but take a UXP file entry. */
 function asDomFile(entry: UxpFile): File {
   return entry as unknown as File;
 }
 
+/**
+ * The selection, read through the Imaging API over the whole canvas. selection.md "Properties"
+ * documents `bounds` as "The bounding rectangle of the entire selection" (null when none) but not
+ * its unit, nor whether pixels selected less than half (a feathered edge, outside the marching
+ * ants) are inside it; reading only within it could leave part of a face unpainted. So `bounds`
+ * only says whether anything is selected; what is selected comes from imaging.getSelection, whose
+ * bounds are pixels (imaging.md "Terminology and data types"), over the canvas (document.md:
+ * width and height "in pixels"). The selection may extend past the canvas: only canvas pixels count.
+ */
 async function selectionOf(d: Document): Promise<SelectionInfo | null> {
-  const raw = d.selection.bounds;
-  if (!raw) return null;
-  // Selection bounds may extend past the canvas (DOM reference); the steps work inside it.
-  const bounds = clampRect({ x: raw.left, y: raw.top, w: raw.right - raw.left, h: raw.bottom - raw.top }, d.width, d.height);
-  if (!bounds) return null;
-  const read = await readSelectionMask(d.id, bounds);
+  if (!d.selection.bounds) return null;
+  const read = await readSelectionMask(d.id, { x: 0, y: 0, w: d.width, h: d.height });
   if (!read) return null;
-  return { bounds: read.mask.bounds, mask: read.rectangular ? null : read.mask };
+  const bounds = clampRect(read.mask.bounds, d.width, d.height);
+  if (!bounds) return null;
+  if (bounds.x !== read.mask.bounds.x || bounds.y !== read.mask.bounds.y || bounds.w !== read.mask.bounds.w || bounds.h !== read.mask.bounds.h) {
+    throw new DeidHostError('host', 'Photoshop returned selection pixels outside the image.');
+  }
+  return { bounds, mask: read.rectangular ? null : read.mask };
+}
+
+/**
+ * Crops to `rect` (pixels, inside the canvas) with two Canvas Size changes, because
+ * document.md "resizeCanvas" (23.0) gives width and height "in pixels" while "crop" takes a
+ * Bounds with no unit (objects/bounds.md), and a rectangle descriptor without units is read in
+ * points at the document's resolution (AdobeDocs/uxp-photoshop-plugin-samples issue #80): on a
+ * 300 ppi photograph crop(bounds) could keep 4x the area asked for. Anchored top-left, the first
+ * change drops what lies right of and below `rect`; anchored bottom-right, the second drops what
+ * lies left of and above it (constants.md "AnchorPosition"). Checked afterwards.
+ */
+async function cropToRect(d: Document, rect: Rect): Promise<void> {
+  const inside = clampRect(rect, d.width, d.height);
+  if (!inside || inside.x !== rect.x || inside.y !== rect.y || inside.w !== rect.w || inside.h !== rect.h || !Number.isInteger(rect.x + rect.y + rect.w + rect.h)) {
+    throw new DeidHostError('host', `The crop ${rect.w}x${rect.h} at (${rect.x}, ${rect.y}) is not inside the ${d.width}x${d.height} image.`);
+  }
+  if (rect.x + rect.w !== d.width || rect.y + rect.h !== d.height) await d.resizeCanvas(rect.x + rect.w, rect.y + rect.h, constants.AnchorPosition.TOPLEFT);
+  if (rect.x !== 0 || rect.y !== 0) await d.resizeCanvas(rect.w, rect.h, constants.AnchorPosition.BOTTOMRIGHT);
+  if (d.width !== rect.w || d.height !== rect.h) {
+    throw new DeidHostError('host', `Photoshop cropped to ${d.width}x${d.height}, not the ${rect.w}x${rect.h} asked for.`);
+  }
 }
 
 async function exportCopy(d: Document, format: ExportFormat): Promise<Uint8Array> {
   if (!isFlat(d)) await d.flatten();
   // Photoshop's JPEG is 8-bit only; whether saveAs.jpg converts a 16-bit document silently or
-  // fails is UNCONFIRMED, so the working copy is converted first (uniform cells stay uniform).
+  // fails is UNCONFIRMED, so the working copy is converted first (document.md "Properties":
+  // bitsPerChannel R W). The conversion may dither (Color Settings "Use Dither"), so cells are
+  // uniform only to +-1 afterwards: finish checks the regions BEFORE this, and the JPEG itself is
+  // judged with the JPEG tolerance by review and verify.
   if (format === 'jpeg' && d.bitsPerChannel !== constants.BitsPerChannelType.EIGHT) {
     d.bitsPerChannel = constants.BitsPerChannelType.EIGHT;
   }
@@ -132,7 +167,7 @@ export function createPhotoshopHost(): Host {
       await writeLayer(docId, await flatLayerId(d), pixels, at, 'De-identify: paint');
     },
     async crop(docId, rect) {
-      await findDocument(docId).crop(cropBounds(rect));
+      await cropToRect(findDocument(docId), rect);
     },
     async flatten(docId) {
       const d = findDocument(docId);

@@ -287,10 +287,38 @@ describe('selection.md: bounds "can exceed the bounds of the canvas"', () => {
     await r.imageData.dispose();
   });
 
+  test('bounds (silent on partly selected pixels) leaves out pixels selected less than half; getSelection has them', async () => {
+    const doc = fakePhotoshop.openPixels(texture(10, 8), 'a');
+    fakePhotoshop.selectMask(doc, (x, y) => (x >= 4 && x < 6 && y >= 3 && y < 5 ? 255 : x === 8 && y === 6 ? 40 : 0));
+    expect(doc.selection.bounds).toEqual({ left: 4, top: 3, right: 6, bottom: 5 });
+    const r = await imaging.getSelection({ documentID: doc.id, sourceBounds: { left: 0, top: 0, right: 10, bottom: 8 } });
+    expect(r.sourceBounds).toEqual({ left: 4, top: 3, right: 9, bottom: 7 });
+    await r.imageData.dispose();
+  });
+
   test('document.md crop with bounds past the canvas (silent): the canvas grows', async () => {
     const doc = fakePhotoshop.openPixels(texture(10, 8), 'a');
     await modal(() => doc.crop({ left: 6, top: -3, right: 16, bottom: 3 } as never));
     expect([doc.width, doc.height]).toEqual([10, 6]);
+  });
+});
+
+describe('document.md crop and resizeCanvas: units', () => {
+  test('crop (silent on units): bounds are read as points at the document\'s resolution', async () => {
+    const doc = fakePhotoshop.openPixels(texture(40, 30), 'a', undefined, { resolution: 144 });
+    await modal(() => doc.crop({ left: 2, top: 1, right: 12, bottom: 11 } as never));
+    expect([doc.width, doc.height]).toEqual([20, 20]);
+  });
+
+  test('resizeCanvas: width and height in pixels at any resolution; the anchor stays put', async () => {
+    const px = texture(10, 8);
+    const doc = fakePhotoshop.openPixels(px, 'a', undefined, { resolution: 300 });
+    await modal(() => doc.resizeCanvas(7, 6, constants.AnchorPosition.TOPLEFT));
+    await modal(() => doc.resizeCanvas(4, 3, constants.AnchorPosition.BOTTOMRIGHT));
+    expect([doc.width, doc.height]).toEqual([4, 3]);
+    const want: number[] = [];
+    for (let y = 3; y < 6; y++) for (let x = 3; x < 7; x++) for (let c = 0; c < 3; c++) want.push(px.data[(y * 10 + x) * 3 + c]);
+    expect(Array.from(doc.composite().data)).toEqual(want);
   });
 });
 

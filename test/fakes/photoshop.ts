@@ -30,6 +30,8 @@ export const constants = strict(
     DocumentFill: { WHITE: 'white', BLACK: 'black', TRANSPARENT: 'transparent' },
     Intent: { ABSOLUTECOLORIMETRIC: 'absColorimetric', PERCEPTUAL: 'image', RELATIVECOLORIMETRIC: 'colorimetric', SATURATION: 'graphics' },
     ColorProfileType: { CUSTOM: 'customEnum', NONE: 'none', WORKING: 'working' },
+    AnchorPosition: { BOTTOMCENTER: 'bottom-center', BOTTOMLEFT: 'bottom-left', BOTTOMRIGHT: 'bottom-right', MIDDLECENTER: 'middle-center', MIDDLELEFT: 'middle-left', MIDDLERIGHT: 'middle-right', TOPCENTER: 'top-center', TOPLEFT: 'top-left', TOPRIGHT: 'top-right' },
+    PNGMethod: { QUICK: 'quick', MODERATE: 'moderate', THOROUGH: 'thorough' },
   },
   'constants',
 );
@@ -51,7 +53,7 @@ const state = {
   cancelOnProgress: false,
   ignorePutPixels: false,
   /** Injected faults (a Photoshop that behaves otherwise than documented, or an adapter bug). */
-  faults: { forceReplace: undefined as boolean | undefined, dropChunky: false },
+  faults: { forceReplace: undefined as boolean | undefined, dropChunky: false, bgr: false },
   nextId: 1,
   nextSuspension: 1,
   liveImageData: new Set<FakeImageData>(),
@@ -146,6 +148,9 @@ class FakeLayer {
   }
 }
 
+/** Photoshop draws the marching ants where a pixel is at least half selected. */
+const MARCHING_ANTS = 128;
+
 class FakeSelection {
   readonly typename = 'Selection';
   private maskValues: Uint8Array | null = null;
@@ -163,10 +168,38 @@ class FakeSelection {
     this.maskValues = m;
     this.drawn = null;
   }
+  /**
+   * selection.md "Properties": bounds, "The bounding rectangle of the entire selection" (25.0),
+   * null when nothing is selected. SILENT on pixels selected less than half (a feathered or
+   * anti-aliased edge, outside the marching ants): the fake leaves them OUT of the rectangle,
+   * so code that reads the selection only inside `bounds` misses them. Also SILENT on the unit
+   * (pixels here, as the page's own selectRectangle/bounds example round-trips).
+   */
   get bounds(): { left: number; top: number; right: number; bottom: number } | null {
     const m = this.mask;
     if (!m) return null;
     if (this.drawn) return { ...this.drawn };
+    const { width, height } = this.doc;
+    let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1;
+    let any = false;
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
+      if (m[y * width + x] === 0) continue;
+      any = true;
+      if (m[y * width + x] < MARCHING_ANTS) continue;
+      x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+    }
+    if (!any) return null;
+    // Only faintly selected pixels: a rectangle of none of them would be a lie; give one pixel.
+    if (x1 < 0) {
+      const i = m.findIndex((v) => v > 0);
+      return { left: i % width, top: Math.floor(i / width), right: (i % width) + 1, bottom: Math.floor(i / width) + 1 };
+    }
+    return { left: x0, top: y0, right: x1 + 1, bottom: y1 + 1 };
+  }
+  /** The box of every pixel selected at all (what getSelection can trim to), or null. */
+  anyBox(): { left: number; top: number; right: number; bottom: number } | null {
+    const m = this.mask;
+    if (!m) return null;
     const { width, height } = this.doc;
     let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1;
     for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) {
@@ -378,13 +411,19 @@ class FakeDocument {
   get bitsPerChannel(): string {
     return this.depth === 16 ? constants.BitsPerChannelType.SIXTEEN : constants.BitsPerChannelType.EIGHT;
   }
+  /**
+   * document.md "Properties": bitsPerChannel (R W, 23.0). SILENT on how values are mapped: going
+   * from 16 to 8 bits the fake DITHERS (+-1 in a fixed pattern), as Photoshop's Color Settings
+   * "Use Dither (8-bit/channel images)" may, so flat areas do not stay exactly flat.
+   */
   set bitsPerChannel(v: string) {
     requireModal('convertMode');
     const to: 8 | 16 = v === constants.BitsPerChannelType.SIXTEEN ? 16 : 8;
     if (to === this.depth) return;
+    const dither = to === 8;
     for (const l of this.layersList) {
       const out = allocate(this.width, this.height, l.components, to);
-      for (let i = 0; i < out.length; i++) out[i] = Math.round((l.data[i] * maxOf(to)) / maxOf(this.depth));
+      for (let i = 0; i < out.length; i++) out[i] = Math.min(maxOf(to), Math.max(0, Math.round((l.data[i] * maxOf(to)) / maxOf(this.depth)) + (dither ? (i % 3) - 1 : 0)));
       l.data = out;
     }
     this.depth = to;
@@ -490,14 +529,49 @@ class FakeDocument {
     this.record('Flatten Image');
   }
 
-  async crop(b: { left: number; top: number; right: number; bottom: number }): Promise<void> {
+  /**
+   * document.md "crop" (23.0): "Crops the document to the given bounds" (Bounds: left, top,
+   * right, bottom; objects/bounds.md gives no unit). SILENT on the unit, where every other size
+   * on the page says "in pixels": the fake takes the least convenient plausible reading, the
+   * numbers as POINTS (1/72 inch) at the document's resolution, as a `rectangle` descriptor
+   * without units is read (AdobeDocs/uxp-photoshop-plugin-samples issue #80: bounds 100..500 on
+   * a 300 ppi document made a box 1667 pixels wide). At 72 ppi points and pixels agree.
+   * SILENT on bounds past the canvas too: the fake does what the Crop tool does, the canvas
+   * GROWS to the bounds (new pixels 0), so only bounds on the canvas keep the picture's size honest.
+   */
+  async crop(bounds: { left: number; top: number; right: number; bottom: number }): Promise<void> {
     requireModal('crop');
-    // document.md "crop": "Crops the document to the given bounds". SILENT on bounds past the
-    // canvas: the fake does what the Crop tool does, the canvas GROWS to the bounds (new
-    // pixels 0), so only bounds on the canvas keep the picture's size honest.
+    const k = this.resolution / 72;
+    const b = { left: Math.round(bounds.left * k), top: Math.round(bounds.top * k), right: Math.round(bounds.right * k), bottom: Math.round(bounds.bottom * k) };
     const x0 = Math.max(0, b.left), y0 = Math.max(0, b.top);
     const x1 = Math.min(this.width, b.right), y1 = Math.min(this.height, b.bottom);
     if (x1 <= x0 || y1 <= y0) throw notAvailable('Crop');
+    this.cutCanvas(b);
+    this.record('Crop');
+  }
+
+  /**
+   * document.md "resizeCanvas" (23.0): width and height are the "Numeric value of new width in
+   * pixels"; anchor (constants.md "AnchorPosition"): "by default will resize an equal amount on
+   * all sides". Only shrinking is modelled (what is added when the canvas grows is not).
+   * SILENT on an odd difference with a centred anchor: the extra pixel comes off the right/bottom.
+   */
+  async resizeCanvas(width: number, height: number, anchor: string = constants.AnchorPosition.MIDDLECENTER): Promise<void> {
+    requireModal('canvasSize');
+    if (!Object.values(constants.AnchorPosition).includes(anchor)) throw new Error(`resizeCanvas: unknown anchor ${anchor}`);
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) throw new Error(`resizeCanvas: ${width} x ${height} is not a size in pixels`);
+    if (width > this.width || height > this.height) throw new Error('fake photoshop: growing the canvas not implemented');
+    const dx = this.width - width, dy = this.height - height;
+    const left = anchor.endsWith('left') ? 0 : anchor.endsWith('right') ? dx : Math.floor(dx / 2);
+    const top = anchor.startsWith('top') ? 0 : anchor.startsWith('bottom') ? dy : Math.floor(dy / 2);
+    this.cutCanvas({ left, top, right: left + width, bottom: top + height });
+    this.record('Canvas Size');
+  }
+
+  /** The canvas becomes `b` (pixels; parts past the old canvas are 0), the selection is dropped. */
+  private cutCanvas(b: { left: number; top: number; right: number; bottom: number }): void {
+    const x0 = Math.max(0, b.left), y0 = Math.max(0, b.top);
+    const x1 = Math.min(this.width, b.right), y1 = Math.min(this.height, b.bottom);
     const w = b.right - b.left, h = b.bottom - b.top;
     for (const l of this.layersList) {
       const out = allocate(w, h, l.components, this.depth);
@@ -507,7 +581,6 @@ class FakeDocument {
     this.width = w;
     this.height = h;
     this.selection.mask = null;
-    this.record('Crop');
   }
 
   closeWithoutSaving(): void {
@@ -516,7 +589,7 @@ class FakeDocument {
     if (state.active === this) state.active = state.docs[state.docs.length - 1] ?? null;
   }
 
-  private async encode(format: 'jpeg' | 'png'): Promise<Buffer> {
+  private async encode(format: 'jpeg' | 'png', interlaced: boolean): Promise<Buffer> {
     if (this.mode !== constants.DocumentMode.RGB) throw new Error(`fake photoshop: saving a ${this.mode} document not implemented`);
     const c = this.composite();
     if (format === 'jpeg') {
@@ -527,18 +600,18 @@ class FakeDocument {
       const wide = new Uint16Array(c.data.length);
       for (let i = 0; i < wide.length; i++) wide[i] = Math.round((c.data[i] * 65535) / PS16_MAX);
       // A Uint16Array (not a Buffer) makes sharp read 16-bit samples; rgb16 keeps them 16-bit.
-      return sharp(wide, { raw: { width: c.width, height: c.height, channels: 3 } }).pipelineColourspace('rgb16').toColourspace('rgb16').png().toBuffer();
+      return sharp(wide, { raw: { width: c.width, height: c.height, channels: 3 } }).pipelineColourspace('rgb16').toColourspace('rgb16').png({ progressive: interlaced }).toBuffer();
     }
-    return sharp(Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength), { raw: { width: c.width, height: c.height, channels: 3 } }).png().toBuffer();
+    return sharp(Buffer.from(c.data.buffer, c.data.byteOffset, c.data.byteLength), { raw: { width: c.width, height: c.height, channels: 3 } }).png({ progressive: interlaced }).toBuffer();
   }
 
   /** Writes the file, then plants what Photoshop writes into every save (no option turns it off). */
-  private async save(entry: unknown, format: 'jpeg' | 'png', asCopy: boolean | undefined): Promise<void> {
+  private async save(entry: unknown, format: 'jpeg' | 'png', asCopy: boolean | undefined, how: { interlaced: boolean; profile: boolean }): Promise<void> {
     requireModal('save');
     const target = (entry as { nativePath?: unknown }).nativePath;
     if (typeof target !== 'string') throw new Error('saveAs needs a UXP file entry');
-    fs.writeFileSync(target, await this.encode(format));
-    plantPhotoshopMetadata(target, this, format);
+    fs.writeFileSync(target, await this.encode(format, how.interlaced));
+    plantPhotoshopMetadata(target, this, format, how.profile);
     if (!asCopy) {
       this.title = path.basename(target);
       this.filePath = target;
@@ -546,21 +619,30 @@ class FakeDocument {
   }
   /**
    * document.md "saveAs": jpg(entry, saveOptions?, asCopy). objects/saveoptions/
-   * jpegsaveoptions.md: quality 0...12, embedColorProfile, formatOptions, scans 3...5, matteColor,
-   * color, customMatte; nothing about metadata (so the fake writes it whatever the options).
+   * jpegsaveoptions.md: quality 0...12, embedColorProfile ("False to skip embedding the color
+   * profile"; SILENT on its default: the fake embeds unless told false), formatOptions (default
+   * STANDARDBASELINE), scans 3...5, matteColor, color, customMatte; nothing about metadata (so
+   * the fake writes it whatever the options).
    */
   async saveJpg(entry: File, options: object = {}, asCopy?: boolean): Promise<void> {
     onlyOptions('saveAs.jpg', options, ['quality', 'embedColorProfile', 'formatOptions', 'scans', 'matteColor', 'color', 'customMatte']);
     const quality = (options as { quality?: number }).quality;
     if (quality !== undefined && !(Number.isInteger(quality) && quality >= 0 && quality <= 12)) throw new Error(`saveAs.jpg: quality ${quality} is outside 0...12`);
-    await this.save(entry, 'jpeg', asCopy);
+    if ((options as { formatOptions?: unknown }).formatOptions !== undefined) throw new Error('fake photoshop: JPEG formatOptions other than the default not implemented');
+    await this.save(entry, 'jpeg', asCopy, { interlaced: false, profile: (options as { embedColorProfile?: boolean }).embedColorProfile !== false });
   }
-  /** pngsaveoptions.md: compression 0...9, interlaced, method. */
+  /**
+   * pngsaveoptions.md: method (PNGMethod; no default given), compression 0...9 and interlaced,
+   * both "to be used when method = PNGMethod.QUICK". SILENT on what applies otherwise: the fake
+   * ignores both and interlaces (as if the Save As dialog was last used with Interlaced). The
+   * page has no colour profile option: the fake always embeds one.
+   */
   async savePng(entry: File, options: object = {}, asCopy?: boolean): Promise<void> {
     onlyOptions('saveAs.png', options, ['compression', 'interlaced', 'method']);
-    const compression = (options as { compression?: number }).compression;
+    const { compression, interlaced, method } = options as { compression?: number; interlaced?: boolean; method?: string };
     if (compression !== undefined && !(Number.isInteger(compression) && compression >= 0 && compression <= 9)) throw new Error(`saveAs.png: compression ${compression} is outside 0...9`);
-    await this.save(entry, 'png', asCopy);
+    if (method !== undefined && !Object.values(constants.PNGMethod).includes(method)) throw new Error(`saveAs.png: unknown method ${method}`);
+    await this.save(entry, 'png', asCopy, { interlaced: method === constants.PNGMethod.QUICK ? interlaced === true : true, profile: true });
   }
 }
 
@@ -574,14 +656,19 @@ const thumbnailPath = (() => {
     if (p) return p;
     p = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'deid-fake-ps-')), 'thumb.jpg');
     fs.writeFileSync(p, await sharp({ create: { width: 16, height: 12, channels: 3, background: { r: 200, g: 120, b: 90 } } }).jpeg().toBuffer());
+    // The sRGB profile Photoshop embeds, taken from libvips (planted with exiftool, pixels untouched).
+    const icc = (await sharp(await sharp({ create: { width: 1, height: 1, channels: 3, background: '#000' } }).withIccProfile('srgb').png().toBuffer()).metadata()).icc;
+    if (!icc) throw new Error('fake photoshop: no sRGB profile from sharp');
+    fs.writeFileSync(path.join(path.dirname(p), 'srgb.icc'), icc);
     return p;
   };
 })();
 let thumbReady: string | null = null;
 
-function plantPhotoshopMetadata(file: string, doc: FakeDocument, format: 'jpeg' | 'png'): void {
+function plantPhotoshopMetadata(file: string, doc: FakeDocument, format: 'jpeg' | 'png', profile: boolean): void {
   const now = '2024:05:06 10:11:12';
   const args = ['-overwrite_original', '-m'];
+  if (profile && thumbReady) args.push(`-ICC_Profile<=${path.join(path.dirname(thumbReady), 'srgb.icc')}`);
   if (doc.metadataSource) args.push('-TagsFromFile', doc.metadataSource, '-EXIF:all', '-GPS:all', '-Orientation#=1');
   args.push(
     '-EXIF:Software=Adobe Photoshop 25.0 (Windows)',
@@ -694,7 +781,13 @@ class FakeImageData implements ImagingNS.PhotoshopImageData {
     if ((this.colorSpace as string) === 'CMYK') return this.components === 5;
     return this.components === 2 || this.components === 4;
   }
+  /**
+   * imaging.md "PhotoshopImageData": pixelFormat is the "Memory layout (order) of components in a
+   * pixel" ("RGB", "RGBA", "Grayscale", ...). With the injected fault `bgr`, RGB data comes in
+   * blue-green-red order and says so here (a layout the page does not list).
+   */
   get pixelFormat(): ImagingNS.PixelFormat {
+    if (state.faults.bgr && this.colorSpace === 'RGB') return (this.hasAlpha ? 'BGRA' : 'BGR') as ImagingNS.PixelFormat;
     return this.colorSpace === 'Grayscale' ? (this.hasAlpha ? 'GrayscaleAlpha' : 'Grayscale') : this.hasAlpha ? 'RGBA' : 'RGB';
   }
   /** imaging.md "getData": options `chunky` (default true) and `fullRange` (16-bit only, default false). */
@@ -705,6 +798,7 @@ class FakeImageData implements ImagingNS.PhotoshopImageData {
     let values: Values = this.values.slice();
     if (options.fullRange && values instanceof Uint16Array) values = values.map((v) => Math.round((v * 65535) / PS16_MAX));
     const chunky = state.faults.dropChunky ? false : options.chunky ?? true;
+    if (state.faults.bgr && this.colorSpace === 'RGB') for (let p = 0; p < values.length; p += this.components) [values[p], values[p + 2]] = [values[p + 2], values[p]];
     return chunky ? values : toPlanar(values, this.components);
   };
   /** imaging.md "dispose": "this synchronous method"; @types/photoshop types it async. */
@@ -857,13 +951,13 @@ const imagingImpl = {
     onlyOptions('getSelection', options, ['documentID', 'sourceBounds', 'targetSize']);
     if (options.targetSize) throw new Error('fake photoshop: getSelection targetSize not implemented');
     const d = docById(options.documentID);
-    const sel = d.selection.bounds;
+    const sel = d.selection.anyBox();
     const mask = d.selection.mask;
     // SILENT on an empty selection: the fake throws.
     if (!sel || !mask) throw new Error('There is no selection');
     const req = trim(options.sourceBounds, d);
     // imaging.md "getSelection": sourceBounds is "The actual bounds used". SILENT on trimming:
-    // the fake trims to the selected area and says so.
+    // the fake trims to the pixels selected at all and says so.
     const b = { left: Math.max(req.left, sel.left), top: Math.max(req.top, sel.top), right: Math.min(req.right, sel.right), bottom: Math.min(req.bottom, sel.bottom) };
     if (b.right <= b.left || b.bottom <= b.top) throw new Error('sourceBounds holds no selected pixels');
     // SILENT on the mask's depth: the document's (a 16-bit document gives 0..32768).
@@ -915,6 +1009,9 @@ const coreImpl = {
     onlyOptions('executeAsModal', options, ['commandName', 'descriptor', 'interactive', 'timeOut']);
     state.modalWaits.push(options.timeOut ?? 1);
     if (state.heldByOther) throw Object.assign(new Error('Plugin: com.example.other is running a modal command'), { number: BUSY_NUMBER });
+    // executeasmodal.md "Notes": "You can have nested modal scopes". The fake REFUSES nesting
+    // (as the pre-25.10 collision error) on purpose: src/photoshop/modal.ts keeps one scope at a
+    // time, so an adapter that nested would be wrong in Photoshop without failing there.
     if (state.modal) throw Object.assign(new Error('host is in a modal state'), { number: BUSY_NUMBER });
     const scope: ModalScope = { ctx: null as unknown as ExecutionContext, cancelled: false, suspensions: new Map(), autoClose: new Set() };
     const hostControl = {
@@ -1099,7 +1196,7 @@ export default { app, core, action, imaging, constants };
 /** Test controls (not part of Photoshop). */
 export const fakePhotoshop = {
   async reset(): Promise<void> {
-    Object.assign(state, { docs: [], active: null, modal: null, heldByOther: false, cancelOnProgress: false, cancelAt: null, autoClosed: 0, closedWhileRegistered: 0, ignorePutPixels: false, progress: [], modalWaits: [], faults: { forceReplace: undefined, dropChunky: false } });
+    Object.assign(state, { docs: [], active: null, modal: null, heldByOther: false, cancelOnProgress: false, cancelAt: null, autoClosed: 0, closedWhileRegistered: 0, ignorePutPixels: false, progress: [], modalWaits: [], faults: { forceReplace: undefined, dropChunky: false, bgr: false } });
     state.liveImageData.clear();
     thumbReady = await thumbnailPath();
   },
@@ -1169,6 +1266,10 @@ export const fakePhotoshop = {
   /** Injected fault: a Photoshop that ignores the `chunky` option and uses planar data. */
   dropChunky(on: boolean): void {
     state.faults.dropChunky = on;
+  },
+  /** Injected fault: image data read back in blue-green-red order, as its pixelFormat says. */
+  componentsBgr(on: boolean): void {
+    state.faults.bgr = on;
   },
   /** A deliberately broken Photoshop: putPixels accepts the call and changes nothing. */
   breakPutPixels(on: boolean): void {

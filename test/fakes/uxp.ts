@@ -53,10 +53,12 @@ class FakeEntry implements UxpEntry {
   get isFolder(): boolean {
     return fs.existsSync(this.nativePath) && fs.statSync(this.nativePath).isDirectory();
   }
+  /** Entry.md "delete": "If the entry is a folder, it must be empty before deletion"; resolves 0. */
   async delete(): Promise<unknown> {
     if (!fs.existsSync(this.nativePath)) throw notFound(this.nativePath);
+    if (fs.statSync(this.nativePath).isDirectory() && fs.readdirSync(this.nativePath).length > 0) throw new Error(`Folder is not empty: ${this.nativePath}`);
     fs.rmSync(this.nativePath, { recursive: true });
-    return undefined;
+    return 0;
   }
   async moveTo(folder: UxpFolder, options: { newName?: string; overwrite?: boolean }): Promise<unknown> {
     const target = path.join(folder.nativePath, options.newName ?? this.name);

@@ -147,7 +147,8 @@ describe('self-test documents', () => {
   });
 
   test('are all closed when the user cancels a later step', async () => {
-    fakePhotoshop.userCancelsAt('crop');
+    // The crop step changes the canvas size (photoshop-host.ts cropToRect).
+    fakePhotoshop.userCancelsAt('canvasSize');
     const results = await runSelfTest(createPhotoshopHost(), undefined, '0.1.0');
     expect(results.find((r) => r.step === 'crop')).toMatchObject({ ok: false });
     expect(fakePhotoshop.documents()).toEqual([]);

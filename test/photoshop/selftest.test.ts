@@ -8,7 +8,7 @@ import { resetFakes } from './setup';
 const STEPS = [
   'create test document (8-bit sRGB)', 'start', 'mosaic over a rectangle', 'overlay over an ellipse', 'crop',
   'export PNG (flatten, strip, write)', 'exported PNG, decoded without Photoshop', 'metadata verify', 'sidecar', 'review (re-open the PNG)',
-  'create test document (16-bit, 300 ppi, Adobe RGB)', 'start: convert to sRGB', 'mosaic over an ellipse (16-bit)', 'overlay over a rectangle (16-bit)',
+  'create test document (16-bit, 300 ppi, Adobe RGB)', 'start: convert to sRGB', 'mosaic over an ellipse (16-bit)', 'overlay over a rectangle (16-bit)', 'crop (300 ppi)',
   'export JPEG (flatten, strip, write)', 'review (re-open the JPEG)', 'clean up',
 ];
 
