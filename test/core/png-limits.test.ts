@@ -67,6 +67,37 @@ describe('PNG: an image larger than maxPixels', () => {
   });
 });
 
+describe('PNG: the pixel limit the caller gives (WalkOptions.maxPixels, from the policy)', () => {
+  const SIDE = 15812;
+
+  it('raised past the default: the 250.02 MP 1-bit image is read, with and without scanData', () => {
+    const file = oneBit(SIDE, 0);
+    for (const options of [{ maxPixels: 260_000_000 }, { maxPixels: 260_000_000, scanData: true }]) {
+      expect(findingsOf(pngFormat.walk(file, options))).toEqual([]);
+      expect(Buffer.from(strip(file, options).bytes).equals(Buffer.from(file))).toBe(true);
+    }
+  });
+
+  it('lowered below the image: a 1000 x 1000 image read by default is refused, naming the limit given', () => {
+    const file = oneBit(1000, 0);
+    expect(findingsOf(pngFormat.walk(file))).toEqual([]);
+    for (const options of [{ maxPixels: 500_000 }, { maxPixels: 500_000, scanData: true }]) {
+      expect(() => pngFormat.walk(file, options)).toThrow(expect.objectContaining({ code: 'unsupported', message: expect.stringMatching(/1000x1000, more than the 0\.5 MP .*maxPixels/) }));
+      expect(() => strip(file, options)).toThrow(expect.objectContaining({ code: 'unsupported' }));
+    }
+    // An 8-bit RGB image's data is inflated only under scanData, so only then does the limit apply.
+    const rgb = concatBytes(
+      SIGNATURE,
+      pngChunk('IHDR', concatBytes(be32(1000), be32(1000), new Uint8Array([8, 2, 0, 0, 0]))),
+      pngChunk('IDAT', deflateSync(new Uint8Array(1000 * (1 + 3000)))),
+      IEND,
+    );
+    expect(findingsOf(pngFormat.walk(rgb, { maxPixels: 500_000 }))).toEqual([]);
+    expect(() => pngFormat.walk(rgb, { maxPixels: 500_000, scanData: true })).toThrow(expect.objectContaining({ code: 'unsupported', message: expect.stringMatching(/more than the 0\.5 MP/) }));
+    expect(findingsOf(pngFormat.walk(rgb, { maxPixels: 1_000_000, scanData: true }))).toEqual([]);
+  });
+});
+
 describe('PNG: image data that inflates past what the file may cost', () => {
   /** An indexed APNG of `frames` full-canvas frames of side x side, every pixel 0 (PNG 3rd ed. 11.3.6). */
   function animation(side: number, frames: number): Uint8Array {

@@ -635,9 +635,10 @@ function assess(bytes: Uint8Array, options: WalkOptions = {}): Assessment {
   // Inflating the image (scanData's Adler-32, the rows of indexed and sub-byte images) costs
   // time and memory in proportion to its pixels, and deflate codes up to 1032 bytes in one
   // (RFC 1951 3.2.5): 400 kB of IDAT can declare 20000 x 20000. The limit pixel decoding has
-  // (core/limits.ts; sharp refuses beyond 268 MP by default) holds here too.
-  if ((options.scanData || needsRows(ihdr)) && ihdr.width * ihdr.height > DEFAULT_LIMITS.maxPixels) {
-    throw new DeidError('unsupported', `PNG: the image is ${ihdr.width}x${ihdr.height}, more than the ${DEFAULT_LIMITS.maxPixels / 1e6} MP whose data is read (core/limits.ts maxPixels); not read`);
+  // (the caller's policy maxPixels, else core/limits.ts; sharp is given the same) holds here too.
+  const maxPixels = options.maxPixels ?? DEFAULT_LIMITS.maxPixels;
+  if ((options.scanData || needsRows(ihdr)) && ihdr.width * ihdr.height > maxPixels) {
+    throw new DeidError('unsupported', `PNG: the image is ${ihdr.width}x${ihdr.height}, more than the ${megapixels(maxPixels)} MP whose data is read (maxPixels in the policy file; core/limits.ts by default); not read`);
   }
   // Each APNG frame is inflated too, up to the canvas each: 60 frames of 4000 x 4000 in 930 kB
   // took 10 s. Over the whole file, what is inflated is held to INFLATE_FLOOR plus so much per
@@ -672,6 +673,11 @@ function assess(bytes: Uint8Array, options: WalkOptions = {}): Assessment {
     if (facts.used) unusedPalette(bytes, plans, plteIndex, palette, facts.used);
   }
   return { plans, afterIend, notClean, conversion };
+}
+
+/** A pixel count in megapixels for a message, to four significant digits. */
+function megapixels(pixels: number): string {
+  return String(Number((pixels / 1e6).toPrecision(4)));
 }
 
 function walk(bytes: Uint8Array, options: WalkOptions = {}): Part[] {
