@@ -44,15 +44,6 @@ const SEQUENCE_SIZE = 4;
 /** PNG 11.2.3: a palette entry is red, green, blue. */
 const PALETTE_ENTRY = 3;
 /** The canonical empty IEND chunk: length 0, "IEND", CRC-32 of "IEND". */
-/**
- * Bytes of image data one file may have inflated (rows and Adler-32 checks together): a floor,
- * plus so many per byte of the file. The floor (256 MiB, about 1.5 s) holds the rows of a 16 MP
- * RGBA16 picture, or of a 250 MP (maxPixels) indexed one; 256 per byte is far past what
- * photographs and screenshots compress to (deflate's own bound is 1032, RFC 1951 3.2.5), so only
- * near-empty pictures of many megapixels, or the same repeated frame after frame, reach it.
- */
-const INFLATE_FLOOR = 256 * 1024 * 1024;
-const INFLATE_PER_BYTE = 256;
 const EMPTY_IEND = new Uint8Array([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
 
 /**
@@ -640,15 +631,22 @@ function assess(bytes: Uint8Array, options: WalkOptions = {}): Assessment {
   if ((options.scanData || needsRows(ihdr)) && ihdr.width * ihdr.height > maxPixels) {
     throw new DeidError('unsupported', `PNG: the image is ${ihdr.width}x${ihdr.height}, more than the ${megapixels(maxPixels)} MP whose data is read (maxPixels in the policy file; core/limits.ts by default); not read`);
   }
-  // Each APNG frame is inflated too, up to the canvas each: 60 frames of 4000 x 4000 in 930 kB
-  // took 10 s. Over the whole file, what is inflated is held to INFLATE_FLOOR plus so much per
-  // byte of the file.
+  // The APNG frames are inflated too, and together with the image they are held to the same
+  // limit. What is inflated is what IHDR and the fcTLs declare, never more: zlibExtent stops a
+  // stream at the rows its header declares (more is a finding), and a decoder that shows the
+  // image and every frame (PNG 3rd ed. 11.3.6.3: each frame's fdAT data inflates to the rows of
+  // its fcTL rectangle) inflates exactly as much. So the work is the declared pixels summed over
+  // the image and its frames (at most 8 bytes each, RGBA16; one pass per reading), and that sum
+  // is held to maxPixels: an animation is read as one picture made of all its frames. The
+  // compressed size bounds nothing here and must not be the test: deflate codes up to 1032 bytes
+  // in one (RFC 1951 3.2.5), so a flat picture (one colour, 60 MP of RGBA16) is legitimately as
+  // small as a hostile one, while 60 empty full-canvas frames of 4000 x 4000 (960 MP in 930 kB,
+  // 10 s to read) are refused by what they declare, before anything is inflated.
   if (options.scanData || needsRows(ihdr)) {
-    const passes = (options.scanData ? 1 : 0) + (needsRows(ihdr) ? 1 : 0);
-    const inflated = passes * [image, ...frames].reduce((n, s) => n + (s.chunkIndices.length > 0 ? rawImageSize(ihdr, s.width, s.height) : 0), 0);
-    const allowed = INFLATE_FLOOR + INFLATE_PER_BYTE * bytes.length;
-    if (inflated > allowed) {
-      throw new DeidError('unsupported', `PNG: its image data inflates to ${inflated} bytes, more than its ${bytes.length} bytes are allowed to (${INFLATE_FLOOR} plus ${INFLATE_PER_BYTE} per byte); not read`);
+    const read = [image, ...frames].filter((s) => s.chunkIndices.length > 0);
+    const declared = read.reduce((n, s) => n + s.width * s.height, 0);
+    if (declared > maxPixels) {
+      throw new DeidError('unsupported', `PNG: the image and its ${read.length - 1} animation frame(s) declare ${declared} pixels together, more than the ${megapixels(maxPixels)} MP whose data is read (maxPixels in the policy file; core/limits.ts by default); not read`);
     }
   }
   for (const s of [image, ...frames]) {
