@@ -202,8 +202,12 @@ interface ImageStream {
   label: 'image' | 'frame';
 }
 
-/** What strip does with one chunk: copy it, leave it out, or write `bytes` in its place. */
-type Action = { op: 'keep' } | { op: 'drop' } | { op: 'replace'; bytes: Uint8Array };
+/**
+ * What strip does with one chunk: copy it, leave it out, write `bytes` in its place, or write an
+ * IDAT holding `rows` compressed again. The compressing waits until strip writes: walk needs only
+ * the finding (deflating 125 MB of rows took 3 s of a plain verify).
+ */
+type Action = { op: 'keep' } | { op: 'drop' } | { op: 'replace'; bytes: Uint8Array } | { op: 'recompress'; rows: Uint8Array };
 
 interface Plan {
   chunk: Chunk;
@@ -373,7 +377,7 @@ function recompress(plans: Plan[], s: ImageStream, rows: Uint8Array, count: numb
   const [first, ...rest] = s.chunkIndices;
   const c = plans[first].chunk;
   plans[first].findings.push({ kind: 'unknown-segment', where: `chunk ${c.type} @ ${c.offset}`, detail });
-  plans[first].action = { op: 'replace', bytes: chunkOf('IDAT', zlibSync(rows, { level: 9 })) };
+  plans[first].action = { op: 'recompress', rows };
   plans[first].notes.push('cleared the spare bits after each scanline (image data recompressed, pixels unchanged)');
   for (const i of rest) plans[i].action = { op: 'drop' };
 }
@@ -728,6 +732,10 @@ function outputOf(bytes: Uint8Array, plans: readonly Plan[]): { pieces: Uint8Arr
     }
     if (action.op === 'replace') {
       pieces.push(action.bytes);
+      return;
+    }
+    if (action.op === 'recompress') {
+      pieces.push(chunkOf('IDAT', zlibSync(action.rows, { level: 9 })));
       return;
     }
     if (c.type === 'eXIf' && !orientationKept && i < firstIdat) {
