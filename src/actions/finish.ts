@@ -63,14 +63,14 @@ export async function finishExport(host: Host, session: Session, policy: Policy,
   }
   let stripped;
   try {
-    stripped = stripMetadata(exported);
+    stripped = stripMetadata(exported, { maxPixels: policy.maxPixels });
   } catch (e) {
     if (!isDeidError(e)) throw e;
     // The core's message names the kinds that remained.
     return { ok: false, reason: e.code === 'not-clean' ? 'metadata-remains' : 'cannot-strip', message: `Nothing was written: ${e.message}.`, remaining: [], regions };
   }
   // Independent re-scan of exactly the bytes about to be written.
-  const left = uniqueKinds(scanStructure(stripped.bytes).findings);
+  const left = uniqueKinds(scanStructure(stripped.bytes, { maxPixels: policy.maxPixels }).findings);
   if (left.length > 0) {
     return { ok: false, reason: 'metadata-remains', message: `Nothing was written: ${left.join(', ')} remained after stripping.`, remaining: left, regions };
   }

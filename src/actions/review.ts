@@ -53,7 +53,7 @@ export async function openReview(host: Host, folder: OutputFolder, sidecarName: 
   if (sha256Hex(image) !== sidecar.image.sha256) {
     findings.push({ kind: 'hash-mismatch', where: expectedName, detail: 'the image is not the one the sidecar was written for (SHA-256 differs)' });
   }
-  const metadata = (await scanMetadata(image)).findings;
+  const metadata = (await scanMetadata(image, { maxPixels: policy.maxPixels })).findings;
   findings.push(...metadata);
   const tolerance = sidecar.image.format === 'png' ? LOSSLESS_TOLERANCE : JPEG_TOLERANCE;
   // Sidecar steps are already in the exported picture's coordinates (core/sidecar/steps.ts).

@@ -60,8 +60,8 @@ export async function applyRecipe(options: ApplyOptions): Promise<ApplyResult> {
   });
 
   const exportedBytes = await renderExport(options, recipeSteps);
-  const stripped = stripMetadata(exportedBytes);
-  const left = scanStructure(stripped.bytes).findings;
+  const stripped = stripMetadata(exportedBytes, { maxPixels: options.policy.maxPixels });
+  const left = scanStructure(stripped.bytes, { maxPixels: options.policy.maxPixels }).findings;
   if (left.length > 0) throw new DeidError('not-clean', `the export still carries ${left.map((f) => f.kind).join(', ')}`);
 
   const steps: Step[] = stepsForSidecar([

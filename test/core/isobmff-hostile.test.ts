@@ -6,12 +6,16 @@
  * identity, strip(strip(x)) == strip(x), scan(strip(x)) clean, and damaged bytes give only
  * DeidError.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import fc from 'fast-check';
 import { DeidError } from '../../src/core/errors';
 import { iccFindings } from '../../src/core/metadata/icc';
 import { isobmffFormat } from '../../src/core/metadata/isobmff';
 import { be, box, fullBox, latin1, uuidBox } from '../helpers/chunks';
 import { expectIdempotent, findingsOf, mutateAll, mutationArbitrary, returnsOrDeidError } from '../helpers/container';
+import { readExiftool } from '../helpers/exiftool';
 import { cmykProfile, plantedMonitorProfile } from '../helpers/icc';
 import { concatBytes } from '../helpers/plant';
 
@@ -57,6 +61,8 @@ interface Spec {
   minor?: number;
   compatible?: string[];
   hdlrName?: string;
+  /** The hdlr name field byte for byte (in place of hdlrName and its NUL). */
+  hdlrBytes?: Uint8Array;
   items?: Item[];
   props?: Uint8Array[];
   refs?: Array<{ type: string; from: number; to: number[] }>;
@@ -77,7 +83,7 @@ function build(spec: Spec): Uint8Array {
   const items = spec.items ?? [primary()];
   const props = spec.props ?? [ISPE, AV1C, PIXI];
   const head = box('ftyp', latin1(spec.major ?? 'avif'), be(spec.minor ?? 0, 4), ...(spec.compatible ?? ['mif1', 'avif', 'miaf']).map(latin1));
-  const hdlr = fullBox('hdlr', 0, 0, be(0, 4), latin1('pict'), new Uint8Array(12), cstr(spec.hdlrName ?? ''));
+  const hdlr = fullBox('hdlr', 0, 0, be(0, 4), latin1('pict'), new Uint8Array(12), spec.hdlrBytes ?? cstr(spec.hdlrName ?? ''));
   const pitm = fullBox('pitm', 0, 0, be(items[0].id, 2));
   const iinf = fullBox('iinf', 0, 0, be(items.length, 2), ...items.map((i) => fullBox('infe', 2, i.flags ?? 0, be(i.id, 2), be(0, 2), latin1(i.type), cstr(i.name ?? ''), ...(i.type === 'mime' ? [cstr(i.contentType ?? '')] : []))));
   const refs = spec.refs ?? [];
@@ -143,6 +149,12 @@ const HOSTILE: Array<[string, Spec, RegExp]> = [
   ['unreferenced mdat bytes', { mdatExtra: secretBytes }, /bytes in mdat that no item points to/],
   ['grpl entity groups', { metaExtra: [box('grpl', fullBox('altr', 0, 0, be(1, 4), be(1, 4), be(1, 4), secretBytes))] }, /entity groups \(grpl\)/],
   ['hdlr name', { hdlrName: SECRET }, /handler name text/],
+  // 14496-12 8.4.3.2 / QTFF hdlr: what follows the name's NUL, and names read other ways.
+  ['a non-zero byte after the hdlr name', { hdlrBytes: Uint8Array.of(0, 0x4a) }, /^1 bytes after the handler name's terminating NUL, not all zero/],
+  ['text after several zero bytes after the hdlr name', { hdlrBytes: concatBytes(Uint8Array.of(0, 0, 0, 0), secretBytes) }, /^21 bytes after the handler name's terminating NUL, not all zero/],
+  ['text after the hdlr name and its NUL', { hdlrBytes: concatBytes(latin1('pict\0'), secretBytes) }, /^18 bytes after the handler name's terminating NUL, not all zero/],
+  ['hdlr name without its NUL', { hdlrBytes: secretBytes }, /^handler name text \(18 bytes\)/],
+  ['hdlr name as a QuickTime counted string', { hdlrBytes: concatBytes(Uint8Array.of(secretBytes.length), secretBytes, Uint8Array.of(0)) }, /^handler name text \(19 bytes\)/],
   ['a second pitm', { metaExtra: [fullBox('pitm', 0, 0, be(1, 2), secretBytes)] }, /a second "pitm" box/],
   ['a second meta', { top: [fullBox('meta', 0, 0, fullBox('hdlr', 0, 0, be(0, 4), latin1('pict'), new Uint8Array(12), cstr(SECRET)))] }, /a second "meta" box/],
   ['a second iprp holds the name', { metaExtra: [box('iprp', box('ipco', fullBox('udes', 0, 0, cstr(SECRET))))] }, /a second "iprp" box/],
@@ -331,6 +343,44 @@ const HIDDEN_PICTURES: Array<[string, Spec, RegExp]> = [
     refs: [{ type: 'dimg', from: 1, to: [3, 2] }],
   }, /an overlay input wholly covered by a later one/],
 ];
+
+describe('hdlr: zero bytes after the name\'s NUL (Apple writes 00 00) are no finding; any other byte there is', () => {
+  test('an empty name followed by 1, 2 or 7 more zero bytes: no hdlr finding; strip writes the one-NUL hdlr', () => {
+    const base = build({});
+    for (const zeros of [1, 2, 7]) {
+      const bytes = build({ hdlrBytes: new Uint8Array(1 + zeros) });
+      const parts = isobmffFormat.walk(bytes);
+      expect(parts.filter((p) => p.name === 'meta/hdlr').map((p) => p.finding)).toEqual([null]);
+      // Clean but for its layout: not what the rewrite writes (the backstop, verify clean <=> strip is the identity).
+      expect(findingsOf(parts)).toEqual([expect.objectContaining({ where: 'file', detail: expect.stringMatching(/^layout differs from the canonical rewrite/) })]);
+      expect(Buffer.from(isobmffFormat.strip!(bytes).bytes).equals(Buffer.from(base))).toBe(true);
+    }
+  });
+
+  test('exiftool shows no name for zeros, nor for text hidden after them, which the walk still finds; a name without NUL and a counted one it shows', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deid-hdlr-'));
+    try {
+      const cases = {
+        zeros: Uint8Array.of(0, 0),
+        hidden: concatBytes(Uint8Array.of(0, 0, 0), secretBytes),
+        unterminated: secretBytes,
+        counted: concatBytes(Uint8Array.of(secretBytes.length), secretBytes, Uint8Array.of(0)),
+      };
+      const files = Object.entries(cases).map(([name, hdlrBytes]) => {
+        const file = path.join(dir, `${name}.avif`);
+        fs.writeFileSync(file, build({ hdlrBytes }));
+        return [name, file] as const;
+      });
+      const records = readExiftool(files.map(([, file]) => file));
+      const shown = Object.fromEntries(files.map(([name, file]) => [name, records.get(file)!['QuickTime:HandlerDescription'] ?? null]));
+      expect(shown).toEqual({ zeros: null, hidden: null, unterminated: SECRET, counted: SECRET });
+      const hdlrFindings = Object.fromEntries(files.map(([name, file]) => [name, findingsOf(isobmffFormat.walk(new Uint8Array(fs.readFileSync(file)))).filter((f) => f.where.startsWith('meta/hdlr')).length]));
+      expect(hdlrFindings).toEqual({ zeros: 0, hidden: 1, unterminated: 1, counted: 1 });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('hand-built hidden pictures: found, never echoed, refused', () => {
   test('the same layouts showing every input are clean', () => {

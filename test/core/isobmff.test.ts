@@ -250,6 +250,23 @@ describe('ISO-BMFF walk on the real phone HEIC/HEIF corpus', () => {
     expect(findings.some((f) => f.kind === 'makernote')).toBe(true);
   });
 
+  test('the iPhone files\' hdlr (an empty name, then one more zero byte) is no finding; exiftool reads no name there; strip writes the one-NUL hdlr', async () => {
+    for (const name of ['IMG_5195.HEIC', 'mobile/iphone_13_pro_max.HEIC']) {
+      const file = path.join(CORPUS, 'heic', name);
+      const bytes = new Uint8Array(await fs.readFile(file));
+      // meta's first child (14496-12 8.11.1: hdlr first): size 34 = 8 header, 4 version/flags,
+      // 4 pre_defined, 'pict', 12 reserved, then 00 00.
+      const at = Buffer.from(bytes).indexOf('hdlr') - 4;
+      expect({ name, hdlr: [...bytes.subarray(at, at + 34)] }).toEqual({ name, hdlr: [0, 0, 0, 34, ...Buffer.from('hdlr'), 0, 0, 0, 0, 0, 0, 0, 0, ...Buffer.from('pict'), ...new Array(12).fill(0), 0, 0] });
+      expect({ name, shown: records.get(file)!['QuickTime:HandlerDescription'] ?? null }).toEqual({ name, shown: null });
+      const parts = isobmffFormat.walk(bytes);
+      expect({ name, hdlr: parts.filter((p) => p.name.startsWith('meta/hdlr')).map((p) => p.finding) }).toEqual({ name, hdlr: [null] });
+      const out = Buffer.from(isobmffFormat.strip!(bytes).bytes);
+      const outAt = out.indexOf('hdlr') - 4;
+      expect({ name, size: out.readUInt32BE(outAt), name0: out[outAt + 32] }).toEqual({ name, size: 33, name0: 0 });
+    }
+  });
+
   test('details never carry metadata values', async () => {
     const bytes = new Uint8Array(await fs.readFile(path.join(CORPUS, 'heic/IMG_5195.HEIC')));
     const record = records.get(path.join(CORPUS, 'heic/IMG_5195.HEIC')) as ExiftoolRecord;

@@ -67,7 +67,38 @@ describe('PNG: an image larger than maxPixels', () => {
   });
 });
 
-describe('PNG: image data that inflates past what the file may cost', () => {
+describe('PNG: the pixel limit the caller gives (WalkOptions.maxPixels, from the policy)', () => {
+  const SIDE = 15812;
+
+  it('raised past the default: the 250.02 MP 1-bit image is read, with and without scanData', () => {
+    const file = oneBit(SIDE, 0);
+    for (const options of [{ maxPixels: 260_000_000 }, { maxPixels: 260_000_000, scanData: true }]) {
+      expect(findingsOf(pngFormat.walk(file, options))).toEqual([]);
+      expect(Buffer.from(strip(file, options).bytes).equals(Buffer.from(file))).toBe(true);
+    }
+  });
+
+  it('lowered below the image: a 1000 x 1000 image read by default is refused, naming the limit given', () => {
+    const file = oneBit(1000, 0);
+    expect(findingsOf(pngFormat.walk(file))).toEqual([]);
+    for (const options of [{ maxPixels: 500_000 }, { maxPixels: 500_000, scanData: true }]) {
+      expect(() => pngFormat.walk(file, options)).toThrow(expect.objectContaining({ code: 'unsupported', message: expect.stringMatching(/1000x1000, more than the 0\.5 MP .*maxPixels/) }));
+      expect(() => strip(file, options)).toThrow(expect.objectContaining({ code: 'unsupported' }));
+    }
+    // An 8-bit RGB image's data is inflated only under scanData, so only then does the limit apply.
+    const rgb = concatBytes(
+      SIGNATURE,
+      pngChunk('IHDR', concatBytes(be32(1000), be32(1000), new Uint8Array([8, 2, 0, 0, 0]))),
+      pngChunk('IDAT', deflateSync(new Uint8Array(1000 * (1 + 3000)))),
+      IEND,
+    );
+    expect(findingsOf(pngFormat.walk(rgb, { maxPixels: 500_000 }))).toEqual([]);
+    expect(() => pngFormat.walk(rgb, { maxPixels: 500_000, scanData: true })).toThrow(expect.objectContaining({ code: 'unsupported', message: expect.stringMatching(/more than the 0\.5 MP/) }));
+    expect(findingsOf(pngFormat.walk(rgb, { maxPixels: 1_000_000, scanData: true }))).toEqual([]);
+  });
+});
+
+describe('PNG: image data that inflates past what the file may cost (its image and frames together, against maxPixels)', () => {
   /** An indexed APNG of `frames` full-canvas frames of side x side, every pixel 0 (PNG 3rd ed. 11.3.6). */
   function animation(side: number, frames: number): Uint8Array {
     const data = deflateSync(new Uint8Array(side * (1 + side)), { level: 9 });
@@ -90,7 +121,43 @@ describe('PNG: image data that inflates past what the file may cost', () => {
     const forty = animation(4000, 40);
     expect(forty.length).toBeLessThan(700 * 1024);
     for (const options of [{}, { scanData: true }]) {
-      expect(() => pngFormat.walk(forty, options)).toThrow(expect.objectContaining({ code: 'unsupported', message: expect.stringMatching(/inflates to \d+ bytes, more than its \d+ bytes are allowed to/) }));
+      expect(() => pngFormat.walk(forty, options)).toThrow(expect.objectContaining({ code: 'unsupported', message: expect.stringMatching(/the image and its 39 animation frame\(s\) declare 640000000 pixels together, more than the 250 MP/) }));
     }
+  });
+
+  it('the frames count against the limit the caller gives: 10 frames of 1000 x 1000 are read at 10 MP, refused at 9 MP', () => {
+    const ten = animation(1000, 10);
+    for (const scanData of [false, true]) {
+      expect(findingsOf(pngFormat.walk(ten, { scanData, maxPixels: 10_000_000 }))).toEqual([]);
+      expect(() => pngFormat.walk(ten, { scanData, maxPixels: 9_000_000 })).toThrow(expect.objectContaining({ code: 'unsupported', message: expect.stringMatching(/the image and its 9 animation frame\(s\) declare 10000000 pixels together, more than the 9 MP/) }));
+    }
+  });
+});
+
+describe('PNG: a flat picture (one colour) deflated as small as deflate allows is read whole', () => {
+  // 13000 x 13000 indexed, one palette entry used, zlib level 9: 169 MB of rows in about 164 kB
+  // (deflate codes up to 1032 bytes in one, RFC 1951 3.2.5). Its rows are read always and again
+  // for the Adler-32 under scanData; it is within maxPixels, so what it declares is read, however
+  // small its file. A budget tied to the file's size refused it under scanData.
+  const SIDE = 13000;
+  const file = concatBytes(
+    SIGNATURE,
+    pngChunk('IHDR', concatBytes(be32(SIDE), be32(SIDE), Uint8Array.of(8, 3, 0, 0, 0))),
+    pngChunk('PLTE', Uint8Array.of(40, 90, 200)),
+    pngChunk('IDAT', deflateSync(new Uint8Array(SIDE * (1 + SIDE)), { level: 9 })),
+    IEND,
+  );
+
+  it('is a PNG of that size to libspng, every pixel the one palette colour', async () => {
+    expect(file.length).toBeLessThan(200 * 1024);
+    expect(await sharp(file).metadata()).toMatchObject({ format: 'png', width: SIDE, height: SIDE, paletteBitDepth: 8 });
+    // The last row decodes (libspng decodes every row before it) to the palette colour.
+    const last = await sharp(file).extract({ left: SIDE - 4, top: SIDE - 1, width: 4, height: 1 }).raw().toBuffer();
+    expect([...last]).toEqual([40, 90, 200, 40, 90, 200, 40, 90, 200, 40, 90, 200]);
+  });
+
+  it('walk and strip read it under scanData: clean, the stripped file byte for byte the input', () => {
+    expect(findingsOf(pngFormat.walk(file, { scanData: true }))).toEqual([]);
+    expect(Buffer.from(strip(file, { scanData: true }).bytes).equals(Buffer.from(file))).toBe(true);
   });
 });

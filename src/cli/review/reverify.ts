@@ -115,7 +115,7 @@ export async function reverifyExport(entry: IndexedExport, policy: Policy): Prom
     if (!same) problems.push(hash.detail);
     if (!named) problems.push(`the sidecar names its image ${sidecar.image.fileName}`);
     try {
-      metadata = (await scanMetadata(bytes)).findings;
+      metadata = (await scanMetadata(bytes, { maxPixels: policy.maxPixels })).findings;
     } catch (e) {
       problems.push(`the image could not be scanned (${errorText(e)})`);
     }

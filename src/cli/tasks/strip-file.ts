@@ -100,7 +100,7 @@ async function planOutput(task: StripTask, scratch?: ReadScratch): Promise<Plann
   let output = path.join(task.outDir, file.rel);
   let notice: string | undefined;
   let removed: FindingKind[] | undefined;
-  const walkOptions: WalkOptions = { scanData: task.scanData === true };
+  const walkOptions: WalkOptions = { scanData: task.scanData === true, maxPixels: task.maxPixels };
   try {
     if (lossless && (format === 'jpeg' || format === 'png' || format === 'webp')) {
       const done = await stripOrReencode(bytes, format, task.maxPixels ?? DEFAULT_LIMITS.maxPixels, walkOptions);

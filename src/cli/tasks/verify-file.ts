@@ -39,7 +39,7 @@ export async function verifyFile(task: VerifyTask, scratch?: ReadScratch): Promi
   const format = detected.format;
   let findings: Finding[];
   try {
-    findings = (await scanMetadata(bytes, { scanData: task.scanData === true })).findings;
+    findings = (await scanMetadata(bytes, { scanData: task.scanData === true, maxPixels: task.policy.maxPixels })).findings;
   } catch (e) {
     // Issue 8.4: a file the walk cannot follow may still carry GPS or names that a reader can
     // decode; report them next to the error (the file is never clean).

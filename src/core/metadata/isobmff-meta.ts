@@ -164,7 +164,18 @@ class MetaReader {
     const name = r.cstring();
     if (name.length > 0) this.flag('meta/hdlr', box, 'comment', `handler name text (${name.length} bytes)`);
     else if (!name.terminated) this.flag('meta/hdlr', box, 'unknown-segment', 'handler name without its terminating NUL');
-    this.rest(r, 'meta/hdlr', box);
+    // 14496-12 8.4.3.2: `name` is a null-terminated UTF-8 string and the box ends where its size
+    // says, so bytes may follow the NUL. Apple's HEIC writer puts 00 00 there: QuickTime's
+    // counted string of length zero (QTFF "hdlr" Component name: "may contain a zero-length
+    // (empty) string") and a NUL, or ISO's empty name and one more NUL. Every reading gives an
+    // empty name: readers stop at the first NUL (exiftool QuickTime.pm HandlerDescription, a
+    // 'string' cut at its NUL, then a Pascal count when the first byte is below 0x20;
+    // metadata-extractor HandlerBox, getNullTerminatedString). So zero bytes after the NUL show
+    // nothing and hold nothing but their count, which the rewrite drops (it writes one NUL; a
+    // file otherwise clean is still told apart from the rewrite by walk's backstop): not a
+    // finding here. A non-zero byte after it is one no reader shows but the file still carries.
+    const trailing = r.left();
+    if (trailing > 0 && !isAllZero(this.b, r.pos, box.end)) this.flag('meta/hdlr', box, 'unknown-segment', `${trailing} bytes after the handler name's terminating NUL, not all zero (no reader shows them)`);
   }
 
   /** 14496-12 8.7.1-8.7.2: data references. Only "this file" (url with flag 1) is kept. */

@@ -44,15 +44,6 @@ const SEQUENCE_SIZE = 4;
 /** PNG 11.2.3: a palette entry is red, green, blue. */
 const PALETTE_ENTRY = 3;
 /** The canonical empty IEND chunk: length 0, "IEND", CRC-32 of "IEND". */
-/**
- * Bytes of image data one file may have inflated (rows and Adler-32 checks together): a floor,
- * plus so many per byte of the file. The floor (256 MiB, about 1.5 s) holds the rows of a 16 MP
- * RGBA16 picture, or of a 250 MP (maxPixels) indexed one; 256 per byte is far past what
- * photographs and screenshots compress to (deflate's own bound is 1032, RFC 1951 3.2.5), so only
- * near-empty pictures of many megapixels, or the same repeated frame after frame, reach it.
- */
-const INFLATE_FLOOR = 256 * 1024 * 1024;
-const INFLATE_PER_BYTE = 256;
 const EMPTY_IEND = new Uint8Array([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
 
 /**
@@ -211,8 +202,12 @@ interface ImageStream {
   label: 'image' | 'frame';
 }
 
-/** What strip does with one chunk: copy it, leave it out, or write `bytes` in its place. */
-type Action = { op: 'keep' } | { op: 'drop' } | { op: 'replace'; bytes: Uint8Array };
+/**
+ * What strip does with one chunk: copy it, leave it out, write `bytes` in its place, or write an
+ * IDAT holding `rows` compressed again. The compressing waits until strip writes: walk needs only
+ * the finding (deflating 125 MB of rows took 3 s of a plain verify).
+ */
+type Action = { op: 'keep' } | { op: 'drop' } | { op: 'replace'; bytes: Uint8Array } | { op: 'recompress'; rows: Uint8Array };
 
 interface Plan {
   chunk: Chunk;
@@ -382,7 +377,7 @@ function recompress(plans: Plan[], s: ImageStream, rows: Uint8Array, count: numb
   const [first, ...rest] = s.chunkIndices;
   const c = plans[first].chunk;
   plans[first].findings.push({ kind: 'unknown-segment', where: `chunk ${c.type} @ ${c.offset}`, detail });
-  plans[first].action = { op: 'replace', bytes: chunkOf('IDAT', zlibSync(rows, { level: 9 })) };
+  plans[first].action = { op: 'recompress', rows };
   plans[first].notes.push('cleared the spare bits after each scanline (image data recompressed, pixels unchanged)');
   for (const i of rest) plans[i].action = { op: 'drop' };
 }
@@ -635,19 +630,27 @@ function assess(bytes: Uint8Array, options: WalkOptions = {}): Assessment {
   // Inflating the image (scanData's Adler-32, the rows of indexed and sub-byte images) costs
   // time and memory in proportion to its pixels, and deflate codes up to 1032 bytes in one
   // (RFC 1951 3.2.5): 400 kB of IDAT can declare 20000 x 20000. The limit pixel decoding has
-  // (core/limits.ts; sharp refuses beyond 268 MP by default) holds here too.
-  if ((options.scanData || needsRows(ihdr)) && ihdr.width * ihdr.height > DEFAULT_LIMITS.maxPixels) {
-    throw new DeidError('unsupported', `PNG: the image is ${ihdr.width}x${ihdr.height}, more than the ${DEFAULT_LIMITS.maxPixels / 1e6} MP whose data is read (core/limits.ts maxPixels); not read`);
+  // (the caller's policy maxPixels, else core/limits.ts; sharp is given the same) holds here too.
+  const maxPixels = options.maxPixels ?? DEFAULT_LIMITS.maxPixels;
+  if ((options.scanData || needsRows(ihdr)) && ihdr.width * ihdr.height > maxPixels) {
+    throw new DeidError('unsupported', `PNG: the image is ${ihdr.width}x${ihdr.height}, more than the ${megapixels(maxPixels)} MP whose data is read (maxPixels in the policy file; core/limits.ts by default); not read`);
   }
-  // Each APNG frame is inflated too, up to the canvas each: 60 frames of 4000 x 4000 in 930 kB
-  // took 10 s. Over the whole file, what is inflated is held to INFLATE_FLOOR plus so much per
-  // byte of the file.
+  // The APNG frames are inflated too, and together with the image they are held to the same
+  // limit. What is inflated is what IHDR and the fcTLs declare, never more: zlibExtent stops a
+  // stream at the rows its header declares (more is a finding), and a decoder that shows the
+  // image and every frame (PNG 3rd ed. 11.3.6.3: each frame's fdAT data inflates to the rows of
+  // its fcTL rectangle) inflates exactly as much. So the work is the declared pixels summed over
+  // the image and its frames (at most 8 bytes each, RGBA16; one pass per reading), and that sum
+  // is held to maxPixels: an animation is read as one picture made of all its frames. The
+  // compressed size bounds nothing here and must not be the test: deflate codes up to 1032 bytes
+  // in one (RFC 1951 3.2.5), so a flat picture (one colour, 60 MP of RGBA16) is legitimately as
+  // small as a hostile one, while 60 empty full-canvas frames of 4000 x 4000 (960 MP in 930 kB,
+  // 10 s to read) are refused by what they declare, before anything is inflated.
   if (options.scanData || needsRows(ihdr)) {
-    const passes = (options.scanData ? 1 : 0) + (needsRows(ihdr) ? 1 : 0);
-    const inflated = passes * [image, ...frames].reduce((n, s) => n + (s.chunkIndices.length > 0 ? rawImageSize(ihdr, s.width, s.height) : 0), 0);
-    const allowed = INFLATE_FLOOR + INFLATE_PER_BYTE * bytes.length;
-    if (inflated > allowed) {
-      throw new DeidError('unsupported', `PNG: its image data inflates to ${inflated} bytes, more than its ${bytes.length} bytes are allowed to (${INFLATE_FLOOR} plus ${INFLATE_PER_BYTE} per byte); not read`);
+    const read = [image, ...frames].filter((s) => s.chunkIndices.length > 0);
+    const declared = read.reduce((n, s) => n + s.width * s.height, 0);
+    if (declared > maxPixels) {
+      throw new DeidError('unsupported', `PNG: the image and its ${read.length - 1} animation frame(s) declare ${declared} pixels together, more than the ${megapixels(maxPixels)} MP whose data is read (maxPixels in the policy file; core/limits.ts by default); not read`);
     }
   }
   for (const s of [image, ...frames]) {
@@ -672,6 +675,11 @@ function assess(bytes: Uint8Array, options: WalkOptions = {}): Assessment {
     if (facts.used) unusedPalette(bytes, plans, plteIndex, palette, facts.used);
   }
   return { plans, afterIend, notClean, conversion };
+}
+
+/** A pixel count in megapixels for a message, to four significant digits. */
+function megapixels(pixels: number): string {
+  return String(Number((pixels / 1e6).toPrecision(4)));
 }
 
 function walk(bytes: Uint8Array, options: WalkOptions = {}): Part[] {
@@ -724,6 +732,10 @@ function outputOf(bytes: Uint8Array, plans: readonly Plan[]): { pieces: Uint8Arr
     }
     if (action.op === 'replace') {
       pieces.push(action.bytes);
+      return;
+    }
+    if (action.op === 'recompress') {
+      pieces.push(chunkOf('IDAT', zlibSync(action.rows, { level: 9 })));
       return;
     }
     if (c.type === 'eXIf' && !orientationKept && i < firstIdat) {

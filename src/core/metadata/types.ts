@@ -61,6 +61,12 @@ export interface WalkOptions {
    * strip refuses those (only a re-encode removes them).
    */
   scanData?: boolean;
+  /**
+   * Largest picture, in pixels, whose coded data a walk may decode: the policy's maxPixels (the
+   * limit the CLI's pixel decoding has, core/limits.ts default when absent). PNG: the image and
+   * every APNG frame together, whenever their rows are inflated (png.ts).
+   */
+  maxPixels?: number;
 }
 
 export interface ContainerFormat {
