@@ -71,10 +71,11 @@ export async function stripCommand(paths: string[], opts: StripOptions, io: Io):
       io,
       expand: { outReal },
       task: (file) => ({ type: 'strip', file, outDir, resume: Boolean(opts.resume), scanData: Boolean(opts.scanData) }),
+      // An argument inside --out was readable and refused unread by rule: not "could not be read".
       entryResult: (e) =>
         e.kind === 'skip'
           ? { input: e.path, format: null, lossless: false, skipped: e.skip, reason: e.reason }
-          : { input: e.path, format: null, lossless: false, error: e.error, unreadable: true },
+          : { input: e.path, format: null, lossless: false, error: e.error, ...(e.insideOut ? { insideOut: true } : { unreadable: true }) },
       tally: new StripTally(),
       humanLines: stripHumanLines,
       summaryLine: summaryLineFor.strip,
