@@ -112,6 +112,7 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
     .option('--description <text>', 'bag-info External-Description')
     .option('--transfer-date <YYYY-MM-DD>', 'bag-info Transfer-Date, a day on the calendar (default: today)')
     .option('--allow-unsigned', 'pack exports whose checklist is not signed off (recorded in bag-info.txt)')
+    .option('--allow-identical', 'pack exports that are the same image under different alternate ids (one photo counted twice; recorded in bag-info.txt)')
     .option('--log <file>', 'append one line recording this transfer to a log file (outside the bag, in a folder that exists; an existing file must be a deid log)')
     .option('--policy <file>', 'a stricter strength policy (JSON) for the re-verification')
     .option('--json', 'print the result as JSON')

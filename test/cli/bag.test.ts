@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { SAMPLE, SAMPLE_RECIPE } from '../helpers/paths';
 import { signOffSidecarFile } from '../helpers/signoff';
+import { distinctRecipe } from '../helpers/distinct-recipe';
 import { deid } from './run';
 import { allFiles } from '../helpers/files';
 
@@ -24,7 +25,8 @@ beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'deid-bag-'));
   exportsDir = path.join(work, 'exports');
   for (let i = 0; i < 3; i++) {
-    const r = await deid('apply', SAMPLE_RECIPE, SAMPLE, '--out', exportsDir, '--json');
+    // Three different images: the same one three times would be refused as one photo counted thrice.
+    const r = await deid('apply', distinctRecipe(work, i), SAMPLE, '--out', exportsDir, '--json');
     expect(r.code).toBe(0);
     ids.push(path.basename(JSON.parse(r.stdout).image).replace(/\.jpg$/, ''));
   }
