@@ -63,6 +63,17 @@ interface Refusal {
   reason: string;
 }
 
+const NO_SIDECAR = 'an image with no <id>.deid.json sidecar beside it';
+
+/**
+ * Why an image without a sidecar is never packed, and the way on (DESIGN.md "The whole workflow":
+ * de-identify in the panel or with deid apply, validate in deid review, then transfer). A folder
+ * of `deid strip` copies meets this first: strip removes metadata but writes no sidecar, so
+ * there is no checklist or sign-off to carry, and the rule stays.
+ */
+const WHY_EXPORTS = 'a bag carries each photo\'s review record with it (its <id>.deid.json sidecar: the obscured regions, the checklist and the reviewer\'s sign-off), which deid strip does not write';
+const WAY_ON = 'make exports instead: obscure and export each photo in the Photoshop panel, or replay a recipe with `deid apply <recipe.json> <image> --out <folder>`; sign them off in `deid review <folder>`, then bag that folder';
+
 /** Where the calendar day is latest (UTC-12), a day ends this long after its UTC midnight. */
 const LATEST_DAY_END_MS = (24 + 12) * 3600 * 1000;
 
@@ -144,7 +155,7 @@ function findExports(folder: string): { exports: Export[]; refused: Refusal[]; i
     }
   };
   walk(folder);
-  for (const image of images) if (!claimed.has(image)) refused.push({ path: image, reason: 'an image with no <id>.deid.json sidecar beside it' });
+  for (const image of images) if (!claimed.has(image)) refused.push({ path: image, reason: NO_SIDECAR });
   return { exports, refused, ignored };
 }
 
@@ -430,9 +441,17 @@ export async function bagCreateCommand(folder: string, opts: BagCreateOptions, i
 
 /** Exit 1 with the refusals, or with "no exports"; null when there is something to bag. */
 function refusedOrEmpty(folder: string, found: ReturnType<typeof findExports>, io: Io): number | null {
+  const bare = found.refused.filter((r) => r.reason === NO_SIDECAR).length;
+  if (bare > 0 && bare === found.refused.length && found.exports.length === 0) {
+    // Nothing here is an export (a folder of strip copies): the reason once, not once per photo.
+    io.err(`deid bag create: nothing written: ${escapeText(folder)} holds ${bare} image(s) and no sidecar (<id>.deid.json), so no exports (copies made by deid strip, or photos that never went through deid): ${WHY_EXPORTS}.`);
+    io.err(`  To transfer these photos, ${WAY_ON}.`);
+    return 1;
+  }
   if (found.refused.length > 0) {
     io.err(`deid bag create: nothing written; ${found.refused.length} problem(s):`);
     for (const r of found.refused) io.err(`  ${escapeText(r.path)}: ${escapeText(r.reason)}`);
+    if (bare > 0) io.err(`  An image with no sidecar is never packed: ${WHY_EXPORTS}; ${WAY_ON}, or move it out of the folder.`);
     return 1;
   }
   if (found.exports.length === 0) {
