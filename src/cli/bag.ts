@@ -15,6 +15,7 @@ import type { Io } from './io';
 import { emptyPathProblem, isBlank, isInside, newFileProblem, realTarget, writeNewFile } from './output-paths';
 import { TOOL_VERSION } from './version';
 import { HOST, pidAlive } from './atomic';
+import { identicalGroups } from './identical-exports';
 
 
 const SIDECAR_SUFFIX = '.deid.json';
@@ -29,6 +30,8 @@ export interface BagCreateOptions {
   description?: string;
   transferDate?: string;
   allowUnsigned?: boolean;
+  /** Pack exports whose image another export also is (recorded in bag-info.txt). */
+  allowIdentical?: boolean;
   log?: string;
   json?: boolean;
   policy: Policy;
@@ -59,6 +62,17 @@ interface Refusal {
   path: string;
   reason: string;
 }
+
+const NO_SIDECAR = 'an image with no <id>.deid.json sidecar beside it';
+
+/**
+ * Why an image without a sidecar is never packed, and the way on (DESIGN.md "The whole workflow":
+ * de-identify in the panel or with deid apply, validate in deid review, then transfer). A folder
+ * of `deid strip` copies meets this first: strip removes metadata but writes no sidecar, so
+ * there is no checklist or sign-off to carry, and the rule stays.
+ */
+const WHY_EXPORTS = 'a bag carries each photo\'s review record with it (its <id>.deid.json sidecar: the obscured regions, the checklist and the reviewer\'s sign-off), which deid strip does not write';
+const WAY_ON = 'make exports instead: obscure and export each photo in the Photoshop panel, or replay a recipe with `deid apply <recipe.json> <image> --out <folder>`; sign them off in `deid review <folder>`, then bag that folder';
 
 /** Where the calendar day is latest (UTC-12), a day ends this long after its UTC midnight. */
 const LATEST_DAY_END_MS = (24 + 12) * 3600 * 1000;
@@ -141,7 +155,7 @@ function findExports(folder: string): { exports: Export[]; refused: Refusal[]; i
     }
   };
   walk(folder);
-  for (const image of images) if (!claimed.has(image)) refused.push({ path: image, reason: 'an image with no <id>.deid.json sidecar beside it' });
+  for (const image of images) if (!claimed.has(image)) refused.push({ path: image, reason: NO_SIDECAR });
   return { exports, refused, ignored };
 }
 
@@ -177,12 +191,22 @@ function createUsageProblem(folder: string, opts: BagCreateOptions): string | nu
   return opts.log === undefined ? null : logProblem(opts.log, opts.out);
 }
 
+/** What checkExports found beyond the refusals. */
+interface Checked {
+  /** Exports packed unsigned under --allow-unsigned. */
+  unsigned: number;
+  /** Alternate ids of exports that are one image (identical-exports.ts), each group in folder order. */
+  identical: string[][];
+}
+
 /**
- * Re-verifies every export (refusals are added to `refused`) and counts those packed unsigned
- * under --allow-unsigned.
+ * Re-verifies every export (refusals are added to `refused`), counts those packed unsigned
+ * under --allow-unsigned, and finds exports that are one image under several alternate ids:
+ * refused, unless --allow-identical.
  */
-async function checkExports(exports: readonly Export[], refused: Refusal[], opts: BagCreateOptions): Promise<number> {
+async function checkExports(exports: readonly Export[], refused: Refusal[], opts: BagCreateOptions): Promise<Checked> {
   const byName = new Map<string, string>();
+  const named: Export[] = [];
   let unsigned = 0;
   for (const ex of exports) {
     const taken = byName.get(ex.sidecar.image.fileName);
@@ -191,6 +215,7 @@ async function checkExports(exports: readonly Export[], refused: Refusal[], opts
       continue;
     }
     byName.set(ex.sidecar.image.fileName, ex.sidecarPath);
+    named.push(ex);
     if (opts.transferDate !== undefined && madeAfterDay(ex.sidecar.createdAt, opts.transferDate)) {
       refused.push({ path: ex.sidecarPath, reason: `exported ${escapeText(ex.sidecar.createdAt)}, after the --transfer-date ${opts.transferDate}: a transfer cannot precede its exports` });
       continue;
@@ -223,12 +248,28 @@ async function checkExports(exports: readonly Export[], refused: Refusal[], opts
       unsigned++;
     }
   }
-  return unsigned;
+  // By the SHA-256 the sidecars record: an export whose image does not match its own was refused
+  // above, and writeBag checks every copy against it.
+  const groups = identicalGroups(named, (ex) => ex.sidecar.image.sha256);
+  if (!opts.allowIdentical) {
+    for (const g of groups) {
+      const ids = g.map((ex) => ex.sidecar.alternateId);
+      refused.push({
+        path: g[0]!.imagePath,
+        reason: `the same image, byte for byte, as ${g.slice(1).map((ex) => ex.imagePath).join(', ')}: alternate ids ${ids.join(', ')} are one photo, which the recipient would count ${g.length} times; keep one (move the others and their sidecars out of the folder), or pack them all with --allow-identical (recorded in bag-info.txt)`,
+      });
+    }
+  }
+  return { unsigned, identical: groups.map((g) => g.map((ex) => ex.sidecar.alternateId)) };
 }
 
 type InfoElement = { label: string; value: string };
 
-function bagInfo(opts: BagCreateOptions, now: Date, payload: readonly PayloadEntry[], exports: number, unsigned: number): InfoElement[] {
+/** The bag-info element recording --allow-identical; bag verify reads it as it reads Unsigned-Exports-Allowed. */
+const IDENTICAL_ALLOWED = 'Identical-Exports-Allowed';
+
+function bagInfo(opts: BagCreateOptions, now: Date, payload: readonly PayloadEntry[], exports: number, checked: Checked): InfoElement[] {
+  const { unsigned, identical } = checked;
   const info: InfoElement[] = [];
   if (opts.sourceOrganization) info.push({ label: 'Source-Organization', value: opts.sourceOrganization });
   if (opts.contact) info.push({ label: 'Contact-Name', value: opts.contact });
@@ -244,6 +285,13 @@ function bagInfo(opts: BagCreateOptions, now: Date, payload: readonly PayloadEnt
     { label: 'Bag-Software-Agent', value: `deid-photo ${TOOL_VERSION}` },
   );
   if (opts.allowUnsigned) info.push({ label: 'Unsigned-Exports-Allowed', value: `yes (--allow-unsigned): ${unsigned} of ${exports} export(s) not signed off by a reviewer` });
+  if (opts.allowIdentical) {
+    const shared = identical.reduce((n, g) => n + g.length, 0);
+    info.push({
+      label: IDENTICAL_ALLOWED,
+      value: `yes (--allow-identical): ${shared} of ${exports} export(s) are the same image as another${identical.length > 0 ? ` (${identical.map((g) => g.join(' = ')).join('; ')})` : ''}`,
+    });
+  }
   return info;
 }
 
@@ -344,10 +392,10 @@ export async function bagCreateCommand(folder: string, opts: BagCreateOptions, i
   process.on('SIGTERM', onSignal);
   let bag: { identity: string; bytes: number };
   let found: ReturnType<typeof findExports>;
-  let unsigned: number;
+  let checked: Checked;
   try {
     found = findExports(folder);
-    unsigned = await checkExports(found.exports, found.refused, opts);
+    checked = await checkExports(found.exports, found.refused, opts);
     const early = refusedOrEmpty(folder, found, io);
     if (early !== null) return early;
     // The log is opened before the bag is written: a log that cannot take the record stops the
@@ -360,8 +408,8 @@ export async function bagCreateCommand(folder: string, opts: BagCreateOptions, i
     }
     try {
       const n = found.exports.length;
-      const u = unsigned;
-      bag = await writeBag(out, tmp, found.exports, (payload) => bagInfo(opts, now, payload, n, u));
+      const c = checked;
+      bag = await writeBag(out, tmp, found.exports, (payload) => bagInfo(opts, now, payload, n, c));
     } catch (e) {
       if (log) abandonLog(log);
       if (e instanceof ChangedSinceCheck) {
@@ -378,22 +426,32 @@ export async function bagCreateCommand(folder: string, opts: BagCreateOptions, i
     process.removeListener('SIGTERM', onSignal);
   }
   const { exports, ignored } = found;
-  if (opts.json) io.out(JSON.stringify({ bag: out, identity: bag.identity, exports: exports.length, unsigned, bytes: bag.bytes, ignored }, null, 2));
+  const { unsigned, identical } = checked;
+  if (opts.json) io.out(JSON.stringify({ bag: out, identity: bag.identity, exports: exports.length, unsigned, identical, bytes: bag.bytes, ignored }, null, 2));
   else {
     io.out(`wrote bag ${escapeText(out)}: ${exports.length} export(s) with their sidecars, ${bagSize(bag.bytes)}, identity ${bag.identity}`);
     if (ignored > 0) io.out(`${ignored} other file(s) in the folder were not packed (only exports and their sidecars go into a bag)`);
     if (unsigned > 0) io.out(`${unsigned} export(s) not signed off were packed because of --allow-unsigned (recorded in bag-info.txt)`);
+    for (const g of identical) io.out(`the same image under ${g.length} alternate ids, packed because of --allow-identical (recorded in bag-info.txt): ${g.join(', ')}`);
   }
   if (!log) return 0;
-  const record = { event: 'bag-create', date: now.toISOString(), bag: out, bagIdentity: bag.identity, recipient: opts.recipient, method: opts.method, transferDate: opts.transferDate ?? isoDate(now), exports: exports.length, unsigned, bytes: bag.bytes, tool: `deid-photo ${TOOL_VERSION}` };
+  const record = { event: 'bag-create', date: now.toISOString(), bag: out, bagIdentity: bag.identity, recipient: opts.recipient, method: opts.method, transferDate: opts.transferDate ?? isoDate(now), exports: exports.length, unsigned, identical: identical.reduce((n, g) => n + g.length, 0), bytes: bag.bytes, tool: `deid-photo ${TOOL_VERSION}` };
   return logRecord(log, record, `deid bag create: the bag was written to ${escapeText(out)} (complete; identity ${bag.identity}) but NOT logged`, io, !opts.json);
 }
 
 /** Exit 1 with the refusals, or with "no exports"; null when there is something to bag. */
 function refusedOrEmpty(folder: string, found: ReturnType<typeof findExports>, io: Io): number | null {
+  const bare = found.refused.filter((r) => r.reason === NO_SIDECAR).length;
+  if (bare > 0 && bare === found.refused.length && found.exports.length === 0) {
+    // Nothing here is an export (a folder of strip copies): the reason once, not once per photo.
+    io.err(`deid bag create: nothing written: ${escapeText(folder)} holds ${bare} image(s) and no sidecar (<id>.deid.json), so no exports (copies made by deid strip, or photos that never went through deid): ${WHY_EXPORTS}.`);
+    io.err(`  To transfer these photos, ${WAY_ON}.`);
+    return 1;
+  }
   if (found.refused.length > 0) {
     io.err(`deid bag create: nothing written; ${found.refused.length} problem(s):`);
     for (const r of found.refused) io.err(`  ${escapeText(r.path)}: ${escapeText(r.reason)}`);
+    if (bare > 0) io.err(`  An image with no sidecar is never packed: ${WHY_EXPORTS}; ${WAY_ON}, or move it out of the folder.`);
     return 1;
   }
   if (found.exports.length === 0) {
@@ -542,11 +600,14 @@ async function reverifyImages(root: string, report: BagReport, images: { checked
   const names = fs.readdirSync(dataDir).sort();
   const sidecars = new Set(names.filter((n) => n.endsWith(SIDECAR_SUFFIX)));
   const used = new Set<string>();
+  const hashed: { name: string; sha256: string }[] = [];
   for (const name of names) {
     if (name.endsWith(SIDECAR_SUFFIX)) continue;
     const full = path.join(dataDir, name);
     if (!fs.lstatSync(full).isFile()) continue;
-    const head = fs.readFileSync(full).subarray(0, 64);
+    const bytes = fs.readFileSync(full);
+    const head = bytes.subarray(0, 64);
+    hashed.push({ name, sha256: createHash('sha256').update(bytes).digest('hex') });
     if (!detectContainer(head)) {
       report.errors.push(`data/${name}: not an image or a sidecar (a deid bag holds only exports and their sidecars)`);
       continue;
@@ -563,5 +624,13 @@ async function reverifyImages(root: string, report: BagReport, images: { checked
     } else images.clean++;
   }
   for (const s of sidecars) if (!used.has(s)) report.errors.push(`data/${s}: a sidecar with no image`);
+  // One image under several alternate ids: the bag is intact and each export verifies, so it is
+  // said, not failed (bags made before bag create refused it stay valid); a bag made with
+  // --allow-identical declares it in bag-info.txt, and then nothing more is said.
+  if (valuesOf(report.info, IDENTICAL_ALLOWED).length === 0) {
+    for (const g of identicalGroups(hashed, (h) => h.sha256)) {
+      report.warnings.push(`${g.map((h) => `data/${h.name}`).join(', ')}: the same image under ${g.length} alternate ids (a study would count this photo ${g.length} times), and bag-info.txt does not declare it (${IDENTICAL_ALLOWED})`);
+    }
+  }
   report.valid = report.errors.length === 0;
 }

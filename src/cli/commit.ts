@@ -38,6 +38,17 @@ function identity(stat: fs.Stats): string {
   return `${stat.dev}:${stat.ino}`;
 }
 
+/** Whether two files hold the same bytes (sizes first: most differing outputs stop there). */
+function sameBytes(a: string, b: string): boolean {
+  try {
+    const size = fs.statSync(a).size;
+    if (size !== fs.statSync(b).size || size > EXISTING_READ_LIMIT) return false;
+    return fs.readFileSync(a).equals(fs.readFileSync(b));
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Puts each staged output in place the moment its input's turn comes (the pool hands results on
  * in input order), from the main thread only, so a killed run keeps every output finished before
@@ -45,11 +56,20 @@ function identity(stat: fs.Stats): string {
  * would replace its own input (compared by device and inode, so a symlinked --out cannot fool
  * it; other inputs cannot sit under --out, inputs.ts refuses them), a second input mapping to
  * an output already written in this run (photo.tif and photo.png both becoming photo.png), and a
- * file at the output's name that strip cannot have written (notAnOutput: an original photo). An
- * older output of an earlier run is replaced, and the result says so: that is what re-running
- * means.
+ * file at the output's name that strip cannot have written (notAnOutput: an original photo).
+ *
+ * A clean image already at the output's name, from an earlier run, is replaced only when nothing
+ * is lost by it: when it holds exactly the bytes strip writes now (the same photo stripped
+ * again), or when the user chose --replace. Otherwise it is kept and the input refused: strip
+ * writes no record of which input an output came from, so a different earlier output may be
+ * another photo's (a/x.jpg then b/x.jpg into one --out, a second camera card reusing
+ * IMG_0001.JPG, X.JPG and x.jpg or an NFC and an NFD name on a case- or normalization-
+ * insensitive disk, where lstat reaches the one file both names mean), and replacing it would
+ * lose that photo's only clean copy without anyone choosing it.
  */
 export class Committer {
+  constructor(private readonly options: { replace?: boolean } = {}) {}
+
   /** Outputs of this run (path and identity -> the input that wrote it). Grows with the batch:
    *  about 100 bytes per output, the price of catching every collision. */
   private readonly written = new Map<string, string>();
@@ -78,16 +98,21 @@ export class Committer {
         existing = null;
       }
       const key = existing ? identity(existing) : output;
-      const foreign = existing && !this.written.has(output) && !this.written.has(key) ? notAnOutput(output, existing) : null;
+      const earlier = existing !== null && !this.written.has(output) && !this.written.has(key);
+      const foreign = earlier ? notAnOutput(output, existing!) : null;
+      // An earlier output that is exactly this one: replacing it loses nothing.
+      const same = earlier && foreign === null && sameBytes(output, staged);
       if (existing && this.isInput(r.input, existing)) {
         refuse(`the output ${output} is an input file`);
       } else if (this.written.has(output) || this.written.has(key)) {
         refuse(`${this.written.get(output) ?? this.written.get(key)} already wrote ${output} in this run`);
       } else if (foreign) {
         refuse(`a file is already at ${output} and ${foreign}, so it is not an earlier output of deid strip; it was left as it is (is --out the right folder?)`);
+      } else if (existing && !same && !this.options.replace) {
+        refuse(`an earlier output is already at ${output} and differs from this one (another photo with the same name, from another folder or card, or this photo before it changed); it was kept. To replace it, run again with --replace; to keep both, strip into another --out`);
       } else {
-        if (existing) {
-          r.notice = r.notice ? `${r.notice}; replaced the earlier output there` : 'replaced the earlier output there';
+        if (existing && !same) {
+          r.notice = r.notice ? `${r.notice}; replaced the earlier output there (--replace)` : 'replaced the earlier output there (--replace)';
           r.replaced = true;
         }
         try {

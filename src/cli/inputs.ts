@@ -19,7 +19,7 @@ export interface InputFile {
 export type InputEntry =
   | { kind: 'file'; file: InputFile }
   | { kind: 'skip'; path: string; rel: string; skip: SkipKind; reason: string }
-  | { kind: 'problem'; path: string; rel: string; error: string };
+  | { kind: 'problem'; path: string; rel: string; error: string; insideOut?: true };
 
 export interface ExpandOptions {
   /** The real path of strip's --out: never read as input, wherever it sits. */
@@ -56,7 +56,7 @@ export async function* expandInputs(args: Iterable<InputArg> | AsyncIterable<Inp
     if (stat.isDirectory()) {
       const real = fs.realpathSync(arg);
       if (options.outReal && isInside(real, options.outReal)) {
-        yield { kind: 'problem', path: arg, rel: argRel(arg, fromList), error: 'refused: this folder is the --out folder or inside it, and outputs are never read as input: give --out a folder that does not hold the photos (a new one beside them)' };
+        yield { kind: 'problem', path: arg, rel: argRel(arg, fromList), error: 'refused: this folder is the --out folder or inside it, and outputs are never read as input: give --out a folder that does not hold the photos (a new one beside them)', insideOut: true };
         continue;
       }
       yield* walk(arg, real, options);
@@ -76,7 +76,7 @@ export async function* expandInputs(args: Iterable<InputArg> | AsyncIterable<Inp
         realDirs.set(dir, real);
       }
       if (isInside(real, options.outReal)) {
-        yield { kind: 'problem', path: arg, rel: argRel(arg, fromList), error: 'refused: this file is inside the --out directory; outputs are never read as input' };
+        yield { kind: 'problem', path: arg, rel: argRel(arg, fromList), error: 'refused: this file is inside the --out directory; outputs are never read as input', insideOut: true };
         continue;
       }
     }

@@ -68,8 +68,9 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
       .command('strip')
       .description('write metadata-free copies, each losslessly in its own format (PNG re-encoding only as a salvage path)')
       .argument('[paths...]', 'image files or directories (searched recursively)')
-      .addOption(required('--out <dir>', 'output directory (never read as input; only earlier outputs, clean images, are ever replaced there)'))
+      .addOption(required('--out <dir>', 'output directory (never read as input; a file already at an output\'s name is kept unless it is exactly what strip writes now, or --replace)'))
       .option('--resume', 'keep outputs already there that are newer than their input and exactly what strip writes for it')
+      .option('--replace', 'replace an earlier output (a clean image) that differs from what strip writes now: another photo with the same name, or this photo before it changed; never an original or a de-identified export')
       .option('--scan-data', 'also decode the coded image data: cut JPEG scan bytes no MCU uses, write right PNG zlib checksums; a JPEG whose scans cannot be decoded, or a WebP with bits libwebp decodes no pixel from, is re-encoded from its pixels: slower')
       .option('--json', 'print one JSON object'),
   ).action(async (paths: string[], opts) => {
@@ -111,6 +112,7 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
     .option('--description <text>', 'bag-info External-Description')
     .option('--transfer-date <YYYY-MM-DD>', 'bag-info Transfer-Date, a day on the calendar (default: today)')
     .option('--allow-unsigned', 'pack exports whose checklist is not signed off (recorded in bag-info.txt)')
+    .option('--allow-identical', 'pack exports that are the same image under different alternate ids (one photo counted twice; recorded in bag-info.txt)')
     .option('--log <file>', 'append one line recording this transfer to a log file (outside the bag, in a folder that exists; an existing file must be a deid log)')
     .option('--policy <file>', 'a stricter strength policy (JSON) for the re-verification')
     .option('--json', 'print the result as JSON')

@@ -3,7 +3,7 @@ import type { AuditRow } from './report-model';
 const COLUMNS = [
   'alternate_id', 'format', 'width', 'height', 'sha256', 'regions', 'obscured', 'metadata_removed', 'reverification', 'problems',
   'checklist', 'open_items', 'signed_off', 'reviewer', 'reviewed_at', 'issues', 'open_issues', 'signature', 'signature_note', 'key_fingerprint',
-  'detectors', 'detectors_uncovered',
+  'detectors', 'detectors_uncovered', 'identical_to',
 ] as const;
 
 /**
@@ -18,8 +18,8 @@ export function csvField(value: string | number | boolean | null): string {
 }
 
 const HEADER = COLUMNS.join(',');
-/** The header of reports written before the detector columns: still replaced as ours. */
-const EARLIER_HEADERS = [COLUMNS.slice(0, COLUMNS.indexOf('detectors')).join(',')];
+/** The headers of reports written before the detector columns and before identical_to: still replaced as ours. */
+const EARLIER_HEADERS = ['detectors', 'identical_to'].map((first) => COLUMNS.slice(0, COLUMNS.indexOf(first as (typeof COLUMNS)[number])).join(','));
 
 /**
  * Whether a file's first bytes are a CSV auditCsv wrote: its whole header line, not just a first
@@ -38,6 +38,7 @@ export function auditCsv(rows: readonly AuditRow[]): string {
       r.issues.map((i) => `${i.resolved ? 'resolved' : 'open'}: ${i.description}`).join('; '), r.issues.filter((i) => !i.resolved).length,
       r.signature, r.signatureNote, r.fingerprint,
       r.detector ? r.detector.summary : 'not run', r.detector ? r.detector.uncovered.join('; ') : '',
+      r.identicalTo.join(' '),
     ].map(csvField).join(','));
   }
   // RFC 4180: CRLF line breaks.

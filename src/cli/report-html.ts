@@ -47,7 +47,8 @@ function row(r: AuditRow, thumb: string | undefined): string {
       : r.signatureNote ? `<span class="fail">${escapeHtml(r.signatureNote)}</span>` : '<span class="muted">unsigned</span>';
   const cells = [
     `<strong>${escapeHtml(r.id)}</strong>${thumb ? `<img class="thumb" alt="" src="${escapeHtml(thumb)}">` : ''}`,
-    `${escapeHtml(r.format.toUpperCase())}<br>${r.width ?? '?'}×${r.height ?? '?'}<div class="hash">${escapeHtml(r.sha256)}</div>`,
+    `${escapeHtml(r.format.toUpperCase())}<br>${r.width ?? '?'}×${r.height ?? '?'}<div class="hash">${escapeHtml(r.sha256)}</div>${
+      r.identicalTo.length > 0 ? `<div class="fail" data-identical-to="${escapeHtml(r.identicalTo.join(' '))}">the same image as ${escapeHtml(r.identicalTo.join(', '))}: one photo, counted twice</div>` : ''}`,
     `${r.regions} region${r.regions === 1 ? '' : 's'}${list(r.obscured, '')}`,
     escapeHtml(r.metadataRemoved.join(', ') || '—'),
     r.reverification === 'clean' ? '<span class="ok">clean</span>' : `<span class="fail">${r.problems.length} problem(s)</span>${list(r.problems)}`,
@@ -84,6 +85,7 @@ export function auditHtml(input: AuditHtmlInput): string {
     ['Signature invalid or missing', t.signatureInvalid], ['Not signed off', t.notSigned], ['Obscured regions', t.regions],
     ...(t.undocumented !== undefined ? [['Images without a sidecar (not covered)', t.undocumented] as [string, number]] : []),
     ...(t.hidden !== undefined ? [['Images in hidden places (not covered)', t.hidden] as [string, number]] : []),
+    ...(t.identical !== undefined ? [['Exports whose image another export also is (one photo counted twice)', t.identical] as [string, number]] : []),
     ...(t.detectorFlagged !== undefined ? [['Faces or text found uncovered by the detectors, or not checkable', t.detectorFlagged] as [string, number]] : []),
   ];
   return `<!doctype html>

@@ -25,6 +25,12 @@ export interface AuditRow {
   fingerprint: string;
   /** The detectors' residual check now (--pixels), or null when not run. */
   detector: DetectorNote | null;
+  /**
+   * Alternate ids of the other exports in the folder whose image is this one's, byte for byte
+   * (identical-exports.ts): one photo that would be counted twice. Filled by report.ts, which
+   * sees the whole folder.
+   */
+  identicalTo: string[];
 }
 
 /** What the face and text detectors found that no obscured region covers (report --pixels). */
@@ -42,6 +48,8 @@ export interface AuditTotals {
   undocumented?: number;
   /** Images in hidden files and folders, which the record does not cover (report.ts adds it). */
   hidden?: number;
+  /** Exports whose image another export of the folder also is (report.ts adds it). */
+  identical?: number;
   clean: number;
   withProblems: number;
   signedValid: number;
@@ -78,6 +86,7 @@ export function auditRow(r: ExportReport, detector: DetectorNote | null = null):
     signatureNote: sig.state === 'invalid' ? sig.reason : sig.state === 'unsigned' && c?.signedOff ? 'signed off without a signature' : '',
     fingerprint: sig.state === 'unsigned' ? '' : sig.fingerprint ?? '',
     detector,
+    identicalTo: [],
   };
 }
 

@@ -14,6 +14,7 @@ import { createProgress } from './progress';
 import { loadInstalledDetectors, PixelChecker } from './review/pixel-check';
 import { writeFilesAtomically } from './atomic';
 import { indexFolder, readRegularFile, type IndexedExport } from './review/folder-index';
+import { identicalGroups } from './identical-exports';
 import { MAX_IMAGE_BYTES, reverifyExport } from './review/reverify';
 import { TOOL_VERSION } from './version';
 
@@ -98,24 +99,29 @@ export async function reportCommand(folder: string, opts: ReportOptions, io: Io)
     }
   }
   progress?.stop();
-  const totals = { ...auditTotals(rows), undocumented: undocumented.length, hidden: hidden.length };
+  // By the SHA-256 each sidecar records (a file that no longer matches it is a problem of its own row).
+  const identical = identicalGroups(rows, (r) => r.sha256);
+  for (const group of identical) for (const r of group) r.identicalTo = group.filter((o) => o !== r).map((o) => o.id);
+  const totals = { ...auditTotals(rows), undocumented: undocumented.length, hidden: hidden.length, identical: identical.reduce((n, g) => n + g.length, 0) };
   const html = auditHtml({ rows, totals, policy: describePolicy(policy), generatedAt: new Date().toISOString(), toolVersion: TOOL_VERSION, thumbnails: opts.thumbnails ? thumbnails : undefined });
   const files: { path: string; bytes: string }[] = [{ path: path.resolve(opts.out), bytes: html }];
   if (opts.csv !== undefined) files.push({ path: path.resolve(opts.csv), bytes: auditCsv(rows) });
   await writeFilesAtomically(files);
   const flagged = totals.detectorFlagged === undefined ? '' : `, ${totals.detectorFlagged} where the detectors found a face or text no region covers (or could not check)`;
-  io.out(`wrote ${files.map((f) => f.path).join(' and ')}: ${totals.exports} export(s), ${totals.signedValid} signed off with a valid signature, ${totals.withProblems} with problems now${flagged}`);
+  io.out(`wrote ${files.map((f) => f.path).join(' and ')}: ${totals.exports} export(s), ${totals.signedValid} signed off with a valid signature, ${totals.withProblems} with problems now${flagged}${totals.identical > 0 ? `, ${totals.identical} whose image another export also is` : ''}`);
   // Images with no sidecar have no alternate id, and their names may be the originals' (names,
   // dates): listed here for the person running the report, counted but not named in the record.
   for (const f of undocumented) io.err(`no sidecar   ${escapeText(path.relative(root, f))}`);
   // A second sidecar with an export's alternate id: a copy, or a clash; the record holds one.
   for (const id of duplicates) io.err(`duplicate    ${id}: more than one sidecar under the folder has this alternate id; the record lists the first`);
+  for (const g of identical) io.err(`identical    ${g.map((r) => r.id).join(', ')}: the same image (SHA-256 ${g[0]!.sha256.slice(0, 12)}...) under ${g.length} alternate ids; a study would count this photo ${g.length} times (keep one export)`);
   for (const l of links) io.err(`not followed ${escapeText(path.relative(root, l))}: a symbolic link (the record covers only files in the folder)`);
   for (const h of hidden) io.err(`hidden       ${escapeText(path.relative(root, h))}: an image in a hidden place, not in the record`);
   for (const d of unlisted) io.err(`cannot list  ${escapeText(path.relative(root, d) || '.')}: a folder that could not be read, so the record does not cover it`);
   const problems = [
     undocumented.length > 0 ? `${undocumented.length} image(s) in ${escapeText(folder)} have no sidecar, so the record does not cover them (a lost sidecar, or a photo that never went through deid)` : '',
     duplicates.length > 0 ? `${duplicates.length} alternate id(s) appear more than once` : '',
+    identical.length > 0 ? `${identical.length} image(s) exported more than once under different alternate ids (${totals.identical} exports)` : '',
     links.length > 0 ? `${links.length} symbolic link(s) not followed` : '',
     hidden.length > 0 ? `${hidden.length} image(s) in hidden places not covered` : '',
     unlisted.length > 0 ? `${unlisted.length} folder(s) could not be read` : '',

@@ -13,6 +13,8 @@ import { isBlank, isInside } from './output-paths';
 export interface StripOptions extends BatchOptions {
   out: string;
   resume?: boolean;
+  /** Replace an earlier output that differs from what strip writes now (commit.ts). */
+  replace?: boolean;
   scanData?: boolean;
 }
 
@@ -50,7 +52,7 @@ export async function stripCommand(paths: string[], opts: StripOptions, io: Io):
       io.err(`deid strip: note: --out ${escapeText(opts.out)} lies inside ${escapeText(arg)}; nothing under it is read as input`);
     }
   }
-  const committer = new Committer();
+  const committer = new Committer({ replace: Boolean(opts.replace) });
   // Stopped early (Ctrl-C, Slurm's SIGTERM at the time limit, a closed output: batch.ts) or
   // failed: committed outputs stay (a --resume run picks up from them); every staged file not
   // yet in place is removed, those this thread knows of (the committer's) and those a terminated
@@ -71,10 +73,11 @@ export async function stripCommand(paths: string[], opts: StripOptions, io: Io):
       io,
       expand: { outReal },
       task: (file) => ({ type: 'strip', file, outDir, resume: Boolean(opts.resume), scanData: Boolean(opts.scanData) }),
+      // An argument inside --out was readable and refused unread by rule: not "could not be read".
       entryResult: (e) =>
         e.kind === 'skip'
           ? { input: e.path, format: null, lossless: false, skipped: e.skip, reason: e.reason }
-          : { input: e.path, format: null, lossless: false, error: e.error, unreadable: true },
+          : { input: e.path, format: null, lossless: false, error: e.error, ...(e.insideOut ? { insideOut: true } : { unreadable: true }) },
       tally: new StripTally(),
       humanLines: stripHumanLines,
       summaryLine: summaryLineFor.strip,

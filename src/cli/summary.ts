@@ -31,6 +31,8 @@ export interface StripSummary {
   sidecars: number;
   /** Arguments that could not be read at all (missing, a FIFO, an unlistable folder). */
   unreadable: number;
+  /** Arguments that are the --out folder or lie inside it: refused without being read. */
+  insideOut: number;
 }
 
 function skipKind(r: { skipped?: true | SkipKind }): SkipKind | null {
@@ -61,13 +63,14 @@ export class VerifyTally {
 }
 
 export class StripTally {
-  readonly summary: StripSummary = { files: 0, written: 0, resumed: 0, replaced: 0, errors: 0, skipped: 0, sidecars: 0, unreadable: 0 };
+  readonly summary: StripSummary = { files: 0, written: 0, resumed: 0, replaced: 0, errors: 0, skipped: 0, sidecars: 0, unreadable: 0, insideOut: 0 };
 
   add(r: StripFileResult): void {
     const s = this.summary;
     if (tallySkip(r, s)) return;
     s.files++;
     if (r.unreadable) s.unreadable++;
+    if (r.insideOut) s.insideOut++;
     if (r.error !== undefined) s.errors++;
     else if (r.resumed) s.resumed++;
     else if (r.output) {
@@ -92,9 +95,12 @@ export function verifyExitReason(s: VerifySummary, allowSkipped: boolean): strin
   return null;
 }
 
-/** 0 all written, 1 some refused or not stripped, 2 an argument unreadable or nothing to strip. */
+/**
+ * 0 all written, 1 some refused or not stripped, 2 an argument unreadable, an argument inside
+ * --out (the command line contradicts itself: a usage error), or nothing to strip.
+ */
 export function stripExitCode(s: StripSummary, allowSkipped: boolean): number {
-  if (s.unreadable > 0) return 2;
+  if (s.unreadable > 0 || s.insideOut > 0) return 2;
   if (!allowSkipped && s.files === 0) return 2;
   if (s.errors > 0) return 1;
   if (!allowSkipped && s.skipped > 0) return 1;
@@ -102,7 +108,11 @@ export function stripExitCode(s: StripSummary, allowSkipped: boolean): number {
 }
 
 export function stripExitReason(s: StripSummary, allowSkipped: boolean): string | null {
-  if (s.unreadable > 0) return `${s.unreadable} input${s.unreadable === 1 ? '' : 's'} could not be read`;
+  const reasons = [
+    s.unreadable > 0 ? `${s.unreadable} input${s.unreadable === 1 ? '' : 's'} could not be read` : '',
+    s.insideOut > 0 ? `${insideOutText(s.insideOut)} (refused unread: outputs are never read as input); give --out a new folder beside the photos` : '',
+  ].filter(Boolean);
+  if (reasons.length > 0) return reasons.join('; ');
   if (!allowSkipped && s.files === 0) return 'no image to strip (--allow-skipped accepts that)';
   if (!allowSkipped && s.errors === 0 && s.skipped > 0) return `${s.skipped} file${s.skipped === 1 ? ' was' : 's were'} not stripped (listed as skipped; --allow-skipped accepts that)`;
   return null;
@@ -139,8 +149,14 @@ export function stripHumanLines(f: StripFileResult): string[] {
   return [`${f.lossless ? 'stripped ' : 're-encoded'} ${input} -> ${escapeText(f.output ?? '')}${said ? ` (${said})` : ''}`];
 }
 
+function insideOutText(n: number): string {
+  return `${n} input${n === 1 ? ' is' : 's are'} the --out folder or inside it`;
+}
+
 export function stripSummaryLine(s: StripSummary): string {
-  let line = `${s.files} files: ${s.written} written${s.replaced > 0 ? ` (${s.replaced} over earlier outputs)` : ''}, ${s.errors} refused`;
+  // Of the refused, say which were never read, and why: a missing path is not a refusal by rule.
+  const unread = [s.unreadable > 0 ? `${s.unreadable} could not be read` : '', s.insideOut > 0 ? insideOutText(s.insideOut) : ''].filter(Boolean);
+  let line = `${s.files} files: ${s.written} written${s.replaced > 0 ? ` (${s.replaced} over earlier outputs)` : ''}, ${s.errors} refused${unread.length > 0 ? ` (${unread.join(', ')})` : ''}`;
   if (s.resumed > 0) line += `, ${s.resumed} kept (--resume)`;
   if (s.skipped > 0) line += `, ${s.skipped} skipped`;
   if (s.sidecars > 0) line += ` (+${s.sidecars} sidecar${s.sidecars === 1 ? '' : 's'})`;

@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { SAMPLE, SAMPLE_RECIPE } from '../helpers/paths';
+import { SAMPLE } from '../helpers/paths';
 import { signOffSidecarFile } from '../helpers/signoff';
+import { distinctRecipe } from '../helpers/distinct-recipe';
 import { deid } from './run';
 
 // bag create re-verifies every export, then copies them all into the bag. With many exports the
@@ -30,7 +31,7 @@ test('an export changed after bag create verified it is refused; nothing is writ
     const exportsDir = path.join(work, 'exports');
     const images: string[] = [];
     for (let i = 0; i < 2; i++) {
-      const r = await deid('apply', SAMPLE_RECIPE, SAMPLE, '--out', exportsDir, '--json');
+      const r = await deid('apply', distinctRecipe(work, i), SAMPLE, '--out', exportsDir, '--json');
       expect(r.code).toBe(0);
       images.push(JSON.parse(r.stdout).image);
     }

@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { SAMPLE, SAMPLE_RECIPE } from '../helpers/paths';
 import { signOffSidecarFile } from '../helpers/signoff';
+import { distinctRecipe } from '../helpers/distinct-recipe';
 import { deid } from './run';
 import { allFiles } from '../helpers/files';
 
@@ -24,7 +25,8 @@ beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'deid-bag-'));
   exportsDir = path.join(work, 'exports');
   for (let i = 0; i < 3; i++) {
-    const r = await deid('apply', SAMPLE_RECIPE, SAMPLE, '--out', exportsDir, '--json');
+    // Three different images: the same one three times would be refused as one photo counted thrice.
+    const r = await deid('apply', distinctRecipe(work, i), SAMPLE, '--out', exportsDir, '--json');
     expect(r.code).toBe(0);
     ids.push(path.basename(JSON.parse(r.stdout).image).replace(/\.jpg$/, ''));
   }
@@ -221,6 +223,9 @@ describe('exports that must not travel', () => {
   });
 
   test('terminal control characters in a name are escaped in what is printed', async () => {
+    // Beside an export, so the refusals are listed by name (a folder with no export at all gets
+    // the two-line explanation instead, which names no file).
+    await oneSignedExport();
     fs.copyFileSync(SAMPLE, path.join(dir, 'evil\u001b[2Jname.jpg'));
     const r = spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'deid.js'), 'bag', 'create', dir, '--out', path.join(work, 'esc'), '--recipient', 'x', '--method', 'y'], { encoding: 'utf8' });
     expect(r.status).toBe(1);

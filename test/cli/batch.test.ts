@@ -150,8 +150,9 @@ test('--resume keeps clean outputs newer than their input; a changed input is st
     ['ward1/b.jpg', false, expect.stringMatching(/a file is already at .*b\.jpg and it carries metadata, so it is not an earlier output of deid strip; it was left as it is/)],
     ['ward2/c.jpg', true, null],
   ]);
-  expect(records[0]!.notice).toMatch(/replaced the earlier output there/);
-  expect(last.summary).toMatchObject({ files: 3, written: 1, resumed: 1, errors: 1 });
+  // Its new output is the old one byte for byte (only the input's time changed): nothing was lost, nothing is said.
+  expect(records[0]!.notice ?? '').not.toMatch(/replaced/);
+  expect(last.summary).toMatchObject({ files: 3, written: 1, resumed: 1, errors: 1, replaced: 0 });
   expect((await fs.readFile(path.join(out, 'ward1', 'b.jpg'))).equals(await fs.readFile(SAMPLE))).toBe(true);
 });
 
@@ -192,15 +193,22 @@ test('--resume never keeps another input\'s output that has the same name (two f
   expect(files[1].error).toMatch(/ward3.a\.jpg already wrote/);
   expect((await fs.readFile(path.join(out, 'a.jpg'))).equals(await strippedOf(first))).toBe(true);
 
-  // A second card reuses the name, its file older than the first card's output: stripped, not kept.
+  // A second card reuses the name, its file older than the first card's output: not kept as its
+  // output, and not written over the first card's either (that would lose ward3's photo), unless
+  // the user says so with --replace.
   const card2 = path.join(tmp, 'card2');
   await fs.mkdir(card2);
   await fs.copyFile(second, path.join(card2, 'a.jpg'));
   const old = new Date(Date.now() - 86_400_000);
   await fs.utimes(path.join(card2, 'a.jpg'), old, old);
   const next = await deid('strip', '--json', card2, '--out', out, '--resume');
-  expect(next.code).toBe(0);
-  expect(json(next.stdout).summary).toMatchObject({ written: 1, resumed: 0 });
+  expect(next.code).toBe(1);
+  expect(json(next.stdout).summary).toMatchObject({ written: 0, resumed: 0, errors: 1 });
+  expect(json(next.stdout).files[0].error).toMatch(/an earlier output is already at .*a\.jpg and differs from this one .*it was kept\. To replace it, run again with --replace/);
+  expect((await fs.readFile(path.join(out, 'a.jpg'))).equals(await strippedOf(first))).toBe(true);
+  const chosen = await deid('strip', '--json', card2, '--out', out, '--resume', '--replace');
+  expect(chosen.code).toBe(0);
+  expect(json(chosen.stdout).summary).toMatchObject({ written: 1, resumed: 0, replaced: 1 });
   expect((await fs.readFile(path.join(out, 'a.jpg'))).equals(await strippedOf(second))).toBe(true);
 });
 
@@ -322,8 +330,13 @@ test('replacing earlier outputs is counted; a de-identified export (its sidecar 
   const refused = json(first.stdout).files.find((f: { input: string }) => f.input.endsWith(exportName));
   expect(refused.error).toMatch(/it is a de-identified export \(its sidecar is beside it\)/);
   expect((await fs.readFile(applied.image)).equals(before)).toBe(true);
+  // The same photos again: other.jpg's output is what strip writes, so it is rewritten and not
+  // counted; another photo under its name replaces it only with --replace, and is counted.
   const again = await deid('strip', input, '--out', out);
-  expect(again.stdout).toMatch(/2 files: 1 written \(1 over earlier outputs\), 1 refused/);
+  expect(again.stdout).toMatch(/2 files: 1 written, 1 refused/);
+  await fs.copyFile(path.join(CORPUS, 'jpg', 'Pentax_K10D.jpg'), path.join(input, 'other.jpg'));
+  const replaced = await deid('strip', input, '--out', out, '--replace');
+  expect(replaced.stdout).toMatch(/2 files: 1 written \(1 over earlier outputs\), 1 refused/);
 });
 
 test('summarize: shards over two folders with the same layout are refused; a list in another order is the same run', async () => {

@@ -139,7 +139,7 @@ test('two inputs that map to one output: the first is written, the second refuse
   const written = await fs.readFile(path.join(out, 'photo.png'));
   expect(Buffer.compare(await sharp(written).raw().toBuffer(), await sharp(path.join(inputs, 'photo.png')).raw().toBuffer())).toBe(0);
   expect((await fs.readdir(out)).sort()).toEqual(['photo.png']);
-  expect(report.summary).toEqual({ files: 2, written: 1, resumed: 0, replaced: 0, errors: 1, skipped: 0, sidecars: 0, unreadable: 0 });
+  expect(report.summary).toEqual({ files: 2, written: 1, resumed: 0, replaced: 0, errors: 1, skipped: 0, sidecars: 0, unreadable: 0, insideOut: 0 });
 });
 
 test('two file arguments with the same name are not both written to <out>/<name>', async () => {

@@ -11,9 +11,12 @@ import { generateReviewerKey } from '../../src/core/signature/keys';
 import { deid, json } from '../cli/run';
 import { REPO, SAMPLE, SAMPLE_RECIPE } from './paths';
 
-/** `deid apply` of the bundled sample and recipe into `dir`: one export, a new alternate id each time. */
-export async function applySample(dir: string): Promise<{ id: string; image: string; sidecar: string }> {
-  const r = await deid('apply', SAMPLE_RECIPE, SAMPLE, '--out', dir, '--json');
+/**
+ * `deid apply` of the bundled sample and recipe into `dir`: one export, a new alternate id each
+ * time, and the same image each time unless `recipe` differs (helpers/distinct-recipe.ts).
+ */
+export async function applySample(dir: string, recipe = SAMPLE_RECIPE): Promise<{ id: string; image: string; sidecar: string }> {
+  const r = await deid('apply', recipe, SAMPLE, '--out', dir, '--json');
   if (r.code !== 0) throw new Error(`deid apply failed: ${r.stderr}`);
   const out = json<{ alternateId: string; image: string; sidecar: string }>(r.stdout);
   return { id: out.alternateId, image: out.image, sidecar: out.sidecar };

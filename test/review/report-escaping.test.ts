@@ -10,6 +10,7 @@ const hostile: AuditRow = {
   issues: [{ description: '=HYPERLINK("http://evil.example","click"), "quoted"\nnext line', resolved: true }],
   signature: 'valid', signatureNote: '', fingerprint: 'b'.repeat(64),
   detector: { clear: false, summary: 'not checked: <b>x</b>', uncovered: ['=cmd|"/c calc"!A1 <i>'] },
+  identicalTo: [],
 };
 
 test('HTML: free text is escaped, and the page carries no script and a CSP that allows none', () => {

@@ -7,6 +7,7 @@ import { parseSidecar } from '../../src/core/sidecar/schema';
 import { deid } from '../cli/run';
 import { launchBrowser } from '../helpers/browser';
 import { REPO } from '../helpers/paths';
+import { distinctRecipe } from '../helpers/distinct-recipe';
 import sharp from 'sharp';
 import { applySample, buildReviewPage, differenceFromFile, MANUAL, paintRegionBack, shownImage, snapshot, startDeidReview, type RunningReview } from '../helpers/review';
 
@@ -48,7 +49,8 @@ beforeAll(async () => {
   folder = path.join(tmp, 'exports');
   keyFile = path.join(tmp, 'config', 'reviewer-key.json');
   buildReviewPage(assets);
-  exportsMade = [await applySample(folder), await applySample(path.join(folder, 'day-2')), await applySample(folder)];
+  // Each its own image: one image under several alternate ids is a problem the report names (exit 1).
+  exportsMade = [await applySample(folder, distinctRecipe(tmp, 1)), await applySample(path.join(folder, 'day-2'), distinctRecipe(tmp, 2)), await applySample(folder, distinctRecipe(tmp, 3))];
   painted = await applySample(path.join(folder, 'day-2'));
   await paintRegionBack(painted);
   ({ browser, close: closeBrowser } = await launchBrowser());
@@ -231,7 +233,7 @@ test('an export whose region was painted back: shown in plain words, sign-off re
 
 test('a sidecar changed on disk while open is not overwritten; reload shows the change', async () => {
   // A fresh export, opened, then changed by "someone else" before this reviewer signs.
-  const late = await applySample(folder);
+  const late = await applySample(folder, distinctRecipe(tmp, 4));
   await review.child.kill('SIGINT');
   expect(await review.exited).toBe(0);
   expect(review.output()).toMatch(/deid review: stopped/);

@@ -38,6 +38,8 @@ export interface StripFileResult {
   reason?: string;
   /** An argument that could not be read at all. */
   unreadable?: boolean;
+  /** An argument that is the --out folder or inside it: refused unread (outputs are never input). */
+  insideOut?: boolean;
   /** --resume: the output was already there, newer than the input and exactly what strip writes. */
   resumed?: boolean;
   /** A file already at the output's name (a clean image: an earlier output) was replaced. */
