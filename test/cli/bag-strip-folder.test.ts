@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CORPUS, REPO, SAMPLE, SAMPLE_RECIPE } from '../helpers/paths';
+import { runDeid } from '../helpers/cli';
+import { CORPUS, SAMPLE, SAMPLE_RECIPE } from '../helpers/paths';
 import { signOffSidecarFile } from '../helpers/signoff';
 
 // A folder made by `deid strip` alone (clean copies, no sidecars) cannot be bagged: that rule
@@ -11,12 +11,7 @@ import { signOffSidecarFile } from '../helpers/signoff';
 // was stuck after doing what looked like the de-identification (DESIGN.md "The whole workflow":
 // de-identify in the panel or with deid apply, validate in deid review, then transfer).
 
-const DEID = path.join(REPO, 'bin', 'deid.js');
-
-function run(args: string[], cwd: string): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [DEID, ...args], { encoding: 'utf8', cwd });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = runDeid;
 
 let work: string;
 beforeEach(() => {

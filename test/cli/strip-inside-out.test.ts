@@ -1,19 +1,14 @@
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { REPO, SAMPLE } from '../helpers/paths';
+import { runDeid } from '../helpers/cli';
+import { SAMPLE } from '../helpers/paths';
 
 // `deid strip photos --out photos` is refused with advice, but the run counted it as an input
 // that "could not be read" (stderr, and `unreadable` in --json): the folder was read fine, and
 // that line sent people looking for a permissions problem. It is a refusal by rule, and says so.
 
-const DEID = path.join(REPO, 'bin', 'deid.js');
-
-function run(args: string[], cwd: string): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [DEID, ...args], { encoding: 'utf8', cwd });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = runDeid;
 
 let work: string;
 beforeEach(() => {

@@ -2,8 +2,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { runDeid } from '../helpers/cli';
 import sharp from 'sharp';
-import { CORPUS, REPO } from '../helpers/paths';
+import { CORPUS } from '../helpers/paths';
 
 // Two inputs with one output name in two runs (ward3/x.jpg today, ward4/x.jpg tomorrow into the
 // same --out; a second camera card reusing IMG_0001.JPG): the second run wrote over the first
@@ -11,14 +12,10 @@ import { CORPUS, REPO } from '../helpers/paths';
 // earlier output is kept unless the user chooses --replace. Oracle: libjpeg's djpeg decodes each
 // output, whose pixels must be those of the photo it claims to be (the strip is lossless).
 
-const DEID = path.join(REPO, 'bin', 'deid.js');
 const FIRST = path.join(CORPUS, 'jpg', 'Canon_40D.jpg');
 const SECOND = path.join(CORPUS, 'jpg', 'Nikon_D70.jpg');
 
-function run(args: string[], cwd: string): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [DEID, ...args], { encoding: 'utf8', cwd });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = runDeid;
 
 /** Pixels as libjpeg-turbo's djpeg decodes them (PPM). */
 function djpeg(file: string): Buffer {
