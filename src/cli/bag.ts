@@ -543,9 +543,14 @@ async function reverifyImages(root: string, report: BagReport, images: { checked
   const sidecars = new Set(names.filter((n) => n.endsWith(SIDECAR_SUFFIX)));
   const used = new Set<string>();
   for (const name of names) {
-    if (name.endsWith(SIDECAR_SUFFIX)) continue;
     const full = path.join(dataDir, name);
-    if (!fs.lstatSync(full).isFile()) continue;
+    if (!fs.lstatSync(full).isFile()) {
+      // writeBag puts every export at data/<name>: a folder was added later, and what it holds
+      // (an original photo) would travel unverified, listed in manifests anyone can recompute.
+      report.errors.push(`data/${name}: a folder inside data/ that deid's bags never hold (added after the bag was made; what it holds would travel unverified)`);
+      continue;
+    }
+    if (name.endsWith(SIDECAR_SUFFIX)) continue;
     const head = fs.readFileSync(full).subarray(0, 64);
     if (!detectContainer(head)) {
       report.errors.push(`data/${name}: not an image or a sidecar (a deid bag holds only exports and their sidecars)`);
