@@ -557,8 +557,15 @@ async function reverifyImages(root: string, report: BagReport, images: { checked
       continue;
     }
     images.checked++;
+    const sidecarName = `${path.basename(name, path.extname(name))}${SIDECAR_SUFFIX}`;
+    used.add(sidecarName);
+    if (!sidecars.has(sidecarName)) {
+      // Said here, not left to verifyFile: it reports a missing sidecar as checklist-incomplete,
+      // which Unsigned-Exports-Allowed waives; the allowance waives the sign-off, never the record.
+      report.errors.push(`data/${name}: an image with no sidecar (${sidecarName}) beside it, so nothing vouches for its pixels`);
+      continue;
+    }
     const result = await verifyFile({ type: 'verify', file: { path: full, rel: name, explicit: true }, requireSidecar: true, policy, scanData: true });
-    used.add(`${path.basename(name, path.extname(name))}${SIDECAR_SUFFIX}`);
     if (result.error) report.errors.push(`data/${name}: ${result.error}`);
     else if (result.findings.length > 0) {
       const allowedUnsigned = valuesOf(report.info, 'Unsigned-Exports-Allowed').length > 0;

@@ -74,3 +74,19 @@ test('an original photo in a folder inside data/ is found: deid bags are flat, a
   expect(out.errors.some((e: string) => e.includes('data/originals') && /folder inside data\//.test(e))).toBe(true);
 });
 
+test('in a bag packed --allow-unsigned, an image with no sidecar at all is found: only the sign-off is waived, not the sidecar', async () => {
+  const bag = await makeBag('unsigned', true);
+  expect(fs.readFileSync(path.join(bag, 'bag-info.txt'), 'utf8')).toMatch(/^Unsigned-Exports-Allowed: /m);
+  // The unredacted photo with its metadata stripped (deid strip), so the metadata scan finds nothing.
+  const stripped = path.join(work, 'stripped');
+  expect((await deid('strip', SAMPLE, '--out', stripped)).code).toBe(0);
+  const planted = path.join(bag, 'data', 'patient-photo.jpg');
+  fs.copyFileSync(path.join(stripped, 'patient-photo.jpg'), planted);
+  remanifest(bag);
+  expect(exiftoolArtist(planted)).toBe('');
+  const r = await deid('bag', 'verify', '--json', bag);
+  expect(r.code).toBe(1);
+  const out = JSON.parse(r.stdout);
+  expect(out.valid).toBe(false);
+  expect(out.errors.some((e: string) => e.startsWith('data/patient-photo.jpg') && /no sidecar/.test(e))).toBe(true);
+});
