@@ -4,7 +4,7 @@ import type { Policy } from '../policy/types';
 import type { Step } from '../sidecar/types';
 import { assertPixelBuffer, colorComponentCount } from './buffer';
 import { colorForBuffer, isHexColor, parseHexColor } from './color';
-import { maskSelectsNothing, runsToMask } from './mask-runs';
+import { fillSelectionGaps, maskSelectsNothing, runsToMask } from './mask-runs';
 import type { Mask, PixelBuffer } from './types';
 
 /**
@@ -100,7 +100,8 @@ export function checkRegionObscured(
   let mask: Mask | null = null;
   if (step.mask) {
     try {
-      mask = runsToMask(step.mask, region, { x: 0, y: 0, w: buf.width, h: buf.height });
+      // What was painted: the selection with its gaps filled (apply.ts stepMask).
+      mask = fillSelectionGaps(runsToMask(step.mask, region, { x: 0, y: 0, w: buf.width, h: buf.height }));
     } catch (e) {
       return { ok: false, detail: e instanceof Error ? e.message : String(e) };
     }
