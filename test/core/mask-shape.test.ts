@@ -119,4 +119,15 @@ describe('a selection made of thin parts, in a JPEG export', () => {
     const painted = await roundTrip(applySteps(photo, [overlayStep(house, stripes)], DEFAULT_POLICY), 'jpeg');
     expect(checkRegionObscured(painted, overlayStep(house, stripes), DEFAULT_POLICY, JPEG_TOLERANCE)).toMatchObject({ ok: true });
   });
+
+  // A date stamp or serial number line: 4 px tall even once its gaps are filled.
+  const line = maskOf({ ...house, h: 6 }, (_x, y) => y >= 1 && y <= 4);
+
+  it('a selection thinner than the lossy border band still has its middle checked', async () => {
+    const lineRegion = { ...house, h: 6 };
+    const untouched = await roundTrip(photo, 'jpeg');
+    expect(checkRegionObscured(untouched, overlayStep(lineRegion, line, 'text'), DEFAULT_POLICY, JPEG_TOLERANCE).ok).toBe(false);
+    const painted = await roundTrip(applySteps(photo, [overlayStep(lineRegion, line, 'text')], DEFAULT_POLICY), 'jpeg');
+    expect(checkRegionObscured(painted, overlayStep(lineRegion, line, 'text'), DEFAULT_POLICY, JPEG_TOLERANCE)).toMatchObject({ ok: true });
+  });
 });

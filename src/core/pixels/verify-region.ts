@@ -164,24 +164,31 @@ function checkOverlay(buf: PixelBuffer, step: Step, clip: Rect, policy: Policy, 
   let firstX = -1;
   let firstY = -1;
   let firstDev = 0;
-  for (let y = y0; y < y1; y++) {
-    const rowBase = y * width * comps;
-    for (let x = x0; x < x1; x++) {
-      if (mask && !selectedWithin(mask, x, y, tol.edgeBand)) continue;
-      const p = rowBase + x * comps;
-      let dev = 0;
-      for (let c = 0; c < comps; c++) dev = Math.max(dev, Math.abs(data[p + c] - target[c]));
-      if (dev > limit) {
-        if (off === 0) {
-          firstX = x;
-          firstY = y;
-          firstDev = dev;
+  let checked = 0;
+  // A selection with no pixel `edgeBand` inside its border (a line a few pixels thick) is checked
+  // with a narrower band, as a thin rectangle is above: otherwise nothing of it would be checked
+  // and any pixels there, the original ones included, would pass as painted.
+  for (let maskBand = tol.edgeBand; checked === 0 && maskBand >= 0; maskBand--) {
+    for (let y = y0; y < y1; y++) {
+      const rowBase = y * width * comps;
+      for (let x = x0; x < x1; x++) {
+        if (mask && !selectedWithin(mask, x, y, maskBand)) continue;
+        checked++;
+        const p = rowBase + x * comps;
+        let dev = 0;
+        for (let c = 0; c < comps; c++) dev = Math.max(dev, Math.abs(data[p + c] - target[c]));
+        if (dev > limit) {
+          if (off === 0) {
+            firstX = x;
+            firstY = y;
+            firstDev = dev;
+          }
+          off++;
         }
-        off++;
       }
     }
+    if (!mask) break;
   }
-  const checked = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
   if (off > 0) {
     return {
       ok: false,
