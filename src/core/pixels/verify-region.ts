@@ -1,5 +1,5 @@
 import { clampRect, type Rect } from '../geometry';
-import { minimumCellSize } from '../policy/policy';
+import { minimumCellSize, mosaicKindRefusal } from '../policy/policy';
 import type { Policy } from '../policy/types';
 import type { Step } from '../sidecar/types';
 import { assertPixelBuffer, colorComponentCount } from './buffer';
@@ -207,6 +207,10 @@ interface CellFault {
 }
 
 function checkMosaic(buf: PixelBuffer, step: Step, region: Rect, clip: Rect, policy: Policy, tol: RegionTolerance, mask: Mask | null): RegionCheck {
+  // The policy decides which kinds a mosaic may cover at all (text never: research/deid-threats.md
+  // section 1, pixelated text is read back); a mosaic it forbids obscures nothing it accepts.
+  const refusal = mosaicKindRefusal(policy, step.regionKind);
+  if (refusal) return { ok: false, detail: refusal };
   const recorded = step.cellSize;
   const minimum = minimumCellSize(policy, region);
   if (recorded === undefined || !Number.isInteger(recorded) || recorded < 1) {
