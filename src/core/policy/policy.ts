@@ -1,5 +1,5 @@
 import { DeidError } from '../errors';
-import type { Rect } from '../geometry';
+import { isBoundedRect, MAX_COORDINATE, type Rect } from '../geometry';
 import { isHexColor } from '../pixels/color';
 import type { Step } from '../sidecar/types';
 import { REGION_KINDS, type Policy, type RegionKind } from './types';
@@ -186,6 +186,7 @@ function requireRegion(step: Step): Rect {
   if (!ints || r.w < 1 || r.h < 1) {
     throw new DeidError('schema', `${step.op} region must be whole pixels with width and height >= 1`);
   }
+  if (!isBoundedRect(r)) throw new DeidError('schema', `${step.op} region x, y, w and h must lie within ${MAX_COORDINATE} px (no image is that large)`);
   return r;
 }
 
