@@ -602,9 +602,14 @@ async function reverifyImages(root: string, report: BagReport, images: { checked
   const used = new Set<string>();
   const hashed: { name: string; sha256: string }[] = [];
   for (const name of names) {
-    if (name.endsWith(SIDECAR_SUFFIX)) continue;
     const full = path.join(dataDir, name);
-    if (!fs.lstatSync(full).isFile()) continue;
+    if (!fs.lstatSync(full).isFile()) {
+      // writeBag puts every export at data/<name>: a folder was added later, and what it holds
+      // (an original photo) would travel unverified, listed in manifests anyone can recompute.
+      report.errors.push(`data/${name}: a folder inside data/ that deid's bags never hold (added after the bag was made; what it holds would travel unverified)`);
+      continue;
+    }
+    if (name.endsWith(SIDECAR_SUFFIX)) continue;
     const bytes = fs.readFileSync(full);
     const head = bytes.subarray(0, 64);
     hashed.push({ name, sha256: createHash('sha256').update(bytes).digest('hex') });
@@ -613,8 +618,15 @@ async function reverifyImages(root: string, report: BagReport, images: { checked
       continue;
     }
     images.checked++;
+    const sidecarName = `${path.basename(name, path.extname(name))}${SIDECAR_SUFFIX}`;
+    used.add(sidecarName);
+    if (!sidecars.has(sidecarName)) {
+      // Said here, not left to verifyFile: it reports a missing sidecar as checklist-incomplete,
+      // which Unsigned-Exports-Allowed waives; the allowance waives the sign-off, never the record.
+      report.errors.push(`data/${name}: an image with no sidecar (${sidecarName}) beside it, so nothing vouches for its pixels`);
+      continue;
+    }
     const result = await verifyFile({ type: 'verify', file: { path: full, rel: name, explicit: true }, requireSidecar: true, policy, scanData: true });
-    used.add(`${path.basename(name, path.extname(name))}${SIDECAR_SUFFIX}`);
     if (result.error) report.errors.push(`data/${name}: ${result.error}`);
     else if (result.findings.length > 0) {
       const allowedUnsigned = valuesOf(report.info, 'Unsigned-Exports-Allowed').length > 0;

@@ -1,3 +1,17 @@
+/**
+ * The largest magnitude a recorded region's x, y, w or h may have: 2^24 px, 50 times Photoshop's
+ * largest document side (300,000 px). Above 2^53 a double cannot add 1 to a cell index, so the
+ * cell loops over a region 2^60 px wide never ended (verify, apply); within 2^24 every sum and
+ * product the pixel code forms (x + w, cell * size, w * h <= 2^48) is exact.
+ */
+export const MAX_COORDINATE = 2 ** 24;
+
+/** Whether x, y, w and h are whole, w and h at least 1, and none beyond MAX_COORDINATE. */
+export function isBoundedRect(r: { x: unknown; y: unknown; w: unknown; h: unknown }): r is Rect {
+  const within = (v: unknown, min: number) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= MAX_COORDINATE;
+  return within(r.x, -MAX_COORDINATE) && within(r.y, -MAX_COORDINATE) && within(r.w, 1) && within(r.h, 1);
+}
+
 /** Rectangles in image pixels; right/bottom exclusive as in the Photoshop Imaging API. */
 export interface Rect {
   x: number;

@@ -8,7 +8,7 @@ import { clonePixels } from './buffer';
 import { cropPixels } from './crop';
 import { overlayRegion } from './overlay';
 import { pixelateRegion } from './pixelate';
-import { runsToMask } from './mask-runs';
+import { fillSelectionGaps, runsToMask } from './mask-runs';
 import type { Mask, PixelBuffer } from './types';
 
 /**
@@ -70,12 +70,13 @@ export function applySteps(buf: PixelBuffer, steps: Step[], policy: Policy, opti
 }
 
 /**
- * The selection a step recorded (non-rectangular selections), or undefined for its whole region;
- * with `image`, only the part inside it is built (memory bounded by the image).
+ * What a step with a recorded selection (non-rectangular) paints, or undefined for its whole
+ * region: the selection with its gaps filled (mask-runs.ts fillSelectionGaps), which verify
+ * checks too. With `image`, only the part inside it is built (memory bounded by the image).
  */
 export function stepMask(step: Step, image?: PixelBuffer): Mask | undefined {
   if (!step.mask || !step.region) return undefined;
-  return runsToMask(step.mask, step.region, image ? { x: 0, y: 0, w: image.width, h: image.height } : undefined);
+  return fillSelectionGaps(runsToMask(step.mask, step.region, image ? { x: 0, y: 0, w: image.width, h: image.height } : undefined));
 }
 
 /**

@@ -94,3 +94,76 @@ export function maskSelectsNothing(runs: readonly number[]): boolean {
   for (let i = 1; i < runs.length; i += 2) if (runs[i]! > 0) return false;
   return true;
 }
+
+/** Passes of row and column filling before the selection's bounding box is painted instead. */
+const MAX_FILL_PASSES = 16;
+
+/**
+ * What a non-rectangular selection paints (and verify checks): the selection with the gaps in
+ * every row and every column filled, repeated until nothing changes, in place. A selection made
+ * by colour (Select > Color Range, the Magic Wand) traces the detail itself: painting exactly it
+ * turns dark lettering into black lettering on the same background, still readable, and leaves
+ * eyes and mouth inside a skin-tone selection untouched. research/deid-threats.md section 1: only
+ * a SOLID overlay protects text, and no partial cell may keep the shape of what it hides; so what
+ * lies between selected pixels is painted too (a lasso, an ellipse or a rectangle is unchanged).
+ * Two features selected together on the same rows are joined; select them one at a time to keep
+ * what lies between. A shape that does not settle within MAX_FILL_PASSES gets its whole bounding
+ * box (more painted, never less). Filling only ever adds pixels, so the fill of the part of a
+ * mask inside the image lies inside the fill of the whole mask: what verify checks was painted.
+ */
+export function fillSelectionGaps(mask: Mask): Mask {
+  const { data, bounds } = mask;
+  const { w, h } = bounds;
+  for (let pass = 0; pass < MAX_FILL_PASSES; pass++) {
+    let changed = false;
+    for (let y = 0; y < h; y++) {
+      const row = y * w;
+      let first = -1;
+      let last = -1;
+      for (let x = 0; x < w; x++) {
+        if (data[row + x] !== 0) {
+          if (first < 0) first = x;
+          last = x;
+        }
+      }
+      for (let x = first + 1; first >= 0 && x < last; x++) {
+        if (data[row + x] === 0) {
+          data[row + x] = 255;
+          changed = true;
+        }
+      }
+    }
+    for (let x = 0; x < w; x++) {
+      let first = -1;
+      let last = -1;
+      for (let y = 0; y < h; y++) {
+        if (data[y * w + x] !== 0) {
+          if (first < 0) first = y;
+          last = y;
+        }
+      }
+      for (let y = first + 1; first >= 0 && y < last; y++) {
+        if (data[y * w + x] === 0) {
+          data[y * w + x] = 255;
+          changed = true;
+        }
+      }
+    }
+    if (!changed) return mask;
+  }
+  let x0 = w;
+  let y0 = h;
+  let x1 = -1;
+  let y1 = -1;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      if (data[y * w + x] === 0) continue;
+      x0 = Math.min(x0, x);
+      x1 = Math.max(x1, x);
+      y0 = Math.min(y0, y);
+      y1 = Math.max(y1, y);
+    }
+  }
+  for (let y = y0; y <= y1; y++) data.fill(255, y * w + x0, y * w + x1 + 1);
+  return mask;
+}

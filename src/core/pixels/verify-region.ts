@@ -1,10 +1,10 @@
 import { clampRect, type Rect } from '../geometry';
-import { minimumCellSize } from '../policy/policy';
+import { minimumCellSize, mosaicKindRefusal } from '../policy/policy';
 import type { Policy } from '../policy/types';
 import type { Step } from '../sidecar/types';
 import { assertPixelBuffer, colorComponentCount } from './buffer';
 import { colorForBuffer, isHexColor, parseHexColor } from './color';
-import { maskSelectsNothing, runsToMask } from './mask-runs';
+import { fillSelectionGaps, maskSelectsNothing, runsToMask } from './mask-runs';
 import type { Mask, PixelBuffer } from './types';
 
 /**
@@ -100,7 +100,8 @@ export function checkRegionObscured(
   let mask: Mask | null = null;
   if (step.mask) {
     try {
-      mask = runsToMask(step.mask, region, { x: 0, y: 0, w: buf.width, h: buf.height });
+      // What was painted: the selection with its gaps filled (apply.ts stepMask).
+      mask = fillSelectionGaps(runsToMask(step.mask, region, { x: 0, y: 0, w: buf.width, h: buf.height }));
     } catch (e) {
       return { ok: false, detail: e instanceof Error ? e.message : String(e) };
     }
@@ -163,24 +164,31 @@ function checkOverlay(buf: PixelBuffer, step: Step, clip: Rect, policy: Policy, 
   let firstX = -1;
   let firstY = -1;
   let firstDev = 0;
-  for (let y = y0; y < y1; y++) {
-    const rowBase = y * width * comps;
-    for (let x = x0; x < x1; x++) {
-      if (mask && !selectedWithin(mask, x, y, tol.edgeBand)) continue;
-      const p = rowBase + x * comps;
-      let dev = 0;
-      for (let c = 0; c < comps; c++) dev = Math.max(dev, Math.abs(data[p + c] - target[c]));
-      if (dev > limit) {
-        if (off === 0) {
-          firstX = x;
-          firstY = y;
-          firstDev = dev;
+  let checked = 0;
+  // A selection with no pixel `edgeBand` inside its border (a line a few pixels thick) is checked
+  // with a narrower band, as a thin rectangle is above: otherwise nothing of it would be checked
+  // and any pixels there, the original ones included, would pass as painted.
+  for (let maskBand = tol.edgeBand; checked === 0 && maskBand >= 0; maskBand--) {
+    for (let y = y0; y < y1; y++) {
+      const rowBase = y * width * comps;
+      for (let x = x0; x < x1; x++) {
+        if (mask && !selectedWithin(mask, x, y, maskBand)) continue;
+        checked++;
+        const p = rowBase + x * comps;
+        let dev = 0;
+        for (let c = 0; c < comps; c++) dev = Math.max(dev, Math.abs(data[p + c] - target[c]));
+        if (dev > limit) {
+          if (off === 0) {
+            firstX = x;
+            firstY = y;
+            firstDev = dev;
+          }
+          off++;
         }
-        off++;
       }
     }
+    if (!mask) break;
   }
-  const checked = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
   if (off > 0) {
     return {
       ok: false,
@@ -199,6 +207,10 @@ interface CellFault {
 }
 
 function checkMosaic(buf: PixelBuffer, step: Step, region: Rect, clip: Rect, policy: Policy, tol: RegionTolerance, mask: Mask | null): RegionCheck {
+  // The policy decides which kinds a mosaic may cover at all (text never: research/deid-threats.md
+  // section 1, pixelated text is read back); a mosaic it forbids obscures nothing it accepts.
+  const refusal = mosaicKindRefusal(policy, step.regionKind);
+  if (refusal) return { ok: false, detail: refusal };
   const recorded = step.cellSize;
   const minimum = minimumCellSize(policy, region);
   if (recorded === undefined || !Number.isInteger(recorded) || recorded < 1) {

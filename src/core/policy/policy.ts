@@ -1,5 +1,5 @@
 import { DeidError } from '../errors';
-import type { Rect } from '../geometry';
+import { isBoundedRect, MAX_COORDINATE, type Rect } from '../geometry';
 import { isHexColor } from '../pixels/color';
 import type { Step } from '../sidecar/types';
 import { REGION_KINDS, type Policy, type RegionKind } from './types';
@@ -168,6 +168,17 @@ export function mosaicPlan(
   return { cellSize, cellsAcross: cellsAcrossFor(region, cellSize) };
 }
 
+/**
+ * Why the policy forbids a mosaic on a region of this kind, or null when it allows one. One rule
+ * for refusing a step (checkStep) and for judging a recorded one (verify-region.ts), so verify
+ * never accepts a mosaic that apply and the panel would refuse.
+ */
+export function mosaicKindRefusal(policy: Policy, kind: RegionKind | undefined): string | null {
+  if (!kind) return 'a mosaic step must say what the region shows (regionKind)';
+  if (allowedMethods(policy, kind).includes('pixelate')) return null;
+  return kind === 'text' ? 'mosaic is not allowed on text; use an overlay' : `mosaic is not allowed on ${KIND_NAMES[kind]} by this policy; use an overlay`;
+}
+
 function requireRegion(step: Step): Rect {
   const r = step.region;
   if (!r) throw new DeidError('schema', `a ${step.op} step needs a region`);
@@ -175,6 +186,7 @@ function requireRegion(step: Step): Rect {
   if (!ints || r.w < 1 || r.h < 1) {
     throw new DeidError('schema', `${step.op} region must be whole pixels with width and height >= 1`);
   }
+  if (!isBoundedRect(r)) throw new DeidError('schema', `${step.op} region x, y, w and h must lie within ${MAX_COORDINATE} px (no image is that large)`);
   return r;
 }
 
@@ -187,16 +199,8 @@ export function checkStep(policy: Policy, step: Step): void {
   switch (step.op) {
     case 'pixelate': {
       const region = requireRegion(step);
-      const kind = step.regionKind;
-      if (!kind) throw new DeidError('policy', 'a mosaic step must say what the region shows (regionKind)');
-      if (!allowedMethods(policy, kind).includes('pixelate')) {
-        throw new DeidError(
-          'policy',
-          kind === 'text'
-            ? 'mosaic is not allowed on text; use an overlay'
-            : `mosaic is not allowed on ${KIND_NAMES[kind]} by this policy; use an overlay`,
-        );
-      }
+      const refusal = mosaicKindRefusal(policy, step.regionKind);
+      if (refusal) throw new DeidError('policy', refusal);
       if (step.cellSize === undefined) throw new DeidError('policy', 'a mosaic step must record its cell size');
       if (!isPositiveInteger(step.cellSize)) {
         throw new DeidError('schema', `cell size must be a whole number of pixels, got ${step.cellSize}`);

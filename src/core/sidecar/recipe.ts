@@ -6,7 +6,7 @@
  * iteratively: a recipe of any length or depth cannot overflow the stack.
  */
 import { DeidError } from '../errors';
-import type { Rect } from '../geometry';
+import { isBoundedRect, MAX_COORDINATE, type Rect } from '../geometry';
 import { DEFAULT_LIMITS } from '../limits';
 import { isHexColor } from '../pixels/color';
 import { cellsAcrossFor, minimumCellSize } from '../policy/policy';
@@ -50,7 +50,9 @@ function readRegion(v: unknown, step: string): Rect {
   const { x, y, w, h } = v;
   if (!Number.isInteger(x) || !Number.isInteger(y)) fail(step, 'region x and y must be whole pixels');
   if (!isWhole(w, 1) || !isWhole(h, 1)) fail(step, 'region w and h must be whole pixels >= 1');
-  return { x: x as number, y: y as number, w, h };
+  const r = { x: x as number, y: y as number, w, h };
+  if (!isBoundedRect(r)) fail(step, `region x, y, w and h must lie within ${MAX_COORDINATE} px (no image is that large)`);
+  return r;
 }
 
 /**
