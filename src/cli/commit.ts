@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { scanStructure } from '../core/metadata/scan';
 import { sidecarPathFor } from './inputs';
 import { ioReason } from './io-reason';
+import { NO_HARD_LINKS } from './output-paths';
 import { readInputFile } from './read-input';
 import type { StripFileResult } from './tasks/types';
 
@@ -50,6 +51,30 @@ function sameBytes(a: string, b: string): boolean {
 }
 
 /**
+ * Puts `staged` at `output`, which nothing held when checked: false when something does now.
+ * link(2) fails with EEXIST where rename(2) would replace (POSIX link, rename), so a file another
+ * process puts there between the check and now is never written over. File systems without hard
+ * links (FAT, exFAT) get the rename, and the moment between check and rename stays open there.
+ */
+function linkNew(staged: string, output: string): boolean {
+  try {
+    fs.linkSync(staged, output);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    if (code === 'EEXIST') return false;
+    if (!NO_HARD_LINKS.has(code)) throw e;
+    fs.renameSync(staged, output);
+    return true;
+  }
+  try {
+    fs.rmSync(staged, { force: true });
+  } catch {
+    // The output is in place; the staged name left behind is hidden and swept by the next run.
+  }
+  return true;
+}
+
+/**
  * Puts each staged output in place the moment its input's turn comes (the pool hands results on
  * in input order), from the main thread only, so a killed run keeps every output finished before
  * the kill (issue 13.2). Refused (staged file removed, an error on the result): an output that
@@ -65,7 +90,9 @@ function sameBytes(a: string, b: string): boolean {
  * another photo's (a/x.jpg then b/x.jpg into one --out, a second camera card reusing
  * IMG_0001.JPG, X.JPG and x.jpg or an NFC and an NFD name on a case- or normalization-
  * insensitive disk, where lstat reaches the one file both names mean), and replacing it would
- * lose that photo's only clean copy without anyone choosing it.
+ * lose that photo's only clean copy without anyone choosing it. A new name is taken with link(2)
+ * (linkNew), so a file another shard puts there after the check is judged too, not replaced; and
+ * a --resume claim is refused when another input of this run has since written that name.
  */
 export class Committer {
   constructor(private readonly options: { replace?: boolean } = {}) {}
@@ -81,50 +108,93 @@ export class Committer {
     delete r.staged;
     if (!output) return;
     if (!staged) {
-      // --resume kept an existing output: it still claims its name.
-      this.written.set(output, r.input);
+      // --resume kept an existing output, as its worker saw it. Another input may have written
+      // that name since, in this run (--replace): then it is that input's output, not this one's.
+      const by = this.writtenBy(output);
+      if (by !== undefined && by !== r.input) {
+        delete r.output;
+        delete r.resumed;
+        r.error = `refused, nothing written: ${by} already wrote ${output} in this run`;
+        return;
+      }
+      this.claim(output, r.input);
       return;
     }
+    try {
+      this.place(r, staged, output, true);
+    } finally {
+      this.staged.delete(staged);
+    }
+  }
+
+  /** The input this run wrote `output` for (by path, or by identity through another name). */
+  private writtenBy(output: string): string | undefined {
+    const byPath = this.written.get(output);
+    if (byPath !== undefined) return byPath;
+    try {
+      return this.written.get(identity(fs.lstatSync(output)));
+    } catch {
+      return undefined;
+    }
+  }
+
+  private claim(output: string, input: string): void {
+    this.written.set(output, input);
+    try {
+      this.written.set(identity(fs.lstatSync(output)), input);
+    } catch {
+      // Gone meanwhile: the path alone still claims the name.
+    }
+  }
+
+  /**
+   * Decides and puts one staged output in place. `again`: a file that appears at the name after
+   * the check (another shard writing into the same --out, docs/scale.md) is judged like one that
+   * was there before, once.
+   */
+  private place(r: StripFileResult, staged: string, output: string, again: boolean): void {
     const refuse = (why: string) => {
       fs.rmSync(staged, { force: true });
       delete r.output;
       r.error = `refused, nothing written: ${why}`;
     };
+    let existing: fs.Stats | null = null;
     try {
-      let existing: fs.Stats | null = null;
+      existing = fs.lstatSync(output);
+    } catch {
+      existing = null;
+    }
+    const key = existing ? identity(existing) : output;
+    const earlier = existing !== null && !this.written.has(output) && !this.written.has(key);
+    const foreign = earlier ? notAnOutput(output, existing!) : null;
+    // An earlier output that is exactly this one: replacing it loses nothing.
+    const same = earlier && foreign === null && sameBytes(output, staged);
+    if (existing && this.isInput(r.input, existing)) {
+      refuse(`the output ${output} is an input file`);
+    } else if (this.written.has(output) || this.written.has(key)) {
+      refuse(`${this.written.get(output) ?? this.written.get(key)} already wrote ${output} in this run`);
+    } else if (foreign) {
+      refuse(`a file is already at ${output} and ${foreign}, so it is not an earlier output of deid strip; it was left as it is (is --out the right folder?)`);
+    } else if (existing && !same && !this.options.replace) {
+      refuse(`an earlier output is already at ${output} and differs from this one (another photo with the same name, from another folder or card, or this photo before it changed); it was kept. To replace it, run again with --replace; to keep both, strip into another --out`);
+    } else {
       try {
-        existing = fs.lstatSync(output);
-      } catch {
-        existing = null;
-      }
-      const key = existing ? identity(existing) : output;
-      const earlier = existing !== null && !this.written.has(output) && !this.written.has(key);
-      const foreign = earlier ? notAnOutput(output, existing!) : null;
-      // An earlier output that is exactly this one: replacing it loses nothing.
-      const same = earlier && foreign === null && sameBytes(output, staged);
-      if (existing && this.isInput(r.input, existing)) {
-        refuse(`the output ${output} is an input file`);
-      } else if (this.written.has(output) || this.written.has(key)) {
-        refuse(`${this.written.get(output) ?? this.written.get(key)} already wrote ${output} in this run`);
-      } else if (foreign) {
-        refuse(`a file is already at ${output} and ${foreign}, so it is not an earlier output of deid strip; it was left as it is (is --out the right folder?)`);
-      } else if (existing && !same && !this.options.replace) {
-        refuse(`an earlier output is already at ${output} and differs from this one (another photo with the same name, from another folder or card, or this photo before it changed); it was kept. To replace it, run again with --replace; to keep both, strip into another --out`);
-      } else {
-        if (existing && !same) {
-          r.notice = r.notice ? `${r.notice}; replaced the earlier output there (--replace)` : 'replaced the earlier output there (--replace)';
-          r.replaced = true;
+        if (existing) fs.renameSync(staged, output);
+        else if (!linkNew(staged, output)) {
+          // Taken since the check: rename(2) would have replaced it unseen (link(2) never does).
+          if (again) return this.place(r, staged, output, false);
+          refuse(`a file appeared at ${output} while it was being written (another run writing into the same --out?); it was left as it is`);
+          return;
         }
-        try {
-          fs.renameSync(staged, output);
-          this.written.set(output, r.input);
-          this.written.set(identity(fs.lstatSync(output)), r.input);
-        } catch (e) {
-          refuse(`write failed: cannot write ${output} (in ${path.dirname(output)}): ${ioReason(e)}`);
-        }
+      } catch (e) {
+        refuse(`write failed: cannot write ${output} (in ${path.dirname(output)}): ${ioReason(e)}`);
+        return;
       }
-    } finally {
-      this.staged.delete(staged);
+      if (existing && !same) {
+        r.notice = r.notice ? `${r.notice}; replaced the earlier output there (--replace)` : 'replaced the earlier output there (--replace)';
+        r.replaced = true;
+      }
+      this.claim(output, r.input);
     }
   }
 

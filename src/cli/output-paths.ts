@@ -87,7 +87,8 @@ export function newFileProblem(flag: string, p: string): string | null {
   return parent ? `${flag} ${escapeText(p)}: ${parent}` : null;
 }
 
-const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK']);
+/** link(2) errors of file systems without hard links (FAT, exFAT, some network shares). */
+export const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK']);
 
 /**
  * Writes a file that must not exist: staged under a temporary name, then hard-linked into place.

@@ -203,6 +203,19 @@ describe('what the decoded rows use: palette entries, bits after the last pixel'
     expect(Array.from(dataOf(out, 'tRNS'))).toEqual([255, 255, 255, 200]);
   });
 
+  test('one pixel indexing past the palette\'s end does not keep a name in the entries no pixel uses', async () => {
+    // PNG 11.2.3: an out-of-range index is an error; libspng (sharp) and libpng draw it black. The
+    // entries below it that no pixel uses were left alone (verify: clean, the name kept by strip).
+    const rowsPast = indexRows(W, H, 3).map((v, i) => (i === (1 + W) * H - 1 ? 4 : i % (1 + W) === 0 || v !== 1 ? 0 : 2));
+    const palette = concatBytes(used.subarray(0, 3), latin1('JS1'), used.subarray(6, 9), latin1('JS2'));
+    const planted = png(head, pngChunk('PLTE', palette), pngChunk('IDAT', deflateSync(rowsPast)), IEND);
+    const decoded = await pixels(planted);
+    expect(Array.from(decoded.subarray(decoded.length - 3))).toEqual([0, 0, 0]);
+    const out = await expectCaught('past the end', planted, /^2 palette entries no pixel uses/, 'JS1');
+    expect(has(out, 'JS2')).toBe(false);
+    expect(Array.from(dataOf(out, 'PLTE'))).toEqual([255, 0, 0, 0, 0, 0, 0, 0, 255, 0, 0, 0]);
+  });
+
   test('interlaced and 2-bit palette images count the pixels of every pass', async () => {
     // 2-bit indices: a 5x3 image whose pixels use indices 0-2 (index 3 only in the last row).
     const packed = [[0, 1, 2, 1, 0], [2, 2, 1, 0, 1], [0, 0, 0, 0, 3]].map((r) => Uint8Array.of(0, (r[0] << 6) | (r[1] << 4) | (r[2] << 2) | r[3], r[4] << 6));

@@ -425,10 +425,14 @@ const OPAQUE = 255;
  * no pixel changes, the decoder never looks at those entries.
  */
 function unusedPalette(bytes: Uint8Array, plans: Plan[], plteIndex: number, entries: number, used: Uint8Array): void {
+  if (plteIndex < 0) return;
   let keep = 0;
   for (let i = 0; i < used.length; i++) if (used[i]) keep = i + 1;
-  // An index past the palette's end is the image's own error (11.2.3); leave such a file alone.
-  if (keep > entries || plteIndex < 0) return;
+  // An index past the palette's end is the image's own error (11.2.3), which libspng (sharp)
+  // draws black without reading any entry: the palette keeps its length, and the entries no
+  // pixel uses below its end are as free as in any other palette (leaving such a file alone
+  // kept a name there, verified clean).
+  keep = Math.min(keep, entries);
   const unused = entries - used.subarray(0, entries).reduce((n, u) => n + u, 0);
   const rewrite = (plan: Plan, data: Uint8Array, detail: string, note: string) => {
     const c = plan.chunk;
