@@ -16,10 +16,43 @@ export interface RegionTolerance {
   channel: number;
   /** Pixels along every cell border not checked pixel by pixel (their mean still counts). */
   edgeBand: number;
+  /**
+   * Lossy tolerances: pixels at least this far inside a painted area (an overlay, a mosaic cell)
+   * lie where the codec saw nothing but that one colour, so they must agree within `flatSpread`
+   * (FLAT_DEPTH). 0: no such check (a lossless export is checked exactly anyway).
+   */
+  flatDepth?: number;
+  /** Largest spread, in 8-bit levels, of the luminance means of FLAT_BLOCK blocks `flatDepth` inside. */
+  flatSpread?: number;
 }
 
 /** For PNG and other lossless exports: the exact painted values, every pixel. */
 export const LOSSLESS_TOLERANCE: Readonly<RegionTolerance> = Object.freeze({ channel: 0, edgeBand: 0 });
+
+/**
+ * Why a lossy export must still be flat deep inside a painted area. JPEG_TOLERANCE's channel
+ * tolerance (below) lets every pixel of an overlay stray 24/255 from its colour, room enough for a faint copy of
+ * what it covers: the original squeezed into +-8-10 levels under the colour and encoded at
+ * quality 90 still correlated 0.90-0.92 with the face, and only two border pixels, 1/255 past
+ * the tolerance, failed it. A contrast stretch brings such a copy back; the same holds inside
+ * each cell of a mosaic.
+ *
+ * JPEG cannot make that structure by itself away from an edge. Each 8x8 block of each
+ * component is coded on its own (T.81 A.2, A.3), and the luminance is kept at full resolution
+ * (JFIF: Y has the largest sampling factors), so a pixel at least 8 px inside a one-colour area
+ * lies in a luminance block that saw only that colour: its coefficients are DC only and it
+ * decodes to one value. The luminance computed back from the decoded RGB (JFIF's Y row) is
+ * that value whatever the chroma did across the edge, up to rounding and clipping: measured on
+ * the bundled photo with black, white, grey, #1e90ff, #ff00ff, #00ff00 and #ffff00 overlays
+ * through libjpeg at quality 90 4:2:0 and 92/100 4:4:4, the means of 4x4 blocks (FLAT_BLOCK)
+ * there differ by at most 0.5/255. Allowed: 5/255 (flatSpread), room for noise in a painted
+ * colour, such as Photoshop's dither when a 16-bit document becomes 8-bit (Color Settings 'Use
+ * Dither'; +-1 level per channel came back from quality 100 4:4:4 with block means up to
+ * 3/255 apart). Areas thinner than 2 x 8 + 4 px are checked by the channel tolerance alone.
+ */
+export const FLAT_DEPTH = 8;
+/** Blocks whose means are compared there (px): small enough that a text stroke moves one. */
+export const FLAT_BLOCK = 4;
 
 /**
  * For JPEG exports (the default, since it also passes lossless files). Cells are aligned to the
@@ -33,7 +66,7 @@ export const LOSSLESS_TOLERANCE: Readonly<RegionTolerance> = Object.freeze({ cha
  * 43-75/255 apart and single pixels 80-140/255 off. Hence 24/255 per pixel beyond a 2 px
  * border band, and 12/255 for quadrant means (QUADRANT_MEAN_SHARE).
  */
-export const JPEG_TOLERANCE: Readonly<RegionTolerance> = Object.freeze({ channel: 24, edgeBand: 2 });
+export const JPEG_TOLERANCE: Readonly<RegionTolerance> = Object.freeze({ channel: 24, edgeBand: 2, flatDepth: FLAT_DEPTH, flatSpread: 5 });
 
 /**
  * The four quadrant means of a mosaic cell's interior must agree with the cell mean within this
@@ -51,7 +84,7 @@ export interface RegionCheck {
 
 function toTolerance(t: number | RegionTolerance | undefined): RegionTolerance {
   if (t === undefined) return JPEG_TOLERANCE;
-  if (typeof t === 'number') return t > 0 ? { channel: t, edgeBand: JPEG_TOLERANCE.edgeBand } : LOSSLESS_TOLERANCE;
+  if (typeof t === 'number') return t > 0 ? { ...JPEG_TOLERANCE, channel: t } : LOSSLESS_TOLERANCE;
   return t;
 }
 
@@ -197,7 +230,96 @@ function checkOverlay(buf: PixelBuffer, step: Step, clip: Rect, policy: Policy, 
         `${tol.channel}/255; first at (${firstX}, ${firstY}), off by ${formatLevel(firstDev, maxValue)}`,
     };
   }
+  const deep = deepSpread(buf, clip, mask, tol);
+  if (deep) {
+    return {
+      ok: false,
+      detail:
+        `overlay ${describeRect(clip)} is not solid ${colorText}: deep inside it, where a JPEG keeps one colour exactly, ` +
+        `the brightness of 4x4 blocks differs by up to ${formatLevel(deep.spread, maxValue)} (more than ${tol.flatSpread}/255), around (${deep.x}, ${deep.y}): a faint picture under the colour?`,
+    };
+  }
   return { ok: true, detail: `overlay ${describeRect(clip)} is solid ${colorText}` };
+}
+
+/**
+ * The spread of the luminance means of FLAT_BLOCK x FLAT_BLOCK blocks lying wholly
+ * `tol.flatDepth` or more inside `area` (and inside `mask`, when one is given), where it
+ * exceeds `tol.flatSpread`; null when it does not, or no block lies that deep. Block means,
+ * not single pixels: noise (a dither, JPEG rounding) averages out within a block, while a copy
+ * of a face or of text strokes moves the means of the blocks it crosses. See FLAT_DEPTH.
+ */
+function deepSpread(buf: PixelBuffer, area: Rect, mask: Mask | null, tol: RegionTolerance): { spread: number; x: number; y: number } | null {
+  const depth = tol.flatDepth ?? 0;
+  if (depth <= 0) return null;
+  const x0 = area.x + depth;
+  const x1 = area.x + area.w - depth;
+  const y0 = area.y + depth;
+  const y1 = area.y + area.h - depth;
+  if (x1 - x0 < FLAT_BLOCK || y1 - y0 < FLAT_BLOCK) return null;
+  const deep = mask ? erode(mask, area, depth) : null;
+  const isDeep = (x: number, y: number) => !deep || deep.data[(y - deep.bounds.y) * deep.bounds.w + (x - deep.bounds.x)] === 1;
+  const { data, width, components: comps, maxValue } = buf;
+  // JFIF's luminance (the Y row of its RGB -> YCbCr); a grey buffer is its own.
+  const lumaAt = comps >= 3 ? (p: number) => 0.299 * data[p] + 0.587 * data[p + 1] + 0.114 * data[p + 2] : (p: number) => data[p];
+  let lo = Infinity;
+  let hi = -Infinity;
+  let at = { x: 0, y: 0 };
+  for (let by = y0; by + FLAT_BLOCK <= y1; by += FLAT_BLOCK) {
+    for (let bx = x0; bx + FLAT_BLOCK <= x1; bx += FLAT_BLOCK) {
+      let sum = 0;
+      let whole = true;
+      for (let y = by; y < by + FLAT_BLOCK && whole; y++) {
+        for (let x = bx; x < bx + FLAT_BLOCK; x++) {
+          if (!isDeep(x, y)) {
+            whole = false;
+            break;
+          }
+          sum += lumaAt((y * width + x) * comps);
+        }
+      }
+      if (!whole) continue;
+      const mean = sum / (FLAT_BLOCK * FLAT_BLOCK);
+      // Where the brightness last reached a new extreme: a place to look.
+      if (mean < lo || mean > hi) at = { x: bx, y: by };
+      if (mean < lo) lo = mean;
+      if (mean > hi) hi = mean;
+    }
+  }
+  const spread = hi - lo;
+  if (!(spread > toBufferUnits(tol.flatSpread ?? 0, maxValue))) return null;
+  return { spread, ...at };
+}
+
+/**
+ * `mask` within `area`, eroded by a square of radius `depth`: a pixel stays when every pixel
+ * within `depth` of it (Chebyshev) is selected and inside `area`. Two run-length passes (rows,
+ * then columns), linear in the area.
+ */
+function erode(mask: Mask, area: Rect, depth: number): Mask {
+  const { x: ax, y: ay, w, h } = area;
+  const span = 2 * depth + 1;
+  const across = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    let run = 0;
+    for (let x = 0; x < w; x++) {
+      const mx = ax + x - mask.bounds.x;
+      const my = ay + y - mask.bounds.y;
+      const on = mx >= 0 && my >= 0 && mx < mask.bounds.w && my < mask.bounds.h && mask.data[my * mask.bounds.w + mx] > 0;
+      run = on ? run + 1 : 0;
+      // The window [x - 2 depth, x] is all selected: its centre passes across.
+      if (run >= span) across[y * w + (x - depth)] = 1;
+    }
+  }
+  const out = new Uint8Array(w * h);
+  for (let x = 0; x < w; x++) {
+    let run = 0;
+    for (let y = 0; y < h; y++) {
+      run = across[y * w + x] ? run + 1 : 0;
+      if (run >= span) out[(y - depth) * w + x] = 1;
+    }
+  }
+  return { data: out, bounds: { x: ax, y: ay, w, h } };
 }
 
 interface CellFault {
@@ -261,7 +383,7 @@ function checkMosaic(buf: PixelBuffer, step: Step, region: Rect, clip: Rect, pol
   // blending into a neighbour's (what JPEG does at an edge), never other content.
   eachCell((col, row, left, top, right, bottom) => {
     cells++;
-    const fault = checkCell(buf, left, top, right, bottom, tol, scratch) ?? checkBand(buf, grid, col, row, left, top, right, bottom, tol);
+    const fault = checkCell(buf, left, top, right, bottom, tol, scratch) ?? checkBand(buf, grid, col, row, left, top, right, bottom, tol) ?? checkCellDeep(buf, left, top, right, bottom, tol);
     if (fault) {
       bad++;
       first ??= fault;
@@ -278,6 +400,13 @@ function checkMosaic(buf: PixelBuffer, step: Step, region: Rect, clip: Rect, pol
     };
   }
   return { ok: true, detail: `mosaic ${describeRect(clip)}: all ${cells} cells of ${recorded} px are one colour` };
+}
+
+/** A cell large enough to have pixels FLAT_DEPTH inside it: those are one value (see FLAT_DEPTH). */
+function checkCellDeep(buf: PixelBuffer, left: number, top: number, right: number, bottom: number, tol: RegionTolerance): CellFault | null {
+  const deep = deepSpread(buf, { x: left, y: top, w: right - left, h: bottom - top }, null, tol);
+  if (!deep) return null;
+  return { x: left, y: top, what: `is not one colour deep inside, where a JPEG keeps one colour exactly: the brightness of 4x4 blocks differs by up to ${formatLevel(deep.spread, buf.maxValue)} around (${deep.x}, ${deep.y})` };
 }
 
 interface CellGrid {
