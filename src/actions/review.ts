@@ -4,6 +4,7 @@ import { scanMetadata } from '../core/metadata/scan';
 import type { Finding } from '../core/metadata/types';
 import { JPEG_TOLERANCE, LOSSLESS_TOLERANCE } from '../core/pixels/verify-region';
 import type { Policy } from '../core/policy/types';
+import { reverifiedAutoChecks } from '../core/sidecar/auto-checks';
 import { applyAutoChecks, signOff } from '../core/sidecar/checklist';
 import { parseSidecar, serializeSidecar, validateSidecar } from '../core/sidecar/schema';
 import { SCHEMA_VERSION, type Checklist, type Sidecar } from '../core/sidecar/types';
@@ -69,12 +70,8 @@ export async function openReview(host: Host, folder: OutputFolder, sidecarName: 
     findings.push({ kind: 'hash-mismatch', where: expectedName, detail: `the image is ${size.width}x${size.height}, the sidecar says ${sidecar.image.width}x${sidecar.image.height}` });
   }
   for (const r of regions) if (!r.ok) findings.push({ kind: 'not-obscured', where: expectedName, detail: r.detail });
-  const checklist = applyAutoChecks(sidecar.checklist, {
-    'metadata-removed': metadata.length === 0 ? { ok: true } : { ok: false, note: `found: ${[...new Set(metadata.map((f) => f.kind))].join(', ')}` },
-    'file-named': { ok: true },
-    flattened: { ok: !metadata.some((f) => f.kind === 'layers') },
-    'regions-meet-policy': regions.every((r) => r.ok) ? { ok: true } : { ok: false, note: `${regions.filter((r) => !r.ok).length} region(s) not obscured` },
-  });
+  // The same statuses and notes deid review writes and every command expects of a sign-off (core/signature/signed-off.ts).
+  const checklist = applyAutoChecks(sidecar.checklist, reverifiedAutoChecks({ metadata, named: true, regionsNotObscured: regions.filter((r) => !r.ok).length }));
   return { folder, sidecarName, sidecar: { ...sidecar, checklist }, findings, regions };
 }
 

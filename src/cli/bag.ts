@@ -226,7 +226,9 @@ async function checkExports(exports: readonly Export[], refused: Refusal[], opts
       refused.push({ path: ex.imagePath, reason: result.error });
       continue;
     }
-    const signedOff = ex.sidecar.checklist.signedOff;
+    // Signed off as report and deid review count it (core/signature/signed-off.ts), not by the
+    // sidecar's own flag: a flag a script set without re-verifying is not a sign-off.
+    const signedOff = result.signedOff === true;
     const blocking = result.findings.filter((f) => !(opts.allowUnsigned && f.kind === 'checklist-incomplete'));
     if (blocking.length > 0) {
       const kinds = [...new Set(blocking.map((f) => f.kind))];

@@ -53,7 +53,9 @@ function row(r: AuditRow, thumb: string | undefined): string {
     escapeHtml(r.metadataRemoved.join(', ') || '—'),
     r.reverification === 'clean' ? '<span class="ok">clean</span>' : `<span class="fail">${r.problems.length} problem(s)</span>${list(r.problems)}`,
     r.checklist === 'complete' ? '<span class="ok">complete</span>' : `${r.openItems} open`,
-    r.signedOff ? `${escapeHtml(r.reviewer)}<br><span class="muted">${escapeHtml(r.reviewedAt)}</span>` : '<span class="muted">not signed off</span>',
+    r.signedOff
+      ? `${escapeHtml(r.reviewer)}<br><span class="muted">${escapeHtml(r.reviewedAt)}</span>`
+      : r.signOffNote ? `<span class="fail">not signed off</span>: ${escapeHtml(r.signOffNote)}` : '<span class="muted">not signed off</span>',
     list(r.issues.map((i) => `${i.resolved ? 'resolved' : 'OPEN'}: ${i.description}`)),
     sig,
     r.detector === null

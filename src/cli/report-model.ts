@@ -16,9 +16,12 @@ export interface AuditRow {
   problems: string[];
   checklist: 'complete' | 'open';
   openItems: number;
+  /** Signed off as every command judges it: bag create packs exactly these without --allow-unsigned. */
   signedOff: boolean;
   reviewer: string;
   reviewedAt: string;
+  /** Why a sidecar that records a sign-off does not count as signed off (empty otherwise). */
+  signOffNote: string;
   issues: { description: string; resolved: boolean }[];
   signature: 'valid' | 'invalid' | 'unsigned';
   signatureNote: string;
@@ -78,12 +81,14 @@ export function auditRow(r: ExportReport, detector: DetectorNote | null = null):
     problems: [...r.problems],
     checklist: r.openItems.length === 0 ? 'complete' : 'open',
     openItems: r.openItems.length,
-    signedOff: Boolean(c?.signedOff),
-    reviewer: c?.signedOff ? c.reviewer ?? '' : '',
-    reviewedAt: c?.signedOff ? c.reviewedAt ?? '' : '',
+    // The verdict every command gives (core/signature/signed-off.ts), not the sidecar's own flag.
+    signedOff: r.signedOff,
+    reviewer: r.signedOff ? c?.reviewer ?? '' : '',
+    reviewedAt: r.signedOff ? c?.reviewedAt ?? '' : '',
+    signOffNote: r.signOffProblems.join('; '),
     issues: c ? c.issues.map((i) => ({ ...i })) : [],
     signature: sig.state,
-    signatureNote: sig.state === 'invalid' ? sig.reason : sig.state === 'unsigned' && c?.signedOff ? 'signed off without a signature' : '',
+    signatureNote: sig.state === 'invalid' ? sig.reason : sig.state === 'unsigned' && s?.checklist.signedOff ? 'signed off without a signature' : '',
     fingerprint: sig.state === 'unsigned' ? '' : sig.fingerprint ?? '',
     detector,
     identicalTo: [],
@@ -95,8 +100,8 @@ export function auditTotals(rows: readonly AuditRow[]): AuditTotals {
     exports: rows.length,
     clean: rows.filter((r) => r.reverification === 'clean').length,
     withProblems: rows.filter((r) => r.reverification !== 'clean').length,
-    signedValid: rows.filter((r) => r.signedOff && r.signature === 'valid').length,
-    signatureInvalid: rows.filter((r) => r.signature === 'invalid' || (r.signedOff && r.signature === 'unsigned')).length,
+    signedValid: rows.filter((r) => r.signedOff).length,
+    signatureInvalid: rows.filter((r) => r.signature === 'invalid' || r.signatureNote !== '').length,
     notSigned: rows.filter((r) => !r.signedOff).length,
     regions: rows.reduce((n, r) => n + r.regions, 0),
     ...(rows.some((r) => r.detector !== null) ? { detectorFlagged: rows.filter((r) => r.detector !== null && !r.detector.clear).length } : {}),

@@ -10,3 +10,8 @@ export const DEFAULT_LIMITS = Object.freeze({
   /** Steps in one recipe or sidecar: a clinical photo has a handful; 50,000 stays fast to verify. */
   maxSteps: 50_000,
 });
+
+/** A pixel count in megapixels for a message, to four significant digits. */
+export function megapixels(pixels: number): string {
+  return String(Number((pixels / 1e6).toPrecision(4)));
+}

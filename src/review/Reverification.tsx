@@ -32,8 +32,10 @@ export function Reverification({ item }: { item: ItemResponse }): JSX.Element {
             {`Region ${r.number} (${KIND_WORDS[r.regionKind ?? 'other'] ?? 'region'}, ${r.region.w}×${r.region.h} at ${r.region.x},${r.region.y}): ${r.ok ? r.detail : `NOT obscured: ${r.detail}`}`}
           </li>
         ))}
-        <li className={item.signature.state === 'invalid' ? 'fail' : 'muted'} data-testid="check-signature">
-          {item.signature.state === 'valid'
+        <li className={item.signature.state === 'invalid' || item.signOffProblems.length > 0 ? 'fail' : 'muted'} data-testid="check-signature">
+          {item.signOffProblems.length > 0 && item.signature.state !== 'invalid'
+            ? `The earlier sign-off does not count: ${item.signOffProblems.join('; ')}.`
+            : item.signature.state === 'valid'
             ? `Signed off with a valid signature (key ${item.signature.fingerprint?.slice(0, 16) ?? ''}...).`
             : item.signature.state === 'invalid'
               ? `The earlier sign-off's signature is not valid: ${item.signature.reason ?? ''}. Review it again.`

@@ -52,6 +52,8 @@ export interface ItemResponse {
   checklist: Checklist | null;
   openItems: string[];
   signature: { state: SignatureState; fingerprint?: string; reason?: string };
+  /** Why a sidecar that records a sign-off does not count as signed off (core/signature/signed-off.ts); empty otherwise. */
+  signOffProblems: string[];
 }
 
 export interface SignOffBody {

@@ -35,7 +35,7 @@ test('an export changed after bag create verified it is refused; nothing is writ
       expect(r.code).toBe(0);
       images.push(JSON.parse(r.stdout).image);
     }
-    for (const image of images) signOffSidecarFile(image.replace(/\.jpg$/, '.deid.json'));
+    for (const image of images) await signOffSidecarFile(image.replace(/\.jpg$/, '.deid.json'));
     swap.target = images[0]!;
     const bag = path.join(work, 'bag');
     const log = path.join(work, 'transfers.log');

@@ -41,7 +41,7 @@ jest.mock('../../src/cli/bag-store', () => {
 async function exportsIn(dir: string): Promise<void> {
   const r = await deid('apply', SAMPLE_RECIPE, SAMPLE, '--out', dir, '--json');
   expect(r.code).toBe(0);
-  signOffSidecarFile(JSON.parse(r.stdout).image.replace(/\.jpg$/, '.deid.json'));
+  await signOffSidecarFile(JSON.parse(r.stdout).image.replace(/\.jpg$/, '.deid.json'));
 }
 
 test('a run that stops and removes the empty log it created does not lose the record of a run that opened the log meanwhile', async () => {

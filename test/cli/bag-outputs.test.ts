@@ -30,7 +30,7 @@ beforeAll(async () => {
   const r = await deid('apply', SAMPLE_RECIPE, SAMPLE, '--out', exportsDir, '--json');
   expect(r.code).toBe(0);
   id = path.basename(JSON.parse(r.stdout).image).replace(/\.jpg$/, '');
-  signOffSidecarFile(path.join(exportsDir, `${id}.deid.json`));
+  await signOffSidecarFile(path.join(exportsDir, `${id}.deid.json`));
   bag = path.join(work, 'bag');
   expect((await deid(...createArgs(bag))).code).toBe(0);
 }, 120_000);

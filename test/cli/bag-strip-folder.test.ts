@@ -35,9 +35,9 @@ test('bag create on a folder of strip copies says in two lines why not and what 
   expect(fs.readdirSync(work).sort()).toEqual(['card', 'stripped']);
 });
 
-test('beside real exports, each strip copy is still named, and one line says why and what to do', () => {
+test('beside real exports, each strip copy is still named, and one line says why and what to do', async () => {
   const exp = JSON.parse(run(['apply', SAMPLE_RECIPE, SAMPLE, '--out', 'stripped', '--json'], work).stdout) as { sidecar: string };
-  signOffSidecarFile(path.join(work, exp.sidecar));
+  await signOffSidecarFile(path.join(work, exp.sidecar));
   const r = run(bag('stripped'), work);
   expect(r.code).toBe(1);
   const lines = r.stderr.trimEnd().split('\n');

@@ -63,7 +63,7 @@ describe('signed exports', () => {
   const log = () => path.join(work, 'transfers.log');
 
   beforeAll(async () => {
-    for (const id of ids) signOffSidecarFile(sidecarOf(id));
+    for (const id of ids) await signOffSidecarFile(sidecarOf(id));
     bag = path.join(work, 'bag');
     const before = snapshot(exportsDir);
     const r = await deid(...bagArgs(bag), '--log', log(), '--transfer-date', '2026-12-01');
@@ -191,7 +191,7 @@ describe('exports that must not travel', () => {
   async function oneSignedExport(): Promise<string> {
     const r = await deid('apply', SAMPLE_RECIPE, SAMPLE, '--out', dir, '--json');
     const image: string = JSON.parse(r.stdout).image;
-    signOffSidecarFile(image.replace(/\.jpg$/, '.deid.json'));
+    await signOffSidecarFile(image.replace(/\.jpg$/, '.deid.json'));
     return image;
   }
 

@@ -70,7 +70,7 @@ test('progressive JPEG (SOF2): verify --scan-data reports bytes after a scan\'s 
 test('bag create reads scan data: an export carrying such bytes, hash and sign-off in order, is refused', async () => {
   // The export's sidecar made to match the planted bytes and signed: only the scan data is wrong.
   rebindImage(exp, planted);
-  signOffSidecarFile(exp.sidecar);
+  await signOffSidecarFile(exp.sidecar);
   // Without reading scan data the export is clean and signed off: what the bag's check adds.
   expect((await deid('verify', '--require-sidecar', exp.image)).code).toBe(0);
   const bag = path.join(work, 'bag');

@@ -1,10 +1,12 @@
 /**
- * Work a WebP lossless bitstream may cause (core/limits.ts, issue 13.5): a pixel whose five
- * prefix codes each have one symbol costs no bits (RFC 9649 3.7.2.1.1), so a 30-byte file can
- * declare 16383 x 16383 pixels; and 3.6.1 lets a stream declare 65536 prefix-code groups that no
- * tile refers to. The first is refused with a DeidError naming the limit (plain and scanData); the
- * second is read without keeping the unreferenced groups' tables and still reported under
- * scanData. libwebp (sharp) is the oracle that the files built here are valid.
+ * Work a WebP bitstream may cause (core/limits.ts, issue 13.5): a pixel whose five prefix codes
+ * each have one symbol costs no bits (RFC 9649 3.7.2.1.1), so a 30-byte file can declare 16383 x
+ * 16383 pixels; and 3.6.1 lets a stream declare 65536 prefix-code groups that no tile refers to.
+ * What a file may have read is what its bitstream headers declare (the image, or every animation
+ * frame together) against WalkOptions.maxPixels, as for PNG, checked before any stream is read;
+ * never its compressed size. The groups are read without keeping the unreferenced groups' tables
+ * and still reported under scanData. libwebp (sharp) is the oracle that the files built here are
+ * valid.
  */
 import sharp from 'sharp';
 import { webpFormat } from '../../src/core/metadata/webp';
@@ -36,12 +38,33 @@ describe('WebP lossless: pixels that cost no bits', () => {
     // libwebp reads the header as a valid 16383 x 16383 lossless image.
     expect(await sharp(bomb, { limitInputPixels: false }).metadata()).toMatchObject({ width: 16383, height: 16383, format: 'webp' });
     for (const options of [{}, { scanData: true }]) {
-      expect(() => webpFormat.walk(bomb, options)).toThrow(expect.objectContaining({ code: 'unsupported', message: expect.stringMatching(/more pixels than its file's \d+ bytes could code/) }));
+      expect(() => webpFormat.walk(bomb, options)).toThrow(expect.objectContaining({ code: 'unsupported', message: expect.stringMatching(/^WebP: the image is 16383x16383, more than the 250 MP whose data is read \(maxPixels in the policy file/) }));
       expect(() => strip(bomb, options)).toThrow(expect.objectContaining({ code: 'unsupported' }));
     }
   });
 
-  it('the limit is per file: 100 animation frames of 4096 x 4095 in 4 kB are refused (each alone is read)', async () => {
+  it('the limit is checked before the stream is read: a 16383 x 16383 header over no image data is refused for its size, not as cut short', () => {
+    const header = vp8lFile((w) => vp8lHeader(w, 16383, 16383, false));
+    // The premise: read, the stream ends early (it holds nothing after the header).
+    expect(() => webpFormat.walk(header, { maxPixels: 16383 * 16383 })).toThrow(expect.objectContaining({ code: 'truncated' }));
+    expect(() => webpFormat.walk(header)).toThrow(expect.objectContaining({ code: 'unsupported', message: expect.stringMatching(/16383x16383, more than the 250 MP/) }));
+  });
+
+  it('the limit is the caller\'s maxPixels (the policy\'s): a 16 MP one-colour image is refused under 16 MP and read at it', async () => {
+    const flat = constant(4096, 4096);
+    expect(flat.length).toBeLessThan(40);
+    expect(() => webpFormat.walk(flat, { maxPixels: 4096 * 4096 - 1 })).toThrow(expect.objectContaining({ code: 'unsupported', message: expect.stringMatching(/^WebP: the image is 4096x4096, more than the 16\.78 MP whose data is read/) }));
+    expect(() => strip(flat, { maxPixels: 4096 * 4096 - 1 })).toThrow(expect.objectContaining({ code: 'unsupported' }));
+    expect(findingsOf(webpFormat.walk(flat, { maxPixels: 4096 * 4096 }))).toEqual([]);
+  });
+
+  it('a lossy (VP8) image is held to the same limit by what its frame header declares', async () => {
+    const lossy = new Uint8Array(await sharp({ create: { width: 3000, height: 2000, channels: 3, background: { r: 90, g: 60, b: 30 } } }).webp({ quality: 80 }).toBuffer());
+    expect(() => webpFormat.walk(lossy, { maxPixels: 5_999_999 })).toThrow(expect.objectContaining({ code: 'unsupported', message: expect.stringMatching(/^WebP: the image is 3000x2000, more than the 6 MP/) }));
+    expect(findingsOf(webpFormat.walk(lossy, { maxPixels: 6_000_000 }))).toEqual([]);
+  });
+
+  it('the limit is per file: 100 animation frames of 4096 x 4095 in 4 kB are refused; 3 (50 MP together) are read', async () => {
     const u24 = (v: number) => Uint8Array.of(v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff);
     const frame = (w: number, h: number) => {
       const bits = new BitWriter();
@@ -59,10 +82,15 @@ describe('WebP lossless: pixels that cost no bits', () => {
     expect(() => webpFormat.walk(one, { scanData: true })).not.toThrow();
     const hundred = animation(100);
     expect(hundred.length).toBeLessThan(5000);
-    expect(() => webpFormat.walk(hundred)).toThrow(expect.objectContaining({ code: 'unsupported', message: expect.stringMatching(/more pixels than its file's/) }));
+    expect(() => webpFormat.walk(hundred)).toThrow(expect.objectContaining({ code: 'unsupported', message: expect.stringMatching(/^WebP: its 100 animation frame\(s\) declare 1677312000 pixels together, more than the 250 MP/) }));
+    // The frames are one picture for the limit: under it they are read whatever the file's size.
+    const three = animation(3);
+    expect(three.length).toBeLessThan(200);
+    expect(findingsOf(webpFormat.walk(three)).map((f) => f.detail)).toEqual(['ANIM background colour (decoders do not use it)']);
+    expect(() => webpFormat.walk(three, { maxPixels: 3 * 4096 * 4095 - 1 })).toThrow(expect.objectContaining({ code: 'unsupported', message: expect.stringMatching(/its 3 animation frame\(s\) declare 50319360 pixels together, more than the 50\.32 MP/) }));
   });
 
-  it('a one-colour image of 16 MP (the floor) is still read, and stays clean under scanData', async () => {
+  it('a one-colour image of 16 MP is read, and stays clean under scanData', async () => {
     const flat = constant(4096, 4096);
     const { data, info } = await sharp(flat).raw().toBuffer({ resolveWithObject: true });
     expect([info.width, info.height]).toEqual([4096, 4096]);

@@ -8,7 +8,7 @@ const hostile: AuditRow = {
   metadataRemoved: ['exif'], reverification: 'clean', problems: [], checklist: 'complete', openItems: 0, signedOff: true,
   reviewer: '<img src=x onerror=alert(1)>', reviewedAt: '2026-01-05T09:00:00.000Z',
   issues: [{ description: '=HYPERLINK("http://evil.example","click"), "quoted"\nnext line', resolved: true }],
-  signature: 'valid', signatureNote: '', fingerprint: 'b'.repeat(64),
+  signOffNote: '', signature: 'valid', signatureNote: '', fingerprint: 'b'.repeat(64),
   detector: { clear: false, summary: 'not checked: <b>x</b>', uncovered: ['=cmd|"/c calc"!A1 <i>'] },
   identicalTo: [],
 };

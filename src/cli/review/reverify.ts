@@ -4,8 +4,9 @@ import { scanMetadata } from '../../core/metadata/scan';
 import type { Finding } from '../../core/metadata/types';
 import { checkRecordedRegions, recordedRegions, stepLimitProblem } from '../../core/pixels/recorded-regions';
 import type { Policy } from '../../core/policy/types';
-import { checkSidecarSignature, type SignatureStatus } from '../../core/signature/sidecar-signature';
-import { applyAutoChecks, checklistProblems, itemDefinitionProblems } from '../../core/sidecar/checklist';
+import type { SignatureStatus } from '../../core/signature/sidecar-signature';
+import { signOffVerdict } from '../../core/signature/signed-off';
+import { itemDefinitionProblems } from '../../core/sidecar/checklist';
 import { parseSidecar } from '../../core/sidecar/schema';
 import type { Checklist, Sidecar } from '../../core/sidecar/types';
 import { decodePixels } from '../pixels-io';
@@ -40,6 +41,10 @@ export interface ExportReport {
   /** What still stops sign-off on the checklist (not counting the sign-off itself). */
   openItems: string[];
   signature: SignatureStatus;
+  /** Signed off, as every command judges it (core/signature/signed-off.ts signOffVerdict). */
+  signedOff: boolean;
+  /** Why a sidecar that records a sign-off is not signed off (the verdict's problems); empty otherwise. */
+  signOffProblems: string[];
 }
 
 /**
@@ -73,7 +78,7 @@ function errorText(e: unknown): string {
  * a metadata re-scan, and every recorded region against the pixels as they are now.
  */
 export async function reverifyExport(entry: IndexedExport, policy: Policy): Promise<ExportReport> {
-  const empty = { hash: { ok: false, detail: 'not checked' }, metadata: [], regions: [], checklist: null, openItems: [], signature: { state: 'unsigned' } as SignatureStatus };
+  const empty = { hash: { ok: false, detail: 'not checked' }, metadata: [], regions: [], checklist: null, openItems: [], signature: { state: 'unsigned' } as SignatureStatus, signedOff: false, signOffProblems: [] };
   let raw: Buffer;
   try {
     raw = readRegularFile(entry.sidecarPath, MAX_SIDECAR_BYTES);
@@ -88,7 +93,6 @@ export async function reverifyExport(entry: IndexedExport, policy: Policy): Prom
   } catch (e) {
     return { id: entry.id, revision: sidecarRevision, sidecar: null, error: errorText(e), problems: ['the sidecar does not follow the sidecar schema'], ...empty };
   }
-  const signature = checkSidecarSignature(sidecar);
   // A sidecar that marked "faces" automatic and ticked had it shown as the tool's passed check,
   // with no control, and signed: the reviewer never looked. Refused like any other finding.
   const problems: string[] = [...itemDefinitionProblems(sidecar.checklist)];
@@ -106,7 +110,8 @@ export async function reverifyExport(entry: IndexedExport, policy: Policy): Prom
   const named = entry.imagePath !== null && entry.imagePath.endsWith(sidecar.image.fileName);
   let hash = { ok: false, detail: 'the image is missing' };
   let metadata: Finding[] = [];
-  let regions: RegionReport[] = [];
+  let scanned = false;
+  let regions: RegionReport[] | null = null;
   if (bytes) {
     const same = sha256Hex(bytes) === sidecar.image.sha256 && bytes.length === sidecar.image.bytes;
     hash = same
@@ -116,28 +121,43 @@ export async function reverifyExport(entry: IndexedExport, policy: Policy): Prom
     if (!named) problems.push(`the sidecar names its image ${sidecar.image.fileName}`);
     try {
       metadata = (await scanMetadata(bytes, { maxPixels: policy.maxPixels })).findings;
+      scanned = true;
     } catch (e) {
       problems.push(`the image could not be scanned (${errorText(e)})`);
     }
     for (const f of metadata) problems.push(`metadata left in the file: ${f.kind} (${f.detail})`);
     regions = await checkRegions(bytes, sidecar, policy, problems);
   }
-  const checklist = applyAutoChecks(sidecar.checklist, {
-    'metadata-removed': bytes && metadata.length === 0 ? { ok: true } : { ok: false, note: bytes ? `found: ${[...new Set(metadata.map((f) => f.kind))].join(', ')}` : 'image not checked' },
-    'file-named': { ok: named },
-    flattened: { ok: bytes !== null && !metadata.some((f) => f.kind === 'layers') },
-    'regions-meet-policy': bytes && regions.every((r) => r.ok) ? { ok: true } : { ok: false, note: `${regions.filter((r) => !r.ok).length} region(s) not obscured` },
+  const verdict = signOffVerdict(sidecar, {
+    metadata: scanned ? metadata : null,
+    named,
+    regionsNotObscured: regions === null ? null : regions.filter((r) => !r.ok).length,
   });
-  const openItems = checklistProblems(checklist).filter((p) => p !== 'not signed off');
-  return { id: entry.id, revision, sidecar, hash, metadata, regions, problems, checklist, openItems, signature };
+  return {
+    id: entry.id,
+    revision,
+    sidecar,
+    hash,
+    metadata,
+    regions: regions ?? [],
+    problems,
+    checklist: verdict.checklist,
+    openItems: verdict.openItems,
+    signature: verdict.signature,
+    signedOff: verdict.signedOff,
+    signOffProblems: sidecar.checklist.signedOff ? verdict.problems.map((p) => p.detail) : [],
+  };
 }
 
-/** The recorded regions against the pixels, through the same core check `deid verify` uses. */
-async function checkRegions(bytes: Uint8Array, sidecar: Sidecar, policy: Policy, problems: string[]): Promise<RegionReport[]> {
+/**
+ * The recorded regions against the pixels, through the same core check `deid verify` uses; null
+ * when they could not be checked (too many steps, an image that does not decode).
+ */
+async function checkRegions(bytes: Uint8Array, sidecar: Sidecar, policy: Policy, problems: string[]): Promise<RegionReport[] | null> {
   const overLimit = stepLimitProblem(sidecar, policy);
   if (overLimit) {
     problems.push(overLimit);
-    return [];
+    return null;
   }
   if (recordedRegions(sidecar).length === 0) return [];
   let pixels;
@@ -145,7 +165,7 @@ async function checkRegions(bytes: Uint8Array, sidecar: Sidecar, policy: Policy,
     pixels = await decodePixels(bytes, { orient: false, maxPixels: policy.maxPixels });
   } catch (e) {
     problems.push(`the image could not be decoded to check its regions (${errorText(e)})`);
-    return [];
+    return null;
   }
   if (pixels.width !== sidecar.image.width || pixels.height !== sidecar.image.height) {
     problems.push(`the image is ${pixels.width}x${pixels.height}, the sidecar says ${sidecar.image.width}x${sidecar.image.height}`);

@@ -18,9 +18,10 @@ export function listRow(id: string, report: ExportReport | undefined): ListRow {
     verify: report.sidecar === null ? 'error' : report.problems.length > 0 ? 'findings' : 'clean',
     problemCount: report.problems.length,
     openItems: report.openItems.length,
-    signedOff: Boolean(c?.signedOff),
-    reviewer: c?.signedOff ? c.reviewer : undefined,
-    reviewedAt: c?.signedOff ? c.reviewedAt : undefined,
+    // The verdict report and bag create give (core/signature/signed-off.ts).
+    signedOff: report.signedOff,
+    reviewer: report.signedOff ? c?.reviewer : undefined,
+    reviewedAt: report.signedOff ? c?.reviewedAt : undefined,
     signature: sig.state,
     fingerprint: sig.fingerprint,
   };
@@ -40,5 +41,6 @@ export function itemView(r: ExportReport): ItemResponse {
     checklist: r.checklist,
     openItems: r.openItems,
     signature: signatureView(r),
+    signOffProblems: r.signOffProblems,
   };
 }

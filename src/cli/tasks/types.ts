@@ -17,6 +17,8 @@ export interface VerifyFileResult {
   unreadable?: boolean;
   /** `verify --pixels`: the detectors' notes for the faces and text checklist items (advice only). */
   detector?: { faces: string; text: string };
+  /** With a sidecar that was checked: signed off, as every command judges it (core/signature/signed-off.ts). */
+  signedOff?: boolean;
 }
 
 /** `deid strip --json` per-file shape. */

@@ -8,8 +8,7 @@ import type { Finding } from '../../core/metadata/types';
 import { DEFAULT_LIMITS } from '../../core/limits';
 import { checkRecordedRegions, recordedRegions, stepLimitProblem, type RecordedRegionCheck } from '../../core/pixels/recorded-regions';
 import type { Policy } from '../../core/policy/types';
-import { checklistProblems } from '../../core/sidecar/checklist';
-import { signatureFindings } from '../../core/signature/sidecar-signature';
+import { signOffVerdict } from '../../core/signature/signed-off';
 import { parseSidecar } from '../../core/sidecar/schema';
 import type { Sidecar } from '../../core/sidecar/types';
 import { sidecarPathFor } from '../inputs';
@@ -80,46 +79,59 @@ export async function verifyFile(task: VerifyTask, scratch?: ReadScratch): Promi
       : { kind: 'hash-mismatch', where: path.basename(sidecarPath), detail: 'the sidecar is not valid JSON or does not follow the sidecar schema, so it binds nothing' });
     return { path: file.path, format, clean: false, findings };
   }
+  const where = path.basename(sidecarPath);
+  const scanned = [...findings];
+  const binding = await checkAgainstSidecar(bytes, path.basename(file.path), sidecar, where, task.policy);
   // Loops, not push(...list): a sidecar can yield more findings than a call takes arguments.
-  for (const f of await checkAgainstSidecar(bytes, path.basename(file.path), sidecar, path.basename(sidecarPath), task.policy)) findings.push(f);
-  for (const f of signatureFindings(sidecar, path.basename(sidecarPath), task.trustedReviewers ? new Set(task.trustedReviewers) : undefined)) findings.push(f);
-  return { path: file.path, format, clean: findings.length === 0, findings };
+  for (const f of binding.findings) findings.push(f);
+  // Signed off as report and deid review judge it: over the automatic checks as re-verified here.
+  const verdict = signOffVerdict(sidecar, { metadata: scanned, named: binding.named, regionsNotObscured: binding.regionsNotObscured }, task.trustedReviewers ? new Set(task.trustedReviewers) : undefined);
+  for (const p of verdict.problems) findings.push({ kind: p.kind, where, detail: p.detail });
+  return { path: file.path, format, clean: findings.length === 0, findings, signedOff: verdict.signedOff };
+}
+
+/** What the binding found, and the facts the sign-off verdict needs from it. */
+interface Binding {
+  findings: Finding[];
+  /** The sidecar names this image file. */
+  named: boolean;
+  /** Recorded regions not obscured now; null when they could not be checked. */
+  regionsNotObscured: number | null;
 }
 
 /**
- * The sidecar binding (DESIGN.md step 5): hash and size, checklist state, and that every recorded
- * region really is obscured in the pixels as they are now.
+ * The sidecar binding (DESIGN.md step 5): hash and size, and that every recorded region really
+ * is obscured in the pixels as they are now. The checklist state is the sign-off verdict's.
  */
-export async function checkAgainstSidecar(
+async function checkAgainstSidecar(
   bytes: Uint8Array,
   fileName: string,
   sidecar: Sidecar,
   where: string,
   policy: Policy,
-): Promise<Finding[]> {
+): Promise<Binding> {
   const findings: Finding[] = [];
   const hash = sha256Hex(bytes);
   if (hash !== sidecar.image.sha256 || bytes.length !== sidecar.image.bytes) {
     findings.push({ kind: 'hash-mismatch', where, detail: 'the image bytes differ from the SHA-256 recorded in the sidecar' });
   }
-  if (sidecar.image.fileName !== fileName) {
+  const named = sidecar.image.fileName === fileName;
+  if (!named) {
     findings.push({ kind: 'hash-mismatch', where, detail: 'the sidecar names a different image file' });
-  }
-  for (const problem of checklistProblems(sidecar.checklist)) {
-    findings.push({ kind: 'checklist-incomplete', where, detail: problem });
   }
   const overLimit = stepLimitProblem(sidecar, policy);
   if (overLimit) {
     findings.push({ kind: 'not-obscured', where, detail: overLimit });
-    return findings;
+    return { findings, named, regionsNotObscured: null };
   }
+  let regionsNotObscured = 0;
   if (recordedRegions(sidecar).length > 0) {
     let pixels;
     try {
       pixels = await decodePixels(bytes, { orient: false, maxPixels: policy.maxPixels });
     } catch (e) {
       findings.push({ kind: 'not-obscured', where, detail: `the image could not be decoded to check regions (${errorText(e)})` });
-      return findings;
+      return { findings, named, regionsNotObscured: null };
     }
     if (pixels.width !== sidecar.image.width || pixels.height !== sidecar.image.height) {
       findings.push({ kind: 'hash-mismatch', where, detail: 'image dimensions differ from the sidecar' });
@@ -128,8 +140,9 @@ export async function checkAgainstSidecar(
     const at = (c: RecordedRegionCheck, op: string) => `region ${c.number} (${op}) at ${c.step.region!.x},${c.step.region!.y} ${c.step.region!.w}x${c.step.region!.h}`;
     for (const c of checks) if (c.combined) findings.push({ kind: 'not-obscured', where: at(c, 'pixelate'), detail: c.combined });
     for (const c of checks) if (!c.obscured.ok) findings.push({ kind: 'not-obscured', where: at(c, c.step.op), detail: c.obscured.detail });
+    regionsNotObscured = checks.filter((c) => !c.ok).length;
   }
-  return findings;
+  return { findings, named, regionsNotObscured };
 }
 
 /** A version 2 sidecar (only signing makes one) with no signature left: someone took it out. */

@@ -19,7 +19,7 @@ import { zlibSync } from 'fflate';
 import { fourcc, joinBytes, joinsTo, u32be as u32 } from '../bytes';
 import { crc32 } from '../crc32';
 import { DeidError, isDeidError } from '../errors';
-import { DEFAULT_LIMITS } from '../limits';
+import { DEFAULT_LIMITS, megapixels } from '../limits';
 import { judgeIccp } from './png-icc';
 import { emptyFacts, needsRows, readRows } from './png-rows';
 import { CANONICAL_PHYS, COLOUR_TYPE, hasExpectedLength, isValidCicp, MAX_SRGB_INTENT, paletteEntries, parseIhdr, PLACEMENT, rawImageSize, SRGB_CHRM, SRGB_GAMA, trnsFitsDepth, type Ihdr } from './png-rules';
@@ -679,11 +679,6 @@ function assess(bytes: Uint8Array, options: WalkOptions = {}): Assessment {
     if (facts.used) unusedPalette(bytes, plans, plteIndex, palette, facts.used);
   }
   return { plans, afterIend, notClean, conversion };
-}
-
-/** A pixel count in megapixels for a message, to four significant digits. */
-function megapixels(pixels: number): string {
-  return String(Number((pixels / 1e6).toPrecision(4)));
 }
 
 function walk(bytes: Uint8Array, options: WalkOptions = {}): Part[] {

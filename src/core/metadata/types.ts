@@ -64,7 +64,8 @@ export interface WalkOptions {
   /**
    * Largest picture, in pixels, whose coded data a walk may decode: the policy's maxPixels (the
    * limit the CLI's pixel decoding has, core/limits.ts default when absent). PNG: the image and
-   * every APNG frame together, whenever their rows are inflated (png.ts).
+   * every APNG frame together, whenever their rows are inflated (png.ts). WebP: the pixels the
+   * bitstream headers declare, the image or every animation frame together, always (webp.ts).
    */
   maxPixels?: number;
 }

@@ -48,34 +48,14 @@ const DISTANCE_MAP: ReadonlyArray<readonly [number, number]> = [
   [-4, 7], [7, 4], [-7, 4], [8, 1], [8, 2], [6, 6], [-6, 6], [8, 3], [5, 7], [-5, 7], [7, 5], [-7, 5], [8, 4], [6, 7],
   [-6, 7], [7, 6], [-7, 6], [8, 5], [7, 7], [-7, 7], [8, 6], [8, 7],
 ];
-/**
- * Pixels the lossless streams of one file may decode, over all of them (transform images, entropy
- * images, every ANMF frame and ALPH chunk, and the second reading scanData makes): a floor, plus
- * so many per byte of the file. A pixel whose five prefix codes each have one symbol takes no
- * bits (3.7.2.1.1), so 30 bytes can declare 16383 x 16383 pixels and a reader would walk (and,
- * under scanData, hold in 1 GB) every one, and 100 such frames of 4096 x 4096 fit in 4 kB. 2^25
- * is a 16 MP camera frame read twice; beyond it, 64 pixels per byte is 1/8 bit per pixel, far
- * below what a lossless photograph costs (libwebp spends bits per pixel, not per hundred).
+/*
+ * The work here is in proportion to the pixels the stream declares: a pixel whose five prefix
+ * codes each have one symbol takes no bits (3.7.2.1.1), so 30 bytes can declare 16383 x 16383
+ * pixels, and the compressed size bounds nothing. The caller (webp.ts) holds the pixels every
+ * image of a file declares, together, to WalkOptions.maxPixels before any stream is read; the
+ * transform and entropy images read here are subsampled at least 4 x 4 (3.3.1, 3.6.1), or at
+ * most 256 colours (3.3.4), so they add a fraction of that.
  */
-const PIXELS_FLOOR = 1 << 25;
-const PIXELS_PER_BYTE = 64;
-
-/** What is left of a file's PIXELS_FLOOR budget; shared by every stream the file holds. */
-export class PixelBudget {
-  private left: number;
-
-  constructor(private readonly fileBytes: number) {
-    this.left = PIXELS_FLOOR + PIXELS_PER_BYTE * fileBytes;
-  }
-
-  /** Takes `n` pixels, before any is decoded or allocated. */
-  spend(n: number): void {
-    this.left -= n;
-    if (this.left < 0) {
-      throw new DeidError('unsupported', `WebP lossless bitstream: declares more pixels than its file's ${this.fileBytes} bytes could code (more than ${PIXELS_FLOOR} plus ${PIXELS_PER_BYTE} per byte); not read`);
-    }
-  }
-}
 
 /** 3.6.2: the colour cache hash multiplier. */
 const CACHE_HASH = 0x1e35a7bd;
@@ -97,7 +77,7 @@ class BitReader {
   private count = 0;
   /** Bits consumed in total. */
   consumed = 0;
-  constructor(private readonly bytes: Uint8Array, start: number, private readonly end: number, readonly budget: PixelBudget) {
+  constructor(private readonly bytes: Uint8Array, start: number, private readonly end: number) {
     this.pos = start;
   }
 
@@ -316,7 +296,6 @@ export interface Vp8lCodeLog {
  */
 function readImage(r: BitReader, width: number, height: number, main: boolean, values: boolean, log: Vp8lCodeLog | null = null): Uint32Array | null {
   if (log) values = true;
-  r.budget.spend(width * height);
   let cacheBits = 0;
   if (r.read(1) === 1) {
     cacheBits = r.read(4);
@@ -486,8 +465,8 @@ function readImageStream(r: BitReader, width: number, height: number, deep: Vp8l
  * WalkOptions.scanData: the image stream at `start` (after the 5-byte header for a VP8L chunk,
  * right at `start` for an ALPH payload) decoded to its coded values, for webp-vp8l-unused.ts.
  */
-export function decodeVp8lStream(bytes: Uint8Array, start: number, end: number, width: number, height: number, budget = new PixelBudget(end - start)): Vp8lDecoded {
-  const r = new BitReader(bytes, start, end, budget);
+export function decodeVp8lStream(bytes: Uint8Array, start: number, end: number, width: number, height: number): Vp8lDecoded {
+  const r = new BitReader(bytes, start, end);
   const deep: Vp8lDecoded = { transforms: [], pixels: new Uint32Array(0), xsize: width, bits: 0, log: { unreadCodes: [], unreferencedGroups: 0, entropyBits: 0 }, paddingSet: false };
   readImageStream(r, width, height, deep);
   const spare = (8 - (r.consumed & 7)) & 7;
@@ -530,8 +509,7 @@ export function withEmptyCodes(bytes: Uint8Array, start: number, bits: number, s
 /** 3.2: the 5-byte header of a VP8L chunk. */
 export function readVp8lHeader(bytes: Uint8Array, start: number, end: number): Vp8lHeader {
   if (end - start < 5 || bytes[start] !== VP8L_SIGNATURE) throw malformed('signature missing');
-  // The header reads no pixels: a budget of its own.
-  const r = new BitReader(bytes, start + 1, end, new PixelBudget(0));
+  const r = new BitReader(bytes, start + 1, end);
   const width = r.read(SIZE_BITS) + 1;
   const height = r.read(SIZE_BITS) + 1;
   const alphaUsed = r.read(1) === 1;
@@ -540,9 +518,9 @@ export function readVp8lHeader(bytes: Uint8Array, start: number, end: number): V
 }
 
 /** Bytes a VP8L chunk's bitstream occupies from `start` (header included). */
-export function vp8lExtent(bytes: Uint8Array, start: number, end: number, budget = new PixelBudget(end - start)): { header: Vp8lHeader; length: number } {
+export function vp8lExtent(bytes: Uint8Array, start: number, end: number): { header: Vp8lHeader; length: number } {
   const header = readVp8lHeader(bytes, start, end);
-  const r = new BitReader(bytes, start + 1, end, budget);
+  const r = new BitReader(bytes, start + 1, end);
   r.skip(SIZE_BITS);
   r.skip(SIZE_BITS + 1 + VERSION_BITS);
   readImageStream(r, header.width, header.height);
@@ -553,8 +531,8 @@ export function vp8lExtent(bytes: Uint8Array, start: number, end: number, budget
  * Bytes a lossless-compressed ALPH payload occupies from `start` (RFC 9649 2.7.1.2: "a
  * headerless image-stream" of the frame's size, with the green channel holding alpha).
  */
-export function alphaStreamExtent(bytes: Uint8Array, start: number, end: number, width: number, height: number, budget = new PixelBudget(end - start)): number {
-  const r = new BitReader(bytes, start, end, budget);
+export function alphaStreamExtent(bytes: Uint8Array, start: number, end: number, width: number, height: number): number {
+  const r = new BitReader(bytes, start, end);
   readImageStream(r, width, height);
   return Math.ceil(r.consumed / 8);
 }

@@ -12,10 +12,11 @@
  */
 import { fourcc, joinBytes, joinsTo, u32le } from '../bytes';
 import { DeidError, isDeidError } from '../errors';
+import { DEFAULT_LIMITS, megapixels } from '../limits';
 import { judgeWebpIccp, type IccpPayloadVerdict } from './webp-icc';
 import { exifBlockFindings, minimalOrientationExif, tryScanExif, type ExifScan } from './tiff-ifd';
 import { vp8Trimmed } from './webp-vp8';
-import { alphaStreamExtent, decodeVp8lStream, PixelBudget, vp8lExtent, withEmptyCodes } from './webp-vp8l';
+import { alphaStreamExtent, decodeVp8lStream, readVp8lHeader, vp8lExtent, withEmptyCodes } from './webp-vp8l';
 import { vp8lUnused } from './webp-vp8l-unused';
 import type { ContainerFormat, Finding, FindingKind, Part, StripResult, WalkOptions } from './types';
 
@@ -181,8 +182,8 @@ interface Bitstream {
  * or the stream written without the free bits a lossless rewrite can drop (unread prefix codes
  * as libwebp's empty code, zero padding), or neither.
  */
-function deepLossless(bytes: Uint8Array, start: number, end: number, width: number, height: number, target: Parameters<typeof vp8lUnused>[3], what: string, budget: PixelBudget): { unused: string | null; rewrite: { detail: string; stream: Uint8Array } | null } {
-  const decoded = decodeVp8lStream(bytes, start, end, width, height, budget);
+function deepLossless(bytes: Uint8Array, start: number, end: number, width: number, height: number, target: Parameters<typeof vp8lUnused>[3], what: string): { unused: string | null; rewrite: { detail: string; stream: Uint8Array } | null } {
+  const decoded = decodeVp8lStream(bytes, start, end, width, height);
   const { reasons, rewritable } = vp8lUnused(decoded, width, height, target);
   if (reasons.length > 0) return { unused: `bits no decoder uses inside the ${what} (${[...reasons, ...rewritable].join(', ')})`, rewrite: null };
   if (rewritable.length === 0) return { unused: null, rewrite: null };
@@ -196,16 +197,16 @@ function deepLossless(bytes: Uint8Array, start: number, end: number, width: numb
  * inside the chunk. A VP8L's end is found by reading its whole entropy-coded stream
  * (webp-vp8l.ts); a VP8's partitions by reading its modes and every DCT token (webp-vp8.ts).
  */
-function readBitstream(bytes: Uint8Array, c: Chunk, scanData: boolean, budget: PixelBudget): Bitstream {
+function readBitstream(bytes: Uint8Array, c: Chunk, scanData: boolean): Bitstream {
   const at = c.dataStart;
   const size = c.dataEnd - c.dataStart;
   if (c.id === 'VP8L') {
-    const { header, length } = vp8lExtent(bytes, at, c.dataEnd, budget);
+    const { header, length } = vp8lExtent(bytes, at, c.dataEnd);
     let unused: string | null = null;
     let rewritten: string | null = null;
     let canonical = length < size ? bytes.subarray(at, at + length) : null;
     if (scanData) {
-      const deep = deepLossless(bytes, at + VP8L_HEADER, at + length, header.width, header.height, { alph: false, alphaHint: header.alphaUsed }, 'lossless bitstream', budget);
+      const deep = deepLossless(bytes, at + VP8L_HEADER, at + length, header.width, header.height, { alph: false, alphaHint: header.alphaUsed }, 'lossless bitstream');
       unused = deep.unused;
       if (deep.rewrite) {
         rewritten = deep.rewrite.detail;
@@ -242,7 +243,7 @@ function readBitstream(bytes: Uint8Array, c: Chunk, scanData: boolean, budget: P
  * ALPHInit): the header byte, then width x height raw bytes or a headerless lossless image
  * stream. A header libwebp rejects makes the image undecodable: malformed.
  */
-function alphaUsed(bytes: Uint8Array, c: Chunk, width: number, height: number, scanData: boolean, budget: PixelBudget): { used: number; unused: string | null; rewrite?: { detail: string; payload: Uint8Array } } {
+function alphaUsed(bytes: Uint8Array, c: Chunk, width: number, height: number, scanData: boolean): { used: number; unused: string | null; rewrite?: { detail: string; payload: Uint8Array } } {
   const size = c.dataEnd - c.dataStart;
   if (size < 1) throw new DeidError('malformed', `WebP: empty ALPH chunk at ${c.offset}`);
   const header = bytes[c.dataStart];
@@ -253,9 +254,9 @@ function alphaUsed(bytes: Uint8Array, c: Chunk, width: number, height: number, s
     if (size - 1 < width * height) throw new DeidError('malformed', `WebP: raw ALPH at ${c.offset} shorter than the image`);
     return { used: 1 + width * height, unused: null };
   }
-  const used = 1 + alphaStreamExtent(bytes, c.dataStart + 1, c.dataEnd, width, height, budget);
+  const used = 1 + alphaStreamExtent(bytes, c.dataStart + 1, c.dataEnd, width, height);
   if (!scanData) return { used, unused: null };
-  const deep = deepLossless(bytes, c.dataStart + 1, c.dataStart + used, width, height, { alph: true }, 'lossless alpha data', budget);
+  const deep = deepLossless(bytes, c.dataStart + 1, c.dataStart + used, width, height, { alph: true }, 'lossless alpha data');
   return { used, unused: deep.unused, ...(deep.rewrite ? { rewrite: { detail: deep.rewrite.detail, payload: joinBytes([bytes.subarray(c.dataStart, c.dataStart + 1), deep.rewrite.stream]) } } : {}) };
 }
 
@@ -355,10 +356,10 @@ interface ImageParts {
  * stops at the bitstream), and only the first (libwebp's demuxer, which sharp uses, stores the
  * first and stops the frame at a second).
  */
-function planImage(bytes: Uint8Array, plans: Plan[], indices: readonly number[], scanData: boolean, budget: PixelBudget, frame?: Chunk): ImageParts {
+function planImage(bytes: Uint8Array, plans: Plan[], indices: readonly number[], scanData: boolean, frame?: Chunk): ImageParts {
   const bitstream = indices.find((i) => plans[i].chunk.id === 'VP8 ' || plans[i].chunk.id === 'VP8L');
   if (bitstream === undefined) throw new DeidError('malformed', frame ? `WebP: ANMF at ${frame.offset} holds no image` : 'WebP: no image bitstream');
-  const info = readBitstream(bytes, plans[bitstream].chunk, scanData, budget);
+  const info = readBitstream(bytes, plans[bitstream].chunk, scanData);
   useCanonical(plans[bitstream], info, plans[bitstream].chunk.id === 'VP8L' ? 'lossless bitstream' : 'VP8 bitstream', frame);
   refuseUnused(plans[bitstream], info.unused, frame);
   if (info.rewritten && info.canonical) rewriteUnused(plans[bitstream], info.rewritten, info.canonical, frame);
@@ -374,7 +375,7 @@ function planImage(bytes: Uint8Array, plans: Plan[], indices: readonly number[],
       else if (alph >= 0) reject(plan, 'unknown-segment', 'a second ALPH chunk', frame);
       else {
         alph = i;
-        const alpha = alphaUsed(bytes, plan.chunk, info.width, info.height, scanData, budget);
+        const alpha = alphaUsed(bytes, plan.chunk, info.width, info.height, scanData);
         trimToUse(bytes, plan, alpha.used, 'alpha data', frame);
         refuseUnused(plan, alpha.unused, frame);
         if (alpha.rewrite) rewriteUnused(plan, alpha.rewrite.detail, alpha.rewrite.payload, frame);
@@ -414,10 +415,59 @@ function anmfHeader(bytes: Uint8Array, c: Chunk, canvasWidth: number, canvasHeig
   return { header, width, height };
 }
 
+/** The chunks `list` finds, or none where they cannot be listed (the walk refuses that later, with its reason). */
+function listedOrNone(list: () => Chunk[]): Chunk[] {
+  try {
+    return list();
+  } catch (e) {
+    if (isDeidError(e)) return [];
+    throw e;
+  }
+}
+
+/**
+ * The size an image's bitstream header declares: what reading it costs (webp-vp8l.ts reads a
+ * lossless stream pixel by pixel, webp-vp8.ts every macroblock's tokens) and what a decoder
+ * showing it decodes. planImage reads the first VP8/VP8L of the list, as libwebp does. A header
+ * that cannot be read declares nothing here: planImage refuses it with the reason.
+ */
+function declaredSize(bytes: Uint8Array, image: readonly Chunk[]): { width: number; height: number } | null {
+  const c = image.find((k) => k.id === 'VP8 ' || k.id === 'VP8L');
+  if (!c) return null;
+  if (c.id === 'VP8L') {
+    try {
+      return readVp8lHeader(bytes, c.dataStart, c.dataEnd);
+    } catch (e) {
+      if (isDeidError(e)) return null;
+      throw e;
+    }
+  }
+  if (c.dataEnd - c.dataStart < VP8_HEADER) return null;
+  const at = c.dataStart;
+  return { width: (bytes[at + 6] | (bytes[at + 7] << 8)) & VP8_SIZE_MASK, height: (bytes[at + 8] | (bytes[at + 9] << 8)) & VP8_SIZE_MASK };
+}
+
+/**
+ * The rule png.ts has, for WebP: the pixels the image's (or every animation frame's) bitstream
+ * header declares, summed over the frames, against WalkOptions.maxPixels (the policy's, the limit
+ * the CLI's pixel decoding has; core/limits.ts by default), checked before any stream is read.
+ * An animation is read as one picture made of all its frames. The compressed size must not be
+ * the test: a one-colour lossless image codes its pixels in no bits (RFC 9649 3.7.2.1.1), so a
+ * flat picture is legitimately as small as a hostile one (30 bytes declaring 16383 x 16383;
+ * 100 frames of 4096 x 4095 in 4 kB), and both are judged by what they declare.
+ */
+function holdToMaxPixels(bytes: Uint8Array, images: ReadonlyArray<readonly Chunk[]>, animation: boolean, options: WalkOptions): void {
+  const maxPixels = options.maxPixels ?? DEFAULT_LIMITS.maxPixels;
+  const sizes = images.map((image) => declaredSize(bytes, image));
+  const declared = sizes.reduce((n, s) => n + (s ? s.width * s.height : 0), 0);
+  if (declared <= maxPixels) return;
+  const limit = `more than the ${megapixels(maxPixels)} MP whose data is read (maxPixels in the policy file; core/limits.ts by default); not read`;
+  if (!animation) throw new DeidError('unsupported', `WebP: the image is ${sizes[0]!.width}x${sizes[0]!.height}, ${limit}`);
+  throw new DeidError('unsupported', `WebP: its ${images.length} animation frame(s) declare ${declared} pixels together, ${limit}`);
+}
+
 function assess(bytes: Uint8Array, options: WalkOptions = {}): Assessment {
   const scanData = options.scanData === true;
-  // One budget for every lossless stream of the file (webp-vp8l.ts PIXELS_FLOOR): frames add up.
-  const budget = new PixelBudget(bytes.length);
   const { chunks, riffEnd } = readChunks(bytes);
   const plans = chunks.map(planFor);
   const frames = new Map<number, { header: Uint8Array; sub: Plan[] }>();
@@ -446,7 +496,8 @@ function assess(bytes: Uint8Array, options: WalkOptions = {}): Assessment {
   const first = chunks[0];
   if (first.id !== 'VP8X') {
     // RFC 9649 2.5/2.6: the simple format is the RIFF header and ONE bitstream chunk.
-    planImage(bytes, plans, [0], scanData, budget);
+    holdToMaxPixels(bytes, [[first]], false, options);
+    planImage(bytes, plans, [0], scanData);
     for (let i = 1; i < plans.length; i++) {
       if (iccp.has(plans[i].chunk)) continue;
       if (!ALLOWED.has(plans[i].chunk.id)) offList(bytes, plans[i]);
@@ -467,7 +518,8 @@ function assess(bytes: Uint8Array, options: WalkOptions = {}): Assessment {
   let alpha = false;
   const imageIds = new Set(['VP8 ', 'VP8L', 'ALPH']);
   if (!animated) {
-    const image = planImage(bytes, plans, rest.filter((i) => imageIds.has(chunks[i].id)), scanData, budget);
+    holdToMaxPixels(bytes, [rest.map((i) => chunks[i])], false, options);
+    const image = planImage(bytes, plans, rest.filter((i) => imageIds.has(chunks[i].id)), scanData);
     // libwebp (ParseHeadersInternal): a still image fills the canvas exactly.
     if (image.info.width !== canvasWidth || image.info.height !== canvasHeight) throw new DeidError('malformed', 'WebP: canvas size differs from the image size');
     alpha = image.alph >= 0 || image.info.alpha;
@@ -482,6 +534,7 @@ function assess(bytes: Uint8Array, options: WalkOptions = {}): Assessment {
     const anim = rest.find((i) => chunks[i].id === 'ANIM');
     // libwebp demux: "ANIM chunk must come before ANMF".
     if (anim === undefined || anim > firstAnmf) throw new DeidError('malformed', 'WebP: animation without an ANIM chunk before its frames');
+    holdToMaxPixels(bytes, rest.filter((i) => chunks[i].id === 'ANMF').map((i) => listedOrNone(() => frameChunks(bytes, chunks[i]))), true, options);
     for (const i of rest) {
       const c = chunks[i];
       const plan = plans[i];
@@ -498,7 +551,7 @@ function assess(bytes: Uint8Array, options: WalkOptions = {}): Assessment {
         const head = anmfHeader(bytes, c, canvasWidth, canvasHeight, plan);
         const subChunks = frameChunks(bytes, c);
         const sub = subChunks.map(planFor);
-        const image = planImage(bytes, sub, sub.map((_, k) => k).filter((k) => imageIds.has(subChunks[k].id)), scanData, budget, c);
+        const image = planImage(bytes, sub, sub.map((_, k) => k).filter((k) => imageIds.has(subChunks[k].id)), scanData, c);
         if (image.info.width !== head.width || image.info.height !== head.height) throw new DeidError('malformed', `WebP: ANMF at ${c.offset} size differs from its image`);
         alpha ||= image.alph >= 0 || image.info.alpha;
         sub.forEach((s, k) => {

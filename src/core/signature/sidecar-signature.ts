@@ -91,21 +91,31 @@ export function parseTrustedReviewers(text: string): Set<string> {
 /** A key fingerprint: SHA-256 of the public key, in hex (keys.ts keyFingerprint). */
 const FINGERPRINT_DIGITS = 64;
 
+/** Why a sidecar's signature does not vouch for its sign-off (a finding without its place). */
+export interface SignatureProblem {
+  kind: 'signature-invalid' | 'untrusted-reviewer';
+  detail: string;
+}
+
 /**
- * What `deid verify` reports about a sidecar's sign-off: a signed-off checklist needs a valid
- * signature (an unsigned one is indistinguishable from a hand-edited file), a signature must match
- * the content, and with a trusted list the key must be on it.
+ * What is wrong with a sidecar's signature: a signed-off checklist needs a valid signature (an
+ * unsigned one is indistinguishable from a hand-edited file), a signature must match the content,
+ * and with a trusted list the key must be on it.
  */
-export function signatureFindings(sidecar: Sidecar, where: string, trusted?: ReadonlySet<string>): Finding[] {
-  const status = checkSidecarSignature(sidecar);
+export function signatureProblems(sidecar: Sidecar, trusted?: ReadonlySet<string>, status: SignatureStatus = checkSidecarSignature(sidecar)): SignatureProblem[] {
   if (status.state === 'unsigned') {
     return sidecar.checklist.signedOff
-      ? [{ kind: 'signature-invalid', where, detail: 'signed off without a signature: anyone can write that with a text editor; sign off with deid review or the panel' }]
+      ? [{ kind: 'signature-invalid', detail: 'signed off without a signature: anyone can write that with a text editor; sign off with deid review or the panel' }]
       : [];
   }
-  if (status.state === 'invalid') return [{ kind: 'signature-invalid', where, detail: status.reason }];
+  if (status.state === 'invalid') return [{ kind: 'signature-invalid', detail: status.reason }];
   if (trusted && !trusted.has(status.fingerprint)) {
-    return [{ kind: 'untrusted-reviewer', where, detail: `signed by key ${status.fingerprint.slice(0, 16)}..., which is not on the trusted reviewers list` }];
+    return [{ kind: 'untrusted-reviewer', detail: `signed by key ${status.fingerprint.slice(0, 16)}..., which is not on the trusted reviewers list` }];
   }
   return [];
+}
+
+/** signatureProblems as `deid verify` findings at `where`. */
+export function signatureFindings(sidecar: Sidecar, where: string, trusted?: ReadonlySet<string>): Finding[] {
+  return signatureProblems(sidecar, trusted).map((p) => ({ kind: p.kind, where, detail: p.detail }));
 }
