@@ -5,6 +5,7 @@ import sharp from 'sharp';
 import { reverifyExport } from '../../src/cli/review/reverify';
 import { detectContainer } from '../../src/core/metadata/registry';
 import { DEFAULT_POLICY } from '../../src/core/policy/policy';
+import { SIDECAR_DUPLICATE_NAME } from '../../src/core/sidecar/schema';
 import { applySample, paintRegionBack, rebindImage } from '../helpers/review';
 import { deid } from '../cli/run';
 
@@ -79,4 +80,17 @@ test('a PNG under a sidecar that says "jpeg": both hold its regions to exact pix
   const fromVerify = await verifyFindings(exp.image);
   expect(fromVerify).toContain('hash-mismatch: the sidecar says the image is a JPEG, but its bytes are a PNG');
   expect(fromVerify.filter((f) => f.startsWith('not-obscured'))).toHaveLength(failed.length);
+});
+
+test('a sidecar that repeats a name (RFC 7493 section 2.3) is refused by both', async () => {
+  const exp = await exportIn('repeated-name');
+  const text = fs.readFileSync(exp.sidecar, 'utf8');
+  // The first "format" is what a first-keeping reader sees; JSON.parse keeps the second.
+  const repeated = text.replace('"format": "jpeg",', '"format": "png",\n    "format": "jpeg",');
+  expect(repeated).not.toBe(text);
+  fs.writeFileSync(exp.sidecar, repeated);
+  const report = await reverifyExport(exp.entry, DEFAULT_POLICY);
+  expect(report.sidecar).toBeNull();
+  expect(report.error).toBe(SIDECAR_DUPLICATE_NAME);
+  expect(await verifyFindings(exp.image)).toContain(`hash-mismatch: ${SIDECAR_DUPLICATE_NAME}; it binds nothing`);
 });

@@ -9,7 +9,7 @@ import { DEFAULT_LIMITS } from '../../core/limits';
 import { checkRecordedRegions, formatMismatch, recordedRegions, stepLimitProblem, type RecordedRegionCheck } from '../../core/pixels/recorded-regions';
 import type { Policy } from '../../core/policy/types';
 import { signOffVerdict } from '../../core/signature/signed-off';
-import { parseSidecar } from '../../core/sidecar/schema';
+import { parseSidecar, SIDECAR_DUPLICATE_NAME } from '../../core/sidecar/schema';
 import type { Sidecar } from '../../core/sidecar/types';
 import { sidecarPathFor } from '../inputs';
 import { readInputFile, type ReadScratch } from '../read-input';
@@ -71,12 +71,14 @@ export async function verifyFile(task: VerifyTask, scratch?: ReadScratch): Promi
   let sidecar: Sidecar;
   try {
     sidecar = parseSidecar(sidecarText);
-  } catch {
+  } catch (e) {
     // A sidecar that does not validate cannot vouch for this image: a finding (exit 1), as a
     // hash mismatch is. Its content is not quoted: it is the document under suspicion.
     findings.push(signatureRemoved(sidecarText)
       ? { kind: 'signature-invalid', where: path.basename(sidecarPath), detail: 'a signed sidecar (version 2) whose signature was removed, so its sign-off vouches for nothing' }
-      : { kind: 'hash-mismatch', where: path.basename(sidecarPath), detail: 'the sidecar is not valid JSON or does not follow the sidecar schema, so it binds nothing' });
+      : isDeidError(e) && e.message === SIDECAR_DUPLICATE_NAME
+        ? { kind: 'hash-mismatch', where: path.basename(sidecarPath), detail: `${SIDECAR_DUPLICATE_NAME}; it binds nothing` }
+        : { kind: 'hash-mismatch', where: path.basename(sidecarPath), detail: 'the sidecar is not valid JSON or does not follow the sidecar schema, so it binds nothing' });
     return { path: file.path, format, clean: false, findings };
   }
   const where = path.basename(sidecarPath);
