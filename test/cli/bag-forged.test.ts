@@ -25,7 +25,7 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 async function makeBag(name: string, unsigned = false): Promise<string> {
   const exportsDir = path.join(work, `${name}-exports`);
   expect((await deid('apply', SAMPLE_RECIPE, SAMPLE, '--out', exportsDir, '--json')).code).toBe(0);
-  if (!unsigned) for (const f of fs.readdirSync(exportsDir)) if (f.endsWith('.deid.json')) signOffSidecarFile(path.join(exportsDir, f));
+  if (!unsigned) for (const f of fs.readdirSync(exportsDir)) if (f.endsWith('.deid.json')) await signOffSidecarFile(path.join(exportsDir, f));
   const extra = unsigned ? ['--allow-unsigned'] : [];
   const out = path.join(work, name);
   const r = await deid('bag', 'create', exportsDir, '--out', out, '--recipient', 'Example Research Unit', '--method', 'encrypted USB drive', ...extra);
