@@ -1,8 +1,9 @@
 import { DeidError } from '../core/errors';
 import { sha256Hex } from '../core/hash';
+import { detectContainer } from '../core/metadata/registry';
 import { scanMetadata } from '../core/metadata/scan';
 import type { Finding } from '../core/metadata/types';
-import { JPEG_TOLERANCE, LOSSLESS_TOLERANCE } from '../core/pixels/verify-region';
+import { formatMismatch, regionTolerance } from '../core/pixels/recorded-regions';
 import type { Policy } from '../core/policy/types';
 import { reverifiedAutoChecks } from '../core/sidecar/auto-checks';
 import { applyAutoChecks, signOff } from '../core/sidecar/checklist';
@@ -54,9 +55,13 @@ export async function openReview(host: Host, folder: OutputFolder, sidecarName: 
   if (sha256Hex(image) !== sidecar.image.sha256) {
     findings.push({ kind: 'hash-mismatch', where: expectedName, detail: 'the image is not the one the sidecar was written for (SHA-256 differs)' });
   }
+  // The tolerance follows what the bytes are, never what the sidecar says (recorded-regions.ts).
+  const stored = detectContainer(image)?.format ?? null;
+  const otherFormat = formatMismatch(sidecar, stored);
+  if (otherFormat) findings.push({ kind: 'hash-mismatch', where: expectedName, detail: otherFormat });
   const metadata = (await scanMetadata(image, { maxPixels: policy.maxPixels })).findings;
   findings.push(...metadata);
-  const tolerance = sidecar.image.format === 'png' ? LOSSLESS_TOLERANCE : JPEG_TOLERANCE;
+  const tolerance = regionTolerance(stored);
   // Sidecar steps are already in the exported picture's coordinates (core/sidecar/steps.ts).
   const obscuring = sidecar.steps.filter((s) => s.op === 'pixelate' || s.op === 'overlay');
   // Only the recorded regions are read from the image, one at a time (never the whole picture).

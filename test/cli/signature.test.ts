@@ -2,6 +2,8 @@ import { promises as fs, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadOrCreateReviewerKey } from '../../src/cli/review/keys';
+import { reverifyExport } from '../../src/cli/review/reverify';
+import { DEFAULT_POLICY } from '../../src/core/policy/policy';
 import { generateReviewerKey, keyFingerprint } from '../../src/core/signature/keys';
 import { signOffSidecar } from '../../src/core/signature/sign-off';
 import { MANUAL_ITEMS, applyAutoChecks, setItemStatus } from '../../src/core/sidecar/checklist';
@@ -12,7 +14,6 @@ import { deid, json } from './run';
 
 let tmp: string;
 let sidecarPath: string;
-const WHEN = '2026-01-05T09:00:00.000Z';
 
 beforeAll(async () => {
   tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'deid-signature-'));
@@ -30,11 +31,12 @@ async function exportSample(name: string): Promise<{ dir: string; sidecar: strin
 }
 
 /** A reviewer's complete checklist, signed with `key`, written back as a sign-off would. */
-async function signOnDisk(file: string, key = loadOrCreateReviewerKey(path.join(tmp, 'key.json')).key, reviewer = 'Dr A. Reviewer'): Promise<Sidecar> {
+async function signOnDisk(file: string, key = loadOrCreateReviewerKey(path.join(tmp, 'key.json')).key, reviewer = 'Dr A. Reviewer', when = new Date().toISOString()): Promise<Sidecar> {
   const s = parseSidecar(await fs.readFile(file, 'utf8'));
   let c = applyAutoChecks(s.checklist, { 'metadata-removed': { ok: true }, 'file-named': { ok: true }, flattened: { ok: true }, 'regions-meet-policy': { ok: true } });
   for (const item of MANUAL_ITEMS) c = setItemStatus(c, item.id, 'not-present');
-  const signed = signOffSidecar(s, c, reviewer, WHEN, key);
+  // By default now: after the export it signs (one dated before its export is refused, signed-off.ts).
+  const signed = signOffSidecar(s, c, reviewer, when, key);
   await fs.writeFile(file, serializeSidecar(signed));
   return signed;
 }
@@ -72,10 +74,36 @@ test('a signed export verifies clean (exit 0); the trusted list that names its k
   expect(await verifyKinds(dir, '--trusted-reviewers', list)).toEqual({ code: 0, kinds: [] });
 });
 
+test('a sign-off dated before the export it signs is refused (checklist-incomplete, exit 1); the same instant is not', async () => {
+  const { dir, sidecar } = await exportSample('predated');
+  const createdAt = parseSidecar(await fs.readFile(sidecar, 'utf8')).createdAt;
+  const key = loadOrCreateReviewerKey(path.join(tmp, 'key.json')).key;
+  // One second before the export, validly signed by the reviewer's own key.
+  const early = new Date(Date.parse(createdAt) - 1000).toISOString();
+  await signOnDisk(sidecar, key, 'Dr A. Reviewer', early);
+  const r = await deid('verify', dir, '--json');
+  expect(r.code).toBe(1);
+  const findings = json<{ files: { findings: { kind: string; detail: string }[] }[] }>(r.stdout).files[0]!.findings;
+  expect(findings).toEqual([{ kind: 'checklist-incomplete', where: expect.any(String), detail: `signed off at ${early}, before the sidecar was created (${createdAt}): a sign-off cannot predate the export it vouches for; review and sign it off again` }]);
+  // The review list and the report judge it the same way (one rule, signed-off.ts).
+  const entry = { id: path.basename(sidecar, '.deid.json'), sidecarPath: sidecar, imagePath: sidecar.replace(/\.deid\.json$/, '.jpg') };
+  const report = await reverifyExport(entry, DEFAULT_POLICY);
+  expect(report.signedOff).toBe(false);
+  expect(report.signOffProblems.join('\n')).toMatch(/before the sidecar was created/);
+
+  // The same instant, written in another zone (RFC 3339 section 5.6 offsets): an instant, not a string.
+  const { dir: dir2, sidecar: sidecar2 } = await exportSample('same-instant');
+  const created2 = Date.parse(parseSidecar(await fs.readFile(sidecar2, 'utf8')).createdAt);
+  const local = new Date(created2 + 3_600_000).toISOString().replace('Z', '+01:00');
+  expect(Date.parse(local)).toBe(created2);
+  await signOnDisk(sidecar2, key, 'Dr A. Reviewer', local);
+  expect(await verifyKinds(dir2)).toEqual({ code: 0, kinds: [] });
+});
+
 const edits: [string, (s: any) => void][] = [
   ['an item status', (s) => { s.checklist.items[1].status = 'ok'; }],
   ['the reviewer', (s) => { s.checklist.reviewer = 'Somebody Else'; }],
-  ['the date', (s) => { s.checklist.reviewedAt = '2026-02-01T09:00:00.000Z'; }],
+  ['the date', (s) => { s.checklist.reviewedAt = new Date(Date.parse(s.checklist.reviewedAt) + 3_600_000).toISOString(); }],
   ['a step', (s) => { s.steps[0].at = '2025-12-31T23:59:00.000Z'; }],
 ];
 test.each(edits)('a hand edit of %s after signing: signature-invalid, exit 1', async (_what, edit) => {
@@ -104,7 +132,7 @@ test('the old forgery, a hand-written sign-off without a signature, is reported'
   const { dir, sidecar } = await exportSample('forged');
   const s = JSON.parse(await fs.readFile(sidecar, 'utf8'));
   for (const item of s.checklist.items) item.status = 'ok';
-  Object.assign(s.checklist, { signedOff: true, reviewer: 'Nobody', reviewedAt: WHEN });
+  Object.assign(s.checklist, { signedOff: true, reviewer: 'Nobody', reviewedAt: new Date().toISOString() });
   await fs.writeFile(sidecar, JSON.stringify(s, null, 2));
   const r = await deid('verify', dir);
   expect(r.code).toBe(1);

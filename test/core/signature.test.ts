@@ -1,3 +1,4 @@
+import { signOffVerdict } from '../../src/core/signature/signed-off';
 import { ed25519 } from '@noble/curves/ed25519';
 import { DeidError } from '../../src/core/errors';
 import { canonicalJson } from '../../src/core/signature/canonical-json';
@@ -161,5 +162,33 @@ describe('signed sign-off', () => {
     const bad = JSON.parse(serializeReviewerKey(key));
     bad.publicKey = Buffer.from(other.publicKey).toString('hex');
     expect(() => parseReviewerKey(JSON.stringify(bad))).toThrow(/does not match/);
+  });
+});
+
+describe('a sign-off dated before its export (signOffVerdict)', () => {
+  const key = generateReviewerKey(new Uint8Array(32).fill(7));
+  const facts = { metadata: [], named: true, regionsNotObscured: 0 };
+  const LATER = '2024-05-02T09:00:00.000Z';
+  /** exported(), with an export step recorded an hour after the sidecar's createdAt (WHEN). */
+  function exportedLater(): Sidecar {
+    const s = exported();
+    return { ...s, steps: [...s.steps, { op: 'export', at: LATER }] };
+  }
+  const early = (s: Sidecar) => signOffVerdict(s, facts).problems.filter((p) => /cannot predate/.test(p.detail));
+
+  test('signed between createdAt and the recorded export step: refused, naming the export', () => {
+    const at = '2024-05-02T08:30:00.000Z';
+    const signed = roundTrip(signOffSidecar(exportedLater(), ticked(exportedLater()), 'R', at, key));
+    expect(checkSidecarSignature(signed).state).toBe('valid');
+    expect(early(signed)).toEqual([{ kind: 'checklist-incomplete', detail: `signed off at ${at}, before the image was exported (${LATER}): a sign-off cannot predate the export it vouches for; review and sign it off again` }]);
+    expect(signOffVerdict(signed, facts).signedOff).toBe(false);
+  });
+
+  test('signed at the very instant of the export (another zone) or after: not refused for its date', () => {
+    for (const at of [LATER, '2024-05-02T10:00:00.000+01:00', '2024-05-02T09:00:00.001Z']) {
+      expect(early(roundTrip(signOffSidecar(exportedLater(), ticked(exportedLater()), 'R', at, key)))).toEqual([]);
+    }
+    // exported() itself, signed at its createdAt: signed off.
+    expect(signOffVerdict(roundTrip(signOffSidecar(exported(), ticked(exported()), 'R', WHEN, key)), facts).signedOff).toBe(true);
   });
 });

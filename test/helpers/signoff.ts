@@ -17,7 +17,7 @@ export const TEST_REVIEWER_KEY = generateReviewerKey(new Uint8Array(32).fill(0x4
  * written is the one the page writes (test/review/signed-off-agreement.test.ts compares them).
  * The one place tests sign, so a change to how sign-off is recorded is made here once.
  */
-export async function signOffSidecarFile(sidecarPath: string, reviewer = 'Dr Test Reviewer', at = '2026-11-30T12:00:00.000Z', key = TEST_REVIEWER_KEY): Promise<void> {
+export async function signOffSidecarFile(sidecarPath: string, reviewer = 'Dr Test Reviewer', at = new Date().toISOString(), key = TEST_REVIEWER_KEY): Promise<void> {
   const entry = { id: path.basename(sidecarPath, '.deid.json'), sidecarPath, imagePath: imageBeside(sidecarPath) };
   const shown = await reverifyExport(entry, DEFAULT_POLICY);
   if (!shown.checklist) throw new Error(`cannot sign ${sidecarPath}: ${shown.error ?? 'no checklist'}`);

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import sharp from 'sharp';
 import { identifyingKeysLeft, readExiftool } from '../helpers/exiftool';
 import { fakePhotoshop } from '../fakes/photoshop';
 import { fakeUxp } from '../fakes/uxp';
@@ -144,6 +145,25 @@ describe('the guided flow through the adapter over the fake Photoshop', () => {
     // Signed with the reviewer's key, kept in UXP secure storage (core/signature).
     const stored = parseReviewerKey(fakeUxp.secureItem('deid-photo.reviewer-key') ?? '');
     expect(checkSidecarSignature(onDisk)).toEqual({ state: 'valid', fingerprint: keyFingerprint(stored.publicKey) });
+  });
+
+  test('review holds a PNG under a sidecar that says "jpeg" to exact pixels, and names the mismatch', async () => {
+    const { result, host, folder, out } = await runFlow('jpeg');
+    if (!result.ok) throw new Error(result.message);
+    const imagePath = path.join(out, result.imageName);
+    // The export's own pixels stored losslessly (libvips): the mosaic keeps its JPEG ringing,
+    // which only the JPEG tolerance allows. The sidecar is "fixed" to the new bytes.
+    const png = await sharp(imagePath).png().toBuffer();
+    fs.writeFileSync(imagePath, png);
+    const sidecarPath = path.join(out, result.sidecarName);
+    const sidecar = JSON.parse(fs.readFileSync(sidecarPath, 'utf8')) as Sidecar;
+    sidecar.image.sha256 = sha256Hex(png);
+    sidecar.image.bytes = png.length;
+    fs.writeFileSync(sidecarPath, JSON.stringify(sidecar));
+    const review = await openReview(host, folder, result.sidecarName, DEFAULT_POLICY);
+    expect(review.regions.some((r) => !r.ok)).toBe(true);
+    expect(review.findings).toContainEqual({ kind: 'hash-mismatch', where: result.imageName, detail: 'the sidecar says the image is a JPEG, but its bytes are a PNG' });
+    await expect(signOffReview(host, review, review.sidecar.checklist, 'Dr Reviewer')).rejects.toThrow(/cannot sign off/);
   });
 
   test('review refuses an image that was changed after export', async () => {

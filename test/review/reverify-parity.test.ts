@@ -1,9 +1,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import sharp from 'sharp';
 import { reverifyExport } from '../../src/cli/review/reverify';
+import { detectContainer } from '../../src/core/metadata/registry';
 import { DEFAULT_POLICY } from '../../src/core/policy/policy';
-import { applySample, paintRegionBack } from '../helpers/review';
+import { SIDECAR_DUPLICATE_NAME } from '../../src/core/sidecar/schema';
+import { applySample, paintRegionBack, rebindImage } from '../helpers/review';
 import { deid } from '../cli/run';
 
 /**
@@ -60,4 +63,34 @@ test('a sidecar whose picture size is not the image size is a problem for both',
   const report = await reverifyExport(exp.entry, DEFAULT_POLICY);
   expect(report.problems.join('\n')).toMatch(new RegExp(`the sidecar says ${sidecar.image.width}x${sidecar.image.height}`));
   expect((await verifyFindings(exp.image)).join('\n')).toMatch(/image dimensions differ from the sidecar/);
+});
+
+test('a PNG under a sidecar that says "jpeg": both hold its regions to exact pixels and name the mismatch', async () => {
+  const exp = await exportIn('png-as-jpeg');
+  // The export's own pixels, stored losslessly: each mosaic cell keeps the few levels of JPEG
+  // ringing it had, which the JPEG tolerance allows and exact pixels (what a PNG is) do not.
+  const png = await sharp(exp.image).png().toBuffer();
+  expect(detectContainer(png)?.format).toBe('png');
+  rebindImage(exp, png);
+  expect(JSON.parse(fs.readFileSync(exp.sidecar, 'utf8')).image.format).toBe('jpeg');
+  const report = await reverifyExport(exp.entry, DEFAULT_POLICY);
+  const failed = report.regions.filter((r) => !r.ok);
+  expect(failed.length).toBeGreaterThan(0);
+  expect(report.problems).toContain('the sidecar says the image is a JPEG, but its bytes are a PNG');
+  const fromVerify = await verifyFindings(exp.image);
+  expect(fromVerify).toContain('hash-mismatch: the sidecar says the image is a JPEG, but its bytes are a PNG');
+  expect(fromVerify.filter((f) => f.startsWith('not-obscured'))).toHaveLength(failed.length);
+});
+
+test('a sidecar that repeats a name (RFC 7493 section 2.3) is refused by both', async () => {
+  const exp = await exportIn('repeated-name');
+  const text = fs.readFileSync(exp.sidecar, 'utf8');
+  // The first "format" is what a first-keeping reader sees; JSON.parse keeps the second.
+  const repeated = text.replace('"format": "jpeg",', '"format": "png",\n    "format": "jpeg",');
+  expect(repeated).not.toBe(text);
+  fs.writeFileSync(exp.sidecar, repeated);
+  const report = await reverifyExport(exp.entry, DEFAULT_POLICY);
+  expect(report.sidecar).toBeNull();
+  expect(report.error).toBe(SIDECAR_DUPLICATE_NAME);
+  expect(await verifyFindings(exp.image)).toContain(`hash-mismatch: ${SIDECAR_DUPLICATE_NAME}; it binds nothing`);
 });

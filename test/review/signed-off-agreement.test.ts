@@ -133,7 +133,7 @@ const notCovering: [string, (exp: { sidecar: string }) => Promise<void>][] = [
     const s = parseSidecar(fs.readFileSync(exp.sidecar, 'utf8'));
     let c = s.checklist;
     for (const item of c.items) if (item.status === 'unchecked') c = setItemStatus(c, item.id, 'ok');
-    fs.writeFileSync(exp.sidecar, serializeSidecar(signOffSidecar(s, c, REVIEWER, '2026-11-30T12:00:00.000Z', TEST_REVIEWER_KEY)));
+    fs.writeFileSync(exp.sidecar, serializeSidecar(signOffSidecar(s, c, REVIEWER, new Date().toISOString(), TEST_REVIEWER_KEY)));
   }],
   ['signed off in review, then an automatic item\'s note written by a script that signs again with the reviewer\'s key', async (exp) => {
     await signOffSidecarFile(exp.sidecar);

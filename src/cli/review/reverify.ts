@@ -1,8 +1,9 @@
 import { isDeidError } from '../../core/errors';
 import { sha256Hex } from '../../core/hash';
+import { detectContainer } from '../../core/metadata/registry';
 import { scanMetadata } from '../../core/metadata/scan';
-import type { Finding } from '../../core/metadata/types';
-import { checkRecordedRegions, recordedRegions, stepLimitProblem } from '../../core/pixels/recorded-regions';
+import type { Finding, ImageFormat } from '../../core/metadata/types';
+import { checkRecordedRegions, formatMismatch, recordedRegions, stepLimitProblem } from '../../core/pixels/recorded-regions';
 import type { Policy } from '../../core/policy/types';
 import type { SignatureStatus } from '../../core/signature/sidecar-signature';
 import { signOffVerdict } from '../../core/signature/signed-off';
@@ -119,6 +120,9 @@ export async function reverifyExport(entry: IndexedExport, policy: Policy): Prom
       : { ok: false, detail: 'The image is not the one the sidecar was written for: its SHA-256 differs.' };
     if (!same) problems.push(hash.detail);
     if (!named) problems.push(`the sidecar names its image ${sidecar.image.fileName}`);
+    const stored = detectContainer(bytes)?.format ?? null;
+    const otherFormat = formatMismatch(sidecar, stored);
+    if (otherFormat) problems.push(otherFormat);
     try {
       metadata = (await scanMetadata(bytes, { maxPixels: policy.maxPixels })).findings;
       scanned = true;
@@ -126,7 +130,7 @@ export async function reverifyExport(entry: IndexedExport, policy: Policy): Prom
       problems.push(`the image could not be scanned (${errorText(e)})`);
     }
     for (const f of metadata) problems.push(`metadata left in the file: ${f.kind} (${f.detail})`);
-    regions = await checkRegions(bytes, sidecar, policy, problems);
+    regions = await checkRegions(bytes, stored, sidecar, policy, problems);
   }
   const verdict = signOffVerdict(sidecar, {
     metadata: scanned ? metadata : null,
@@ -153,7 +157,7 @@ export async function reverifyExport(entry: IndexedExport, policy: Policy): Prom
  * The recorded regions against the pixels, through the same core check `deid verify` uses; null
  * when they could not be checked (too many steps, an image that does not decode).
  */
-async function checkRegions(bytes: Uint8Array, sidecar: Sidecar, policy: Policy, problems: string[]): Promise<RegionReport[] | null> {
+async function checkRegions(bytes: Uint8Array, stored: ImageFormat | null, sidecar: Sidecar, policy: Policy, problems: string[]): Promise<RegionReport[] | null> {
   const overLimit = stepLimitProblem(sidecar, policy);
   if (overLimit) {
     problems.push(overLimit);
@@ -170,7 +174,7 @@ async function checkRegions(bytes: Uint8Array, sidecar: Sidecar, policy: Policy,
   if (pixels.width !== sidecar.image.width || pixels.height !== sidecar.image.height) {
     problems.push(`the image is ${pixels.width}x${pixels.height}, the sidecar says ${sidecar.image.width}x${sidecar.image.height}`);
   }
-  return checkRecordedRegions(pixels, sidecar, policy).map((c) => {
+  return checkRecordedRegions(pixels, sidecar, policy, stored).map((c) => {
     const what = c.step.op === 'pixelate' ? `mosaic of ${c.step.cellSize ?? '?'} px cells` : 'solid overlay';
     const detail = c.ok ? `Obscured as recorded: ${what}.` : (c.combined ?? c.obscured.detail);
     if (!c.ok) problems.push(`region ${c.number} (${c.step.regionKind ?? 'region'}) is not obscured: ${detail}`);

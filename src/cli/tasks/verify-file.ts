@@ -4,12 +4,12 @@ import { isDeidError } from '../../core/errors';
 import { sha256Hex } from '../../core/hash';
 import { detectContainer } from '../../core/metadata/registry';
 import { readableFindings, scanMetadata } from '../../core/metadata/scan';
-import type { Finding } from '../../core/metadata/types';
+import type { Finding, ImageFormat } from '../../core/metadata/types';
 import { DEFAULT_LIMITS } from '../../core/limits';
-import { checkRecordedRegions, recordedRegions, stepLimitProblem, type RecordedRegionCheck } from '../../core/pixels/recorded-regions';
+import { checkRecordedRegions, formatMismatch, recordedRegions, stepLimitProblem, type RecordedRegionCheck } from '../../core/pixels/recorded-regions';
 import type { Policy } from '../../core/policy/types';
 import { signOffVerdict } from '../../core/signature/signed-off';
-import { parseSidecar } from '../../core/sidecar/schema';
+import { parseSidecar, SIDECAR_DUPLICATE_NAME } from '../../core/sidecar/schema';
 import type { Sidecar } from '../../core/sidecar/types';
 import { sidecarPathFor } from '../inputs';
 import { readInputFile, type ReadScratch } from '../read-input';
@@ -71,17 +71,19 @@ export async function verifyFile(task: VerifyTask, scratch?: ReadScratch): Promi
   let sidecar: Sidecar;
   try {
     sidecar = parseSidecar(sidecarText);
-  } catch {
+  } catch (e) {
     // A sidecar that does not validate cannot vouch for this image: a finding (exit 1), as a
     // hash mismatch is. Its content is not quoted: it is the document under suspicion.
     findings.push(signatureRemoved(sidecarText)
       ? { kind: 'signature-invalid', where: path.basename(sidecarPath), detail: 'a signed sidecar (version 2) whose signature was removed, so its sign-off vouches for nothing' }
-      : { kind: 'hash-mismatch', where: path.basename(sidecarPath), detail: 'the sidecar is not valid JSON or does not follow the sidecar schema, so it binds nothing' });
+      : isDeidError(e) && e.message === SIDECAR_DUPLICATE_NAME
+        ? { kind: 'hash-mismatch', where: path.basename(sidecarPath), detail: `${SIDECAR_DUPLICATE_NAME}; it binds nothing` }
+        : { kind: 'hash-mismatch', where: path.basename(sidecarPath), detail: 'the sidecar is not valid JSON or does not follow the sidecar schema, so it binds nothing' });
     return { path: file.path, format, clean: false, findings };
   }
   const where = path.basename(sidecarPath);
   const scanned = [...findings];
-  const binding = await checkAgainstSidecar(bytes, path.basename(file.path), sidecar, where, task.policy);
+  const binding = await checkAgainstSidecar(bytes, format, path.basename(file.path), sidecar, where, task.policy);
   // Loops, not push(...list): a sidecar can yield more findings than a call takes arguments.
   for (const f of binding.findings) findings.push(f);
   // Signed off as report and deid review judge it: over the automatic checks as re-verified here.
@@ -105,6 +107,7 @@ interface Binding {
  */
 async function checkAgainstSidecar(
   bytes: Uint8Array,
+  format: ImageFormat,
   fileName: string,
   sidecar: Sidecar,
   where: string,
@@ -119,6 +122,8 @@ async function checkAgainstSidecar(
   if (!named) {
     findings.push({ kind: 'hash-mismatch', where, detail: 'the sidecar names a different image file' });
   }
+  const otherFormat = formatMismatch(sidecar, format);
+  if (otherFormat) findings.push({ kind: 'hash-mismatch', where, detail: otherFormat });
   const overLimit = stepLimitProblem(sidecar, policy);
   if (overLimit) {
     findings.push({ kind: 'not-obscured', where, detail: overLimit });
@@ -136,7 +141,7 @@ async function checkAgainstSidecar(
     if (pixels.width !== sidecar.image.width || pixels.height !== sidecar.image.height) {
       findings.push({ kind: 'hash-mismatch', where, detail: 'image dimensions differ from the sidecar' });
     }
-    const checks = checkRecordedRegions(pixels, sidecar, policy);
+    const checks = checkRecordedRegions(pixels, sidecar, policy, format);
     const at = (c: RecordedRegionCheck, op: string) => `region ${c.number} (${op}) at ${c.step.region!.x},${c.step.region!.y} ${c.step.region!.w}x${c.step.region!.h}`;
     for (const c of checks) if (c.combined) findings.push({ kind: 'not-obscured', where: at(c, 'pixelate'), detail: c.combined });
     for (const c of checks) if (!c.obscured.ok) findings.push({ kind: 'not-obscured', where: at(c, c.step.op), detail: c.obscured.detail });

@@ -3,6 +3,7 @@ import sidecarSchemaJson from '../../../schema/sidecar.schema.json';
 import { DeidError } from '../errors';
 import { isAlternateId } from './alternate-id';
 import { isIsoDateTime } from './dates';
+import { hasDuplicateName } from './duplicate-names';
 import { type Recipe, type Sidecar, type Step } from './types';
 import { withoutByteOrderMark } from '../text';
 
@@ -150,14 +151,20 @@ export function serializeSidecar(s: Sidecar): string {
   return `${JSON.stringify(clean, null, 2)}\n`;
 }
 
+/** Why a sidecar that repeats a name inside one object is refused (no name quoted: it is under suspicion). */
+export const SIDECAR_DUPLICATE_NAME = 'the sidecar repeats a name inside one object (RFC 7493 section 2.3 forbids it), so readers disagree on what it says';
+
 /** Parses and validates sidecar text; malformed JSON is a DeidError('schema') too. */
 export function parseSidecar(text: string): Sidecar {
+  const body = withoutByteOrderMark(text);
   let json: unknown;
   try {
-    json = JSON.parse(withoutByteOrderMark(text));
+    json = JSON.parse(body);
   } catch {
     // JSON.parse's message quotes the text it choked on: say only where nothing can leak.
     throw new DeidError('schema', 'sidecar is not JSON');
   }
+  // JSON.parse kept the last of a repeated name; another reader may keep the first (duplicate-names.ts).
+  if (hasDuplicateName(body)) throw new DeidError('schema', SIDECAR_DUPLICATE_NAME);
   return validateSidecar(json);
 }

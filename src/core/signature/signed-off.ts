@@ -45,6 +45,8 @@ export function signOffVerdict(sidecar: Sidecar, facts: ReverifiedFacts, trusted
     problems.push({ kind: 'checklist-incomplete', detail: `${definitions} checklist item(s) relabelled, or marked automatic or the reviewer's against what they are, so the checklist shown is not the one signed` });
   }
   for (const detail of checklistProblems(recorded)) problems.push({ kind: 'checklist-incomplete', detail });
+  const early = signedBeforeExport(sidecar);
+  if (early) problems.push({ kind: 'checklist-incomplete', detail: early });
   if (recorded.signedOff) {
     const differ = AUTO_ITEMS.filter(({ id }) => {
       const was = recorded.items.find((i) => i.id === id);
@@ -61,6 +63,21 @@ export function signOffVerdict(sidecar: Sidecar, facts: ReverifiedFacts, trusted
   for (const p of signatureProblems(sidecar, trusted, signature)) problems.push(p);
   const openItems = checklistProblems(checklist).filter((p) => p !== 'not signed off');
   return { signedOff: problems.length === 0, checklist, openItems, signature, problems };
+}
+
+/**
+ * A sign-off dated before the export it signs (its createdAt, or a recorded export step's time):
+ * no reviewer can have looked at an image before it existed, so it is a sign-off carried over
+ * from another export or a forged date (DESIGN.md "Review": the reviewer signs the re-verified
+ * export). The same instant is allowed. Instants are compared, not strings (zones differ).
+ */
+function signedBeforeExport(sidecar: Sidecar): string | null {
+  const { signedOff, reviewedAt } = sidecar.checklist;
+  if (!signedOff || reviewedAt === undefined) return null;
+  const signed = Date.parse(reviewedAt);
+  const made = [{ what: 'the sidecar was created', when: sidecar.createdAt }, ...sidecar.steps.filter((s) => s.op === 'export').map((s) => ({ what: 'the image was exported', when: s.at }))];
+  const before = made.find((m) => signed < Date.parse(m.when));
+  return before ? `signed off at ${reviewedAt}, before ${before.what} (${before.when}): a sign-off cannot predate the export it vouches for; review and sign it off again` : null;
 }
 
 /** applyAutoChecks for the items the checklist has (a missing one is an open problem of its own). */
