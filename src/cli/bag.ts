@@ -35,6 +35,8 @@ export interface BagCreateOptions {
   log?: string;
   json?: boolean;
   policy: Policy;
+  /** `--trusted-reviewers`: only sign-offs by these keys count (absent: any valid signature), as in verify. */
+  trustedReviewers?: string[];
   /** Clock for Bagging-Date / the log (tests pin it). */
   now?: Date;
 }
@@ -221,7 +223,7 @@ async function checkExports(exports: readonly Export[], refused: Refusal[], opts
       continue;
     }
     // The transfer gate reads scan data too (WalkOptions.scanData): a handful of exports, whose bytes leave the institution.
-    const result = await verifyFile({ type: 'verify', file: { path: ex.imagePath, rel: path.basename(ex.imagePath), explicit: true }, requireSidecar: true, policy: opts.policy, scanData: true });
+    const result = await verifyFile({ type: 'verify', file: { path: ex.imagePath, rel: path.basename(ex.imagePath), explicit: true }, requireSidecar: true, policy: opts.policy, scanData: true, trustedReviewers: opts.trustedReviewers });
     if (result.error) {
       refused.push({ path: ex.imagePath, reason: result.error });
       continue;
@@ -487,6 +489,8 @@ export interface BagVerifyOptions {
   log?: string;
   json?: boolean;
   policy: Policy;
+  /** `--trusted-reviewers`: the receiver's own list of reviewer keys whose sign-offs count. */
+  trustedReviewers?: string[];
   now?: Date;
 }
 
@@ -536,7 +540,7 @@ export async function bagVerifyCommand(bag: string, opts: BagVerifyOptions, io: 
   }
   const images = { checked: 0, clean: 0 };
   if (report.errors.length === 0 && valuesOf(report.info, 'Deidentification-Method').length > 0) {
-    await reverifyImages(root, report, images, opts.policy);
+    await reverifyImages(root, report, images, opts.policy, opts.trustedReviewers);
   }
   for (const w of report.warnings) io.err(`warning: ${escapeText(w)}`);
   const valid = report.errors.length === 0;
@@ -592,7 +596,7 @@ export async function bagVerifyCommand(bag: string, opts: BagVerifyOptions, io: 
 /** What deid writes at the top of a bag (core/bagit/build.ts). */
 const DEID_TOP_LEVEL = /^(bagit\.txt|bag-info\.txt|(tag)?manifest-(sha256|sha512)\.txt|data)$/;
 
-async function reverifyImages(root: string, report: BagReport, images: { checked: number; clean: number }, policy: Policy): Promise<void> {
+async function reverifyImages(root: string, report: BagReport, images: { checked: number; clean: number }, policy: Policy, trustedReviewers?: string[]): Promise<void> {
   // RFC 8493 lets a bag carry other tag files; a bag deid made has none, so anything else at
   // its top (an original photo copied in later) travels with the bag unchecked: refused.
   for (const name of fs.readdirSync(root).sort()) {
@@ -628,7 +632,7 @@ async function reverifyImages(root: string, report: BagReport, images: { checked
       report.errors.push(`data/${name}: an image with no sidecar (${sidecarName}) beside it, so nothing vouches for its pixels`);
       continue;
     }
-    const result = await verifyFile({ type: 'verify', file: { path: full, rel: name, explicit: true }, requireSidecar: true, policy, scanData: true });
+    const result = await verifyFile({ type: 'verify', file: { path: full, rel: name, explicit: true }, requireSidecar: true, policy, scanData: true, trustedReviewers });
     if (result.error) report.errors.push(`data/${name}: ${result.error}`);
     else if (result.findings.length > 0) {
       const allowedUnsigned = valuesOf(report.info, 'Unsigned-Exports-Allowed').length > 0;

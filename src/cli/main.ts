@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { defaultIo, EXIT_USAGE, type Io } from './io';
 import { installNativeByteSearch } from './native-bytes';
-import { addBatchOptions, parseMargin, readPolicy } from './options';
+import { addBatchOptions, parseMargin, readPolicy, readTrustedList } from './options';
 import { stripCommand } from './strip';
 import { errorText } from './tasks/verify-file';
 import { verifyCommand } from './verify';
@@ -115,9 +115,10 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
     .option('--allow-identical', 'pack exports that are the same image under different alternate ids (one photo counted twice; recorded in bag-info.txt)')
     .option('--log <file>', 'append one line recording this transfer to a log file (outside the bag, in a folder that exists; an existing file must be a deid log)')
     .option('--policy <file>', 'a stricter strength policy (JSON) for the re-verification')
+    .option('--trusted-reviewers <file>', 'key fingerprints (one a line) whose sign-offs count; an export signed by any other key is refused')
     .option('--json', 'print the result as JSON')
     .action(async (folder: string, opts) => {
-      exitCode = await (await import('./bag')).bagCreateCommand(folder, { ...opts, sourceOrganization: opts.sourceOrg, policy: await readPolicy(opts.policy) }, io);
+      exitCode = await (await import('./bag')).bagCreateCommand(folder, { ...opts, sourceOrganization: opts.sourceOrg, policy: await readPolicy(opts.policy), trustedReviewers: await readTrustedList(opts.trustedReviewers) }, io);
     });
   bag
     .command('verify')
@@ -127,9 +128,10 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
     .option('--receiver <name>', 'who received the bag (required with --receipt)')
     .option('--log <file>', 'append one line recording this check to a log file (outside the bag, in a folder that exists; an existing file must be a deid log)')
     .option('--policy <file>', 'a stricter strength policy (JSON) for the re-verification')
+    .option('--trusted-reviewers <file>', 'key fingerprints (one a line) whose sign-offs count; an image signed by any other key makes the bag invalid')
     .option('--json', 'print the result as JSON')
     .action(async (bagDir: string, opts) => {
-      exitCode = await (await import('./bag')).bagVerifyCommand(bagDir, { ...opts, policy: await readPolicy(opts.policy) }, io);
+      exitCode = await (await import('./bag')).bagVerifyCommand(bagDir, { ...opts, policy: await readPolicy(opts.policy), trustedReviewers: await readTrustedList(opts.trustedReviewers) }, io);
     });
 
   program

@@ -37,6 +37,15 @@ export async function readPolicy(file: string | undefined): Promise<Policy> {
   return loadPolicy(json);
 }
 
+/**
+ * `--trusted-reviewers <file>` (verify, bag create, bag verify): the key fingerprints whose
+ * sign-offs count, or undefined when the option is not given (any valid signature). An empty
+ * value (an unset variable) is an error, not "trust any key".
+ */
+export async function readTrustedList(file: string | undefined): Promise<string[] | undefined> {
+  return file === undefined ? undefined : (await import('./review/keys')).readTrustedReviewers(file);
+}
+
 /** The options every batch command takes (batch.ts); a command block calls this once. */
 export function addBatchOptions(command: Command): Command {
   return command

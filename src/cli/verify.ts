@@ -1,7 +1,7 @@
 import { type BatchOptions, runBatch } from './batch';
 import type { Detectors } from './detect/detector';
 import type { Io } from './io';
-import { readPolicy } from './options';
+import { readPolicy, readTrustedList } from './options';
 import { summaryLineFor, VerifyTally, verifyExitCode, verifyExitReason, verifyHumanLines } from './summary';
 import type { VerifyFileResult } from './tasks/types';
 
@@ -17,8 +17,7 @@ export interface VerifyOptions extends BatchOptions {
 /** `deid verify <paths...>` (DESIGN.md "Command line contract"; issue 12 batch options). */
 export async function verifyCommand(paths: string[], opts: VerifyOptions, io: Io): Promise<number> {
   const policy = await readPolicy(opts.policy);
-  // An empty value (an unset variable) is an error, not "trust any key".
-  const trustedReviewers = opts.trustedReviewers !== undefined ? await (await import('./review/keys')).readTrustedReviewers(opts.trustedReviewers) : undefined;
+  const trustedReviewers = await readTrustedList(opts.trustedReviewers);
   return runBatch<VerifyFileResult, VerifyTally['summary']>({
     command: 'verify',
     paths,
