@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
-import { pngChunk } from '../helpers/chunks';
+import { be32, pngChunk } from '../helpers/chunks';
 import { concatBytes } from '../helpers/plant';
 import { deid, json } from './run';
 
@@ -19,10 +19,6 @@ beforeAll(() => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'deid-png-pixel-limit-'));
 });
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
-
-function be32(n: number): Uint8Array {
-  return new Uint8Array([(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
-}
 
 /** A 1-bit greyscale PNG of side x side, every pixel black: its rows are read in every verify. */
 function oneBitGrey(side: number): Uint8Array {

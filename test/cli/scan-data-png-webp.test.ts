@@ -3,9 +3,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import sharp from 'sharp';
-import { pngChunk, riffChunk, webpFile } from '../helpers/chunks';
+import { be32, pngChunk } from '../helpers/chunks';
 import { concatBytes, noiseRgb } from '../helpers/plant';
-import { BitWriter, constantImage, vp8lHeader } from '../helpers/webp-build';
+import { opaqueMarkedVp8l } from '../helpers/webp-build';
 import { deid, json } from './run';
 
 // What only full decoding finds in PNG and WebP (--scan-data; bag create always): a zlib
@@ -18,10 +18,6 @@ beforeAll(() => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'deid-scan-data-png-webp-'));
 });
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
-
-function be32(n: number): Uint8Array {
-  return new Uint8Array([(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
-}
 
 test('PNG: a wrong Adler-32 is found with --scan-data only, and strip --scan-data writes the right one losslessly', async () => {
   const width = 40;
@@ -56,13 +52,7 @@ test('PNG: a wrong Adler-32 is found with --scan-data only, and strip --scan-dat
 });
 
 test('WebP lossless: alpha in an image marked opaque is found with --scan-data only; strip --scan-data re-encodes from the pixels with the reason', async () => {
-  const opaque = (argb: number) => {
-    const w = new BitWriter();
-    vp8lHeader(w, 24, 16, false);
-    w.put(0, 1);
-    constantImage(w, { argb, main: true });
-    return webpFile([riffChunk('VP8L', w.done())]);
-  };
+  const opaque = (argb: number) => opaqueMarkedVp8l(24, 16, argb);
   const hostile = opaque(0x4a102030);
   const clean = opaque(0xff102030);
   expect((await sharp(hostile).raw().toBuffer()).equals(await sharp(clean).raw().toBuffer())).toBe(true);

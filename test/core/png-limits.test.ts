@@ -10,17 +10,13 @@ import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { DEFAULT_LIMITS } from '../../src/core/limits';
 import { pngFormat } from '../../src/core/metadata/png';
-import { pngChunk } from '../helpers/chunks';
+import { be32, pngChunk } from '../helpers/chunks';
 import { findingsOf } from '../helpers/container';
 import { concatBytes } from '../helpers/plant';
 
 const strip = pngFormat.strip as NonNullable<typeof pngFormat.strip>;
 const SIGNATURE = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const IEND = pngChunk('IEND', new Uint8Array(0));
-
-function be32(n: number): Uint8Array {
-  return new Uint8Array([(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
-}
 
 /** A 1-bit image (greyscale or indexed) of side x side, every pixel 0, filter 0 on every row. */
 function oneBit(side: number, colour: 0 | 3): Uint8Array {

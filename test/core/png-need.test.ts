@@ -8,7 +8,7 @@ import { deflateSync, inflateSync } from 'node:zlib';
 import fc from 'fast-check';
 import sharp from 'sharp';
 import { pngFormat } from '../../src/core/metadata/png';
-import { latin1, pngChunk, pngChunks } from '../helpers/chunks';
+import { be32, latin1, pngChunk, pngChunks } from '../helpers/chunks';
 import { expectWalkAndStripAgree, findingsOf, mutateAll, mutationArbitrary } from '../helpers/container';
 import { concatBytes } from '../helpers/plant';
 
@@ -17,10 +17,6 @@ const SECRET = 'Patient John Smith MRN 4471';
 const SIGNATURE = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const IEND = pngChunk('IEND', new Uint8Array(0));
 const PHYS = pngChunk('pHYs', new Uint8Array([0, 0, 0x03, 0xe8, 0, 0, 0x03, 0xe8, 1]));
-
-function be32(n: number): Uint8Array {
-  return new Uint8Array([(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
-}
 
 function ihdr(width: number, height: number, depth: number, colour: number): Uint8Array {
   return pngChunk('IHDR', concatBytes(be32(width), be32(height), new Uint8Array([depth, colour, 0, 0, 0])));

@@ -10,7 +10,7 @@ import { deflateRawSync, deflateSync, inflateRawSync, inflateSync } from 'node:z
 import { zlibSync } from 'fflate';
 import sharp from 'sharp';
 import { pngFormat } from '../../src/core/metadata/png';
-import { latin1, pngChunk, pngChunks } from '../helpers/chunks';
+import { be32, latin1, pngChunk, pngChunks } from '../helpers/chunks';
 import { findingsOf } from '../helpers/container';
 import { concatBytes, noiseRgb } from '../helpers/plant';
 
@@ -21,10 +21,6 @@ const IEND = pngChunk('IEND', new Uint8Array(0));
 /** Four bytes of a name, where the checksum should be. */
 const PLANT = latin1('JD62');
 const ADLER_DETAIL = /^zlib Adler-32 of the compressed (image|frame) data does not match its inflated bytes/;
-
-function be32(n: number): Uint8Array {
-  return new Uint8Array([(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
-}
 
 function png(...chunks: Uint8Array[]): Uint8Array {
   return concatBytes(SIGNATURE, ...chunks);

@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { DeidError } from '../../src/core/errors';
 import { pngFormat } from '../../src/core/metadata/png';
 import { zlibExtent } from '../../src/core/metadata/zlib-extent';
-import { insertPngChunks, latin1, pngChunk, pngChunks } from '../helpers/chunks';
+import { be32, insertPngChunks, latin1, pngChunk, pngChunks } from '../helpers/chunks';
 import { concatBytes, noiseRgb } from '../helpers/plant';
 import { findingsOf } from '../helpers/container';
 
@@ -24,10 +24,6 @@ function has(bytes: Uint8Array, text: string): boolean {
 
 async function pixels(bytes: Uint8Array): Promise<Buffer> {
   return sharp(bytes).raw().toBuffer();
-}
-
-function be32(n: number): Uint8Array {
-  return new Uint8Array([(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
 }
 
 function ihdr(width: number, height: number, depth: number, colour: number, interlace = 0): Uint8Array {

@@ -9,7 +9,7 @@ import { deflateSync, inflateSync } from 'node:zlib';
 import * as fflate from 'fflate';
 import sharp from 'sharp';
 import { pngFormat } from '../../src/core/metadata/png';
-import { pngChunk, pngChunks } from '../helpers/chunks';
+import { be32, pngChunk, pngChunks } from '../helpers/chunks';
 import { findingsOf } from '../helpers/container';
 import { concatBytes } from '../helpers/plant';
 
@@ -20,10 +20,6 @@ jest.mock('fflate', () => {
 
 const strip = pngFormat.strip as NonNullable<typeof pngFormat.strip>;
 const compress = fflate.zlibSync as jest.MockedFunction<typeof fflate.zlibSync>;
-
-function be32(n: number): Uint8Array {
-  return new Uint8Array([(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
-}
 
 function idatOf(bytes: Uint8Array): Uint8Array {
   const c = pngChunks(bytes).find((x) => x.type === 'IDAT')!;

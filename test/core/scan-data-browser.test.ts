@@ -5,14 +5,10 @@
  */
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
-import { pngChunk, riffChunk, webpFile } from '../helpers/chunks';
+import { be32, pngChunk } from '../helpers/chunks';
 import { launchBrowser } from '../helpers/browser';
 import { concatBytes, noiseRgb } from '../helpers/plant';
-import { BitWriter, constantImage, vp8lHeader } from '../helpers/webp-build';
-
-function be32(n: number): Uint8Array {
-  return new Uint8Array([(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
-}
+import { opaqueMarkedVp8l } from '../helpers/webp-build';
 
 /** RGBA as chromium decodes `bytes` (an <img> drawn to a canvas, read back). */
 async function browserPixels(bytes: Uint8Array, mime: string): Promise<Buffer> {
@@ -50,13 +46,7 @@ test('chromium draws a PNG whose Adler-32 holds "JD62" exactly as the clean file
 }, 60_000);
 
 test('a lossless WebP marked opaque holding alpha: sharp drops the alpha, chromium draws it (two pictures, one file)', async () => {
-  const opaque = (argb: number) => {
-    const w = new BitWriter();
-    vp8lHeader(w, 10, 7, false);
-    w.put(0, 1);
-    constantImage(w, { argb, main: true });
-    return webpFile([riffChunk('VP8L', w.done())]);
-  };
+  const opaque = (argb: number) => opaqueMarkedVp8l(10, 7, argb);
   const hostile = opaque(0x4a102030);
   // libwebp's WebPGetFeatures takes has_alpha from the header: sharp decodes three channels, the clean twin's.
   expect((await sharp(hostile).metadata()).channels).toBe(3);

@@ -16,7 +16,7 @@ import { riffChunk, vp8xChunk, webpChunks, webpFile } from '../helpers/chunks';
 import { findingsOf } from '../helpers/container';
 import { CORPUS } from '../helpers/paths';
 import { concatBytes, noiseRgb } from '../helpers/plant';
-import { BitWriter, BoolEncoder, constantImage, emptyCode, vp8lHeader } from '../helpers/webp-build';
+import { BitWriter, BoolEncoder, constantImage, emptyCode, vp8lHeader, vp8lFile, opaqueMarkedVp8l } from '../helpers/webp-build';
 
 const strip = webpFormat.strip as NonNullable<typeof webpFormat.strip>;
 const DEEP = { scanData: true };
@@ -25,12 +25,6 @@ const H = 6;
 /** "JD" and friends: values a writer chose, where libwebp never looks. */
 const J = 0x4a;
 const D = 0x44;
-
-function vp8lFile(build: (w: BitWriter) => void): Uint8Array {
-  const w = new BitWriter();
-  build(w);
-  return webpFile([riffChunk('VP8L', w.done())]);
-}
 
 async function rgba(file: Uint8Array): Promise<Buffer> {
   return sharp(file).ensureAlpha().raw().toBuffer();
@@ -165,11 +159,7 @@ describe('lossless (VP8L): bits libwebp reads no pixel from', () => {
   });
 
   test('alpha in an image whose header says it has none: sharp (libwebp WebPGetFeatures has_alpha) drops it', async () => {
-    const opaque = (argb: number) => vp8lFile((w) => {
-      vp8lHeader(w, W, H, false);
-      w.put(0, 1);
-      constantImage(w, { argb, main: true });
-    });
+    const opaque = (argb: number) => opaqueMarkedVp8l(W, H, argb);
     const hostile = opaque(((J << 24) | 0x102030) >>> 0);
     expect((await sharp(hostile).metadata()).channels).toBe(3);
     await expectFreeBits(hostile, opaque(0xff102030), /48 pixel\(s\) with alpha below 255 in an image marked opaque/);

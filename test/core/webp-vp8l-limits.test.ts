@@ -12,15 +12,9 @@ import sharp from 'sharp';
 import { webpFormat } from '../../src/core/metadata/webp';
 import { riffChunk, vp8xChunk, webpFile } from '../helpers/chunks';
 import { findingsOf } from '../helpers/container';
-import { BitWriter, constantImage, vp8lHeader } from '../helpers/webp-build';
+import { BitWriter, constantImage, vp8lHeader, vp8lFile } from '../helpers/webp-build';
 
 const strip = webpFormat.strip as NonNullable<typeof webpFormat.strip>;
-
-function vp8lFile(build: (w: BitWriter) => void): Uint8Array {
-  const w = new BitWriter();
-  build(w);
-  return webpFile([riffChunk('VP8L', w.done())]);
-}
 
 /** A one-colour image of width x height: no transform, every code one symbol. */
 function constant(width: number, height: number): Uint8Array {

@@ -9,7 +9,8 @@ export function latin1(s: string): Uint8Array {
   return Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff);
 }
 
-function be32(n: number): Uint8Array {
+/** Big-endian 32-bit (PNG lengths and IHDR fields, ISO-BMFF sizes). */
+export function be32(n: number): Uint8Array {
   return new Uint8Array([(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff]);
 }
 

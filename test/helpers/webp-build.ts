@@ -5,6 +5,7 @@
  * pixel, and a VP8 key-frame writer (RFC 6386) with the boolean encoder of RFC 6386 7.3. They
  * build files libwebp decodes, carrying values in places its decoder never reads.
  */
+import { riffChunk, webpFile } from './chunks';
 
 /** LSB-first bit writer (RFC 9649 3.1). */
 export class BitWriter {
@@ -120,4 +121,23 @@ export class BoolEncoder {
     }
     return Uint8Array.from(this.out);
   }
+}
+
+/** A simple-format WebP whose one chunk is the VP8L stream `build` writes. */
+export function vp8lFile(build: (w: BitWriter) => void): Uint8Array {
+  const w = new BitWriter();
+  build(w);
+  return webpFile([riffChunk('VP8L', w.done())]);
+}
+
+/**
+ * A one-colour lossless image whose header says it has no alpha (RFC 9649 3.2 alpha_is_used = 0)
+ * while its pixels are `argb`: libwebp's WebPGetFeatures takes has_alpha from the header.
+ */
+export function opaqueMarkedVp8l(width: number, height: number, argb: number): Uint8Array {
+  return vp8lFile((w) => {
+    vp8lHeader(w, width, height, false);
+    w.put(0, 1);
+    constantImage(w, { argb, main: true });
+  });
 }
