@@ -6,7 +6,7 @@ import { labelFor } from '../../src/core/metadata/readable';
 import { scanMetadata, stripMetadata } from '../../src/core/metadata/scan';
 import fc from 'fast-check';
 import '../helpers/fast-check-seed';
-import { EXIFR_JPEG_STEPS_OVER, readableDetails } from '../../src/core/metadata/readable';
+import { EXIFR_JPEG_STEPS_OVER, exifrFollowsWalk, jpegHeaderDetails, readableDetails } from '../../src/core/metadata/readable';
 import { concatBytes, insertJpegSegments, jpegSegment, noiseRgb } from '../helpers/plant';
 import { CORPUS } from '../helpers/paths';
 
@@ -58,11 +58,9 @@ test('a file the walk finds clean is read by exifr whole', async () => {
   expect(askedFor()).toEqual([['exif', 'gps', 'ifd0', 'ifd1', 'interop', 'iptc', 'tiff', 'xmp']]);
 });
 
-const TEXT_BLOCKS = ['iptc', 'xmp'];
-
-test('an EXIF block the walk read tag by tag is not read again; exifr still reads XMP and names its fields', async () => {
+test('an EXIF block the walk read tag by tag is not read again; the XMP fields are still named, without exifr', async () => {
   const report = await scanMetadata(await jpeg({ exif: true, xmp: true }));
-  expect(askedFor()).toEqual([TEXT_BLOCKS]);
+  expect(askedFor()).toEqual([]);
   const byKind = new Map(report.findings.map((f) => [f.kind, f.detail]));
   expect(byKind.get('xmp')).toMatch(/readable: .*person or owner name/);
   expect(byKind.get('exif')).toMatch(/artist name/);
@@ -123,16 +121,18 @@ test('exifr reads only the file: a value running past its end is not read from t
   expect((await readableDetails(big)).exif).toContain('person or owner name');
 });
 
-test('a failed file whose other flagged parts are all ones exifr steps over (APP2, APP3, COM, a trailer) is not read; one flagged APP1 or APP13 is', async () => {
+test('a failed file whose other flagged parts are all ones exifr steps over (APP2, APP3, COM, a trailer) names nothing; one flagged APP13 has its fields named', async () => {
   const named = await jpeg({ exif: true });
   const stepsOver = insertJpegSegments(named, [jpegSegment(0xe2, 'FPXR\0whatever'), jpegSegment(0xe3, `${XMP_HEADER}${XMP}`), jpegSegment(0xfe, XMP)]);
   const withTrailer = concatBytes(stepsOver, jpegSegment(0xe1, `${XMP_HEADER}${XMP}`));
   const report = await scanMetadata(withTrailer);
   expect(new Set(report.findings.map((f) => f.kind))).toEqual(new Set(['exif', 'unknown-segment', 'comment', 'trailer']));
   expect(askedFor()).toEqual([]);
+  expect(report.findings.some((f) => /readable/.test(f.detail))).toBe(false);
   parse.mockClear();
-  await scanMetadata(insertJpegSegments(stepsOver, [iptcSegment('Jane Doe')]));
-  expect(askedFor()).toEqual([TEXT_BLOCKS]);
+  const withIptc = await scanMetadata(insertJpegSegments(stepsOver, [iptcSegment('Jane Doe')]));
+  expect(withIptc.findings.find((f) => f.kind === 'iptc')?.detail).toMatch(/readable: person or owner name$/);
+  expect(askedFor()).toEqual([]);
 });
 
 test('an EXIF block the walk cannot read is read by exifr whole, and what it names is reported', async () => {
@@ -175,16 +175,12 @@ test('two EXIF blocks, the first one the walk cannot read: exifr reads whole and
 });
 
 test('exifr is given one options object per kind of read, the same on every call (it keeps every object it sees)', async () => {
-  const named = await jpeg({ exif: true, xmp: true });
-  const clean = stripMetadata(named).bytes;
-  for (let i = 0; i < 3; i++) {
-    await scanMetadata(named);
-    await scanMetadata(clean);
-  }
+  const bytes = await jpeg({ exif: true, xmp: true });
+  const scopes = [{}, { skipTiffBlocks: true }, { icc: true }, { skipTiffBlocks: true, icc: true }];
+  for (let i = 0; i < 2; i++) for (const scope of scopes) await readableDetails(bytes, scope);
   const options = parse.mock.calls.map(([, o]) => o);
-  expect(new Set(options).size).toBe(2);
-  expect(options[0]).toBe(options[2]);
-  expect(options[1]).toBe(options[3]);
+  expect(new Set(options).size).toBe(4);
+  for (let k = 0; k < 4; k++) expect(options[k]).toBe(options[k + 4]);
 });
 
 test('field labels: exact names, any *SerialNumber, nothing else', () => {
@@ -203,10 +199,11 @@ test('field labels: exact names, any *SerialNumber, nothing else', () => {
 /**
  * The rule that exifr is not asked, against exifr itself: on JPEGs made of a random mix of
  * segments, each holding XMP, IPTC or an EXIF signature in a place exifr reads or steps over
- * (APP1, APP13, APP2, APP3, COM, reserved markers, bytes between segments, after EOI), every
- * file exifr was not asked about is one where exifr, asked, names nothing.
+ * (APP1, APP13, APP2, APP3, COM, reserved markers, bytes between segments, after EOI), on every
+ * file exifr was not asked about the scan names exactly what exifr, asked, names (nothing, or
+ * the XMP and IPTC fields jpegHeaderDetails read in its place).
  */
-test('whenever exifr is not asked, asking it names nothing (random JPEGs with metadata everywhere)', async () => {
+test('whenever exifr is not asked, the scan names what exifr, asked, names (random JPEGs with metadata everywhere)', async () => {
   const named = await jpeg({ exif: true });
   const exifAt = Buffer.from(named).indexOf('Exif\0\0');
   const exifSegment = named.slice(exifAt - 4, exifAt - 2 + ((named[exifAt - 2] << 8) | named[exifAt - 1]));
@@ -235,6 +232,7 @@ test('whenever exifr is not asked, asking it names nothing (random JPEGs with me
   };
   const names = Object.keys(pieces);
   let skipped = 0;
+  let withNames = 0;
   let asked = 0;
   await fc.assert(
     fc.asyncProperty(fc.constantFrom(0, 1), fc.array(fc.constantFrom(...names), { maxLength: 4 }), fc.array(fc.constantFrom(...names), { maxLength: 2 }), fc.boolean(), async (b, early, afterFrame, trailer) => {
@@ -259,12 +257,19 @@ test('whenever exifr is not asked, asking it names nothing (random JPEGs with me
       expect(report.findings.length).toBeGreaterThan(0);
       const exifCount = [...early, ...afterFrame].filter((n) => n === 'exif').length;
       expect(exifCount).toBeLessThan(2);
-      expect(await readableDetails(bytes, { skipTiffBlocks: exifCount === 1 })).toEqual({});
+      // What the scan names without exifr is what exifr, asked, names: each kind's labels, on
+      // the first finding of that kind.
+      const byExifr = await readableDetails(bytes, { skipTiffBlocks: exifCount === 1 });
+      if (Object.keys(byExifr).length > 0) withNames++;
+      const readable = report.findings.filter((f) => /readable: /.test(f.detail));
+      expect(Object.fromEntries(readable.map((f) => [f.kind, f.detail.replace(/^.*readable: /, '').split(', ')]))).toEqual(byExifr);
+      for (const f of readable) expect(report.findings.find((g) => g.kind === f.kind)).toBe(f);
     }),
     { numRuns: 300 },
   );
   expect(skipped).toBeGreaterThan(30);
-  expect(asked).toBeGreaterThan(50);
+  expect(withNames).toBeGreaterThan(30);
+  expect(asked).toBeGreaterThan(30);
 });
 
 /**
@@ -282,32 +287,72 @@ test('exifr still steps over exactly the JPEG segments the rule assumes, and sto
 });
 
 /**
- * For a JPEG the walk has failed, exifr is handed only the bytes up to the end of the first SOS
- * header (scan.ts detailRange): the scan data is most of a camera file and exifr stops at SOS
- * anyway. On every real camera JPEG, exifr's reading of those bytes names exactly what its
- * reading of the whole file names, and that is what the scan reports.
+ * For a JPEG the walk has failed and exifr still reads, exifr is handed only the bytes up to the
+ * end of the first SOS header (scan.ts detailRange): the scan data is most of a camera file and
+ * exifr stops at SOS anyway. On every real camera JPEG, exifr's reading of those bytes names
+ * exactly what its reading of the whole file names.
  */
-test('on camera JPEGs exifr is given the bytes up to the first scan only, and names the same fields as from the whole file', async () => {
+test('on camera JPEGs exifr given the bytes up to the first scan names the same fields as from the whole file, and the scan hands it those bytes', async () => {
   const dir = path.join(CORPUS, 'jpg');
   const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => /\.jpe?g$/i.test(f) && !/invalid|corrupted/.test(f));
   let compared = 0;
   for (const f of files) {
     const bytes = new Uint8Array(readFileSync(path.join(dir, f)));
-    parse.mockClear();
     let report;
     try {
       report = await scanMetadata(bytes);
     } catch {
       continue;
     }
-    if (report.findings.length === 0 || parse.mock.calls.length === 0) continue;
+    if (report.findings.length === 0) continue;
     const sos = report.parts.find((p) => p.name === 'SOS')!;
-    const given = parse.mock.calls[0][0] as Uint8Array;
-    expect(given.length).toBe(sos.offset + sos.length);
-    expect(given.length).toBeLessThan(bytes.length);
-    const tiffNamed = (askedFor()[0] ?? []).includes('tiff') === false;
-    expect(await readableDetails(given, { skipTiffBlocks: tiffNamed })).toEqual(await readableDetails(bytes, { skipTiffBlocks: tiffNamed }));
+    const head = bytes.subarray(0, sos.offset + sos.length);
+    expect(head.length).toBeLessThan(bytes.length);
+    for (const skipTiffBlocks of [false, true]) {
+      expect(await readableDetails(head, { skipTiffBlocks })).toEqual(await readableDetails(bytes, { skipTiffBlocks }));
+    }
     compared++;
   }
   expect(compared).toBeGreaterThan(10);
+  // A file exifr still reads after the walk failed it (its EXIF block unreadable): the bytes given.
+  const unreadable = await jpeg({ exif: true, xmp: true });
+  const tiff = Buffer.from(unreadable).indexOf('Exif\0\0') + 6;
+  const view = new DataView(unreadable.buffer, unreadable.byteOffset);
+  const little = unreadable[tiff] === 0x49;
+  const ifd0 = tiff + view.getUint32(tiff + 4, little);
+  view.setUint32(ifd0 + 2 + 12 * view.getUint16(ifd0, little), 0xfffff000, little);
+  parse.mockClear();
+  const report = await scanMetadata(unreadable);
+  const sos = report.parts.find((p) => p.name === 'SOS')!;
+  expect(parse.mock.calls).toHaveLength(1);
+  expect((parse.mock.calls[0][0] as Uint8Array).length).toBe(sos.offset + sos.length);
+});
+
+/**
+ * Where the scan reads XMP and IPTC field names itself (readable.ts jpegHeaderDetails), it names
+ * on every camera JPEG in the corpus exactly what exifr names reading the same blocks.
+ */
+test('on camera JPEGs the XMP and IPTC field names read without exifr are the ones exifr names', async () => {
+  const dir = path.join(CORPUS, 'jpg');
+  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => /\.jpe?g$/i.test(f));
+  let compared = 0;
+  let withNames = 0;
+  for (const f of files) {
+    const bytes = new Uint8Array(readFileSync(path.join(dir, f)));
+    let report;
+    try {
+      report = await scanMetadata(bytes);
+    } catch {
+      continue;
+    }
+    if (report.findings.length === 0 || !exifrFollowsWalk(report.parts)) continue;
+    const ours = jpegHeaderDetails(bytes, report.parts);
+    // exifr asked for XMP and IPTC only, as the scan would ask it.
+    const theirs = await readableDetails(bytes, { skipTiffBlocks: true });
+    expect([f, ours]).toEqual([f, theirs]);
+    compared++;
+    if (Object.keys(theirs).length > 0) withNames++;
+  }
+  expect(compared).toBeGreaterThan(40);
+  expect(withNames).toBeGreaterThan(8);
 });
