@@ -10,15 +10,17 @@ import { u16be } from '../bytes';
  * name's length one byte late and falls back to 4; for the usual empty name both give 12), then
  * IIM records 2:xx (IPTC IIM 4.2 §1.5: 0x1C, record, dataset, 2-byte length) from the first one
  * found, one after another, until something else follows. An extended-length dataset (top bit
- * of the length set) is read as exifr reads it, as a plain 16-bit length.
+ * of the length set) is read as exifr reads it, as a plain 16-bit length. null: the segment holds
+ * no IPTC resource (exifr does not take it for an IPTC segment).
  */
-export function iptcDatasets(bytes: Uint8Array, segmentStart: number, segmentEnd: number): number[] {
+export function iptcDatasets(bytes: Uint8Array, segmentStart: number, segmentEnd: number): number[] | null {
   const head = find8bimIptc(bytes, segmentStart, segmentEnd);
-  if (head < 0) return [];
+  if (head < 0) return null;
   const nameLength = bytes[head + 7];
   const header = 8 + (nameLength === 0 ? 4 : nameLength + (nameLength % 2));
   const start = head + header;
   const found: number[] = [];
+  const seen = new Set<number>();
   let started = false;
   for (let at = start; at < segmentEnd - 1; at++) {
     if (bytes[at] === 0x1c && bytes[at + 1] === 0x02) {
@@ -26,7 +28,9 @@ export function iptcDatasets(bytes: Uint8Array, segmentStart: number, segmentEnd
       // A dataset whose header runs past the segment: exifr fails on it and names nothing more.
       if (at + 5 > segmentEnd) break;
       const size = u16be(bytes, at + 3);
-      if (size > 0) found.push(bytes[at + 2]);
+      // A dataset repeated becomes a list in exifr's output (pluralizeValue), a value even of two empty ones.
+      if (size > 0 || seen.has(bytes[at + 2])) found.push(bytes[at + 2]);
+      seen.add(bytes[at + 2]);
       at += 4 + size;
     } else if (started) {
       break;

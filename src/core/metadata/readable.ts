@@ -213,12 +213,21 @@ const XMP_EXTENSION_DATA = 75;
  * through the file as the walk did (exifrFollowsWalk): the same segments it picks (APP1
  * beginning "http://ns.adobe.com/", APP13 "Photoshop" holding an IPTC resource, before the first
  * SOS), read for names by xmp-names.ts and iptc-names.ts instead of by exifr, at a tenth of the
- * cost. Tests hold the two to the same answers on every corpus JPEG and on random JPEGs.
+ * cost. null where this cannot answer exactly as exifr would (a packet xmpProperties leaves to
+ * exifr, segments exifr might stop short of): then exifr has to be asked. Tests hold the two to
+ * the same answers on every corpus JPEG and on random JPEGs and packets.
  */
-export function jpegHeaderDetails(bytes: Uint8Array, parts: readonly Part[]): ReadableDetails {
+export function jpegHeaderDetails(bytes: Uint8Array, parts: readonly Part[]): ReadableDetails | null {
   const details: ReadableDetails = {};
   const xmp: Uint8Array[] = [];
-  const iptc: number[] = [];
+  let extended = false;
+  let iptc: number[] | null = null;
+  // exifr 7.1.3 jpeg.mjs findAppSegmentsInRange: with its TIFF blocks off it stops looking once
+  // it has an IPTC segment and an XMP extension chunk numbered as the last; what follows it never
+  // reads. Where that leaves an XMP or IPTC segment unread, this does not guess.
+  let stopped = false;
+  let iptcSeen = false;
+  let xmpDone = false;
   let previous = -1;
   for (const part of parts) {
     // A segment with two findings is listed twice (APP13: Photoshop resources and IPTC).
@@ -230,16 +239,35 @@ export function jpegHeaderDetails(bytes: Uint8Array, parts: readonly Part[]): Re
     const payload = part.offset + 4;
     const end = part.offset + part.length;
     if (marker === 0xe1 && startsWith(bytes, payload, end, XMP_ANY)) {
-      const skip = startsWith(bytes, payload, end, XMP_EXTENSION) ? XMP_EXTENSION_DATA : XMP_MAIN_DATA;
-      xmp.push(bytes.subarray(Math.min(end, payload + skip), end));
+      if (stopped) return null;
+      const isExtension = startsWith(bytes, payload, end, XMP_EXTENSION);
+      xmp.push(bytes.subarray(Math.min(end, payload + (isExtension ? XMP_EXTENSION_DATA : XMP_MAIN_DATA)), end));
+      if (isExtension) {
+        extended = true;
+        // xmp.mjs findPosition: the chunk count and number, read from the GUID's and offset's bytes.
+        const number = bytes[part.offset + 76] + (bytes[part.offset + 77] !== 0 ? 1 : 0);
+        if (number >= bytes[part.offset + 72]) xmpDone = true;
+      }
     } else if (marker === 0xed && startsWith(bytes, payload, end, PHOTOSHOP)) {
-      iptc.push(...iptcDatasets(bytes, part.offset, end));
+      const datasets = iptcDatasets(bytes, part.offset, end);
+      if (datasets === null) continue;
+      if (stopped) return null;
+      // exifr reads the first IPTC segment only.
+      iptc ??= datasets;
+      iptcSeen = true;
     }
+    stopped = iptcSeen && xmpDone;
   }
   if (xmp.length > 0) {
+    // exifr joins the text of every XMP segment (main and extended) when there is an extended
+    // one, each decoded on its own; else it reads the first. A byte past ASCII at a seam could be
+    // half a character it decodes as U+FFFD.
+    const pieces = extended ? xmp : xmp.slice(0, 1);
+    for (let k = 1; k < pieces.length; k++) if ((pieces[k].length > 0 && pieces[k][0] >= 0x80) || (pieces[k - 1].length > 0 && pieces[k - 1][pieces[k - 1].length - 1] >= 0x80)) return null;
+    const properties = xmpProperties(pieces.length === 1 ? pieces[0] : joinBytes(pieces));
+    if (properties === null) return null;
     const byPrefix = new Map<string, string[]>();
-    // exifr joins the text of every XMP segment (main and extended) and reads it as one packet.
-    for (const p of xmpProperties(xmp.length === 1 ? xmp[0] : joinBytes(xmp))) {
+    for (const p of properties) {
       const block = p.prefix in XMP_PREFIX_BLOCK ? XMP_PREFIX_BLOCK[p.prefix] : p.prefix;
       if (block === null) continue;
       const list = byPrefix.get(block) ?? [];
@@ -248,7 +276,7 @@ export function jpegHeaderDetails(bytes: Uint8Array, parts: readonly Part[]): Re
     }
     for (const [block, names] of byPrefix) addLabels(details, block, names);
   }
-  if (iptc.length > 0) {
+  if (iptc !== null && iptc.length > 0) {
     const keys = exifr.tagKeys.get('iptc');
     addLabels(details, 'iptc', iptc.map((n) => keys?.get(n) ?? String(n)));
   }

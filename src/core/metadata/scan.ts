@@ -45,7 +45,8 @@ export function scanStructure(input: Uint8Array, options: WalkOptions = {}): Sca
  *   APP2 MPF, APP3, COM, trailer...);
  * - not at all in a JPEG where all that is left is XMP and IPTC in segments the walk found: their
  *   field names are read by jpegHeaderDetails, which names what exifr names (tests hold it to
- *   exifr) at a tenth of the cost, an eighth of `deid verify` over camera JPEGs (issue 12).
+ *   exifr) at a tenth of the cost, an eighth of `deid verify` over camera JPEGs (issue 12), or
+ *   gives way to exifr on a packet or segment order it cannot answer for exactly.
  * A file whose EXIF block the walk could not read, or with two EXIF blocks, is read whole.
  */
 export async function scanMetadata(bytes: Uint8Array, options: WalkOptions = {}): Promise<ScanReport> {
@@ -61,9 +62,8 @@ export async function scanMetadata(bytes: Uint8Array, options: WalkOptions = {})
     // Only XMP and IPTC left for exifr to name, in segments the walk has found: read their field
     // names here instead (readable.ts jpegHeaderDetails).
     const tiffLeft = !tiffNamed && report.parts.some((p) => p.name === 'APP1 Exif');
-    if (report.format === 'jpeg' && !tiffLeft && exifrFollowsWalk(report.parts)) {
-      return { ...report, findings: mergeReadable(report.findings, jpegHeaderDetails(bytes, report.parts)) };
-    }
+    const header = report.format === 'jpeg' && !tiffLeft && exifrFollowsWalk(report.parts) ? jpegHeaderDetails(bytes, report.parts) : null;
+    if (header !== null) return { ...report, findings: mergeReadable(report.findings, header) };
     read = detailRange(report, bytes);
   }
   const readable = await readableDetails(read, { skipTiffBlocks: tiffNamed });
