@@ -105,7 +105,7 @@ test.each(LEFT_TO_EXIFR)('XMP, %s: left to exifr', async (_name, texts, expected
 /** An extended XMP chunk (XMP Part 3 §1.1.3.1): GUID, full length, offset, then the bytes. */
 const extension = (chunk: Uint8Array, fullLength: number, offset: number) => jpegSegment(0xe1, new Uint8Array(Buffer.concat([
   Buffer.from('http://ns.adobe.com/xmp/extension/\0', 'latin1'), Buffer.from('0123456789ABCDEF0123456789ABCDEF', 'latin1'),
-  Buffer.from([0, 0, fullLength >> 8, fullLength & 255, 0, 0, offset >> 8, offset & 255]), chunk,
+  Buffer.from([fullLength >>> 24, (fullLength >>> 16) & 255, (fullLength >>> 8) & 255, fullLength & 255, 0, 0, offset >> 8, offset & 255]), chunk,
 ])));
 
 test('extended XMP (XMP Part 3 §1.1.3.1): the chunks are read as one packet, as exifr joins them', async () => {
@@ -133,12 +133,12 @@ test('two main XMP segments and no extended one: exifr reads the first only, and
   expect(ours).toEqual(theirs);
 });
 
-test('exifr without its TIFF blocks stops looking once it has IPTC and an XMP chunk numbered as the last: a later XMP segment is left to exifr', async () => {
-  // jpeg.mjs findAppSegmentsInRange: with "tiff" off, nothing more is wanted after the IPTC
-  // segment and an extension chunk whose number (byte 76) is not below its count (byte 72, 0
-  // for a packet under 64 KB), so the second main segment is never read, and what the first
-  // names depends on it not being there (no rdf:Description: its elements are properties).
-  const segments = [photoshop([[0x0404, '', iim([[80, 'Jane Doe']])]]), xmpSegment('<dc:creator>Jane</dc:creator>'), extension(utf8(' '), 1, 0), xmpSegment(described('photoshop:City="Leeds"'))];
+test('exifr without its TIFF blocks stops looking once it has an IPTC and an XMP segment: the XMP segments after them are left to exifr', async () => {
+  // jpeg.mjs findAppSegmentsInRange: with "tiff" off and xmp's multiSegment option off (its
+  // default), nothing more is wanted once both are found, so neither the extension chunk nor
+  // the second main segment is read, and what the first names depends on that (without an
+  // rdf:Description, its outermost elements are properties). With "tiff" on, exifr reads all.
+  const segments = [photoshop([[0x0404, '', iim([[80, 'Jane Doe']])]]), xmpSegment('<dc:creator>Jane</dc:creator>'), extension(utf8(' '), 0x10000, 0), xmpSegment(described('photoshop:City="Leeds"'))];
   const { ours, theirs, bytes } = await both(segments);
   expect(theirs).toEqual({ iptc: ['person or owner name'], xmp: ['person or owner name'] });
   expect(await readableDetails(bytes)).toEqual({ iptc: ['person or owner name'], xmp: ['place names'] });

@@ -223,11 +223,12 @@ export function jpegHeaderDetails(bytes: Uint8Array, parts: readonly Part[]): Re
   let extended = false;
   let iptc: number[] | null = null;
   // exifr 7.1.3 jpeg.mjs findAppSegmentsInRange: with its TIFF blocks off it stops looking once
-  // it has an IPTC segment and an XMP extension chunk numbered as the last; what follows it never
-  // reads. Where that leaves an XMP or IPTC segment unread, this does not guess.
+  // it has an IPTC segment and an XMP one (its multiSegment option is off, so any XMP segment
+  // settles XMP); what follows it never reads. Where that leaves an XMP or IPTC segment unread,
+  // this does not guess (with the TIFF blocks on, there is no stop).
   let stopped = false;
   let iptcSeen = false;
-  let xmpDone = false;
+  let xmpSeen = false;
   let previous = -1;
   for (const part of parts) {
     // A segment with two findings is listed twice (APP13: Photoshop resources and IPTC).
@@ -242,12 +243,8 @@ export function jpegHeaderDetails(bytes: Uint8Array, parts: readonly Part[]): Re
       if (stopped) return null;
       const isExtension = startsWith(bytes, payload, end, XMP_EXTENSION);
       xmp.push(bytes.subarray(Math.min(end, payload + (isExtension ? XMP_EXTENSION_DATA : XMP_MAIN_DATA)), end));
-      if (isExtension) {
-        extended = true;
-        // xmp.mjs findPosition: the chunk count and number, read from the GUID's and offset's bytes.
-        const number = bytes[part.offset + 76] + (bytes[part.offset + 77] !== 0 ? 1 : 0);
-        if (number >= bytes[part.offset + 72]) xmpDone = true;
-      }
+      if (isExtension) extended = true;
+      xmpSeen = true;
     } else if (marker === 0xed && startsWith(bytes, payload, end, PHOTOSHOP)) {
       const datasets = iptcDatasets(bytes, part.offset, end);
       if (datasets === null) continue;
@@ -256,7 +253,7 @@ export function jpegHeaderDetails(bytes: Uint8Array, parts: readonly Part[]): Re
       iptc ??= datasets;
       iptcSeen = true;
     }
-    stopped = iptcSeen && xmpDone;
+    stopped = iptcSeen && xmpSeen;
   }
   if (xmp.length > 0) {
     // exifr joins the text of every XMP segment (main and extended) when there is an extended
