@@ -192,10 +192,22 @@ function readTag(b: Uint8Array, lt: number, end: number): Tag | null | typeof IR
     at = readName(b, at, end, true);
     if (at === nameStart || at + 1 >= end || b[at] !== EQUALS || (b[at + 1] !== DQUOTE && b[at + 1] !== SQUOTE)) return null;
     const attrEnd = at;
-    const close = find(b, b[at + 1], at + 2, end);
+    const quote = b[at + 1];
+    let close = -1;
+    let lt = false;
+    let equals = false;
+    for (let i = at + 2; i < end; i++) {
+      const c = b[i];
+      if (c === quote) {
+        close = i;
+        break;
+      }
+      if (c === LT) lt = true;
+      else if (c === EQUALS) equals = true;
+    }
     if (close < 0) return null;
     const colon = plainAttributeName(b, nameStart, attrEnd);
-    if (colon === -2 || find(b, LT, at + 2, close) >= 0 || (colon < 0 && find(b, EQUALS, at + 2, close) >= 0)) return IRREGULAR;
+    if (colon === -2 || lt || (colon < 0 && equals)) return IRREGULAR;
     // exifr reads only prefixed attributes; xml:lang and xmlns:* count, as there.
     if (colon > 0) tag.prefixed++;
     if (colon > 0 && holdsValue(b, at + 2, close)) tag.attributes.push([ascii(b, nameStart, colon), ascii(b, colon + 1, attrEnd)]);
@@ -210,6 +222,7 @@ const NUMBERED = ['li', 'Seq', 'Bag', 'Alt', 'Description'];
 const NUMBERED_BYTES = NUMBERED.map((n) => Array.from(n, (c) => c.charCodeAt(0)));
 const DESCRIPTION = NUMBERED.indexOf('Description');
 const LISTS = new Set(['Seq', 'Bag', 'Alt']);
+const DESCRIPTION_TAG = Array.from('<rdf:Description', (c) => c.charCodeAt(0));
 
 /**
  * How often exifr's idNestedTags finds each numbered tag after '<' (opens) and after '/'
@@ -221,8 +234,9 @@ function numberedMarks(b: Uint8Array, start: number, end: number): number[] {
   for (let i = start; i + RDF.length < end; i++) {
     if ((b[i] !== LT && b[i] !== SLASH) || !equalsAscii(b, i + 1, i + 1 + RDF.length, RDF)) continue;
     const at = i + 1 + RDF.length;
-    const k = NUMBERED_BYTES.findIndex((word) => equalsAscii(b, at, Math.min(end, at + word.length), word));
-    if (k >= 0) {
+    let k = 0;
+    while (k < NUMBERED_BYTES.length && !equalsAscii(b, at, Math.min(end, at + NUMBERED_BYTES[k].length), NUMBERED_BYTES[k])) k++;
+    if (k < NUMBERED_BYTES.length) {
       counts[k + (b[i] === SLASH ? NUMBERED.length : 0)]++;
       i = at + NUMBERED_BYTES[k].length - 1;
     }
@@ -263,11 +277,13 @@ function holdsAny(el: Open): boolean {
  * reader gives way rather than guess. Linear in the packet's length.
  */
 export function xmpProperties(b: Uint8Array, start = 0, end = b.length): XmpProperty[] | null {
+  // Whether exifr finds an rdf:Description (else it reads the whole packet as one).
   let withDescription = false;
   for (let at = find(b, LT, start, end); at >= 0 && !withDescription; at = find(b, LT, at + 1, end)) {
+    if (!equalsAscii(b, at, Math.min(end, at + DESCRIPTION_TAG.length), DESCRIPTION_TAG)) continue;
     const tag = readTag(b, at, end);
     if (tag === IRREGULAR) return null;
-    withDescription = tag !== null && !tag.closing && tag.prefix === 'rdf' && tag.name === 'Description';
+    withDescription = tag !== null && tag.name === 'Description';
   }
   const found: XmpProperty[] = [];
   const stack: Open[] = [];
