@@ -59,6 +59,24 @@ const DISTANCE_MAP: ReadonlyArray<readonly [number, number]> = [
 
 /** 3.6.2: the colour cache hash multiplier. */
 const CACHE_HASH = 0x1e35a7bd;
+/**
+ * 3.5.2.2: the farthest a backward reference reaches, in pixels: distance code 39 carries 18
+ * extra bits, (3 << 18) + (2^18 - 1) + 1 = 2^20, less the 120 plane codes; a plane code reaches
+ * at most 8 + 7 rows. The main image is kept only this far back while its rows are handed on.
+ */
+const MAX_DISTANCE = 1 << 20;
+const MAX_PLANE_ROWS = 8;
+
+/**
+ * WalkOptions.scanData: what takes the main image's coded rows as they are decoded
+ * (webp-vp8l-unused.ts), so the image is never held whole: 250 MP of ARGB is 1 GB.
+ */
+export interface Vp8lRows {
+  /** The transforms read before the main image, in stream order, and the main image's width. */
+  start(transforms: readonly Vp8lTransform[], xsize: number): void;
+  /** Row y of the main image's coded values, a view valid during the call; `repeat`: known equal to row y - 1. */
+  row(coded: Uint32Array, y: number, repeat: boolean): void;
+}
 
 export interface Vp8lHeader {
   width: number;
@@ -289,12 +307,19 @@ export interface Vp8lCodeLog {
   entropyBits: number;
 }
 
+/** The ARGB every pixel of a group is when its four pixel codes each have one symbol, green a literal; else null. */
+function constantOf(group: readonly PrefixCode[]): number | null {
+  const [green, red, blue, alpha] = group;
+  if (green.single < 0 || green.single >= NUM_LITERALS || red.single < 0 || blue.single < 0 || alpha.single < 0) return null;
+  return ((alpha.single << 24) | (red.single << 16) | (green.single << 8) | blue.single) >>> 0;
+}
+
 /**
  * 3.6 / 3.7: one entropy-coded image of width x height. `values` true: decode the ARGB values
  * (needed for the entropy image); false: only count pixels. `main` allows a meta prefix image.
  * With `log` (scanData) every image is decoded to its values and the codes' use is counted.
  */
-function readImage(r: BitReader, width: number, height: number, main: boolean, values: boolean, log: Vp8lCodeLog | null = null): Uint32Array | null {
+function readImage(r: BitReader, width: number, height: number, main: boolean, values: boolean, log: Vp8lCodeLog | null = null, rows: Vp8lRows | null = null): Uint32Array | null {
   if (log) values = true;
   let cacheBits = 0;
   if (r.read(1) === 1) {
@@ -343,7 +368,11 @@ function readImage(r: BitReader, width: number, height: number, main: boolean, v
     }
   }
   const total = width * height;
-  const out = values ? new Uint32Array(total) : null;
+  // Rows handed on (`rows`) are kept only as far back as a reference can reach, in a ring of
+  // whole rows (a row never wraps); otherwise the image is kept whole (transform and entropy
+  // images, which the caller reads as arrays).
+  const ringSize = rows ? Math.min(height, Math.ceil(MAX_DISTANCE / width) + MAX_PLANE_ROWS) * width : total;
+  const out = values ? new Uint32Array(ringSize) : null;
   const cache = values && cacheSize > 0 ? new Uint32Array(cacheSize) : null;
   const groupsWidth = subsample(width, prefixBits);
   const groupAt = (pos: number): PrefixCode[] => {
@@ -356,6 +385,28 @@ function readImage(r: BitReader, width: number, height: number, main: boolean, v
     if (cache) cache[Math.imul(CACHE_HASH, argb) >>> (32 - cacheBits)] = argb;
   };
   let pos = 0;
+  /** pos within the ring. */
+  let at = 0;
+  let emitted = 0;
+  let nextRowEnd = width;
+  const emit = (): void => {
+    for (; emitted < height && nextRowEnd <= pos; emitted++, nextRowEnd += width) {
+      const from = (emitted * width) % ringSize;
+      rows!.row(out!.subarray(from, from + width), emitted, false);
+    }
+  };
+  const constant = groupsOf ? null : constantOf(groups[0]);
+  if (constant !== null) {
+    // One group whose codes each have one symbol, green a literal: every pixel is that colour
+    // and reads no bit (3.7.2.1.1), so the image is one colour. Marked as read (the log), written
+    // once; a row handed on repeats the row before it.
+    for (let k = 0; k < 4; k++) readSymbol(r, groups[0][k]);
+    if (out && rows) {
+      out.fill(constant, 0, width);
+      for (let y = 0; y < height; y++) rows.row(out.subarray(0, width), y, y > 0);
+    } else if (out) out.fill(constant);
+    pos = total;
+  }
   while (pos < total) {
     const group = groupAt(pos);
     const green = readSymbol(r, group[0]);
@@ -365,8 +416,9 @@ function readImage(r: BitReader, width: number, height: number, main: boolean, v
       const alpha = readSymbol(r, group[3]);
       if (out) {
         const argb = ((alpha << 24) | (red << 16) | (green << 8) | blue) >>> 0;
-        out[pos] = argb;
+        out[at] = argb;
         remember(argb);
+        if (++at === ringSize) at = 0;
       }
       pos++;
     } else if (green < NUM_LITERALS + NUM_LENGTH_CODES) {
@@ -375,8 +427,11 @@ function readImage(r: BitReader, width: number, height: number, main: boolean, v
       if (distance > pos || length > total - pos) throw malformed('backward reference outside the image');
       if (out) {
         for (let k = 0; k < length; k++) {
-          out[pos + k] = out[pos + k - distance];
-          remember(out[pos + k]);
+          let from = at - distance;
+          if (from < 0) from += ringSize;
+          out[at] = out[from];
+          remember(out[at]);
+          if (++at === ringSize) at = 0;
         }
       }
       pos += length;
@@ -384,10 +439,12 @@ function readImage(r: BitReader, width: number, height: number, main: boolean, v
       const key = green - NUM_LITERALS - NUM_LENGTH_CODES;
       if (key >= cacheSize) throw malformed('colour cache index out of range');
       if (out && cache) {
-        out[pos] = cache[key];
+        out[at] = cache[key];
       }
+      if (out && ++at === ringSize) at = 0;
       pos++;
     }
+    if (rows && pos >= nextRowEnd) emit();
   }
   if (log) {
     groups.forEach((group, g) => {
@@ -412,11 +469,10 @@ export interface Vp8lTransform {
   data: Uint32Array;
 }
 
-/** A VP8L image stream decoded to its coded values (scanData). */
+/** A VP8L image stream decoded to its coded values (scanData); the main image's rows went to a Vp8lRows. */
 export interface Vp8lDecoded {
   transforms: Vp8lTransform[];
-  /** The main image's ARGB values before any inverse transform, `xsize` wide. */
-  pixels: Uint32Array;
+  /** The main image's width in coded values (after colour-index bundling). */
   xsize: number;
   log: Vp8lCodeLog;
   /** Bits of the final byte after the last code (libwebp's bit writer leaves them 0). */
@@ -429,7 +485,7 @@ export interface Vp8lDecoded {
  * 3.8: transforms, then the main image, as they follow each other in an image stream; the width
  * the later parts see shrinks after a colour-indexing transform (3.3.4, pixel bundling).
  */
-function readImageStream(r: BitReader, width: number, height: number, deep: Vp8lDecoded | null = null): void {
+function readImageStream(r: BitReader, width: number, height: number, deep: Vp8lDecoded | null = null, rows: Vp8lRows | null = null): void {
   let xsize = width;
   const log = deep ? deep.log : null;
   const seen = new Set<number>();
@@ -454,21 +510,20 @@ function readImageStream(r: BitReader, width: number, height: number, deep: Vp8l
       throw malformed('unknown transform');
     }
   }
-  const pixels = readImage(r, xsize, height, true, false, log);
-  if (deep && pixels) {
-    deep.pixels = pixels;
-    deep.xsize = xsize;
-  }
+  if (deep) deep.xsize = xsize;
+  if (rows && deep) rows.start(deep.transforms, xsize);
+  readImage(r, xsize, height, true, false, log, rows);
 }
 
 /**
  * WalkOptions.scanData: the image stream at `start` (after the 5-byte header for a VP8L chunk,
- * right at `start` for an ALPH payload) decoded to its coded values, for webp-vp8l-unused.ts.
+ * right at `start` for an ALPH payload) decoded to its coded values, the main image's rows
+ * handed to `rows` (webp-vp8l-unused.ts) as they are decoded.
  */
-export function decodeVp8lStream(bytes: Uint8Array, start: number, end: number, width: number, height: number): Vp8lDecoded {
+export function decodeVp8lStream(bytes: Uint8Array, start: number, end: number, width: number, height: number, rows: Vp8lRows): Vp8lDecoded {
   const r = new BitReader(bytes, start, end);
-  const deep: Vp8lDecoded = { transforms: [], pixels: new Uint32Array(0), xsize: width, bits: 0, log: { unreadCodes: [], unreferencedGroups: 0, entropyBits: 0 }, paddingSet: false };
-  readImageStream(r, width, height, deep);
+  const deep: Vp8lDecoded = { transforms: [], xsize: width, bits: 0, log: { unreadCodes: [], unreferencedGroups: 0, entropyBits: 0 }, paddingSet: false };
+  readImageStream(r, width, height, deep, rows);
   const spare = (8 - (r.consumed & 7)) & 7;
   if (spare > 0) deep.paddingSet = (bytes[start + (r.consumed >> 3)] >> (8 - spare)) !== 0;
   deep.bits = r.consumed;
