@@ -56,7 +56,9 @@ function rampingVp8l(width: number, height: number): Uint8Array {
 /** Peak resident memory (bytes) of `deid verify --scan-data --jsonl file` in a child process, with its exit code and output. */
 function verifyInChild(file: string): { code: number | null; maxRss: number; stdout: string } {
   const preload = path.join(work, 'peak.js');
-  fs.writeFileSync(preload, "process.on('exit', () => process.stderr.write(`maxRSS=${process.resourceUsage().maxRSS * 1024}\\n`));\n");
+  // VmHWM, the peak resident set of this process's own memory (Linux proc(5)); getrusage's
+  // maxRSS would not do: it carries the parent's (the jest worker's) across fork and exec.
+  fs.writeFileSync(preload, "process.on('exit', () => process.stderr.write(`maxRSS=${1024 * Number(/VmHWM:\\s*(\\d+) kB/.exec(require('fs').readFileSync('/proc/self/status', 'utf8'))[1])}\\n`));\n");
   const r = spawnSync(process.execPath, ['--require', preload, DEID, 'verify', '--scan-data', '--jsonl', file], { encoding: 'utf8' });
   const rss = /maxRSS=(\d+)/.exec(r.stderr);
   if (!rss) throw new Error(`no peak reported: ${r.stderr}`);
