@@ -210,7 +210,7 @@ interface ImageStream {
  * IDAT holding `rows` compressed again. The compressing waits until strip writes: walk needs only
  * the finding (deflating 125 MB of rows took 3 s of a plain verify).
  */
-type Action = { op: 'keep' } | { op: 'drop' } | { op: 'replace'; bytes: Uint8Array } | { op: 'recompress'; rows: Uint8Array };
+type Action = { op: 'keep' } | { op: 'drop' } | { op: 'replace'; bytes: Uint8Array } | { op: 'recompress'; rows: () => Uint8Array };
 
 interface Plan {
   chunk: Chunk;
@@ -371,7 +371,7 @@ function trimStream(bytes: Uint8Array, plans: Plan[], s: ImageStream, end: numbe
  * one IDAT with the whole new zlib stream in place of the old ones, the same pixels. APNG frame
  * data (fdAT) carries sequence numbers the other chunks count on: refused instead.
  */
-function recompress(plans: Plan[], s: ImageStream, rows: Uint8Array, count: number, refuse: (s: ImageStream, why: string) => void): void {
+function recompress(plans: Plan[], s: ImageStream, rows: () => Uint8Array, count: number, refuse: (s: ImageStream, why: string) => void): void {
   const detail = `bits set after the last pixel of ${count} scanline(s) (never decoded)`;
   if (s.label !== 'image') {
     refuse(s, detail);
@@ -679,8 +679,9 @@ function assess(bytes: Uint8Array, options: WalkOptions = {}): Assessment {
     for (const [s, end] of measured) {
       const stream = joinBytes(s.chunkIndices.map((i) => bytes.subarray(chunks[i].dataStart + s.skip, chunks[i].dataEnd))).subarray(0, end);
       const before = facts.paddedRows;
-      const rows = readRows(stream, rawImageSize(ihdr, s.width, s.height), ihdr, s.width, s.height, facts);
-      if (facts.paddedRows > before) recompress(plans, s, rows, facts.paddedRows - before, refuseStream);
+      readRows(stream, ihdr, s.width, s.height, facts);
+      // The rows strip writes are made again only when it writes them (the walk never does).
+      if (facts.paddedRows > before) recompress(plans, s, () => readRows(stream, ihdr, s.width, s.height, emptyFacts(ihdr), true) as Uint8Array, facts.paddedRows - before, refuseStream);
     }
     if (facts.used) unusedPalette(bytes, plans, plteIndex, palette, facts.used);
   }
@@ -740,7 +741,7 @@ function outputOf(bytes: Uint8Array, plans: readonly Plan[]): { pieces: Uint8Arr
       return;
     }
     if (action.op === 'recompress') {
-      pieces.push(chunkOf('IDAT', zlibSync(action.rows, { level: 9 })));
+      pieces.push(chunkOf('IDAT', zlibSync(action.rows(), { level: 9 })));
       return;
     }
     if (c.type === 'eXIf' && !orientationKept && i < firstIdat) {
