@@ -18,7 +18,7 @@ import { Vp8lChecks } from '../../src/core/metadata/webp-vp8l-unused';
 import { webpChunks } from '../helpers/chunks';
 import { DEID } from '../helpers/cli';
 import { findingsOf } from '../helpers/container';
-import { constantImage, opaqueMarkedVp8l, vp8lFile, vp8lHeader } from '../helpers/webp-build';
+import { BitWriter, constantImage, opaqueMarkedVp8l, vp8lFile, vp8lHeader } from '../helpers/webp-build';
 
 const SIDE = 15500;
 const VP8L_HEADER = 5;
@@ -29,13 +29,21 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-/** Decodes the file's VP8L stream through Vp8lChecks, as the walk does. */
-function checked(file: Uint8Array, keepPixels = false): { checks: Vp8lChecks; width: number; height: number } {
+/** Decodes the file's VP8L stream through Vp8lChecks, as the walk does; `steps`: the decoder's. */
+function checked(file: Uint8Array, keepPixels = false): { checks: Vp8lChecks; steps: number } {
   const c = webpChunks(file).find((k) => k.id === 'VP8L')!;
   const { width, height, alphaUsed } = readVp8lHeader(file, c.dataStart, c.dataEnd);
   const checks = new Vp8lChecks(width, height, { alph: false, alphaHint: alphaUsed }, keepPixels);
-  decodeVp8lStream(file, c.dataStart + VP8L_HEADER, c.dataEnd, width, height, checks);
-  return { checks, width, height };
+  const { log } = decodeVp8lStream(file, c.dataStart + VP8L_HEADER, c.dataEnd, width, height, checks);
+  return { checks, steps: log.steps };
+}
+
+/** libwebp's RGBA (sharp) against Vp8lChecks' kept pixels. */
+async function sameAsLibwebp(file: Uint8Array, pixels: Uint32Array): Promise<boolean> {
+  const reference = await sharp(file).ensureAlpha().raw().toBuffer();
+  const ours = Buffer.alloc(pixels.length * 4);
+  pixels.forEach((p, i) => ours.set([(p >>> 16) & 0xff, (p >>> 8) & 0xff, p & 0xff, p >>> 24], i * 4));
+  return ours.equals(reference);
 }
 
 /**
@@ -50,6 +58,41 @@ function rampingVp8l(width: number, height: number): Uint8Array {
     constantImage(w, { argb: 0xff000200 }); // mode 2 in green, alpha 255 (what libwebp's encoder writes)
     w.put(0, 1); // no further transform
     constantImage(w, { argb: 0x00010101, main: true });
+  });
+}
+
+/** 3.7.2.1.1: a simple code with one 8-bit symbol, or two (one bit each, the smaller symbol 0). */
+function simpleCode(w: BitWriter, ...symbols: number[]): void {
+  w.put(1, 1).put(symbols.length - 1, 1).put(1, 1);
+  for (const s of symbols) w.put(s, 8);
+}
+
+/**
+ * Vertical stripes 512 pixels wide, grey and white: a meta prefix image (3.6.1) of 512 x 512
+ * tiles, one bit per tile choosing group 0 or 1 by column, and two groups whose four pixel codes
+ * each have one symbol. About 170 bytes for 15500 x 15500; no bit per pixel.
+ */
+function stripesVp8l(width: number, height: number): Uint8Array {
+  return vp8lFile((w) => {
+    vp8lHeader(w, width, height, false);
+    w.put(0, 1); // no transform
+    w.put(0, 1).put(1, 1).put(9 - 2, 3); // main image: no colour cache, a meta prefix image of 2^9 tiles
+    const tilesAcross = Math.ceil(width / 512);
+    const tilesDown = Math.ceil(height / 512);
+    w.put(0, 1); // the meta prefix image: no colour cache; green (the group) 0 or 1, one bit a tile
+    simpleCode(w, 0, 1);
+    simpleCode(w, 0);
+    simpleCode(w, 0);
+    simpleCode(w, 0);
+    w.put(1, 4); // an empty distance code (libwebp's)
+    for (let y = 0; y < tilesDown; y++) for (let x = 0; x < tilesAcross; x++) w.put(x & 1, 1);
+    for (const [grey, alpha] of [[0x80, 0xff], [0xff, 0xff]]) {
+      simpleCode(w, grey);
+      simpleCode(w, grey);
+      simpleCode(w, grey);
+      simpleCode(w, alpha);
+      w.put(1, 4);
+    }
   });
 }
 
@@ -72,8 +115,9 @@ describe('a 30-byte lossless WebP declaring 15500 x 15500, one colour', () => {
     const file = opaqueMarkedVp8l(SIDE, SIDE, 0xff808080);
     expect(file.length).toBeLessThan(40);
     expect(findingsOf(webpFormat.walk(file, { scanData: true }))).toEqual([]);
-    const { checks } = checked(file);
+    const { checks, steps } = checked(file);
     expect(checks.work).toBeLessThan(4 * SIDE);
+    expect(steps).toBe(1);
   });
 
   it('marked opaque with its one colour half transparent: every one of its 240,250,000 pixels is counted, still from one row', () => {
@@ -98,11 +142,8 @@ describe('a 40-byte lossless WebP whose rows all differ (a predictor ramp)', () 
   it('decodes to libwebp\'s pixels (small copy), every row computed', async () => {
     const file = rampingVp8l(300, 200);
     const { checks } = checked(file, true);
-    const reference = await sharp(file).ensureAlpha().raw().toBuffer();
-    const ours = Buffer.alloc(300 * 200 * 4);
-    (checks.pixels as Uint32Array).forEach((p, i) => ours.set([(p >>> 16) & 0xff, (p >>> 8) & 0xff, p & 0xff, p >>> 24], i * 4));
-    expect(ours.equals(reference)).toBe(true);
-    expect(reference[4 * (300 * 199 + 5)]).toBe((200 + 5) & 0xff);
+    expect(await sameAsLibwebp(file, checks.pixels as Uint32Array)).toBe(true);
+    expect((checks.pixels as Uint32Array)[300 * 199 + 5]).toBe(0xffcdcdcd); // 200 + 5 in red, green and blue
     expect(findingsOf(webpFormat.walk(file, { scanData: true }))).toEqual([]);
   });
 
@@ -112,6 +153,25 @@ describe('a 40-byte lossless WebP whose rows all differ (a predictor ramp)', () 
     const r = verifyInChild(file);
     expect(r.code).toBe(0);
     expect(r.maxRss).toBeLessThan(400 * MiB);
+  });
+});
+
+describe('a 170-byte lossless WebP declaring 15500 x 15500 in stripes of two one-colour prefix code groups', () => {
+  it('decodes to libwebp\'s pixels (small copy)', async () => {
+    const file = stripesVp8l(1500, 1100);
+    const { checks } = checked(file, true);
+    expect(await sameAsLibwebp(file, checks.pixels as Uint32Array)).toBe(true);
+    expect([(checks.pixels as Uint32Array)[0], (checks.pixels as Uint32Array)[512]]).toEqual([0xff808080, 0xffffffff]);
+  });
+
+  it('is clean under scanData, decoded a tile row segment at a time and checked one row per tile row', () => {
+    const file = stripesVp8l(SIDE, SIDE);
+    expect(file.length).toBeLessThan(200);
+    expect(findingsOf(webpFormat.walk(file, { scanData: true }))).toEqual([]);
+    const { checks, steps } = checked(file);
+    // 31 tiles across, 15500 rows: a step per tile per row, not per pixel.
+    expect(steps).toBeLessThan(32 * SIDE + 1000);
+    expect(checks.work).toBeLessThan(32 * SIDE);
   });
 });
 
@@ -129,9 +189,6 @@ test('rows handed on through the ring that holds only what a reference reaches (
   const file = new Uint8Array(await sharp(raw, { raw: { width, height, channels: 4 } }).webp({ lossless: true, effort: 4 }).toBuffer());
   expect(width * height).toBeGreaterThan(2 * (1 << 20));
   const { checks } = checked(file, true);
-  const reference = await sharp(file).ensureAlpha().raw().toBuffer();
-  const ours = Buffer.alloc(width * height * 4);
-  (checks.pixels as Uint32Array).forEach((p, i) => ours.set([(p >>> 16) & 0xff, (p >>> 8) & 0xff, p & 0xff, p >>> 24], i * 4));
-  expect(ours.equals(reference)).toBe(true);
+  expect(await sameAsLibwebp(file, checks.pixels as Uint32Array)).toBe(true);
   expect(findingsOf(webpFormat.walk(file, { scanData: true }))).toEqual([]);
 });

@@ -305,6 +305,8 @@ export interface Vp8lCodeLog {
   unreferencedGroups: number;
   /** Entropy-image pixels with alpha or blue set: libwebp takes the group from red and green only (vp8l_dec.c GetMetaIndex). */
   entropyBits: number;
+  /** Decoding steps taken (a pixel, a backward reference, or a run of one-colour pixels): the work, for tests. */
+  steps: number;
 }
 
 /** The ARGB every pixel of a group is when its four pixel codes each have one symbol, green a literal; else null. */
@@ -375,12 +377,6 @@ function readImage(r: BitReader, width: number, height: number, main: boolean, v
   const out = values ? new Uint32Array(ringSize) : null;
   const cache = values && cacheSize > 0 ? new Uint32Array(cacheSize) : null;
   const groupsWidth = subsample(width, prefixBits);
-  const groupAt = (pos: number): PrefixCode[] => {
-    if (!groupsOf) return groups[0];
-    const x = pos % width;
-    const y = (pos - x) / width;
-    return groups[groupsOf[(y >> prefixBits) * groupsWidth + (x >> prefixBits)]];
-  };
   const remember = (argb: number): void => {
     if (cache) cache[Math.imul(CACHE_HASH, argb) >>> (32 - cacheBits)] = argb;
   };
@@ -401,14 +397,39 @@ function readImage(r: BitReader, width: number, height: number, main: boolean, v
     // and reads no bit (3.7.2.1.1), so the image is one colour. Marked as read (the log), written
     // once; a row handed on repeats the row before it.
     for (let k = 0; k < 4; k++) readSymbol(r, groups[0][k]);
+    if (log) log.steps++;
     if (out && rows) {
       out.fill(constant, 0, width);
       for (let y = 0; y < height; y++) rows.row(out.subarray(0, width), y, y > 0);
     } else if (out) out.fill(constant);
     pos = total;
   }
+  const constants = groups.map((g) => (g.length > 0 ? constantOf(g) : null));
   while (pos < total) {
-    const group = groupAt(pos);
+    if (log) log.steps++;
+    let group = groups[0];
+    if (groupsOf) {
+      const x = pos % width;
+      const y = (pos - x) / width;
+      const g = groupsOf[(y >> prefixBits) * groupsWidth + (x >> prefixBits)];
+      group = groups[g];
+      const k = constants[g];
+      if (k !== null) {
+        // A tile whose group is one colour (as above): its pixels up to the tile's edge or the
+        // row's end read no bit, written at once (the ring holds whole rows: no wrap inside).
+        const n = Math.min(width, ((x >> prefixBits) + 1) << prefixBits) - x;
+        for (let c = 0; c < 4; c++) readSymbol(r, group[c]);
+        if (out) {
+          out.fill(k, at, at + n);
+          remember(k);
+          at += n;
+          if (at === ringSize) at = 0;
+        }
+        pos += n;
+        if (rows && pos >= nextRowEnd) emit();
+        continue;
+      }
+    }
     const green = readSymbol(r, group[0]);
     if (green < NUM_LITERALS) {
       const red = readSymbol(r, group[1]);
@@ -522,7 +543,7 @@ function readImageStream(r: BitReader, width: number, height: number, deep: Vp8l
  */
 export function decodeVp8lStream(bytes: Uint8Array, start: number, end: number, width: number, height: number, rows: Vp8lRows): Vp8lDecoded {
   const r = new BitReader(bytes, start, end);
-  const deep: Vp8lDecoded = { transforms: [], xsize: width, bits: 0, log: { unreadCodes: [], unreferencedGroups: 0, entropyBits: 0 }, paddingSet: false };
+  const deep: Vp8lDecoded = { transforms: [], xsize: width, bits: 0, log: { unreadCodes: [], unreferencedGroups: 0, entropyBits: 0, steps: 0 }, paddingSet: false };
   readImageStream(r, width, height, deep, rows);
   const spare = (8 - (r.consumed & 7)) & 7;
   if (spare > 0) deep.paddingSet = (bytes[start + (r.consumed >> 3)] >> (8 - spare)) !== 0;
