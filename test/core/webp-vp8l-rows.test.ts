@@ -96,6 +96,27 @@ function stripesVp8l(width: number, height: number): Uint8Array {
   });
 }
 
+/**
+ * Every pixel a colour-cache hit (3.6.2): a cache of 2 entries (1 bit), and a green
+ * code whose one symbol is cache index 0, written as a normal code (3.7.2.1.2: a simple code
+ * holds symbols up to 255 only); red, blue, alpha and distance are never read, written as
+ * libwebp's empty code. Every pixel is the cache's untouched entry: transparent black.
+ */
+function cacheHitsVp8l(width: number, height: number): Uint8Array {
+  return vp8lFile((w) => {
+    vp8lHeader(w, width, height, true);
+    w.put(0, 1); // no transform
+    w.put(1, 1).put(1, 4).put(0, 1); // a colour cache of 2^1 entries; no meta prefix image
+    // Green, 256 + 24 + 2 symbols: the code length code has lengths 1 for "length 1" and for
+    // "repeat zero 11-138 times" (order 17, 18, 0, 1), and four of its symbols are read.
+    w.put(0, 1).put(0, 4).put(0, 3).put(1, 3).put(0, 3).put(1, 3);
+    w.put(1, 1).put(0, 3).put(2, 2);
+    w.put(1, 1).put(127, 7).put(1, 1).put(120, 7).put(1, 1).put(0, 7); // 138 + 131 + 11 zero lengths
+    w.put(0, 1); // symbol 280 (cache index 0): length 1
+    for (let k = 0; k < 4; k++) w.put(1, 4);
+  });
+}
+
 /** Peak resident memory (bytes) of `deid verify --scan-data --jsonl file` in a child process, with its exit code and output. */
 function verifyInChild(file: string): { code: number | null; maxRss: number; stdout: string } {
   const preload = path.join(work, 'peak.js');
@@ -172,6 +193,23 @@ describe('a 170-byte lossless WebP declaring 15500 x 15500 in stripes of two one
     // 31 tiles across, 15500 rows: a step per tile per row, not per pixel.
     expect(steps).toBeLessThan(32 * SIDE + 1000);
     expect(checks.work).toBeLessThan(32 * SIDE);
+  });
+});
+
+describe('a 34-byte lossless WebP declaring 15500 x 15500 whose every pixel is a colour-cache hit', () => {
+  it('decodes to libwebp\'s pixels (small copy)', async () => {
+    const file = cacheHitsVp8l(300, 200);
+    const { checks } = checked(file, true);
+    expect(await sameAsLibwebp(file, checks.pixels as Uint32Array)).toBe(true);
+  });
+
+  it('is clean under scanData, decoded in one step', () => {
+    const file = cacheHitsVp8l(SIDE, SIDE);
+    expect(file.length).toBeLessThan(40);
+    expect(findingsOf(webpFormat.walk(file, { scanData: true }))).toEqual([]);
+    const { checks, steps } = checked(file);
+    expect(steps).toBe(1);
+    expect(checks.work).toBeLessThan(4 * SIDE);
   });
 });
 

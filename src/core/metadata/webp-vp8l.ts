@@ -317,6 +317,17 @@ function constantOf(group: readonly PrefixCode[]): number | null {
 }
 
 /**
+ * The colour cache key every pixel of a group reads when its green code has one symbol and that
+ * is a cache index inside the cache (3.6.2.2); else -1. Such pixels are the cache entry as it
+ * stands, which none of them changes (an entry holds a colour at its own hash), so a run of them
+ * is one colour too.
+ */
+function cacheKeyOf(group: readonly PrefixCode[], cacheSize: number): number {
+  const key = group[0].single - NUM_LITERALS - NUM_LENGTH_CODES;
+  return group[0].single >= 0 && key >= 0 && key < cacheSize ? key : -1;
+}
+
+/**
  * 3.6 / 3.7: one entropy-coded image of width x height. `values` true: decode the ARGB values
  * (needed for the entropy image); false: only count pixels. `main` allows a meta prefix image.
  * With `log` (scanData) every image is decoded to its values and the codes' use is counted.
@@ -391,20 +402,38 @@ function readImage(r: BitReader, width: number, height: number, main: boolean, v
       rows!.row(out!.subarray(from, from + width), emitted, false);
     }
   };
-  const constant = groupsOf ? null : constantOf(groups[0]);
-  if (constant !== null) {
-    // One group whose codes each have one symbol, green a literal: every pixel is that colour
-    // and reads no bit (3.7.2.1.1), so the image is one colour. Marked as read (the log), written
-    // once; a row handed on repeats the row before it.
-    for (let k = 0; k < 4; k++) readSymbol(r, groups[0][k]);
+  const constants = groups.map((g) => (g.length > 0 ? constantOf(g) : null));
+  const cacheKeys = groups.map((g) => (g.length > 0 ? cacheKeyOf(g, cacheSize) : -1));
+  /**
+   * One colour from `pos` for `n` pixels when the group there codes every pixel in no bit (3.7.2.1.1):
+   * the codes a pixel reads are marked as read (the log), the pixels written at once, a literal
+   * colour given to the colour cache once (as each pixel would be); else false.
+   */
+  const oneColour = (g: number, n: number): boolean => {
+    const literal = constants[g];
+    const key = literal === null ? cacheKeys[g] : -1;
+    if (literal === null && key < 0) return false;
+    const group = groups[g];
+    if (literal !== null) for (let c = 0; c < 4; c++) readSymbol(r, group[c]);
+    else readSymbol(r, group[0]);
+    if (out) {
+      const colour = literal ?? (cache ? cache[key] : 0);
+      out.fill(colour, at, at + n);
+      if (literal !== null) remember(literal);
+      at += n;
+      if (at === ringSize) at = 0;
+    }
+    pos += n;
+    return true;
+  };
+  if (!groupsOf && (constants[0] !== null || cacheKeys[0] >= 0)) {
+    // One group coding every pixel in no bit: the image is one colour. Its first row is written
+    // once; the rows handed on after it repeat it.
     if (log) log.steps++;
-    if (out && rows) {
-      out.fill(constant, 0, width);
-      for (let y = 0; y < height; y++) rows.row(out.subarray(0, width), y, y > 0);
-    } else if (out) out.fill(constant);
+    oneColour(0, rows ? width : total);
+    if (rows) for (let y = 0; y < height; y++) rows.row((out as Uint32Array).subarray(0, width), y, y > 0);
     pos = total;
   }
-  const constants = groups.map((g) => (g.length > 0 ? constantOf(g) : null));
   while (pos < total) {
     if (log) log.steps++;
     let group = groups[0];
@@ -412,23 +441,13 @@ function readImage(r: BitReader, width: number, height: number, main: boolean, v
       const x = pos % width;
       const y = (pos - x) / width;
       const g = groupsOf[(y >> prefixBits) * groupsWidth + (x >> prefixBits)];
-      group = groups[g];
-      const k = constants[g];
-      if (k !== null) {
-        // A tile whose group is one colour (as above): its pixels up to the tile's edge or the
-        // row's end read no bit, written at once (the ring holds whole rows: no wrap inside).
-        const n = Math.min(width, ((x >> prefixBits) + 1) << prefixBits) - x;
-        for (let c = 0; c < 4; c++) readSymbol(r, group[c]);
-        if (out) {
-          out.fill(k, at, at + n);
-          remember(k);
-          at += n;
-          if (at === ringSize) at = 0;
-        }
-        pos += n;
+      // A tile coding every pixel in no bit: up to its edge or the row's end at once (the ring
+      // holds whole rows, so no wrap inside a row).
+      if (oneColour(g, Math.min(width, ((x >> prefixBits) + 1) << prefixBits) - x)) {
         if (rows && pos >= nextRowEnd) emit();
         continue;
       }
+      group = groups[g];
     }
     const green = readSymbol(r, group[0]);
     if (green < NUM_LITERALS) {
