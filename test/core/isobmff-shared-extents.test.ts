@@ -58,3 +58,23 @@ test('2000 tiles starting at different units of one run: refused with the reason
   expect(unitWork.bytes - before).toBeLessThanOrEqual(file.length);
   expect(() => (isobmffFormat.strip as NonNullable<typeof isobmffFormat.strip>)(file)).toThrow();
 });
+
+test('an Exif item of 300 extents of one 1 MB run is refused as malformed, naming the sizes, instead of being joined into 300 MB', () => {
+  const extents = 300;
+  const length = 1_000_000;
+  const infe = (id: number, type: string) => fullBox('infe', 2, 0, be16(id), be16(0), latin1(type), latin1('\0'));
+  const hvcC = box('hvcC', concatBytes(Uint8Array.of(1), new Uint8Array(20), Uint8Array.of(0x03, 0)));
+  const iprp = box('iprp', box('ipco', hvcC, fullBox('ispe', 0, 0, be32(64), be32(64))), fullBox('ipma', 0, 0, be32(1), concatBytes(be16(1), Uint8Array.of(2, 1, 2))));
+  const iloc = (at: number) =>
+    fullBox('iloc', 1, 0, Uint8Array.of(0x44, 0), be16(2), concatBytes(be16(1), be16(0), be16(0), be16(1), be32(at), be32(6)),
+      concatBytes(be16(2), be16(0), be16(0), be16(extents)), ...Array.from({ length: extents }, () => concatBytes(be32(at), be32(length))));
+  const hdlr = fullBox('hdlr', 0, 0, be32(0), latin1('pict'), new Uint8Array(12), latin1('\0'));
+  const meta = (at: number) => fullBox('meta', 0, 0, hdlr, fullBox('pitm', 0, 0, be16(1)), fullBox('iinf', 0, 0, be16(2), infe(1, 'hvc1'), infe(2, 'Exif')), fullBox('iref', 0, 0, box('cdsc', be16(2), be16(1), be16(1))), iprp, iloc(at));
+  const head = ftyp('heic', ['mif1', 'heic']);
+  const at = head.length + meta(0).length + 8;
+  const data = new Uint8Array(length);
+  data.set([0, 0, 0, 2, 0x40, 0x01]);
+  const file = concatBytes(head, meta(at), box('mdat', data));
+  expect(file.length).toBeLessThan(1_100_000);
+  expect(() => isobmffFormat.walk(file)).toThrow(expect.objectContaining({ code: 'malformed', message: `HEIF: the ${extents} extents of one item add up to ${extents * length} bytes, more than the ${file.length} bytes of the file they point into (they repeat or overlap)` }));
+});
