@@ -33,7 +33,7 @@ export function be(value: number, size: number): Uint8Array {
   return out;
 }
 
-function be16(n: number): Uint8Array {
+export function be16(n: number): Uint8Array {
   return new Uint8Array([(n >>> 8) & 0xff, n & 0xff]);
 }
 

@@ -93,8 +93,15 @@ function finish(data: Uint8Array, keep: Array<[number, number]>, dropped: number
   return { data: problems.length === 0 ? data : rebuild(data, keep), problems, refuse: null };
 }
 
+/**
+ * Bytes of item data split into units so far, in this process (a count only ever added to): the
+ * work the walk does on coded items, which tests hold to the file's size.
+ */
+export const unitWork = { bytes: 0 };
+
 /** HEVC item data: NAL units, each behind a big-endian length of `lengthSize` bytes. */
 export function hevcUnits(data: Uint8Array, lengthSize: number): CodedUnits {
+  unitWork.bytes += data.length;
   const keep: Array<[number, number]> = [];
   let dropped = 0;
   let skipped = 0;
@@ -127,6 +134,7 @@ export function hevcUnits(data: Uint8Array, lengthSize: number): CodedUnits {
 
 /** AV1 item data: OBUs with their size fields (AV1-ISOBMFF 2.4; AV1 5.3). */
 export function av1Units(data: Uint8Array): CodedUnits {
+  unitWork.bytes += data.length;
   const keep: Array<[number, number]> = [];
   let dropped = 0;
   let skipped = 0;

@@ -11,7 +11,7 @@ import { DeidError } from '../errors';
 import { ascii, equalBytes, makeBox, makeFullBox, uintBytes } from './isobmff-box';
 import type { Brands } from './isobmff-brands';
 import { derivedItem } from './isobmff-derived';
-import { codedUnits, itemBytes } from './isobmff-items';
+import { itemBytes, keptUnits } from './isobmff-items';
 import { INFE_HIDDEN, METHOD_FILE, METHOD_IDAT, type Association, type MetaModel } from './isobmff-meta';
 
 /** Item types the rewrite keeps as picture (23008-12 6.6 derived images, HEVC, AV1). */
@@ -100,10 +100,12 @@ function collectItems(b: Uint8Array, m: MetaModel, kept: Set<number>): KeptItem[
     if (loc && loc.extents.length > 0 && item.type !== 'iden') {
       if (loc.method !== METHOD_FILE && loc.method !== METHOD_IDAT) refuse('a picture item is stored by item offset (construction method 2)');
       if (loc.dataRef !== 0 && !m.selfContained.has(loc.dataRef)) refuse('a picture item is stored in another file (data reference)');
-      data = itemBytes(b, loc, m);
+      // HEVC and AV1 items are read once per distinct bytes (isobmff-items.ts keptUnits).
+      const coded = keptUnits(b, m, item.id, item.type);
+      data = coded ? coded.data : itemBytes(b, loc, m);
       if (!data) throw new DeidError('malformed', `HEIF: item ${item.id} points outside its data`);
       // Units that carry no picture (SEI, metadata OBUs, padding) are left out; the rest is copied.
-      const units = codedUnits(b, m, item.id, item.type, data);
+      const units = coded?.units ?? null;
       if (units?.refuse) refuse(units.refuse);
       if (units) data = units.data;
       // An extent of length 0 would mean "to the end" (14496-12 8.11.3.3): empty data cannot be written.

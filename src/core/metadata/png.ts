@@ -24,7 +24,8 @@ import { judgeIccp } from './png-icc';
 import { emptyFacts, needsRows, readRows } from './png-rows';
 import { CANONICAL_PHYS, COLOUR_TYPE, hasExpectedLength, isValidCicp, MAX_SRGB_INTENT, paletteEntries, parseIhdr, PLACEMENT, rawImageSize, SRGB_CHRM, SRGB_GAMA, trnsFitsDepth, type Ihdr } from './png-rules';
 import { exifBlockFindings, minimalOrientationExif, tryScanExif, type ExifScan } from './tiff-ifd';
-import { zlibChecksums, zlibExtent } from './zlib-extent';
+import { AdlerOfInflated } from './zlib-adler';
+import { zlibExtent } from './zlib-extent';
 import type { ContainerFormat, Finding, FindingKind, Part, StripResult, WalkOptions } from './types';
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -45,6 +46,8 @@ const SEQUENCE_SIZE = 4;
 const PALETTE_ENTRY = 3;
 /** The canonical empty IEND chunk: length 0, "IEND", CRC-32 of "IEND". */
 const EMPTY_IEND = new Uint8Array([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
+/** RFC 1950 2.2: a zlib stream ends with its 4-byte Adler-32, big-endian. */
+const ADLER_SIZE = 4;
 
 /**
  * Image structure and colour interpretation (PNG 11.2, 11.3.2): numbers only, no text, no
@@ -207,7 +210,7 @@ interface ImageStream {
  * IDAT holding `rows` compressed again. The compressing waits until strip writes: walk needs only
  * the finding (deflating 125 MB of rows took 3 s of a plain verify).
  */
-type Action = { op: 'keep' } | { op: 'drop' } | { op: 'replace'; bytes: Uint8Array } | { op: 'recompress'; rows: Uint8Array };
+type Action = { op: 'keep' } | { op: 'drop' } | { op: 'replace'; bytes: Uint8Array } | { op: 'recompress'; rows: () => Uint8Array };
 
 interface Plan {
   chunk: Chunk;
@@ -327,10 +330,10 @@ function animationProblem(bytes: Uint8Array, chunks: readonly Chunk[], ihdr: Ihd
  * of blocks that make no output). A stream shorter than the image is a broken image: malformed.
  * Returns how many stream bytes the zlib stream occupies, or a reason strip must refuse.
  */
-function streamExtent(bytes: Uint8Array, chunks: readonly Chunk[], s: ImageStream, ihdr: Ihdr): { end: number; total: number } | { refuse: string } {
+function streamExtent(bytes: Uint8Array, chunks: readonly Chunk[], s: ImageStream, ihdr: Ihdr, adler?: AdlerOfInflated): { end: number; total: number } | { refuse: string } {
   const segments = s.chunkIndices.map((i) => bytes.subarray(chunks[i].dataStart + s.skip, chunks[i].dataEnd));
   const expected = rawImageSize(ihdr, s.width, s.height);
-  const extent = zlibExtent(segments, expected);
+  const extent = zlibExtent(segments, expected, adler);
   if (extent.overLimit) return { refuse: `more decompressed ${s.label} data than the ${s.label} size implies` };
   if (extent.inflated < expected) throw new DeidError('malformed', `PNG: compressed ${s.label} data holds fewer bytes than the ${s.label} needs`);
   // Bits inflaters skip inside the stream: only a re-encode of the pixels can drop them.
@@ -368,7 +371,7 @@ function trimStream(bytes: Uint8Array, plans: Plan[], s: ImageStream, end: numbe
  * one IDAT with the whole new zlib stream in place of the old ones, the same pixels. APNG frame
  * data (fdAT) carries sequence numbers the other chunks count on: refused instead.
  */
-function recompress(plans: Plan[], s: ImageStream, rows: Uint8Array, count: number, refuse: (s: ImageStream, why: string) => void): void {
+function recompress(plans: Plan[], s: ImageStream, rows: () => Uint8Array, count: number, refuse: (s: ImageStream, why: string) => void): void {
   const detail = `bits set after the last pixel of ${count} scanline(s) (never decoded)`;
   if (s.label !== 'image') {
     refuse(s, detail);
@@ -388,11 +391,13 @@ function recompress(plans: Plan[], s: ImageStream, rows: Uint8Array, count: numb
  * libspng in sharp unless asked): 4 bytes per stream a writer can set to anything with the
  * pixels unchanged. A wrong one is a finding; strip writes the right value in its place (the
  * compressed data is otherwise copied as it is, so the pixels cannot change). `end` is where the
- * stream ends (zlibExtent), after any bytes trimStream cut.
+ * stream ends (zlibExtent), after any bytes trimStream cut; `computed` the Adler-32 of its
+ * inflated data, worked out by the same walk (zlib-adler.ts).
  */
-function checkAdler(bytes: Uint8Array, plans: Plan[], s: ImageStream, end: number): void {
+function checkAdler(bytes: Uint8Array, plans: Plan[], s: ImageStream, end: number, computed: number): void {
   const segments = s.chunkIndices.map((i) => bytes.subarray(plans[i].chunk.dataStart + s.skip, plans[i].chunk.dataEnd));
-  const { stored, computed } = zlibChecksums(joinBytes(segments).subarray(0, end));
+  const tail = joinBytes(segments).subarray(end - ADLER_SIZE, end);
+  const stored = ((tail[0] << 24) | (tail[1] << 16) | (tail[2] << 8) | tail[3]) >>> 0;
   if (stored === computed) return;
   const right = be32s([computed]);
   const first = end - right.length;
@@ -659,13 +664,14 @@ function assess(bytes: Uint8Array, options: WalkOptions = {}): Assessment {
   }
   for (const s of [image, ...frames]) {
     if (s.chunkIndices.length === 0) continue;
-    const extent = streamExtent(bytes, chunks, s, ihdr);
+    const adler = options.scanData ? new AdlerOfInflated() : undefined;
+    const extent = streamExtent(bytes, chunks, s, ihdr, adler);
     if ('refuse' in extent) {
       refuseStream(s, extent.refuse);
       continue;
     }
     if (extent.end < extent.total) trimStream(bytes, plans, s, extent.end, extent.total);
-    if (options.scanData) checkAdler(bytes, plans, s, extent.end);
+    if (adler) checkAdler(bytes, plans, s, extent.end, adler.value());
     measured.push([s, extent.end]);
   }
   if (notClean === null && needsRows(ihdr)) {
@@ -673,8 +679,9 @@ function assess(bytes: Uint8Array, options: WalkOptions = {}): Assessment {
     for (const [s, end] of measured) {
       const stream = joinBytes(s.chunkIndices.map((i) => bytes.subarray(chunks[i].dataStart + s.skip, chunks[i].dataEnd))).subarray(0, end);
       const before = facts.paddedRows;
-      const rows = readRows(stream, rawImageSize(ihdr, s.width, s.height), ihdr, s.width, s.height, facts);
-      if (facts.paddedRows > before) recompress(plans, s, rows, facts.paddedRows - before, refuseStream);
+      readRows(stream, ihdr, s.width, s.height, facts);
+      // The rows strip writes are made again only when it writes them (the walk never does).
+      if (facts.paddedRows > before) recompress(plans, s, () => readRows(stream, ihdr, s.width, s.height, emptyFacts(ihdr), true) as Uint8Array, facts.paddedRows - before, refuseStream);
     }
     if (facts.used) unusedPalette(bytes, plans, plteIndex, palette, facts.used);
   }
@@ -734,7 +741,7 @@ function outputOf(bytes: Uint8Array, plans: readonly Plan[]): { pieces: Uint8Arr
       return;
     }
     if (action.op === 'recompress') {
-      pieces.push(chunkOf('IDAT', zlibSync(action.rows, { level: 9 })));
+      pieces.push(chunkOf('IDAT', zlibSync(action.rows(), { level: 9 })));
       return;
     }
     if (c.type === 'eXIf' && !orientationKept && i < firstIdat) {

@@ -198,8 +198,15 @@ export interface CodedExtent {
   codec: string;
 }
 
+/**
+ * Bytes of strips and tiles handed to codedExtent so far, in this process (a count only ever
+ * added to): the work the TIFF walk does on coded data, which tests hold to the file's size.
+ */
+export const codedWork = { bytes: 0 };
+
 /** Where the coded data of a strip or tile ends, by Compression (TIFF 6.0 section 8 values). */
 export function codedExtent(compression: number, chunk: Uint8Array, rawSize: number | null): CodedExtent {
+  codedWork.bytes += chunk.length;
   switch (compression) {
     case 1:
       return { end: rawSize, extra: [], codec: 'uncompressed' };

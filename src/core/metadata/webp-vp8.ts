@@ -247,11 +247,9 @@ class BoolDecoder {
   }
 }
 
-interface MacroblockModes {
-  skip: boolean;
-  /** B_PRED: no Y2 block; its 16 luma blocks code their own DC. */
-  subblocks: boolean;
-}
+/** A macroblock's modes: mb_skip_coeff set (RFC 6386 9.11); B_PRED, so no Y2 block and its 16 luma blocks code their own DC. */
+const SKIPPED = 1;
+const SUBBLOCKS = 2;
 
 export interface Vp8Partitions {
   /** Offsets (from the payload start) and sizes of the first partition and of each token partition. */
@@ -339,7 +337,8 @@ export function vp8Partitions(bytes: Uint8Array, start: number, end: number, wid
   const mbHeight = (height + 15) >> 4;
   // 19.3 / 11.2-11.5: per-macroblock modes, row by row.
   const above = new Uint8Array(4 * mbWidth);
-  const modes: MacroblockModes[] = new Array(mbWidth * mbHeight);
+  // Per macroblock: SKIPPED | SUBBLOCKS (one byte each, not an object: a 16383 x 16383 frame has a million).
+  const modes = new Uint8Array(mbWidth * mbHeight);
   for (let y = 0; y < mbHeight; y++) {
     const left = new Uint8Array(4);
     for (let x = 0; x < mbWidth; x++) {
@@ -369,10 +368,13 @@ export function vp8Partitions(bytes: Uint8Array, start: number, end: number, wid
       }
       // 11.4 uv_mode_tree.
       if (br.bit(142) && br.bit(114)) br.bit(183);
-      modes[y * mbWidth + x] = { skip, subblocks };
+      modes[y * mbWidth + x] = (skip ? SKIPPED : 0) | (subblocks ? SUBBLOCKS : 0);
     }
+    // Past its end the partition reads as zeros and stays overrun: stopping at the first such
+    // row gives the verdict the end would, without reading a million macroblocks of nothing
+    // (libwebp stops there too: vp8_dec.c ParseFrame, "Premature end-of-partition0").
+    if (br.overran()) throw new DeidError('truncated', 'VP8 bitstream: first partition ends early');
   }
-  if (br.overran()) throw new DeidError('truncated', 'VP8 bitstream: first partition ends early');
   parts[0].used = br.used();
 
   // 13: DCT tokens. Non-zero contexts: per 4x4 block column above, per row on the left.
@@ -425,14 +427,14 @@ export function vp8Partitions(bytes: Uint8Array, start: number, end: number, wid
     let leftDc = 0;
     for (let x = 0; x < mbWidth; x++) {
       const m = modes[y * mbWidth + x];
-      if (m.skip) {
+      if (m & SKIPPED) {
         aboveY.fill(0, 4 * x, 4 * x + 4);
         aboveU.fill(0, 2 * x, 2 * x + 2);
         aboveV.fill(0, 2 * x, 2 * x + 2);
         leftY.fill(0);
         leftU.fill(0);
         leftV.fill(0);
-        if (!m.subblocks) {
+        if (!(m & SUBBLOCKS)) {
           aboveDc[x] = 0;
           leftDc = 0;
         }
@@ -440,7 +442,7 @@ export function vp8Partitions(bytes: Uint8Array, start: number, end: number, wid
       }
       let first = 0;
       let type = 3;
-      if (!m.subblocks) {
+      if (!(m & SUBBLOCKS)) {
         const nz = coefficients(r, 1, aboveDc[x] + leftDc, 0) > 0 ? 1 : 0;
         aboveDc[x] = nz;
         leftDc = nz;
@@ -464,6 +466,8 @@ export function vp8Partitions(bytes: Uint8Array, start: number, end: number, wid
         }
       }
     }
+    // As for the first partition (libwebp: "Premature end-of-file encountered" in ParseFrame).
+    if (r.overran()) throw new DeidError('truncated', 'VP8 bitstream: a token partition ends early');
   }
   tokenReaders.forEach((r, p) => {
     if (r.overran()) throw new DeidError('truncated', 'VP8 bitstream: a token partition ends early');

@@ -19,7 +19,7 @@
  * The prefix codes and the entropy image are judged while reading (webp-vp8l.ts Vp8lCodeLog).
  * Every count here is bits a writer could set to anything without a decoder showing it.
  */
-import { COLOR_INDEXING, CROSS_COLOR, PREDICTOR, SUBTRACT_GREEN, type Vp8lDecoded } from './webp-vp8l';
+import { COLOR_INDEXING, CROSS_COLOR, PREDICTOR, SUBTRACT_GREEN, type Vp8lDecoded, type Vp8lRows, type Vp8lTransform } from './webp-vp8l';
 
 const ARGB_BLACK = 0xff000000;
 /** 3.3.1: modes 0..13; libwebp reads green & 15. */
@@ -76,21 +76,81 @@ function predict(mode: number, l: number, t: number, tr: number, tl: number): nu
   }
 }
 
-/** 3.3.1 inverse: residuals plus predictions, in place; the first row predicts from L, the first column from T. */
-function unpredict(px: Uint32Array, width: number, height: number, bits: number, modes: Uint32Array): void {
-  const tiles = (width + (1 << bits) - 1) >> bits;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
+function sameValues(a: Uint32Array, b: Uint32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * One inverse transform applied row by row (3.8: in the reverse of the stream's order). `out`
+ * holds its output for the last row given. A row whose input equals the row before's, in the
+ * same row of transform tiles, gives the same output (and counts) without being computed; for
+ * the predictor, whose output also depends on its own output above, only when that row too
+ * equalled the one above it (and from row 2 on: row 0 predicts differently).
+ */
+abstract class Stage {
+  out: Uint32Array;
+  protected spare: Uint32Array;
+  /** The last row computed equalled the row before it. */
+  protected lastSame = false;
+  /** Values computed one by one (a test's measure of the work). */
+  computed = 0;
+
+  constructor(readonly width: number) {
+    this.out = new Uint32Array(width);
+    this.spare = new Uint32Array(width);
+  }
+
+  /** Row y from `input` (of the previous stage's width); returns whether the output equals row y - 1's. */
+  run(input: Uint32Array, y: number, inputSame: boolean): boolean {
+    if (inputSame && this.reusable(y)) {
+      this.again();
+      return true;
+    }
+    this.compute(input, y, this.spare, this.out);
+    this.computed += this.width;
+    const same = y > 0 && sameValues(this.spare, this.out);
+    [this.out, this.spare] = [this.spare, this.out];
+    this.lastSame = same;
+    return same;
+  }
+
+  /** Whether an unchanged input at row y gives row y - 1's output. */
+  protected reusable(y: number): boolean {
+    return y > 0;
+  }
+
+  /** Counts for a row that repeats the one before. */
+  protected again(): void {}
+
+  protected abstract compute(input: Uint32Array, y: number, into: Uint32Array, above: Uint32Array): void;
+}
+
+/** 3.3.1 inverse: residuals plus predictions; the first row predicts from L, the first column from T. */
+class Unpredict extends Stage {
+  private readonly tiles: number;
+  constructor(width: number, private readonly bits: number, private readonly modes: Uint32Array) {
+    super(width);
+    this.tiles = (width + (1 << bits) - 1) >> bits;
+  }
+
+  protected override reusable(y: number): boolean {
+    return y >= 2 && y >> this.bits === (y - 1) >> this.bits && this.lastSame;
+  }
+
+  protected compute(input: Uint32Array, y: number, row: Uint32Array, above: Uint32Array): void {
+    const w = this.width;
+    const tileRow = (y >> this.bits) * this.tiles;
+    for (let x = 0; x < w; x++) {
       let p: number;
-      if (y === 0) p = x === 0 ? ARGB_BLACK : px[i - 1];
-      else if (x === 0) p = px[i - width];
+      if (y === 0) p = x === 0 ? ARGB_BLACK : row[x - 1];
+      else if (x === 0) p = above[0];
       else {
-        const mode = (modes[(y >> bits) * tiles + (x >> bits)] >>> 8) & 15;
+        const mode = (this.modes[tileRow + (x >> this.bits)] >>> 8) & 15;
         // The top-right of the last column is the first pixel of the current row (3.3.1).
-        p = predict(mode, px[i - 1], px[i - width], px[i - width + 1], px[i - width - 1]);
+        p = predict(mode, row[x - 1], above[x], x + 1 < w ? above[x + 1] : row[0], above[x - 1]);
       }
-      px[i] = add(px[i], p);
+      row[x] = add(input[x], p);
     }
   }
 }
@@ -100,26 +160,94 @@ function delta(t: number, c: number): number {
 }
 
 /** 3.3.2 inverse (libwebp VP8LTransformColorInverse). */
-function uncrossColour(px: Uint32Array, width: number, height: number, bits: number, data: Uint32Array): void {
-  const tiles = (width + (1 << bits) - 1) >> bits;
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      const m = data[(y >> bits) * tiles + (x >> bits)];
-      const p = px[i];
+class UncrossColour extends Stage {
+  private readonly tiles: number;
+  constructor(width: number, private readonly bits: number, private readonly data: Uint32Array) {
+    super(width);
+    this.tiles = (width + (1 << bits) - 1) >> bits;
+  }
+
+  protected override reusable(y: number): boolean {
+    return y > 0 && y >> this.bits === (y - 1) >> this.bits;
+  }
+
+  protected compute(input: Uint32Array, y: number, row: Uint32Array): void {
+    const tileRow = (y >> this.bits) * this.tiles;
+    for (let x = 0; x < this.width; x++) {
+      const m = this.data[tileRow + (x >> this.bits)];
+      const p = input[x];
       const green = channel(p, 8);
       const red = (channel(p, 16) + delta(m & 0xff, green)) & 0xff;
       const blue = (channel(p, 0) + delta((m >>> 8) & 0xff, green) + delta((m >>> 16) & 0xff, red)) & 0xff;
-      px[i] = ((p & 0xff00ff00) | (red << 16) | blue) >>> 0;
+      row[x] = ((p & 0xff00ff00) | (red << 16) | blue) >>> 0;
     }
   }
 }
 
 /** 3.3.3 inverse: red and blue plus green. */
-function addGreen(px: Uint32Array): void {
-  for (let i = 0; i < px.length; i++) {
-    const g = channel(px[i], 8);
-    px[i] = ((px[i] & 0xff00ff00) | (((channel(px[i], 16) + g) & 0xff) << 16) | ((channel(px[i], 0) + g) & 0xff)) >>> 0;
+class AddGreen extends Stage {
+  protected compute(input: Uint32Array, _y: number, row: Uint32Array): void {
+    for (let i = 0; i < this.width; i++) {
+      const p = input[i];
+      const g = channel(p, 8);
+      row[i] = ((p & 0xff00ff00) | (((channel(p, 16) + g) & 0xff) << 16) | ((channel(p, 0) + g) & 0xff)) >>> 0;
+    }
+  }
+}
+
+/**
+ * 3.3.4 inverse: bundled indices into the colour table, counting what the decoder never reads
+ * (alpha, red, blue of an index pixel; indices past a row's end) and which entries are used.
+ */
+class Unindex extends Stage {
+  readonly table: Uint32Array;
+  readonly used: Uint8Array;
+  otherChannels = 0;
+  pastRowEnd = 0;
+  private lastOther = 0;
+  private lastSpare = 0;
+  constructor(width: number, private readonly bits: number, data: Uint32Array) {
+    super(width);
+    this.table = data.slice();
+    for (let i = 1; i < this.table.length; i++) this.table[i] = add(this.table[i], this.table[i - 1]) >>> 0;
+    this.used = new Uint8Array(data.length);
+  }
+
+  protected override again(): void {
+    this.otherChannels += this.lastOther;
+    this.pastRowEnd += this.lastSpare;
+  }
+
+  protected compute(input: Uint32Array, _y: number, row: Uint32Array): void {
+    const perPixel = 1 << this.bits;
+    const depth = 8 >> this.bits;
+    const mask = (1 << depth) - 1;
+    const colours = this.table.length;
+    let other = 0;
+    let spare = 0;
+    row.fill(0);
+    for (let bx = 0; bx < input.length; bx++) {
+      const p = input[bx];
+      if ((p & 0xffff00ff) >>> 0 !== ARGB_BLACK) other++;
+      const g = channel(p, 8);
+      for (let k = 0; k < perPixel; k++) {
+        const x = bx * perPixel + k;
+        const index = (g >> (k * depth)) & mask;
+        if (x >= this.width) {
+          if (index !== 0) spare++;
+          continue;
+        }
+        // libwebp pads the table with transparent black (vp8l_dec.c ExpandColorMap).
+        if (index < colours) {
+          this.used[index] = 1;
+          row[x] = this.table[index];
+        }
+      }
+    }
+    this.lastOther = other;
+    this.lastSpare = spare;
+    this.otherChannels += other;
+    this.pastRowEnd += spare;
   }
 }
 
@@ -131,79 +259,105 @@ export interface Vp8lUnused {
    * with, and bits after the last code. Empty when there are none.
    */
   rewritable: string[];
-  /** The decoded ARGB pixels (what the checks above were made on; tests compare them with libwebp's). */
-  pixels: Uint32Array;
 }
 
 /**
- * Applies the inverse transforms in reverse order (3.8) to the decoded stream and counts the
- * bits no decoder uses. `alpha`: the ALPH stream of a lossy image (green only); otherwise the
- * VP8L header's alpha_is_used hint.
+ * The checks above over a decoded stream's rows as the decoder hands them on (Vp8lRows): the
+ * inverse transforms in reverse order (3.8), row by row, keeping two rows per transform, never
+ * the image; the final pixels' alpha as `target` asks (an ALPH stream's pixels are read for
+ * green only; otherwise the VP8L header's alpha_is_used hint). A row that repeats the one before
+ * (a flat picture: every row after the first) costs no pixel work. `keepPixels` keeps the
+ * decoded ARGB pixels (tests compare them with libwebp's).
  */
-export function vp8lUnused(d: Vp8lDecoded, width: number, height: number, target: { alph: true } | { alph: false; alphaHint: boolean }): Vp8lUnused {
-  const reasons: string[] = [];
-  const say = (count: number, what: string): void => {
-    if (count > 0) reasons.push(`${count} ${what}`);
-  };
-  const rewritable: string[] = [];
-  const unread = d.log.unreadCodes.length;
-  if (unread > 0) rewritable.push(`${unread} prefix code(s) no symbol is read with${d.log.unreferencedGroups > 0 ? ` (in ${d.log.unreferencedGroups} group(s) no pixel refers to)` : ''}`);
-  if (d.paddingSet) rewritable.push('bits set after the last code');
-  say(d.log.entropyBits, 'entropy-image pixel(s) with alpha or blue set (unread)');
-  let px: Uint32Array = d.pixels.slice();
-  let xsize = d.xsize;
-  for (let t = d.transforms.length - 1; t >= 0; t--) {
-    const tr = d.transforms[t];
-    if (tr.type === PREDICTOR) {
-      say(tr.data.reduce((n, m) => n + ((m & 0xffff00ff) >>> 0 !== ARGB_BLACK || ((m >>> 8) & 0xff) > LAST_MODE ? 1 : 0), 0), 'predictor-image pixel(s) with bits besides the mode (unread)');
-      unpredict(px, xsize, height, tr.bits, tr.data);
-    } else if (tr.type === CROSS_COLOR) {
-      say(tr.data.reduce((n, m) => n + (m >>> 24 !== 0xff ? 1 : 0), 0), 'colour-transform pixel(s) with alpha not 255 (unread)');
-      uncrossColour(px, xsize, height, tr.bits, tr.data);
-    } else if (tr.type === SUBTRACT_GREEN) {
-      addGreen(px);
-    } else if (tr.type === COLOR_INDEXING) {
-      const colours = tr.data.length;
-      const table = tr.data.slice();
-      for (let i = 1; i < colours; i++) table[i] = add(table[i], table[i - 1]) >>> 0;
-      const perPixel = 1 << tr.bits;
-      const depth = 8 >> tr.bits;
-      const mask = (1 << depth) - 1;
-      const used = new Uint8Array(colours);
-      const out = new Uint32Array(tr.xsize * height);
-      let spare = 0;
-      let otherChannels = 0;
-      for (let y = 0; y < height; y++) {
-        for (let bx = 0; bx < xsize; bx++) {
-          const p = px[y * xsize + bx];
-          if ((p & 0xffff00ff) >>> 0 !== ARGB_BLACK) otherChannels++;
-          const g = channel(p, 8);
-          for (let k = 0; k < perPixel; k++) {
-            const x = bx * perPixel + k;
-            const index = (g >> (k * depth)) & mask;
-            if (x >= tr.xsize) {
-              if (index !== 0) spare++;
-              continue;
-            }
-            // libwebp pads the table with transparent black (vp8l_dec.c ExpandColorMap).
-            if (index < colours) {
-              used[index] = 1;
-              out[y * tr.xsize + x] = table[index];
-            }
-          }
-        }
+export class Vp8lChecks implements Vp8lRows {
+  private stages: Stage[] = [];
+  /** Stream order, for the counts' order in the finding. */
+  private transforms: readonly Vp8lTransform[] = [];
+  private readonly counts = new Map<Vp8lTransform, number>();
+  private previous: Uint32Array | null = null;
+  private alphaCount = 0;
+  private lastAlpha = 0;
+  /** Final pixels checked one by one (a test's measure of the work). */
+  checked = 0;
+  readonly pixels: Uint32Array | null;
+
+  constructor(private readonly width: number, height: number, private readonly target: { alph: true } | { alph: false; alphaHint: boolean }, keepPixels = false) {
+    this.pixels = keepPixels ? new Uint32Array(width * height) : null;
+  }
+
+  start(transforms: readonly Vp8lTransform[], xsize: number): void {
+    this.transforms = transforms;
+    this.previous = new Uint32Array(xsize);
+    for (let t = transforms.length - 1; t >= 0; t--) {
+      const tr = transforms[t];
+      if (tr.type === PREDICTOR) {
+        this.counts.set(tr, tr.data.reduce((n, m) => n + ((m & 0xffff00ff) >>> 0 !== ARGB_BLACK || ((m >>> 8) & 0xff) > LAST_MODE ? 1 : 0), 0));
+        this.stages.push(new Unpredict(tr.xsize, tr.bits, tr.data));
+      } else if (tr.type === CROSS_COLOR) {
+        this.counts.set(tr, tr.data.reduce((n, m) => n + (m >>> 24 !== 0xff ? 1 : 0), 0));
+        this.stages.push(new UncrossColour(tr.xsize, tr.bits, tr.data));
+      } else if (tr.type === SUBTRACT_GREEN) {
+        this.stages.push(new AddGreen(tr.xsize));
+      } else if (tr.type === COLOR_INDEXING) {
+        this.stages.push(new Unindex(tr.xsize, tr.bits, tr.data));
       }
-      say(otherChannels, 'colour-index pixel(s) with alpha, red or blue not the encoder\'s (unread)');
-      say(spare, 'bundled index(es) past the end of a row (unread)');
-      say(used.reduce((n, u) => n + (u ? 0 : 1), 0), 'colour-table entr(ies) no pixel uses');
-      px = out;
-      xsize = tr.xsize;
     }
   }
-  if (target.alph) {
-    say(px.reduce((n, p) => n + ((p & 0xffff00ff) !== 0 ? 1 : 0), 0), 'alpha-stream pixel(s) with alpha, red or blue set (only green is alpha)');
-  } else if (!target.alphaHint) {
-    say(px.reduce((n, p) => n + (p >>> 24 !== 0xff ? 1 : 0), 0), 'pixel(s) with alpha below 255 in an image marked opaque (sharp drops that alpha, browsers draw it)');
+
+  row(coded: Uint32Array, y: number, repeat: boolean): void {
+    const previous = this.previous as Uint32Array;
+    let same = repeat || (y > 0 && sameValues(coded, previous));
+    if (!same) previous.set(coded);
+    let px = coded;
+    for (const stage of this.stages) {
+      same = stage.run(px, y, same);
+      px = stage.out;
+    }
+    if (same) this.alphaCount += this.lastAlpha;
+    else {
+      let n = 0;
+      if (this.target.alph) {
+        for (let i = 0; i < px.length; i++) if ((px[i] & 0xffff00ff) !== 0) n++;
+      } else if (!this.target.alphaHint) {
+        for (let i = 0; i < px.length; i++) if (px[i] >>> 24 !== 0xff) n++;
+      }
+      this.checked += px.length;
+      this.lastAlpha = n;
+      this.alphaCount += n;
+    }
+    if (this.pixels) this.pixels.set(px, y * this.width);
   }
-  return { reasons, rewritable, pixels: px };
+
+  /** Values computed one by one over every transform and the final check (a test's measure of the work). */
+  get work(): number {
+    return this.checked + this.stages.reduce((n, s) => n + s.computed, 0);
+  }
+
+  /** The free bits found, in the order of the stream's transforms read back to front (3.8). */
+  result(d: Vp8lDecoded): Vp8lUnused {
+    const reasons: string[] = [];
+    const say = (count: number, what: string): void => {
+      if (count > 0) reasons.push(`${count} ${what}`);
+    };
+    const rewritable: string[] = [];
+    const unread = d.log.unreadCodes.length;
+    if (unread > 0) rewritable.push(`${unread} prefix code(s) no symbol is read with${d.log.unreferencedGroups > 0 ? ` (in ${d.log.unreferencedGroups} group(s) no pixel refers to)` : ''}`);
+    if (d.paddingSet) rewritable.push('bits set after the last code');
+    say(d.log.entropyBits, 'entropy-image pixel(s) with alpha or blue set (unread)');
+    let s = 0;
+    for (let t = this.transforms.length - 1; t >= 0; t--, s++) {
+      const tr = this.transforms[t];
+      if (tr.type === PREDICTOR) say(this.counts.get(tr) ?? 0, 'predictor-image pixel(s) with bits besides the mode (unread)');
+      else if (tr.type === CROSS_COLOR) say(this.counts.get(tr) ?? 0, 'colour-transform pixel(s) with alpha not 255 (unread)');
+      else if (tr.type === COLOR_INDEXING) {
+        const stage = this.stages[s] as Unindex;
+        say(stage.otherChannels, 'colour-index pixel(s) with alpha, red or blue not the encoder\'s (unread)');
+        say(stage.pastRowEnd, 'bundled index(es) past the end of a row (unread)');
+        say(stage.used.reduce((n, u) => n + (u ? 0 : 1), 0), 'colour-table entr(ies) no pixel uses');
+      }
+    }
+    if (this.target.alph) say(this.alphaCount, 'alpha-stream pixel(s) with alpha, red or blue set (only green is alpha)');
+    else if (!this.target.alphaHint) say(this.alphaCount, 'pixel(s) with alpha below 255 in an image marked opaque (sharp drops that alpha, browsers draw it)');
+    return { reasons, rewritable };
+  }
 }

@@ -59,6 +59,24 @@ const DISTANCE_MAP: ReadonlyArray<readonly [number, number]> = [
 
 /** 3.6.2: the colour cache hash multiplier. */
 const CACHE_HASH = 0x1e35a7bd;
+/**
+ * 3.5.2.2: the farthest a backward reference reaches, in pixels: distance code 39 carries 18
+ * extra bits, (3 << 18) + (2^18 - 1) + 1 = 2^20, less the 120 plane codes; a plane code reaches
+ * at most 8 + 7 rows. The main image is kept only this far back while its rows are handed on.
+ */
+const MAX_DISTANCE = 1 << 20;
+const MAX_PLANE_ROWS = 8;
+
+/**
+ * WalkOptions.scanData: what takes the main image's coded rows as they are decoded
+ * (webp-vp8l-unused.ts), so the image is never held whole: 250 MP of ARGB is 1 GB.
+ */
+export interface Vp8lRows {
+  /** The transforms read before the main image, in stream order, and the main image's width. */
+  start(transforms: readonly Vp8lTransform[], xsize: number): void;
+  /** Row y of the main image's coded values, a view valid during the call; `repeat`: known equal to row y - 1. */
+  row(coded: Uint32Array, y: number, repeat: boolean): void;
+}
 
 export interface Vp8lHeader {
   width: number;
@@ -287,6 +305,26 @@ export interface Vp8lCodeLog {
   unreferencedGroups: number;
   /** Entropy-image pixels with alpha or blue set: libwebp takes the group from red and green only (vp8l_dec.c GetMetaIndex). */
   entropyBits: number;
+  /** Decoding steps taken (a pixel, a backward reference, or a run of one-colour pixels): the work, for tests. */
+  steps: number;
+}
+
+/** The ARGB every pixel of a group is when its four pixel codes each have one symbol, green a literal; else null. */
+function constantOf(group: readonly PrefixCode[]): number | null {
+  const [green, red, blue, alpha] = group;
+  if (green.single < 0 || green.single >= NUM_LITERALS || red.single < 0 || blue.single < 0 || alpha.single < 0) return null;
+  return ((alpha.single << 24) | (red.single << 16) | (green.single << 8) | blue.single) >>> 0;
+}
+
+/**
+ * The colour cache key every pixel of a group reads when its green code has one symbol and that
+ * is a cache index inside the cache (3.6.2.2); else -1. Such pixels are the cache entry as it
+ * stands, which none of them changes (an entry holds a colour at its own hash), so a run of them
+ * is one colour too.
+ */
+function cacheKeyOf(group: readonly PrefixCode[], cacheSize: number): number {
+  const key = group[0].single - NUM_LITERALS - NUM_LENGTH_CODES;
+  return group[0].single >= 0 && key >= 0 && key < cacheSize ? key : -1;
 }
 
 /**
@@ -294,7 +332,7 @@ export interface Vp8lCodeLog {
  * (needed for the entropy image); false: only count pixels. `main` allows a meta prefix image.
  * With `log` (scanData) every image is decoded to its values and the codes' use is counted.
  */
-function readImage(r: BitReader, width: number, height: number, main: boolean, values: boolean, log: Vp8lCodeLog | null = null): Uint32Array | null {
+function readImage(r: BitReader, width: number, height: number, main: boolean, values: boolean, log: Vp8lCodeLog | null = null, rows: Vp8lRows | null = null): Uint32Array | null {
   if (log) values = true;
   let cacheBits = 0;
   if (r.read(1) === 1) {
@@ -343,21 +381,74 @@ function readImage(r: BitReader, width: number, height: number, main: boolean, v
     }
   }
   const total = width * height;
-  const out = values ? new Uint32Array(total) : null;
+  // Rows handed on (`rows`) are kept only as far back as a reference can reach, in a ring of
+  // whole rows (a row never wraps); otherwise the image is kept whole (transform and entropy
+  // images, which the caller reads as arrays).
+  const ringSize = rows ? Math.min(height, Math.ceil(MAX_DISTANCE / width) + MAX_PLANE_ROWS) * width : total;
+  const out = values ? new Uint32Array(ringSize) : null;
   const cache = values && cacheSize > 0 ? new Uint32Array(cacheSize) : null;
   const groupsWidth = subsample(width, prefixBits);
-  const groupAt = (pos: number): PrefixCode[] => {
-    if (!groupsOf) return groups[0];
-    const x = pos % width;
-    const y = (pos - x) / width;
-    return groups[groupsOf[(y >> prefixBits) * groupsWidth + (x >> prefixBits)]];
-  };
   const remember = (argb: number): void => {
     if (cache) cache[Math.imul(CACHE_HASH, argb) >>> (32 - cacheBits)] = argb;
   };
   let pos = 0;
+  /** pos within the ring. */
+  let at = 0;
+  let emitted = 0;
+  let nextRowEnd = width;
+  const emit = (): void => {
+    for (; emitted < height && nextRowEnd <= pos; emitted++, nextRowEnd += width) {
+      const from = (emitted * width) % ringSize;
+      rows!.row(out!.subarray(from, from + width), emitted, false);
+    }
+  };
+  const constants = groups.map((g) => (g.length > 0 ? constantOf(g) : null));
+  const cacheKeys = groups.map((g) => (g.length > 0 ? cacheKeyOf(g, cacheSize) : -1));
+  /**
+   * One colour from `pos` for `n` pixels when the group there codes every pixel in no bit (3.7.2.1.1):
+   * the codes a pixel reads are marked as read (the log), the pixels written at once, a literal
+   * colour given to the colour cache once (as each pixel would be); else false.
+   */
+  const oneColour = (g: number, n: number): boolean => {
+    const literal = constants[g];
+    const key = literal === null ? cacheKeys[g] : -1;
+    if (literal === null && key < 0) return false;
+    const group = groups[g];
+    if (literal !== null) for (let c = 0; c < 4; c++) readSymbol(r, group[c]);
+    else readSymbol(r, group[0]);
+    if (out) {
+      const colour = literal ?? (cache ? cache[key] : 0);
+      out.fill(colour, at, at + n);
+      if (literal !== null) remember(literal);
+      at += n;
+      if (at === ringSize) at = 0;
+    }
+    pos += n;
+    return true;
+  };
+  if (!groupsOf && (constants[0] !== null || cacheKeys[0] >= 0)) {
+    // One group coding every pixel in no bit: the image is one colour. Its first row is written
+    // once; the rows handed on after it repeat it.
+    if (log) log.steps++;
+    oneColour(0, rows ? width : total);
+    if (rows) for (let y = 0; y < height; y++) rows.row((out as Uint32Array).subarray(0, width), y, y > 0);
+    pos = total;
+  }
   while (pos < total) {
-    const group = groupAt(pos);
+    if (log) log.steps++;
+    let group = groups[0];
+    if (groupsOf) {
+      const x = pos % width;
+      const y = (pos - x) / width;
+      const g = groupsOf[(y >> prefixBits) * groupsWidth + (x >> prefixBits)];
+      // A tile coding every pixel in no bit: up to its edge or the row's end at once (the ring
+      // holds whole rows, so no wrap inside a row).
+      if (oneColour(g, Math.min(width, ((x >> prefixBits) + 1) << prefixBits) - x)) {
+        if (rows && pos >= nextRowEnd) emit();
+        continue;
+      }
+      group = groups[g];
+    }
     const green = readSymbol(r, group[0]);
     if (green < NUM_LITERALS) {
       const red = readSymbol(r, group[1]);
@@ -365,8 +456,9 @@ function readImage(r: BitReader, width: number, height: number, main: boolean, v
       const alpha = readSymbol(r, group[3]);
       if (out) {
         const argb = ((alpha << 24) | (red << 16) | (green << 8) | blue) >>> 0;
-        out[pos] = argb;
+        out[at] = argb;
         remember(argb);
+        if (++at === ringSize) at = 0;
       }
       pos++;
     } else if (green < NUM_LITERALS + NUM_LENGTH_CODES) {
@@ -375,8 +467,11 @@ function readImage(r: BitReader, width: number, height: number, main: boolean, v
       if (distance > pos || length > total - pos) throw malformed('backward reference outside the image');
       if (out) {
         for (let k = 0; k < length; k++) {
-          out[pos + k] = out[pos + k - distance];
-          remember(out[pos + k]);
+          let from = at - distance;
+          if (from < 0) from += ringSize;
+          out[at] = out[from];
+          remember(out[at]);
+          if (++at === ringSize) at = 0;
         }
       }
       pos += length;
@@ -384,10 +479,12 @@ function readImage(r: BitReader, width: number, height: number, main: boolean, v
       const key = green - NUM_LITERALS - NUM_LENGTH_CODES;
       if (key >= cacheSize) throw malformed('colour cache index out of range');
       if (out && cache) {
-        out[pos] = cache[key];
+        out[at] = cache[key];
       }
+      if (out && ++at === ringSize) at = 0;
       pos++;
     }
+    if (rows && pos >= nextRowEnd) emit();
   }
   if (log) {
     groups.forEach((group, g) => {
@@ -412,11 +509,10 @@ export interface Vp8lTransform {
   data: Uint32Array;
 }
 
-/** A VP8L image stream decoded to its coded values (scanData). */
+/** A VP8L image stream decoded to its coded values (scanData); the main image's rows went to a Vp8lRows. */
 export interface Vp8lDecoded {
   transforms: Vp8lTransform[];
-  /** The main image's ARGB values before any inverse transform, `xsize` wide. */
-  pixels: Uint32Array;
+  /** The main image's width in coded values (after colour-index bundling). */
   xsize: number;
   log: Vp8lCodeLog;
   /** Bits of the final byte after the last code (libwebp's bit writer leaves them 0). */
@@ -429,7 +525,7 @@ export interface Vp8lDecoded {
  * 3.8: transforms, then the main image, as they follow each other in an image stream; the width
  * the later parts see shrinks after a colour-indexing transform (3.3.4, pixel bundling).
  */
-function readImageStream(r: BitReader, width: number, height: number, deep: Vp8lDecoded | null = null): void {
+function readImageStream(r: BitReader, width: number, height: number, deep: Vp8lDecoded | null = null, rows: Vp8lRows | null = null): void {
   let xsize = width;
   const log = deep ? deep.log : null;
   const seen = new Set<number>();
@@ -454,21 +550,20 @@ function readImageStream(r: BitReader, width: number, height: number, deep: Vp8l
       throw malformed('unknown transform');
     }
   }
-  const pixels = readImage(r, xsize, height, true, false, log);
-  if (deep && pixels) {
-    deep.pixels = pixels;
-    deep.xsize = xsize;
-  }
+  if (deep) deep.xsize = xsize;
+  if (rows && deep) rows.start(deep.transforms, xsize);
+  readImage(r, xsize, height, true, false, log, rows);
 }
 
 /**
  * WalkOptions.scanData: the image stream at `start` (after the 5-byte header for a VP8L chunk,
- * right at `start` for an ALPH payload) decoded to its coded values, for webp-vp8l-unused.ts.
+ * right at `start` for an ALPH payload) decoded to its coded values, the main image's rows
+ * handed to `rows` (webp-vp8l-unused.ts) as they are decoded.
  */
-export function decodeVp8lStream(bytes: Uint8Array, start: number, end: number, width: number, height: number): Vp8lDecoded {
+export function decodeVp8lStream(bytes: Uint8Array, start: number, end: number, width: number, height: number, rows: Vp8lRows): Vp8lDecoded {
   const r = new BitReader(bytes, start, end);
-  const deep: Vp8lDecoded = { transforms: [], pixels: new Uint32Array(0), xsize: width, bits: 0, log: { unreadCodes: [], unreferencedGroups: 0, entropyBits: 0 }, paddingSet: false };
-  readImageStream(r, width, height, deep);
+  const deep: Vp8lDecoded = { transforms: [], xsize: width, bits: 0, log: { unreadCodes: [], unreferencedGroups: 0, entropyBits: 0, steps: 0 }, paddingSet: false };
+  readImageStream(r, width, height, deep, rows);
   const spare = (8 - (r.consumed & 7)) & 7;
   if (spare > 0) deep.paddingSet = (bytes[start + (r.consumed >> 3)] >> (8 - spare)) !== 0;
   deep.bits = r.consumed;

@@ -17,7 +17,7 @@ import { judgeWebpIccp, type IccpPayloadVerdict } from './webp-icc';
 import { exifBlockFindings, minimalOrientationExif, tryScanExif, type ExifScan } from './tiff-ifd';
 import { vp8Trimmed } from './webp-vp8';
 import { alphaStreamExtent, decodeVp8lStream, readVp8lHeader, vp8lExtent, withEmptyCodes } from './webp-vp8l';
-import { vp8lUnused } from './webp-vp8l-unused';
+import { Vp8lChecks } from './webp-vp8l-unused';
 import type { ContainerFormat, Finding, FindingKind, Part, StripResult, WalkOptions } from './types';
 
 /** "RIFF", size, "WEBP". */
@@ -182,9 +182,10 @@ interface Bitstream {
  * or the stream written without the free bits a lossless rewrite can drop (unread prefix codes
  * as libwebp's empty code, zero padding), or neither.
  */
-function deepLossless(bytes: Uint8Array, start: number, end: number, width: number, height: number, target: Parameters<typeof vp8lUnused>[3], what: string): { unused: string | null; rewrite: { detail: string; stream: Uint8Array } | null } {
-  const decoded = decodeVp8lStream(bytes, start, end, width, height);
-  const { reasons, rewritable } = vp8lUnused(decoded, width, height, target);
+function deepLossless(bytes: Uint8Array, start: number, end: number, width: number, height: number, target: ConstructorParameters<typeof Vp8lChecks>[2], what: string): { unused: string | null; rewrite: { detail: string; stream: Uint8Array } | null } {
+  const checks = new Vp8lChecks(width, height, target);
+  const decoded = decodeVp8lStream(bytes, start, end, width, height, checks);
+  const { reasons, rewritable } = checks.result(decoded);
   if (reasons.length > 0) return { unused: `bits no decoder uses inside the ${what} (${[...reasons, ...rewritable].join(', ')})`, rewrite: null };
   if (rewritable.length === 0) return { unused: null, rewrite: null };
   const spans = [...decoded.log.unreadCodes].sort((a, b) => a[0] - b[0]);

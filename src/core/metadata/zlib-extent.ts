@@ -9,8 +9,8 @@
  * the codes is all that is needed here. Tables are flat (one lookup per symbol, 2^maxLen
  * entries), which keeps a large PNG to a fraction of a second.
  */
-import { Inflate } from 'fflate';
 import { DeidError } from '../errors';
+import { AdlerOfInflated } from './zlib-adler';
 
 export interface ZlibExtent {
   /** Bytes of the input the stream occupies: header, DEFLATE blocks, Adler-32. */
@@ -32,8 +32,6 @@ const MAX_CINFO = 7;
 const FLG_FDICT = 0x20;
 const HEADER_CHECK_DIVISOR = 31;
 const ADLER_SIZE = 4;
-/** Compressed bytes inflated at a time by zlibChecksums: at most 4.2 MB of output each. */
-const INFLATE_PIECE = 4 * 1024;
 
 /** RFC 1951 3.2.5 (length and distance codes) and 3.2.7 (code length alphabet order). */
 const LENGTH_BASE = [3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258];
@@ -167,9 +165,13 @@ class BitReader {
     return zero;
   }
 
-  /** Skips `n` whole bytes after align(): first those already buffered, then the input. */
-  skip(n: number): void {
+  /**
+   * Skips `n` whole bytes after align(): first those already buffered, then the input; each
+   * piece skipped is handed to `out` when given (a stored block's bytes, RFC 1951 3.2.4).
+   */
+  skip(n: number, out?: (bytes: Uint8Array) => void): void {
     while (n > 0 && this.count > 0) {
+      if (out) out(Uint8Array.of(this.buf & 0xff));
       this.buf >>>= 8;
       this.count -= 8;
       n--;
@@ -178,6 +180,7 @@ class BitReader {
     while (n > 0) {
       if (this.seg >= segs.length) throw new DeidError('truncated', 'zlib stream: ends inside a stored block');
       const step = Math.min(n, segs[this.seg].length - this.pos);
+      if (out) out(segs[this.seg].subarray(this.pos, this.pos + step));
       this.pos += step;
       this.taken += step;
       n -= step;
@@ -228,9 +231,10 @@ function readDynamicTables(r: BitReader): { lit: Table; dist: Table } {
  * Walks one zlib stream spread over `segments`. Throws DeidError('malformed') for a stream a
  * decoder would reject and DeidError('truncated') when the input ends before the stream does.
  * Stops early (overLimit) once more than `limit` bytes would come out: the caller already knows
- * the data is wrong then, and a deflate bomb costs no more than the limit.
+ * the data is wrong then, and a deflate bomb costs no more than the limit. `adler`, when given,
+ * is told every literal, match and stored byte (zlibChecksums).
  */
-export function zlibExtent(segments: readonly Uint8Array[], limit = Number.MAX_SAFE_INTEGER): ZlibExtent {
+export function zlibExtent(segments: readonly Uint8Array[], limit = Number.MAX_SAFE_INTEGER, adler?: AdlerOfInflated): ZlibExtent {
   const r = new BitReader(segments);
   const cmf = r.bits(8);
   const flg = r.bits(8);
@@ -249,7 +253,7 @@ export function zlibExtent(segments: readonly Uint8Array[], limit = Number.MAX_S
       const len = r.bits(16);
       const nlen = r.bits(16);
       if ((len ^ 0xffff) !== nlen) throw malformed('stored block length check');
-      r.skip(len);
+      r.skip(len, adler ? (bytes) => adler.bytes(bytes) : undefined);
       inflated += len;
     } else if (type === BTYPE_FIXED || type === BTYPE_DYNAMIC) {
       const { lit, dist } = type === BTYPE_FIXED ? fixedTables() : readDynamicTables(r);
@@ -257,6 +261,7 @@ export function zlibExtent(segments: readonly Uint8Array[], limit = Number.MAX_S
         const sym = r.decode(lit);
         if (sym < END_OF_BLOCK) {
           inflated++;
+          if (adler) adler.literal(sym);
         } else if (sym === END_OF_BLOCK) {
           break;
         } else {
@@ -268,6 +273,7 @@ export function zlibExtent(segments: readonly Uint8Array[], limit = Number.MAX_S
           const distance = DIST_BASE[di] + r.bits(DIST_EXTRA[di]);
           if (distance > inflated) throw malformed('distance too far back');
           inflated += length;
+          if (adler) adler.match(length, distance);
         }
         if (inflated > limit) return { end: -1, inflated, overLimit: true, hidden: null };
       }
@@ -291,44 +297,17 @@ export function zlibExtent(segments: readonly Uint8Array[], limit = Number.MAX_S
   return { end, inflated, overLimit: false, hidden: hidden.length > 0 ? hidden.join(', ') : null };
 }
 
-/** RFC 1950 8.2: Adler-32 modulus; NMAX bytes can be summed before the 32-bit sums overflow. */
-const ADLER_BASE = 65521;
-const ADLER_NMAX = 5552;
-
-/** RFC 1950 8.2: Adler-32 of `data`, continuing from `adler` (1 to start). */
-export function adler32(data: Uint8Array, adler = 1): number {
-  let a = adler & 0xffff;
-  let b = adler >>> 16;
-  for (let i = 0; i < data.length; ) {
-    const stop = Math.min(data.length, i + ADLER_NMAX);
-    for (; i < stop; i++) {
-      a += data[i];
-      b += a;
-    }
-    a %= ADLER_BASE;
-    b %= ADLER_BASE;
-  }
-  return ((b << 16) | a) >>> 0;
-}
-
 /**
  * The Adler-32 a zlib stream stores (its last 4 bytes, big-endian, RFC 1950 2.2) and the one its
  * inflated data has. `stream` is exactly one zlib stream (zlibExtent's `end` bytes), already
- * walked by zlibExtent, so it is known to inflate. Inflated in pieces (fflate's streaming
- * Inflate): nothing the size of the image is kept.
+ * walked by zlibExtent, so it is known to inflate. Computed from the stream's symbols
+ * (zlib-adler.ts): nothing the size of the image is kept, and a run of repeated bytes costs its
+ * period; `summed` is how many bytes were added one at a time.
  */
-export function zlibChecksums(stream: Uint8Array): { stored: number; computed: number } {
-  let computed = 1;
-  const inflater = new Inflate((chunk) => {
-    computed = adler32(chunk, computed);
-  });
-  // fflate inflates each push whole into one buffer: fed at once, a 400 kB stream of zeros
-  // became one 400 MB array. Fed in pieces, each piece's output is at most 1032 times its size
-  // (RFC 1951 3.2.5: a 258-byte match in as few as 2 bits).
-  const body = stream.subarray(2, stream.length - ADLER_SIZE);
-  for (let at = 0; at < body.length; at += INFLATE_PIECE) inflater.push(body.subarray(at, at + INFLATE_PIECE), at + INFLATE_PIECE >= body.length);
-  if (body.length === 0) inflater.push(body, true);
+export function zlibChecksums(stream: Uint8Array): { stored: number; computed: number; summed: number } {
+  const adler = new AdlerOfInflated();
+  zlibExtent([stream], Number.MAX_SAFE_INTEGER, adler);
   const s = stream.length - ADLER_SIZE;
   const stored = ((stream[s] << 24) | (stream[s + 1] << 16) | (stream[s + 2] << 8) | stream[s + 3]) >>> 0;
-  return { stored, computed };
+  return { stored, computed: adler.value(), summed: adler.summed };
 }
