@@ -286,6 +286,22 @@ test('exifr still steps over exactly the JPEG segments the rule assumes, and sto
   expect(dist).toMatch(/218===\w+&&!1!==\w+\.stopAfterSos\)return/);
 });
 
+/** Every corpus JPEG the scan reads and fails (findings), with its bytes and the scan's report. */
+async function* failedCorpusJpegs(withDamaged: boolean) {
+  const dir = path.join(CORPUS, 'jpg');
+  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => /\.jpe?g$/i.test(f) && (withDamaged || !/invalid|corrupted/.test(f)));
+  for (const file of files) {
+    const bytes = new Uint8Array(readFileSync(path.join(dir, file)));
+    let report;
+    try {
+      report = await scanMetadata(bytes);
+    } catch {
+      continue;
+    }
+    if (report.findings.length > 0) yield { file, bytes, report };
+  }
+}
+
 /**
  * For a JPEG the walk has failed and exifr still reads, exifr is handed only the bytes up to the
  * end of the first SOS header (scan.ts detailRange): the scan data is most of a camera file and
@@ -293,18 +309,8 @@ test('exifr still steps over exactly the JPEG segments the rule assumes, and sto
  * exactly what its reading of the whole file names.
  */
 test('on camera JPEGs exifr given the bytes up to the first scan names the same fields as from the whole file, and the scan hands it those bytes', async () => {
-  const dir = path.join(CORPUS, 'jpg');
-  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => /\.jpe?g$/i.test(f) && !/invalid|corrupted/.test(f));
   let compared = 0;
-  for (const f of files) {
-    const bytes = new Uint8Array(readFileSync(path.join(dir, f)));
-    let report;
-    try {
-      report = await scanMetadata(bytes);
-    } catch {
-      continue;
-    }
-    if (report.findings.length === 0) continue;
+  for await (const { bytes, report } of failedCorpusJpegs(false)) {
     const sos = report.parts.find((p) => p.name === 'SOS')!;
     const head = bytes.subarray(0, sos.offset + sos.length);
     expect(head.length).toBeLessThan(bytes.length);
@@ -333,19 +339,10 @@ test('on camera JPEGs exifr given the bytes up to the first scan names the same 
  * on every camera JPEG in the corpus exactly what exifr names reading the same blocks.
  */
 test('on camera JPEGs the XMP and IPTC field names read without exifr are the ones exifr names', async () => {
-  const dir = path.join(CORPUS, 'jpg');
-  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => /\.jpe?g$/i.test(f));
   let compared = 0;
   let withNames = 0;
-  for (const f of files) {
-    const bytes = new Uint8Array(readFileSync(path.join(dir, f)));
-    let report;
-    try {
-      report = await scanMetadata(bytes);
-    } catch {
-      continue;
-    }
-    if (report.findings.length === 0 || !exifrFollowsWalk(report.parts)) continue;
+  for await (const { file: f, bytes, report } of failedCorpusJpegs(true)) {
+    if (!exifrFollowsWalk(report.parts)) continue;
     const ours = jpegHeaderDetails(bytes, report.parts);
     // exifr asked for XMP and IPTC only, as the scan would ask it.
     const theirs = await readableDetails(bytes, { skipTiffBlocks: true });
